@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+JOBS ?= $(shell nproc)
+PYTHON ?= /usr/bin/python3
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build run test unit integration test-asan fuzz bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@ln -sf $(BUILD_DIR)/compile_commands.json compile_commands.json
+
+run: build
+	$(BUILD_DIR)/mnemo
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+integration: build
+	MNEMO_BIN=$(abspath $(BUILD_DIR)/mnemo) $(PYTHON) -m pytest -q tests/integration
+
+test: build
+	@echo "== unit tests (ctest) =="
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@echo "== integration tests (pytest) =="
+	MNEMO_BIN=$(abspath $(BUILD_DIR)/mnemo) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DMNEMO_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+	MNEMO_BIN=$(abspath $(ASAN_DIR)/mnemo) MNEMO_SANITIZED=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DMNEMO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target resp_parser_fuzz
+	mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz/resp_parser_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_DIR)/corpus fuzz/corpus
+
+bench: build
+	$(PYTHON) bench/run.py --bin $(BUILD_DIR)/mnemo
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

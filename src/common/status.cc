@@ -14,6 +14,8 @@ std::string Status::ToString() const {
       return "NOAUTH " + msg_;
     case Code::kBusy:
       return "BUSY " + msg_;
+    case Code::kCustom:
+      return msg_;
     default:
       return "ERR " + msg_;
   }

@@ -27,6 +27,7 @@ class [[nodiscard]] Status {
     kCorruption,       // malformed stored data: "-ERR <msg>"
     kNotSupported,     // feature unavailable in this build or start: "-ERR <msg>"
     kProtocol,         // malformed request; the connection is closed after the reply
+    kCustom,           // the message is the whole error line, prefix included ("WRONGPASS ...")
   };
 
   Status() = default;
@@ -45,6 +46,7 @@ class [[nodiscard]] Status {
     return Status(Code::kNotSupported, std::move(msg));
   }
   static Status Protocol(std::string msg) { return Status(Code::kProtocol, std::move(msg)); }
+  static Status Custom(std::string line) { return Status(Code::kCustom, std::move(line)); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }

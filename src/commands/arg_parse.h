@@ -1,0 +1,53 @@
+// Argument parsing helpers shared by command families. Each returns Redis's error text on bad
+// input, so every family answers the same way.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/string_util.h"
+
+namespace mnemo {
+
+inline StatusOr<int64_t> ArgInt(std::string_view s) {
+  auto v = ParseInt64(s);
+  if (!v) return Status::InvalidArgument("value is not an integer or out of range");
+  return *v;
+}
+
+inline StatusOr<double> ArgFloat(std::string_view s) {
+  auto v = ParseDouble(s);
+  if (!v) return Status::InvalidArgument("value is not a valid float");
+  return *v;
+}
+
+// Converts a relative or absolute expiry argument to absolute unix ms, with Redis's checks:
+// non-positive or overflowing values give "invalid expire time in '<cmd>' command".
+enum class ExpireUnit { kSeconds, kMillis, kUnixSeconds, kUnixMillis };
+inline StatusOr<int64_t> ArgExpireAt(std::string_view arg, ExpireUnit unit, std::string_view cmd,
+                                     bool allow_non_positive = false) {
+  auto v = ParseInt64(arg);
+  if (!v) return Status::InvalidArgument("value is not an integer or out of range");
+  std::string err = "invalid expire time in '" + ToLower(cmd) + "' command";
+  int64_t n = *v;
+  if (n <= 0 && !allow_non_positive) return Status::InvalidArgument(err);
+  bool seconds = unit == ExpireUnit::kSeconds || unit == ExpireUnit::kUnixSeconds;
+  if (seconds) {
+    if (n > std::numeric_limits<int64_t>::max() / 1000 ||
+        n < std::numeric_limits<int64_t>::min() / 1000) {
+      return Status::InvalidArgument(err);
+    }
+    n *= 1000;
+  }
+  if (unit == ExpireUnit::kSeconds || unit == ExpireUnit::kMillis) {
+    int64_t now = NowMs();
+    if (n > std::numeric_limits<int64_t>::max() - now) return Status::InvalidArgument(err);
+    n += now;
+  }
+  // An expiry in the past still means "delete"; keep it positive so 0 never means "persist".
+  return n <= 0 ? int64_t{1} : n;
+}
+
+}  // namespace mnemo

@@ -1,0 +1,247 @@
+// Generic key commands: DEL, EXISTS, TYPE, expiry, KEYS, SCAN, RENAME, RANDOMKEY, DBSIZE, FLUSH*.
+#include "commands/arg_parse.h"
+#include "commands/command.h"
+#include "storage/storage.h"
+#include "types/database.h"
+
+namespace mnemo {
+namespace {
+
+std::vector<std::string_view> KeyArgs(CommandContext& ctx, size_t from = 1) {
+  return std::vector<std::string_view>(ctx.args.begin() + static_cast<long>(from), ctx.args.end());
+}
+
+Status CmdDel(CommandContext& ctx) {
+  auto n = ctx.db.Delete(KeyArgs(ctx));
+  if (!n.ok()) return n.status();
+  ctx.reply.Integer(*n);
+  return Status::OK();
+}
+
+Status CmdExists(CommandContext& ctx) {
+  auto n = ctx.db.Exists(KeyArgs(ctx));
+  if (!n.ok()) return n.status();
+  ctx.reply.Integer(*n);
+  return Status::OK();
+}
+
+Status CmdType(CommandContext& ctx) {
+  auto t = ctx.db.Type(ctx.args[1]);
+  if (!t.ok()) return t.status();
+  ctx.reply.Simple(DataTypeName(*t));
+  return Status::OK();
+}
+
+Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
+  auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0], /*allow_non_positive=*/true);
+  if (!at.ok()) return at.status();
+  Database::ExpireCond cond = Database::ExpireCond::kNone;
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (size_t i = 3; i < ctx.argc(); i++) {
+    std::string opt = ToLower(ctx.args[i]);
+    if (opt == "nx") {
+      nx = true;
+      cond = Database::ExpireCond::kNX;
+    } else if (opt == "xx") {
+      xx = true;
+      cond = Database::ExpireCond::kXX;
+    } else if (opt == "gt") {
+      gt = true;
+      cond = Database::ExpireCond::kGT;
+    } else if (opt == "lt") {
+      lt = true;
+      cond = Database::ExpireCond::kLT;
+    } else {
+      return Status::InvalidArgument("Unsupported option " + ctx.args[i]);
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    return Status::InvalidArgument("NX and XX, GT or LT options at the same time are not compatible");
+  }
+  if (gt && lt) return Status::InvalidArgument("GT and LT options at the same time are not compatible");
+  if (xx && (gt || lt)) cond = gt ? Database::ExpireCond::kGT : Database::ExpireCond::kLT;
+  auto r = ctx.db.Expire(ctx.args[1], *at, cond);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r ? 1 : 0);
+  return Status::OK();
+}
+
+Status CmdExpire(CommandContext& ctx) { return ExpireCommand(ctx, ExpireUnit::kSeconds); }
+Status CmdPExpire(CommandContext& ctx) { return ExpireCommand(ctx, ExpireUnit::kMillis); }
+Status CmdExpireAt(CommandContext& ctx) { return ExpireCommand(ctx, ExpireUnit::kUnixSeconds); }
+Status CmdPExpireAt(CommandContext& ctx) { return ExpireCommand(ctx, ExpireUnit::kUnixMillis); }
+
+// TTL-family replies: -2 absent, -1 persistent, else the value in the requested unit.
+Status TtlCommand(CommandContext& ctx, bool millis, bool absolute) {
+  auto at = ctx.db.ExpireAt(ctx.args[1]);
+  if (!at.ok()) return at.status();
+  int64_t v = *at;
+  if (v >= 0) {
+    if (!absolute) v = std::max<int64_t>(v - NowMs(), 0);
+    if (!millis) v = absolute ? v / 1000 : (v + 500) / 1000;
+  }
+  ctx.reply.Integer(v);
+  return Status::OK();
+}
+
+Status CmdTtl(CommandContext& ctx) { return TtlCommand(ctx, false, false); }
+Status CmdPTtl(CommandContext& ctx) { return TtlCommand(ctx, true, false); }
+Status CmdExpireTime(CommandContext& ctx) { return TtlCommand(ctx, false, true); }
+Status CmdPExpireTime(CommandContext& ctx) { return TtlCommand(ctx, true, true); }
+
+Status CmdPersist(CommandContext& ctx) {
+  auto r = ctx.db.Persist(ctx.args[1]);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r ? 1 : 0);
+  return Status::OK();
+}
+
+Status CmdKeys(CommandContext& ctx) {
+  auto keys = ctx.db.Keys(ctx.args[1]);
+  if (!keys.ok()) return keys.status();
+  ctx.reply.BulkArray(*keys);
+  return Status::OK();
+}
+
+StatusOr<DataType> ParseTypeName(std::string_view name) {
+  std::string n = ToLower(name);
+  for (DataType t : {DataType::kString, DataType::kHash, DataType::kList, DataType::kSet,
+                     DataType::kZSet}) {
+    if (n == DataTypeName(t)) return t;
+  }
+  return Status::InvalidArgument("unknown type name '" + std::string(name) + "'");
+}
+
+Status CmdScan(CommandContext& ctx) {
+  auto cursor = ParseUint64(ctx.args[1]);
+  if (!cursor) return Status::InvalidArgument("invalid cursor");
+  std::string pattern;
+  int64_t count = 10;
+  DataType type = DataType::kNone;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    if (i + 1 >= ctx.argc()) return SyntaxError();
+    std::string opt = ToLower(ctx.args[i]);
+    if (opt == "match") {
+      pattern = ctx.args[i + 1];
+    } else if (opt == "count") {
+      auto c = ArgInt(ctx.args[i + 1]);
+      if (!c.ok()) return c.status();
+      if (*c < 1) return SyntaxError();
+      count = std::min<int64_t>(*c, 1 << 20);  // bounded: one SCAN step never builds a huge reply
+    } else if (opt == "type") {
+      auto t = ParseTypeName(ctx.args[i + 1]);
+      if (!t.ok()) return t.status();
+      type = *t;
+    } else {
+      return SyntaxError();
+    }
+  }
+  std::string after;
+  if (*cursor != 0) {
+    auto last = ctx.server.LoadCursor(*cursor);
+    if (!last.ok()) return last.status();
+    after = std::move(*last);
+  }
+  auto r = ctx.db.Scan(after, pattern, static_cast<size_t>(count), type);
+  if (!r.ok()) return r.status();
+  uint64_t next = r->next_after.empty() ? 0 : ctx.server.SaveCursor(std::move(r->next_after));
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.BulkArray(r->keys);
+  return Status::OK();
+}
+
+Status Rename(CommandContext& ctx, bool nx) {
+  auto r = ctx.db.Rename(ctx.args[1], ctx.args[2], nx);
+  if (!r.ok()) return r.status();
+  if (nx) {
+    ctx.reply.Integer(*r ? 1 : 0);
+  } else {
+    ctx.reply.Ok();
+  }
+  return Status::OK();
+}
+
+Status CmdRename(CommandContext& ctx) { return Rename(ctx, false); }
+Status CmdRenameNx(CommandContext& ctx) { return Rename(ctx, true); }
+
+Status CmdRandomKey(CommandContext& ctx) {
+  auto k = ctx.db.RandomKey();
+  if (!k.ok()) return k.status();
+  if (k->has_value()) {
+    ctx.reply.Bulk(**k);
+  } else {
+    ctx.reply.Null();
+  }
+  return Status::OK();
+}
+
+Status CmdDbSize(CommandContext& ctx) {
+  auto n = ctx.db.Size();
+  if (!n.ok()) return n.status();
+  ctx.reply.Integer(*n);
+  return Status::OK();
+}
+
+Status CheckFlushArgs(CommandContext& ctx) {
+  if (ctx.argc() == 2) {
+    std::string mode = ToLower(ctx.args[1]);
+    if (mode != "async" && mode != "sync") return SyntaxError();
+  }
+  return Status::OK();
+}
+
+Status CmdFlushDb(CommandContext& ctx) {
+  Status s = CheckFlushArgs(ctx);
+  if (s.ok()) s = ctx.db.Flush();
+  if (!s.ok()) return s;
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status CmdFlushAll(CommandContext& ctx) {
+  Status s = CheckFlushArgs(ctx);
+  if (s.ok()) s = ctx.server.storage().DeleteAll();
+  if (!s.ok()) return s;
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+constexpr uint32_t kR = kCmdReadOnly;
+constexpr uint32_t kW = kCmdWrite;
+
+const CommandSpec kKeyCommands[] = {
+    {"del", -2, kW, 1, -1, 1, CmdDel, "generic", "Delete keys"},
+    {"unlink", -2, kW | kCmdFast, 1, -1, 1, CmdDel, "generic",
+     "Delete keys (O(1) per key: element records are reclaimed by compaction)"},
+    {"exists", -2, kR | kCmdFast, 1, -1, 1, CmdExists, "generic", "Count the keys that exist"},
+    {"type", 2, kR | kCmdFast, 1, 1, 1, CmdType, "generic", "The type of a key's value"},
+    {"expire", -3, kW | kCmdFast, 1, 1, 1, CmdExpire, "generic", "Set a TTL in seconds"},
+    {"pexpire", -3, kW | kCmdFast, 1, 1, 1, CmdPExpire, "generic", "Set a TTL in milliseconds"},
+    {"expireat", -3, kW | kCmdFast, 1, 1, 1, CmdExpireAt, "generic",
+     "Set the expiry as a unix time in seconds"},
+    {"pexpireat", -3, kW | kCmdFast, 1, 1, 1, CmdPExpireAt, "generic",
+     "Set the expiry as a unix time in milliseconds"},
+    {"ttl", 2, kR | kCmdFast, 1, 1, 1, CmdTtl, "generic", "Remaining time to live in seconds"},
+    {"pttl", 2, kR | kCmdFast, 1, 1, 1, CmdPTtl, "generic", "Remaining time to live in ms"},
+    {"expiretime", 2, kR | kCmdFast, 1, 1, 1, CmdExpireTime, "generic",
+     "Expiry as a unix time in seconds"},
+    {"pexpiretime", 2, kR | kCmdFast, 1, 1, 1, CmdPExpireTime, "generic",
+     "Expiry as a unix time in milliseconds"},
+    {"persist", 2, kW | kCmdFast, 1, 1, 1, CmdPersist, "generic", "Remove a key's expiry"},
+    {"keys", 2, kR, 0, 0, 0, CmdKeys, "generic", "Keys matching a glob pattern"},
+    {"scan", -2, kR, 0, 0, 0, CmdScan, "generic", "Iterate the keyspace incrementally"},
+    {"rename", 3, kW, 1, 2, 1, CmdRename, "generic", "Rename a key"},
+    {"renamenx", 3, kW | kCmdFast, 1, 2, 1, CmdRenameNx, "generic",
+     "Rename a key if the new name is free"},
+    {"randomkey", 1, kR, 0, 0, 0, CmdRandomKey, "generic", "A random key"},
+    {"dbsize", 1, kR, 0, 0, 0, CmdDbSize, "server", "Number of keys in the namespace"},
+    {"flushdb", -1, kW, 0, 0, 0, CmdFlushDb, "server", "Delete every key of the namespace"},
+    {"flushall", -1, kW | kCmdAdmin, 0, 0, 0, CmdFlushAll, "server", "Delete every key"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> KeyCommands() { return kKeyCommands; }
+
+}  // namespace mnemo

@@ -1,0 +1,313 @@
+// String commands: GET, SET and its variants, MGET/MSET, counters, ranges.
+#include "commands/arg_parse.h"
+#include "commands/command.h"
+#include "config/config.h"
+#include "types/string_type.h"
+
+namespace mnemo {
+namespace {
+
+StringType Strings(CommandContext& ctx) {
+  return StringType(&ctx.db, ctx.server.config().proto_max_bulk_len.load(std::memory_order_relaxed));
+}
+
+void ReplyOptional(Reply& r, const std::optional<std::string>& v) {
+  if (v) {
+    r.Bulk(*v);
+  } else {
+    r.Null();
+  }
+}
+
+Status CmdGet(CommandContext& ctx) {
+  std::string v;
+  Status s = Strings(ctx).Get(ctx.args[1], &v);
+  if (s.IsNotFound()) {
+    ctx.reply.Null();
+    return Status::OK();
+  }
+  if (!s.ok()) return s;
+  ctx.reply.Bulk(v);
+  return Status::OK();
+}
+
+// Parses SET's options from args[3..]; true in *plain when there are none (a blind write).
+Status ParseSetArgs(CommandContext& ctx, StringType::SetArgs* a) {
+  bool has_expire = false;
+  for (size_t i = 3; i < ctx.argc(); i++) {
+    std::string opt = ToLower(ctx.args[i]);
+    bool has_next = i + 1 < ctx.argc();
+    auto expire_unit = [&](ExpireUnit u) -> Status {
+      if (has_expire || a->keep_ttl || !has_next) return SyntaxError();
+      auto at = ArgExpireAt(ctx.args[++i], u, "set");
+      if (!at.ok()) return at.status();
+      a->expire_ms = *at;
+      has_expire = true;
+      return Status::OK();
+    };
+    Status s;
+    if (opt == "nx" && a->cond != StringType::SetArgs::Cond::kXX) {
+      a->cond = StringType::SetArgs::Cond::kNX;
+    } else if (opt == "xx" && a->cond != StringType::SetArgs::Cond::kNX) {
+      a->cond = StringType::SetArgs::Cond::kXX;
+    } else if (opt == "get") {
+      a->get = true;
+    } else if (opt == "keepttl" && !has_expire) {
+      a->keep_ttl = true;
+    } else if (opt == "ex") {
+      s = expire_unit(ExpireUnit::kSeconds);
+    } else if (opt == "px") {
+      s = expire_unit(ExpireUnit::kMillis);
+    } else if (opt == "exat") {
+      s = expire_unit(ExpireUnit::kUnixSeconds);
+    } else if (opt == "pxat") {
+      s = expire_unit(ExpireUnit::kUnixMillis);
+    } else {
+      return SyntaxError();
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status CmdSet(CommandContext& ctx) {
+  StringType::SetArgs a;
+  Status s = ParseSetArgs(ctx, &a);
+  if (!s.ok()) return s;
+  StringType strings = Strings(ctx);
+  bool plain = a.cond == StringType::SetArgs::Cond::kAlways && !a.get && !a.keep_ttl;
+  if (plain && ctx.pending != nullptr) {
+    strings.SetBlind(ctx.args[1], ctx.args[2], a.expire_ms, ctx.pending);
+    ctx.reply.Ok();
+    return Status::OK();
+  }
+  auto r = strings.Set(ctx.args[1], ctx.args[2], a);
+  if (!r.ok()) return r.status();
+  if (a.get) {
+    ReplyOptional(ctx.reply, r->old);
+  } else if (r->written) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Null();
+  }
+  return Status::OK();
+}
+
+Status CmdSetNx(CommandContext& ctx) {
+  StringType::SetArgs a;
+  a.cond = StringType::SetArgs::Cond::kNX;
+  auto r = Strings(ctx).Set(ctx.args[1], ctx.args[2], a);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(r->written ? 1 : 0);
+  return Status::OK();
+}
+
+Status SetWithExpire(CommandContext& ctx, ExpireUnit unit) {
+  auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0]);
+  if (!at.ok()) return at.status();
+  if (ctx.pending != nullptr) {
+    Strings(ctx).SetBlind(ctx.args[1], ctx.args[3], *at, ctx.pending);
+    ctx.reply.Ok();
+    return Status::OK();
+  }
+  StringType::SetArgs a;
+  a.expire_ms = *at;
+  auto r = Strings(ctx).Set(ctx.args[1], ctx.args[3], a);
+  if (!r.ok()) return r.status();
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status CmdSetEx(CommandContext& ctx) { return SetWithExpire(ctx, ExpireUnit::kSeconds); }
+Status CmdPSetEx(CommandContext& ctx) { return SetWithExpire(ctx, ExpireUnit::kMillis); }
+
+Status CmdGetSet(CommandContext& ctx) {
+  StringType::SetArgs a;
+  a.get = true;
+  auto r = Strings(ctx).Set(ctx.args[1], ctx.args[2], a);
+  if (!r.ok()) return r.status();
+  ReplyOptional(ctx.reply, r->old);
+  return Status::OK();
+}
+
+Status CmdMGet(CommandContext& ctx) {
+  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end());
+  auto r = Strings(ctx).MGet(keys);
+  if (!r.ok()) return r.status();
+  ctx.reply.ArrayHeader(r->size());
+  for (const auto& v : *r) ReplyOptional(ctx.reply, v);
+  return Status::OK();
+}
+
+Status CmdMSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 1) return WrongArgsError(ctx.args[0]);
+  StringType strings = Strings(ctx);
+  // MSET is atomic: all pairs go into one batch, committed together.
+  PendingWrites local;
+  PendingWrites* pending = ctx.pending != nullptr ? ctx.pending : &local;
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, pending);
+  }
+  if (pending == &local) {
+    local.commands = 1;
+    Status s = ctx.db.Commit(&local);
+    if (!s.ok()) return s;
+  }
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status CmdMSetNx(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 1) return WrongArgsError(ctx.args[0]);
+  std::vector<std::pair<std::string_view, std::string_view>> kvs;
+  for (size_t i = 1; i < ctx.argc(); i += 2) kvs.emplace_back(ctx.args[i], ctx.args[i + 1]);
+  auto r = Strings(ctx).MSetNX(kvs);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r ? 1 : 0);
+  return Status::OK();
+}
+
+Status CmdGetDel(CommandContext& ctx) {
+  auto r = Strings(ctx).GetDel(ctx.args[1]);
+  if (!r.ok()) return r.status();
+  ReplyOptional(ctx.reply, *r);
+  return Status::OK();
+}
+
+Status CmdGetEx(CommandContext& ctx) {
+  std::optional<int64_t> expire;
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    std::string opt = ToLower(ctx.args[i]);
+    if (expire.has_value()) return SyntaxError();
+    if (opt == "persist") {
+      expire = 0;
+      continue;
+    }
+    ExpireUnit unit;
+    if (opt == "ex") {
+      unit = ExpireUnit::kSeconds;
+    } else if (opt == "px") {
+      unit = ExpireUnit::kMillis;
+    } else if (opt == "exat") {
+      unit = ExpireUnit::kUnixSeconds;
+    } else if (opt == "pxat") {
+      unit = ExpireUnit::kUnixMillis;
+    } else {
+      return SyntaxError();
+    }
+    if (i + 1 >= ctx.argc()) return SyntaxError();
+    auto at = ArgExpireAt(ctx.args[++i], unit, "getex");
+    if (!at.ok()) return at.status();
+    expire = *at;
+  }
+  auto r = Strings(ctx).GetEx(ctx.args[1], expire);
+  if (!r.ok()) return r.status();
+  ReplyOptional(ctx.reply, *r);
+  return Status::OK();
+}
+
+Status CmdAppend(CommandContext& ctx) {
+  auto r = Strings(ctx).Append(ctx.args[1], ctx.args[2]);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r);
+  return Status::OK();
+}
+
+Status CmdStrLen(CommandContext& ctx) {
+  auto r = Strings(ctx).StrLen(ctx.args[1]);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r);
+  return Status::OK();
+}
+
+Status Incr(CommandContext& ctx, int64_t delta) {
+  auto r = Strings(ctx).IncrBy(ctx.args[1], delta);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r);
+  return Status::OK();
+}
+
+Status CmdIncr(CommandContext& ctx) { return Incr(ctx, 1); }
+Status CmdDecr(CommandContext& ctx) { return Incr(ctx, -1); }
+
+Status CmdIncrBy(CommandContext& ctx) {
+  auto d = ArgInt(ctx.args[2]);
+  if (!d.ok()) return d.status();
+  return Incr(ctx, *d);
+}
+
+Status CmdDecrBy(CommandContext& ctx) {
+  auto d = ArgInt(ctx.args[2]);
+  if (!d.ok()) return d.status();
+  if (*d == std::numeric_limits<int64_t>::min()) {
+    return Status::InvalidArgument("decrement would overflow");
+  }
+  return Incr(ctx, -*d);
+}
+
+Status CmdIncrByFloat(CommandContext& ctx) {
+  auto d = ArgFloat(ctx.args[2]);
+  if (!d.ok()) return d.status();
+  auto r = Strings(ctx).IncrByFloat(ctx.args[1], *d);
+  if (!r.ok()) return r.status();
+  ctx.reply.Bulk(*r);
+  return Status::OK();
+}
+
+Status CmdGetRange(CommandContext& ctx) {
+  auto start = ArgInt(ctx.args[2]);
+  if (!start.ok()) return start.status();
+  auto end = ArgInt(ctx.args[3]);
+  if (!end.ok()) return end.status();
+  auto r = Strings(ctx).GetRange(ctx.args[1], *start, *end);
+  if (!r.ok()) return r.status();
+  ctx.reply.Bulk(*r);
+  return Status::OK();
+}
+
+Status CmdSetRange(CommandContext& ctx) {
+  auto offset = ArgInt(ctx.args[2]);
+  if (!offset.ok()) return offset.status();
+  auto r = Strings(ctx).SetRange(ctx.args[1], *offset, ctx.args[3]);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r);
+  return Status::OK();
+}
+
+constexpr uint32_t kW = kCmdWrite | kCmdDenyOOM;
+constexpr uint32_t kR = kCmdReadOnly;
+
+const CommandSpec kStringCommands[] = {
+    {"get", 2, kR | kCmdFast, 1, 1, 1, CmdGet, "string", "Get the value of a key"},
+    {"set", -3, kW | kCmdBatchable, 1, 1, 1, CmdSet, "string",
+     "Set a key's value, with optional expiry (EX PX EXAT PXAT KEEPTTL), condition (NX XX) and GET"},
+    {"setnx", 3, kW | kCmdFast, 1, 1, 1, CmdSetNx, "string", "Set a key only if it does not exist"},
+    {"setex", 4, kW | kCmdBatchable, 1, 1, 1, CmdSetEx, "string", "Set a key with a TTL in seconds"},
+    {"psetex", 4, kW | kCmdBatchable, 1, 1, 1, CmdPSetEx, "string",
+     "Set a key with a TTL in milliseconds"},
+    {"getset", 3, kW | kCmdFast, 1, 1, 1, CmdGetSet, "string", "Set a key and return its old value"},
+    {"mget", -2, kR | kCmdFast, 1, -1, 1, CmdMGet, "string", "Get the values of several keys"},
+    {"mset", -3, kW | kCmdBatchable, 1, -1, 2, CmdMSet, "string", "Set several keys atomically"},
+    {"msetnx", -3, kW, 1, -1, 2, CmdMSetNx, "string",
+     "Set several keys only if none of them exists"},
+    {"getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, CmdGetDel, "string",
+     "Get a key's value and delete the key"},
+    {"getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, CmdGetEx, "string",
+     "Get a key's value and change its expiry"},
+    {"append", 3, kW | kCmdFast, 1, 1, 1, CmdAppend, "string", "Append to a key's value"},
+    {"strlen", 2, kR | kCmdFast, 1, 1, 1, CmdStrLen, "string", "Length of a key's value"},
+    {"incr", 2, kW | kCmdFast, 1, 1, 1, CmdIncr, "string", "Increment an integer value by one"},
+    {"decr", 2, kW | kCmdFast, 1, 1, 1, CmdDecr, "string", "Decrement an integer value by one"},
+    {"incrby", 3, kW | kCmdFast, 1, 1, 1, CmdIncrBy, "string", "Increment an integer value"},
+    {"decrby", 3, kW | kCmdFast, 1, 1, 1, CmdDecrBy, "string", "Decrement an integer value"},
+    {"incrbyfloat", 3, kW | kCmdFast, 1, 1, 1, CmdIncrByFloat, "string",
+     "Increment a floating-point value"},
+    {"getrange", 4, kR, 1, 1, 1, CmdGetRange, "string", "Get a substring of a key's value"},
+    {"setrange", 4, kW, 1, 1, 1, CmdSetRange, "string", "Overwrite part of a key's value"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> StringCommands() { return kStringCommands; }
+
+}  // namespace mnemo

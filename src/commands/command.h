@@ -1,0 +1,125 @@
+// Command metadata and the context a command runs in.
+//
+// Each command family (cmd_string.cc, cmd_keys.cc, ...) exposes one table of CommandSpec rows:
+// name, arity, flags, key positions, handler and a one-line summary. The tables are the single
+// source for dispatch, the COMMAND command and docs. A handler parses its arguments, calls into
+// types/ or memory/, and writes exactly one reply — or returns a non-ok Status and writes
+// nothing, in which case the dispatcher sends the error.
+//
+// Commands know nothing of sockets: server-level facilities reach them through the ServerApi
+// and ClientApi interfaces, implemented by server/.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "protocol/reply.h"
+
+namespace mnemo {
+
+class Config;
+class Storage;
+class Database;
+class HeapProfiler;
+struct PendingWrites;
+
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1 << 0,      // may modify data
+  kCmdReadOnly = 1 << 1,   // never modifies data
+  kCmdAdmin = 1 << 2,      // needs an admin connection when requirepass is set
+  kCmdNoAuth = 1 << 3,     // allowed before AUTH
+  kCmdFast = 1 << 4,       // O(1) or O(log n)
+  kCmdDenyOOM = 1 << 5,    // may add data: refused when memory is full
+  kCmdBatchable = 1 << 6,  // a blind write that can join the pipeline's write batch
+  kCmdLoading = 1 << 7,    // harmless while loading
+};
+
+struct CommandContext;
+using CommandHandler = Status (*)(CommandContext& ctx);
+
+struct CommandSpec {
+  const char* name;  // lower case
+  int arity;         // Redis convention: n = exactly n args (with the name), -n = at least n
+  uint32_t flags;
+  int first_key, last_key, key_step;  // 1-based positions; 0 = no keys; last_key -1 = all
+  CommandHandler handler;
+  const char* group;    // "string", "generic", "server", "connection", ...
+  const char* summary;  // one line for COMMAND DOCS and docs/commands.md
+};
+
+// Per-command counters for INFO commandstats, updated with relaxed atomics.
+struct CommandStats {
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> usec{0};
+  std::atomic<uint64_t> rejected_calls{0};
+  std::atomic<uint64_t> failed_calls{0};
+};
+
+// What a command may ask of the server. Implemented by server/Server; thread-safe.
+class ServerApi {
+ public:
+  virtual ~ServerApi() = default;
+  virtual Config& config() = 0;
+  virtual Storage& storage() = 0;
+  virtual HeapProfiler& profiler() = 0;
+  virtual std::string Info(std::string_view section) = 0;  // INFO text ("" = default sections)
+  virtual std::string ClientList() = 0;                    // CLIENT LIST text
+  // Kills clients matching a CLIENT KILL filter ("ID 5", "ADDR ip:port", ...); returns the count.
+  virtual StatusOr<int64_t> KillClients(const std::vector<std::string>& filter) = 0;
+  virtual void RequestShutdown() = 0;
+  virtual void ResetStats() = 0;
+  virtual std::span<const CommandSpec* const> AllCommands() = 0;
+  // Runs `job` on the background thread; its returned bytes become this command's reply.
+  // The connection processes nothing else until then. Used for work that must not stall the
+  // event loop (heap profile dumps, symbolized reports).
+  virtual void Defer(CommandContext& ctx, std::function<std::string()> job) = 0;
+  // SCAN cursors: a number standing for the last key returned.
+  virtual uint64_t SaveCursor(std::string last_key) = 0;
+  virtual StatusOr<std::string> LoadCursor(uint64_t cursor) = 0;
+};
+
+// The calling connection. Only touched from its own worker thread.
+class ClientApi {
+ public:
+  virtual ~ClientApi() = default;
+  virtual uint64_t id() const = 0;
+  virtual const std::string& name() const = 0;
+  virtual void set_name(std::string name) = 0;
+  virtual bool authenticated() const = 0;
+  virtual bool admin() const = 0;
+  virtual void SetAuthenticated(bool admin) = 0;
+  virtual const std::string& ns() const = 0;
+  virtual void CloseAfterReply() = 0;  // QUIT
+  virtual std::string Describe() = 0;  // one CLIENT LIST line
+};
+
+struct CommandContext {
+  std::vector<std::string>& args;  // args[0] is the command name as sent
+  Reply& reply;
+  ServerApi& server;
+  ClientApi& client;
+  Database& db;
+  PendingWrites* pending;  // non-null only for kCmdBatchable commands
+  const CommandSpec* spec;
+
+  size_t argc() const { return args.size(); }
+};
+
+// Each family's table.
+std::span<const CommandSpec> StringCommands();
+std::span<const CommandSpec> KeyCommands();
+std::span<const CommandSpec> ServerCommands();
+std::span<const CommandSpec> MemoryCommands();
+
+// Redis's error texts used by several families.
+Status SyntaxError();
+Status NotIntegerError();
+Status WrongArgsError(std::string_view cmd);  // "wrong number of arguments for 'x' command"
+
+}  // namespace mnemo

@@ -1,0 +1,283 @@
+#include "server/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "commands/registry.h"
+#include "common/string_util.h"
+#include "config/config.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace mnemo {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// A pipeline's batch is committed early past these sizes, bounding its memory.
+constexpr size_t kMaxBatchCommands = 1024;
+constexpr size_t kMaxBatchBytes = 4 << 20;
+
+RespLimits LimitsFrom(const Config& c) {
+  RespLimits l;
+  l.max_bulk_len = c.proto_max_bulk_len.load(std::memory_order_relaxed);
+  l.max_multibulk_len = c.proto_max_multibulk_len.load(std::memory_order_relaxed);
+  return l;
+}
+
+std::string UnknownCommandError(const std::vector<std::string>& args) {
+  std::string msg = "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: ";
+  for (size_t i = 1; i < args.size() && msg.size() < 1024; i++) {
+    msg += "'" + args[i].substr(0, 128) + "' ";
+  }
+  return msg;
+}
+
+}  // namespace
+
+Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std::string addr,
+                       std::string laddr)
+    : worker_(worker),
+      server_(server),
+      fd_(fd),
+      id_(id),
+      addr_(std::move(addr)),
+      laddr_(std::move(laddr)),
+      ns_(kDefaultNamespace),
+      parser_(LimitsFrom(server->config())) {
+  created_ms_ = last_active_ms_ = NowMs();
+  authenticated_ = server->config().requirepass().empty();
+  admin_ = authenticated_;
+}
+
+Connection::~Connection() {
+  if (read_event_) event_free(read_event_);
+  if (write_event_) event_free(write_event_);
+  if (fd_ >= 0) close(fd_);
+  server_->ReleaseClient();
+}
+
+void Connection::Start() {
+  read_event_ = event_new(worker_->base(), fd_, EV_READ | EV_PERSIST, &Connection::OnReadable, this);
+  write_event_ = event_new(worker_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::OnWritable, this);
+  event_add(read_event_, nullptr);
+}
+
+void Connection::SetAuthenticated(bool admin) {
+  authenticated_ = true;
+  admin_ = admin;
+}
+
+bool Connection::IdleLongerThan(int64_t seconds, int64_t now_ms) const {
+  return !paused_ && now_ms - last_active_ms_ > seconds * 1000;
+}
+
+void Connection::OnReadable(evutil_socket_t, short, void* arg) {
+  static_cast<Connection*>(arg)->HandleRead();
+}
+
+void Connection::OnWritable(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  c->FlushOutput();
+  // Output drained: continue with input that was held back while replies were pending.
+  if (!c->closed_ && !c->write_armed_ && !c->paused_) c->ProcessInput();
+}
+
+void Connection::HandleRead() {
+  if (closed_) return;
+  size_t want = std::max(kReadChunk, parser_.BytesWanted());
+  size_t limit = static_cast<size_t>(
+      server_->config().client_query_buffer_limit.load(std::memory_order_relaxed));
+  want = std::min(want, limit + 1 - std::min(limit, in_.size() - in_pos_));
+  size_t old = in_.size();
+  in_.resize(old + want);
+  ssize_t n = read(fd_, in_.data() + old, want);
+  if (n <= 0) {
+    in_.resize(old);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    Close();
+    return;
+  }
+  in_.resize(old + static_cast<size_t>(n));
+  server_->stats().net_input_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  last_active_ms_ = NowMs();
+  if (in_.size() - in_pos_ > limit) {
+    server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
+    Reply(&out_).Error("ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
+    close_after_reply_ = true;
+    in_.clear();
+    in_pos_ = 0;
+    FlushOutput();
+    return;
+  }
+  ProcessInput();
+}
+
+void Connection::ProcessInput() {
+  // While the socket refuses replies, hold further input back (backpressure).
+  while (!closed_ && !paused_ && !close_after_reply_ && !write_armed_) {
+    size_t consumed = 0;
+    auto r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
+    in_pos_ += consumed;
+    if (r == RespParser::Result::kNeedMore) break;
+    if (r == RespParser::Result::kError) {
+      CommitPending();
+      Reply(&out_).Error("ERR " + parser_.error());
+      close_after_reply_ = true;
+      break;
+    }
+    Execute();
+    if (!pending_.empty() && (pending_.commands >= kMaxBatchCommands ||
+                              pending_.batch.GetDataSize() >= kMaxBatchBytes)) {
+      CommitPending();
+    }
+    // Flush once a pipeline's replies grow large, so they do not pile up in memory.
+    if (out_.size() - out_pos_ >= (1 << 20)) {
+      CommitPending();
+      FlushOutput();
+    }
+  }
+  CommitPending();
+  if (in_pos_ == in_.size()) {
+    in_.clear();
+    in_pos_ = 0;
+    if (in_.capacity() > 64 * 1024) in_.shrink_to_fit();
+  } else if (in_pos_ > 0 && (in_pos_ > 64 * 1024 || in_pos_ * 2 > in_.size())) {
+    in_.erase(0, in_pos_);
+    in_pos_ = 0;
+  }
+  FlushOutput();
+}
+
+Status Connection::CheckAccess(const CommandSpec* spec) const {
+  if (!authenticated_ && !(spec->flags & kCmdNoAuth)) {
+    return Status::NoAuth("Authentication required.");
+  }
+  if ((spec->flags & kCmdAdmin) && !admin_) {
+    return Status::InvalidArgument("admin permission required to perform the command");
+  }
+  return Status::OK();
+}
+
+void Connection::Execute() {
+  Reply reply(&out_);
+  CommandTable& table = CommandTable::Instance();
+  const CommandSpec* spec = table.Find(args_[0]);
+  if (spec == nullptr) {
+    CommitPending();
+    server_->stats().unknown_commands.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(UnknownCommandError(args_));
+    return;
+  }
+  last_command_ = spec->name;
+  CommandStats& stats = table.Stats(spec);
+  int argc = static_cast<int>(args_.size());
+  Status s = (spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)
+                 ? WrongArgsError(spec->name)
+                 : CheckAccess(spec);
+  if (!s.ok()) {
+    CommitPending();
+    stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(s.ToString());
+    return;
+  }
+  bool batchable = spec->flags & kCmdBatchable;
+  if (!batchable) CommitPending();
+  if (batchable && pending_.empty()) pending_reply_start_ = out_.size();
+  Database db(&server_->storage(), ns_);
+  CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending_ : nullptr, spec};
+  int64_t start = MonotonicUs();
+  s = spec->handler(ctx);
+  stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
+  stats.calls.fetch_add(1, std::memory_order_relaxed);
+  server_->stats().commands.fetch_add(1, std::memory_order_relaxed);
+  if (batchable && s.ok()) pending_.commands++;
+  if (!s.ok()) {
+    stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(s.ToString());
+  }
+}
+
+void Connection::CommitPending() {
+  if (pending_.empty()) return;
+  size_t n = pending_.commands;
+  Database db(&server_->storage(), ns_);
+  Status s = db.Commit(&pending_);
+  if (s.ok()) return;
+  // Nothing of the batch was applied: every reply given for it becomes the error.
+  out_.resize(pending_reply_start_);
+  Reply reply(&out_);
+  for (size_t i = 0; i < n; i++) reply.Error(s.ToString());
+}
+
+void Connection::ResumeWithReply(const std::string& reply_bytes) {
+  out_.append(reply_bytes);
+  paused_ = false;
+  last_active_ms_ = NowMs();
+  FlushOutput();
+  if (!closed_) ProcessInput();
+}
+
+void Connection::FlushOutput() {
+  while (!closed_ && out_pos_ < out_.size()) {
+    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
+    if (n > 0) {
+      out_pos_ += static_cast<size_t>(n);
+      server_->stats().net_output_bytes.fetch_add(static_cast<uint64_t>(n),
+                                                  std::memory_order_relaxed);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (!write_armed_) {
+        event_add(write_event_, nullptr);
+        write_armed_ = true;
+      }
+      return;
+    }
+    Close();
+    return;
+  }
+  if (closed_) return;
+  out_.clear();
+  out_pos_ = 0;
+  if (out_.capacity() > 1 << 20) out_.shrink_to_fit();
+  if (write_armed_) {
+    event_del(write_event_);
+    write_armed_ = false;
+  }
+  if (close_after_reply_ && !paused_) Close();
+}
+
+void Connection::Kill() {
+  close_after_reply_ = true;
+  if (!paused_) Close();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  event_del(read_event_);
+  event_del(write_event_);
+  shutdown(fd_, SHUT_RDWR);
+  worker_->Remove(id_);
+}
+
+std::string Connection::Describe() {
+  int64_t now = NowMs();
+  std::string s;
+  s.reserve(256);
+  s += "id=" + std::to_string(id_) + " addr=" + addr_ + " laddr=" + laddr_ +
+       " fd=" + std::to_string(fd_) + " name=" + name_ +
+       " age=" + std::to_string((now - created_ms_) / 1000) +
+       " idle=" + std::to_string((now - last_active_ms_) / 1000) + " flags=N db=0 sub=0 psub=0" +
+       " multi=-1 qbuf=" + std::to_string(in_.size() - in_pos_) +
+       " qbuf-free=" + std::to_string(in_.capacity() - in_.size()) + " argv-mem=0" +
+       " obl=0 oll=0 omem=" + std::to_string(out_.capacity()) +
+       " tot-mem=" + std::to_string(in_.capacity() + out_.capacity() + sizeof(*this)) +
+       " events=r cmd=" + last_command_ + " user=default ns=" + ns_;
+  return s;
+}
+
+}  // namespace mnemo

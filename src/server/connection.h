@@ -1,0 +1,103 @@
+// One client connection: socket I/O, the incremental parser, dispatch of each command, and the
+// reply buffer. Lives on one worker thread and is touched only there (other threads reach it by
+// posting a task to that worker).
+//
+// Pipelining: all complete commands of one read are executed back to back and their replies go
+// out in one write. Consecutive blind writes (kCmdBatchable) of a pipeline share one RocksDB
+// write batch, committed before any other command runs and before replies are sent, so every
+// command sees the earlier writes of its connection and no reply is sent for an uncommitted write.
+#pragma once
+
+#include <event2/event.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+#include "protocol/resp_parser.h"
+#include "types/database.h"
+
+namespace mnemo {
+
+class Server;
+class Worker;
+
+class Connection : public ClientApi {
+ public:
+  Connection(Worker* worker, Server* server, int fd, uint64_t id, std::string addr,
+             std::string laddr);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Registers the socket with the worker's event loop.
+  void Start();
+  // Called by the worker when the deferred reply of a paused command is ready.
+  void ResumeWithReply(const std::string& reply_bytes);
+  // Closes the connection at the next safe point (after pending replies are flushed if `flush`).
+  void Kill();
+  bool IdleLongerThan(int64_t seconds, int64_t now_ms) const;
+
+  // ClientApi
+  uint64_t id() const override { return id_; }
+  const std::string& name() const override { return name_; }
+  void set_name(std::string name) override { name_ = std::move(name); }
+  bool authenticated() const override { return authenticated_; }
+  bool admin() const override { return admin_; }
+  void SetAuthenticated(bool admin) override;
+  const std::string& ns() const override { return ns_; }
+  void CloseAfterReply() override { close_after_reply_ = true; }
+  std::string Describe() override;
+
+  // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
+  size_t query_buffer_bytes() const { return in_.capacity(); }
+  size_t reply_buffer_bytes() const { return out_.capacity(); }
+
+  // Called by Server::Defer: pauses this connection until ResumeWithReply.
+  void Pause() { paused_ = true; }
+  Worker* worker() const { return worker_; }
+
+ private:
+  static void OnReadable(evutil_socket_t fd, short events, void* arg);
+  static void OnWritable(evutil_socket_t fd, short events, void* arg);
+  void HandleRead();
+  void ProcessInput();
+  void Execute();
+  // Commits the pipeline's pending blind writes; on failure rewrites their replies into errors.
+  void CommitPending();
+  void FlushOutput();
+  void Close();
+  Status CheckAccess(const CommandSpec* spec) const;
+
+  Worker* worker_;
+  Server* server_;
+  int fd_;
+  uint64_t id_;
+  std::string addr_, laddr_, name_;
+  std::string ns_;
+  bool authenticated_ = false;
+  bool admin_ = false;
+  bool close_after_reply_ = false;
+  bool paused_ = false;
+  bool closed_ = false;
+  int64_t created_ms_;
+  int64_t last_active_ms_;
+  std::string last_command_ = "NULL";
+
+  event* read_event_ = nullptr;
+  event* write_event_ = nullptr;
+  bool write_armed_ = false;
+
+  std::string in_;
+  size_t in_pos_ = 0;
+  RespParser parser_;
+  std::vector<std::string> args_;
+  std::string out_;
+  size_t out_pos_ = 0;
+
+  PendingWrites pending_;
+  size_t pending_reply_start_ = 0;
+};
+
+}  // namespace mnemo

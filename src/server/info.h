@@ -1,0 +1,23 @@
+// INFO rendering: the sections Redis clients expect (server, clients, memory, persistence,
+// stats, keyspace, commandstats) with Redis's field names. Every field is documented in
+// docs/info.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mnemo {
+
+class Server;
+
+struct InfoInput {
+  Server& server;
+  int64_t start_ms;
+  uint64_t startup_allocated;
+};
+
+// `section`: "" or "default", "all", "everything", or space-separated section names.
+std::string RenderInfo(const InfoInput& in, std::string_view section);
+
+}  // namespace mnemo

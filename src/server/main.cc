@@ -1,0 +1,107 @@
+// mnemo: a Redis-protocol key-value server on RocksDB that knows where its memory goes.
+//
+//   mnemo [--config FILE] [--port N] [--bind ADDR] [--dir PATH] [--<any-config-key> VALUE]
+//   mnemo --config-doc      prints docs/config.md, generated from the config table
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "config/config.h"
+#include "memory/allocator.h"
+#include "server/server.h"
+
+#ifndef MNEMO_SANITIZE
+// jemalloc reads this at start: heap profiling is armed (compiled in and ready) but inactive, so
+// KPROFILE MEMORY ENABLE works without any environment variable and costs nothing until used.
+// A MALLOC_CONF in the environment is applied after it and so still overrides it.
+extern "C" {
+const char* malloc_conf = "prof:true,prof_active:false,background_thread:true";
+}
+#endif
+
+namespace {
+
+void Usage() {
+  fprintf(stderr,
+          "usage: mnemo [--config FILE] [--port N] [--bind ADDR] [--dir PATH] [--KEY VALUE]...\n"
+          "       mnemo --config-doc\n");
+}
+
+// Applies argv to `config`: the file first, then every --key value on top of it.
+bool ApplyArgs(int argc, char** argv, mnemo::Config* config) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      mnemo::Status s = config->LoadFile(argv[++i]);
+      if (!s.ok()) {
+        fprintf(stderr, "mnemo: config file %s: %s\n", argv[i], s.message().c_str());
+        return false;
+      }
+    }
+  }
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--config") {
+      i++;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0 || i + 1 >= argc) {
+      Usage();
+      return false;
+    }
+    mnemo::Status s = config->Set(a.substr(2), argv[++i], /*at_startup=*/true);
+    if (!s.ok()) {
+      fprintf(stderr, "mnemo: %s: %s\n", a.c_str(), s.message().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--config-doc") == 0) {
+    mnemo::Config c;
+    fputs(c.RenderMarkdown().c_str(), stdout);
+    return 0;
+  }
+  if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    Usage();
+    return 0;
+  }
+  mnemo::Config config;
+  if (!ApplyArgs(argc, argv, &config)) return 1;
+
+  // Signals: SIGPIPE ignored (a closed socket is an error return); SIGTERM/SIGINT/SIGUSR2 blocked
+  // in every thread and taken synchronously by the server's signal waiter.
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.dir(), ec);
+  if (ec) {
+    fprintf(stderr, "mnemo: cannot create data directory '%s': %s\n", config.dir().c_str(),
+            ec.message().c_str());
+    return 1;
+  }
+  mnemo::Server server(&config);
+  mnemo::Status s = server.Start();
+  if (!s.ok()) {
+    fprintf(stderr, "mnemo: %s\n", s.message().c_str());
+    return 1;
+  }
+  fprintf(stderr, "mnemo: ready on %s:%d (data in %s, allocator %s)\n", config.bind().c_str(),
+          server.port(), config.dir().c_str(), mnemo::allocator::Name().c_str());
+  server.Run();
+  fprintf(stderr, "mnemo: bye\n");
+  return 0;
+}

@@ -1,0 +1,266 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <future>
+
+#include "commands/registry.h"
+#include "common/string_util.h"
+#include "memory/allocator.h"
+#include "server/connection.h"
+#include "server/info.h"
+#include "server/worker.h"
+
+namespace mnemo {
+
+Server::Server(Config* config) : config_(config) {}
+
+Server::~Server() {
+  for (auto& w : workers_) w->Stop();
+  workers_.clear();
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_thread_.joinable()) bg_thread_.join();
+  if (profiler_) profiler_->Stop();
+  storage_.reset();  // closes RocksDB after every writer is gone
+}
+
+HeapProfiler::Settings Server::ProfilerSettings() const {
+  HeapProfiler::Settings s;
+  s.dir = config_->profiling_dir();
+  s.max_dumps = config_->profiling_max_dumps.load();
+  s.auto_dump_growth = config_->profiling_auto_dump_growth.load();
+  s.auto_dump_interval_s = config_->profiling_auto_dump_interval.load();
+  s.default_sample_bytes = config_->profiling_sample_bytes.load();
+  return s;
+}
+
+Status Server::Start() {
+  start_ms_ = NowMs();
+  StorageOptions so;
+  so.dir = config_->dir() + "/db";
+  so.sync_writes = config_->sync_writes.load();
+  so.block_cache_size = config_->block_cache_size.load();
+  so.write_buffer_size = config_->write_buffer_size.load();
+  so.max_write_buffer_number = static_cast<int>(config_->max_write_buffer_number.load());
+  so.max_open_files = static_cast<int>(config_->max_open_files.load());
+  auto storage = Storage::Open(so);
+  if (!storage.ok()) return storage.status();
+  storage_ = std::move(storage.value());
+  config_->OnChange("sync-writes", [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
+
+  profiler_ = std::make_unique<HeapProfiler>(ProfilerSettings());
+  for (const char* key : {"profiling-dir", "profiling-max-dumps", "profiling-auto-dump-growth",
+                          "profiling-auto-dump-interval", "profiling-sample-bytes"}) {
+    config_->OnChange(key, [this](const Config&) { profiler_->UpdateSettings(ProfilerSettings()); });
+  }
+  profiler_->Start();
+
+  int n = static_cast<int>(config_->workers.load());
+  if (n <= 0) n = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  int port = static_cast<int>(config_->port.load());
+  for (int i = 0; i < n; i++) {
+    auto w = std::make_unique<Worker>(this, i);
+    Status s = w->Listen(config_->bind(), port);
+    if (!s.ok()) return s;
+    port = w->BoundPort();  // port 0: every worker shares the port the first one got
+    workers_.push_back(std::move(w));
+  }
+  port_ = port;
+  bg_thread_ = std::thread([this] { BackgroundLoop(); });
+  for (auto& w : workers_) w->Start();
+  auto stats = allocator::ReadStats();
+  if (stats.ok()) startup_allocated_ = stats->allocated;
+  return Status::OK();
+}
+
+void Server::Run() {
+  // SIGTERM/SIGINT are blocked in every thread (see main) and received here synchronously.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR2);
+  std::thread signal_waiter([this, set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig != SIGUSR2) {
+      fprintf(stderr, "mnemo: received %s, shutting down\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      RequestShutdown();
+    }
+  });
+  std::unique_lock<std::mutex> lock(shutdown_mu_);
+  while (!shutdown_requested_) {
+    shutdown_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    lock.unlock();
+    Cron();
+    lock.lock();
+  }
+  lock.unlock();
+  // Wake the signal waiter if shutdown came from the SHUTDOWN command.
+  pthread_kill(signal_waiter.native_handle(), SIGUSR2);
+  signal_waiter.join();
+  fprintf(stderr, "mnemo: stopping workers\n");
+  for (auto& w : workers_) w->Stop();
+  fprintf(stderr, "mnemo: closing storage\n");
+}
+
+void Server::Cron() {
+  // Place for periodic work (memory snapshot history, governor) as it arrives.
+}
+
+void Server::RequestShutdown() {
+  {
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    shutdown_requested_ = true;
+  }
+  shutdown_cv_.notify_all();
+}
+
+bool Server::AdmitClient() {
+  stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
+  int64_t max = config_->maxclients.load(std::memory_order_relaxed);
+  if (clients_.fetch_add(1, std::memory_order_relaxed) >= max) {
+    clients_.fetch_sub(1, std::memory_order_relaxed);
+    stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void Server::ReleaseClient() { clients_.fetch_sub(1, std::memory_order_relaxed); }
+
+void Server::BackgroundLoop() {
+  pthread_setname_np(pthread_self(), "mnemo-bg");
+  while (true) {
+    std::function<void()> job;
+    {
+      std::unique_lock<std::mutex> lock(bg_mu_);
+      bg_cv_.wait(lock, [this] { return bg_stop_ || !bg_jobs_.empty(); });
+      if (bg_jobs_.empty()) return;
+      job = std::move(bg_jobs_.front());
+      bg_jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+void Server::RunInBackground(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    bg_jobs_.push_back(std::move(job));
+  }
+  bg_cv_.notify_one();
+}
+
+void Server::Defer(CommandContext& ctx, std::function<std::string()> job) {
+  auto* conn = static_cast<Connection*>(&ctx.client);
+  conn->Pause();
+  Worker* worker = conn->worker();
+  uint64_t id = conn->id();
+  RunInBackground([worker, id, job = std::move(job)] {
+    std::string bytes = job();
+    worker->RunInLoop([worker, id, bytes = std::move(bytes)] {
+      if (Connection* c = worker->Find(id)) c->ResumeWithReply(bytes);
+    });
+  });
+}
+
+void Server::ForEachWorker(const std::function<void(Worker&)>& fn) {
+  for (auto& w : workers_) {
+    std::promise<void> done;
+    Worker* raw = w.get();
+    raw->RunInLoop([&] {
+      fn(*raw);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+}
+
+std::string Server::ClientList() {
+  std::string out;
+  ForEachWorker([&](Worker& w) {
+    for (Connection* c : w.Connections()) out += c->Describe() + "\n";
+  });
+  return out;
+}
+
+StatusOr<int64_t> Server::KillClients(const std::vector<std::string>& filter) {
+  // Old form: CLIENT KILL addr. New form: pairs of <filter> <value>.
+  std::vector<std::pair<std::string, std::string>> rules;
+  if (filter.size() == 1) {
+    rules.emplace_back("addr", filter[0]);
+  } else {
+    if (filter.size() % 2 != 0) return Status::InvalidArgument("syntax error");
+    for (size_t i = 0; i < filter.size(); i += 2) {
+      std::string k = ToLower(filter[i]);
+      if (k != "id" && k != "addr" && k != "laddr" && k != "skipme" && k != "user") {
+        return Status::InvalidArgument("syntax error");
+      }
+      if (k == "id" && !ParseUint64(filter[i + 1])) {
+        return Status::InvalidArgument("client-id should be greater than 0");
+      }
+      rules.emplace_back(k, filter[i + 1]);
+    }
+  }
+  int64_t killed = 0;
+  ForEachWorker([&](Worker& w) {
+    for (Connection* c : w.Connections()) {
+      std::string desc = c->Describe();
+      bool match = true;
+      for (auto& [k, v] : rules) {
+        if (k == "id") match = match && c->id() == *ParseUint64(v);
+        if (k == "addr") match = match && desc.find(" addr=" + v + " ") != std::string::npos;
+        if (k == "laddr") match = match && desc.find(" laddr=" + v + " ") != std::string::npos;
+        if (k == "user") match = match && v == "default";
+      }
+      if (match) {
+        c->Kill();
+        killed++;
+      }
+    }
+  });
+  return killed;
+}
+
+void Server::ResetStats() {
+  CommandTable::Instance().ResetStats();
+  stats_.commands = 0;
+  stats_.connections_received = 0;
+  stats_.rejected_connections = 0;
+  stats_.unknown_commands = 0;
+  stats_.net_input_bytes = 0;
+  stats_.net_output_bytes = 0;
+}
+
+std::span<const CommandSpec* const> Server::AllCommands() { return CommandTable::Instance().All(); }
+
+uint64_t Server::SaveCursor(std::string last_key) {
+  std::lock_guard<std::mutex> lock(cursor_mu_);
+  uint64_t c = next_cursor_++;
+  CursorSlot& slot = cursors_[c % kCursorSlots];
+  slot.cursor = c;
+  slot.last_key = std::move(last_key);
+  return c;
+}
+
+StatusOr<std::string> Server::LoadCursor(uint64_t cursor) {
+  std::lock_guard<std::mutex> lock(cursor_mu_);
+  const CursorSlot& slot = cursors_[cursor % kCursorSlots];
+  if (slot.cursor != cursor) return Status::InvalidArgument("invalid cursor");
+  return slot.last_key;
+}
+
+std::string Server::Info(std::string_view section) {
+  InfoInput in{*this, start_ms_, startup_allocated_};
+  return RenderInfo(in, section);
+}
+
+}  // namespace mnemo

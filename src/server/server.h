@@ -1,0 +1,110 @@
+// Server: owns the storage, the workers, the heap profiler and the background thread, and
+// implements the ServerApi that commands use. One per process.
+//
+// Threads: the main thread runs Server::Run (signals and the 100 ms server cron); each worker
+// runs its own event loop; one background thread runs deferred command jobs (dumps, reports,
+// cross-worker queries) so they never stall an event loop.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands/command.h"
+#include "config/config.h"
+#include "memory/heap_profiler.h"
+#include "storage/storage.h"
+
+namespace mnemo {
+
+class Worker;
+class Connection;
+
+struct ServerStats {
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> unknown_commands{0};
+  std::atomic<uint64_t> rejected_query_buffer{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+};
+
+class Server : public ServerApi {
+ public:
+  explicit Server(Config* config);
+  ~Server() override;
+
+  // Opens storage, binds every worker and starts the threads. Errors are fatal at startup.
+  Status Start();
+  // Blocks until SHUTDOWN or SIGTERM/SIGINT, then stops everything cleanly.
+  void Run();
+  int port() const { return port_; }
+
+  // ServerApi
+  Config& config() override { return *config_; }
+  Storage& storage() override { return *storage_; }
+  HeapProfiler& profiler() override { return *profiler_; }
+  std::string Info(std::string_view section) override;
+  std::string ClientList() override;
+  StatusOr<int64_t> KillClients(const std::vector<std::string>& filter) override;
+  void RequestShutdown() override;
+  void ResetStats() override;
+  std::span<const CommandSpec* const> AllCommands() override;
+  void Defer(CommandContext& ctx, std::function<std::string()> job) override;
+  uint64_t SaveCursor(std::string last_key) override;
+  StatusOr<std::string> LoadCursor(uint64_t cursor) override;
+
+  // For workers and connections.
+  bool AdmitClient();    // counts a new client; false when maxclients is reached
+  void ReleaseClient();  // a client closed
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+  ServerStats& stats() { return stats_; }
+  int64_t connected_clients() const { return clients_.load(std::memory_order_relaxed); }
+
+ private:
+  void BackgroundLoop();
+  void RunInBackground(std::function<void()> job);
+  // Runs fn on every worker's thread and waits. REQUIRES: not called on a worker thread.
+  void ForEachWorker(const std::function<void(Worker&)>& fn);
+  void Cron();
+  HeapProfiler::Settings ProfilerSettings() const;
+
+  Config* config_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<HeapProfiler> profiler_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  int port_ = 0;
+  int64_t start_ms_ = 0;
+  uint64_t startup_allocated_ = 0;
+  ServerStats stats_;
+  std::atomic<int64_t> clients_{0};
+  std::atomic<uint64_t> next_client_id_{1};
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  std::deque<std::function<void()>> bg_jobs_;
+  bool bg_stop_ = false;
+  std::thread bg_thread_;
+
+  std::mutex shutdown_mu_;
+  std::condition_variable shutdown_cv_;
+  bool shutdown_requested_ = false;
+
+  std::mutex cursor_mu_;
+  static constexpr size_t kCursorSlots = 16384;
+  struct CursorSlot {
+    uint64_t cursor = 0;
+    std::string last_key;
+  };
+  std::vector<CursorSlot> cursors_{kCursorSlots};
+  uint64_t next_cursor_ = 1;
+};
+
+}  // namespace mnemo

@@ -1,0 +1,195 @@
+#include "server/worker.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/string_util.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace mnemo {
+namespace {
+
+std::string PeerName(int fd, bool local) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  int r = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len)
+                : getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (r != 0) return "?:0";
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Worker::Worker(Server* server, int index) : server_(server), index_(index) {
+  base_ = event_base_new();
+}
+
+Worker::~Worker() {
+  Stop();
+  conns_.clear();
+  if (accept_event_) event_free(accept_event_);
+  if (notify_event_) event_free(notify_event_);
+  if (cron_event_) event_free(cron_event_);
+  if (listen_fd_ >= 0) close(listen_fd_);
+  for (int fd : notify_fds_) {
+    if (fd >= 0) close(fd);
+  }
+  if (base_) event_base_free(base_);
+}
+
+Status Worker::Listen(const std::string& bind, int port) {
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+  int rc = getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &res);
+  if (rc != 0) return Status::InvalidArgument("bad bind address '" + bind + "': " + gai_strerror(rc));
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+    std::string err = strerror(errno);
+    freeaddrinfo(res);
+    if (fd >= 0) close(fd);
+    return Status::IOError("cannot listen on " + bind + ":" + std::to_string(port) + ": " + err);
+  }
+  freeaddrinfo(res);
+  listen_fd_ = fd;
+  accept_event_ = event_new(base_, fd, EV_READ | EV_PERSIST, &Worker::OnAccept, this);
+  event_add(accept_event_, nullptr);
+  if (pipe2(notify_fds_, O_NONBLOCK | O_CLOEXEC) != 0) return Status::IOError("pipe2 failed");
+  notify_event_ = event_new(base_, notify_fds_[0], EV_READ | EV_PERSIST, &Worker::OnNotify, this);
+  event_add(notify_event_, nullptr);
+  cron_event_ = event_new(base_, -1, EV_PERSIST, &Worker::OnCron, this);
+  timeval one_second{1, 0};
+  event_add(cron_event_, &one_second);
+  return Status::OK();
+}
+
+int Worker::BoundPort() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+}
+
+void Worker::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), ("mnemo-worker-" + std::to_string(index_)).c_str());
+    event_base_loop(base_, 0);
+    // Connections die on their own thread.
+    conns_.clear();
+  });
+}
+
+void Worker::Stop() {
+  if (!thread_.joinable()) return;
+  RunInLoop([this] { event_base_loopbreak(base_); });
+  thread_.join();
+}
+
+void Worker::RunInLoop(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    tasks_.push_back(std::move(task));
+  }
+  char c = 1;
+  ssize_t n = write(notify_fds_[1], &c, 1);
+  (void)n;  // a full pipe already guarantees a wake-up
+}
+
+void Worker::OnNotify(evutil_socket_t fd, short, void* arg) {
+  char buf[256];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+  static_cast<Worker*>(arg)->RunTasks();
+}
+
+void Worker::RunTasks() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    tasks.swap(tasks_);
+  }
+  for (auto& t : tasks) t();
+}
+
+void Worker::OnAccept(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->Accept(); }
+
+void Worker::Accept() {
+  while (true) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN, or a transient error: the next readiness retries
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    if (!server_->AdmitClient()) {
+      static const char kMsg[] = "-ERR max number of clients reached\r\n";
+      ssize_t n = write(fd, kMsg, sizeof(kMsg) - 1);
+      (void)n;
+      close(fd);
+      continue;
+    }
+    uint64_t id = server_->NextClientId();
+    auto conn = std::make_unique<Connection>(this, server_, fd, id, PeerName(fd, false),
+                                             PeerName(fd, true));
+    Connection* c = conn.get();
+    conns_.emplace(id, std::move(conn));
+    c->Start();
+  }
+}
+
+Connection* Worker::Find(uint64_t id) {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second.get();
+}
+
+void Worker::Remove(uint64_t id) {
+  // Deleting a connection from inside its own callback is unsafe; defer to the task queue.
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  Connection* raw = it->second.release();
+  conns_.erase(it);
+  RunInLoop([raw] { delete raw; });
+}
+
+std::vector<Connection*> Worker::Connections() {
+  std::vector<Connection*> out;
+  out.reserve(conns_.size());
+  for (auto& [id, c] : conns_) out.push_back(c.get());
+  return out;
+}
+
+void Worker::OnCron(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->Cron(); }
+
+void Worker::Cron() {
+  int64_t timeout = server_->config().timeout.load(std::memory_order_relaxed);
+  if (timeout <= 0) return;
+  int64_t now = NowMs();
+  for (Connection* c : Connections()) {
+    if (c->IdleLongerThan(timeout, now)) c->Kill();
+  }
+}
+
+}  // namespace mnemo

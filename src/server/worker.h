@@ -1,0 +1,69 @@
+// A worker thread: its own libevent loop, its own listening socket on the shared port
+// (SO_REUSEPORT lets the kernel spread new connections over the workers), and the connections
+// accepted there. Other threads talk to a worker only through RunInLoop, which queues a task and
+// wakes the loop. Commands execute on the worker, directly against storage.
+#pragma once
+
+#include <event2/event.h>
+#include <netdb.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mnemo {
+
+class Connection;
+class Server;
+
+class Worker {
+ public:
+  Worker(Server* server, int index);
+  ~Worker();
+
+  // Binds the listening socket; errors (port in use...) are returned before any thread starts.
+  Status Listen(const std::string& bind, int port);
+  int BoundPort() const;  // the port actually bound (differs from the config when it was 0)
+  void Start();
+  void Stop();  // thread-safe: ends the loop, closes every connection, joins the thread
+
+  // Queues `task` to run on this worker's thread. Thread-safe.
+  void RunInLoop(std::function<void()> task);
+  // Looks up a connection of this worker. REQUIRES: called on this worker's thread.
+  Connection* Find(uint64_t id);
+  // Connection teardown. REQUIRES: called on this worker's thread.
+  void Remove(uint64_t id);
+  std::vector<Connection*> Connections();  // REQUIRES: this worker's thread
+
+  event_base* base() { return base_; }
+  int index() const { return index_; }
+
+ private:
+  static void OnAccept(evutil_socket_t fd, short events, void* arg);
+  static void OnNotify(evutil_socket_t fd, short events, void* arg);
+  static void OnCron(evutil_socket_t fd, short events, void* arg);
+  void Accept();
+  void RunTasks();
+  void Cron();
+
+  Server* server_;
+  int index_;
+  event_base* base_ = nullptr;
+  int listen_fd_ = -1;
+  event* accept_event_ = nullptr;
+  event* notify_event_ = nullptr;
+  event* cron_event_ = nullptr;
+  int notify_fds_[2] = {-1, -1};
+  std::thread thread_;
+  std::mutex tasks_mu_;
+  std::vector<std::function<void()>> tasks_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+};
+
+}  // namespace mnemo

@@ -1,0 +1,200 @@
+#include "storage/storage.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "common/string_util.h"
+#include "storage/compaction_filter.h"
+
+namespace mnemo {
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound();
+  if (s.IsCorruption()) return Status::Corruption("storage corruption: " + s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument("storage: " + s.ToString());
+  return Status::IOError("storage error: " + s.ToString());
+}
+
+namespace {
+
+const char* const kCfNames[] = {"metadata", "subkeys", "zset_scores"};
+
+rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.block_size = 16 * 1024;
+  t.cache_index_and_filter_blocks = true;  // index and filters are charged to the cache
+  t.cache_index_and_filter_blocks_with_high_priority = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+  t.format_version = 5;
+  t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  return t;
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
+                                       const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = static_cast<size_t>(o.write_buffer_size);
+  cf.max_write_buffer_number = o.max_write_buffer_number;
+  cf.min_write_buffer_number_to_merge = 1;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache)));
+  return cf;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
+  std::unique_ptr<Storage> s(new Storage());
+  s->sync_writes_ = o.sync_writes;
+  s->block_cache_ = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_size), -1, false, 0.75);
+
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  db_opts.max_open_files = o.max_open_files;
+  db_opts.max_background_jobs = 2;
+  db_opts.max_total_wal_size = 512 << 20;
+  db_opts.enable_pipelined_write = true;
+  db_opts.avoid_unnecessary_blocking_io = true;
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_opts.keep_log_file_num = 4;
+
+  auto subkey_filter = std::make_shared<SubkeyFilterFactory>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  rocksdb::ColumnFamilyOptions meta = CfOptions(o, s->block_cache_);
+  meta.compaction_filter_factory = std::make_shared<MetadataFilterFactory>();
+  rocksdb::ColumnFamilyOptions sub = CfOptions(o, s->block_cache_);
+  sub.compaction_filter_factory = subkey_filter;
+  // RocksDB requires the default CF; Mnemo stores nothing in it.
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, CfOptions(o, s->block_cache_));
+  cfs.emplace_back(kCfNames[0], meta);
+  cfs.emplace_back(kCfNames[1], sub);
+  cfs.emplace_back(kCfNames[2], sub);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::Open(db_opts, o.dir, cfs, &handles, &raw);
+  if (!rs.ok()) return Status::IOError("cannot open the database in '" + o.dir + "': " + rs.ToString());
+  s->db_.reset(raw);
+  // handles[0] is the default CF; keep ours in ColumnFamily order and the default last.
+  s->handles_ = {handles[1], handles[2], handles[3], handles[0]};
+  subkey_filter->Attach(raw, handles[1]);
+  s->version_counter_ = static_cast<uint64_t>(NowUs()) << 11;
+  return s;
+}
+
+Storage::~Storage() {
+  if (!db_) return;
+  rocksdb::CancelAllBackgroundWork(db_.get(), true);
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+}
+
+Status Storage::Get(ColumnFamily cf, std::string_view key, std::string* value) {
+  return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
+}
+
+Status Storage::Get(ColumnFamily cf, std::string_view key, rocksdb::PinnableSlice* value) {
+  return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
+}
+
+Status Storage::Write(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_.load(std::memory_order_relaxed);
+  return FromRocks(db_->Write(wo, batch));
+}
+
+std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // scans should not evict the hot working set
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, Handle(cf)));
+}
+
+Status Storage::DeleteNamespace(std::string_view ns) {
+  // Every key of every CF starts with ns_len | ns, so one range covers the namespace.
+  std::string begin(1, static_cast<char>(ns.size()));
+  begin.append(ns);
+  // The exclusive end is the next prefix value (last byte incremented, with carry).
+  std::string limit = begin;
+  while (!limit.empty() && static_cast<uint8_t>(limit.back()) == 0xff) limit.pop_back();
+  if (!limit.empty()) limit.back() = static_cast<char>(static_cast<uint8_t>(limit.back()) + 1);
+  rocksdb::WriteBatch batch;
+  for (int i = 0; i < 3; i++) {
+    auto* h = Handle(static_cast<ColumnFamily>(i));
+    rocksdb::Status rs = batch.DeleteRange(h, begin, limit);
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  return Write(&batch);
+}
+
+Status Storage::DeleteAll() {
+  // Keys start with a namespace length byte, so this range covers every key that can exist.
+  std::string end(300, '\xff');
+  rocksdb::WriteBatch batch;
+  for (int i = 0; i < 3; i++) {
+    rocksdb::Status rs = batch.DeleteRange(Handle(static_cast<ColumnFamily>(i)), "", end);
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  return Write(&batch);
+}
+
+Status Storage::Flush() {
+  rocksdb::FlushOptions fo;
+  for (int i = 0; i < 3; i++) {
+    rocksdb::Status rs = db_->Flush(fo, Handle(static_cast<ColumnFamily>(i)));
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  return Status::OK();
+}
+
+Status Storage::CompactAll() {
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (int i = 0; i < 3; i++) {
+    rocksdb::Status rs = db_->CompactRange(co, Handle(static_cast<ColumnFamily>(i)), nullptr, nullptr);
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  return Status::OK();
+}
+
+uint64_t Storage::NewVersion() {
+  // Never below the clock, so versions stay increasing across restarts.
+  uint64_t floor = static_cast<uint64_t>(NowUs()) << 11;
+  uint64_t cur = version_counter_.load(std::memory_order_relaxed);
+  while (true) {
+    uint64_t next = std::max(cur + 1, floor);
+    if (version_counter_.compare_exchange_weak(cur, next, std::memory_order_relaxed)) return next;
+  }
+}
+
+StorageMemory Storage::GetMemory() const {
+  StorageMemory m;
+  m.block_cache_usage = block_cache_->GetUsage();
+  m.block_cache_capacity = block_cache_->GetCapacity();
+  m.block_cache_pinned = block_cache_->GetPinnedUsage();
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) m.memtables_active += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kSizeAllMemTables, &v)) m.memtables_all += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateTableReadersMem, &v)) m.table_readers += v;
+  }
+  return m;
+}
+
+uint64_t Storage::DiskUsage() const {
+  uint64_t total = 0;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) total += v;
+  }
+  return total;
+}
+
+}  // namespace mnemo

@@ -1,0 +1,110 @@
+#include "storage/storage.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/string_util.h"
+#include "storage/encoding.h"
+
+namespace mnemo {
+namespace {
+
+class StorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mnemo-storage-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    db_.reset();
+    StorageOptions o;
+    o.dir = dir_.string();
+    o.block_cache_size = 8 << 20;
+    o.write_buffer_size = 1 << 20;
+    auto s = Storage::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    db_ = std::move(s.value());
+  }
+  void Put(std::string_view key, std::string_view value, int64_t expire = 0) {
+    rocksdb::WriteBatch b;
+    ASSERT_TRUE(b.Put(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("ns", key),
+                      EncodeStringValue(value, expire))
+                    .ok());
+    ASSERT_TRUE(db_->Write(&b).ok());
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Storage> db_;
+};
+
+TEST_F(StorageTest, WriteReadSurvivesReopen) {
+  Put("k", "v");
+  Reopen();
+  std::string raw;
+  ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k"), &raw).ok());
+  EXPECT_EQ(DecodeMetadata(raw)->payload, "v");
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "nope"), &raw).IsNotFound());
+}
+
+TEST_F(StorageTest, CompactionDropsExpiredKeysAndTheyDoNotReappear) {
+  Put("old", "v1");
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->CompactAll().ok());  // the live version sits in the bottom level
+  Put("old", "v2", NowMs() - 1);        // newer, already expired version above it
+  Put("live", "x");
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->CompactAll().ok());
+  std::string raw;
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "old"), &raw).IsNotFound());
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "live"), &raw).ok());
+}
+
+TEST_F(StorageTest, CompactionDropsSubkeysOfStaleVersions) {
+  uint64_t v1 = db_->NewVersion(), v2 = db_->NewVersion();
+  ASSERT_LT(v1, v2);
+  rocksdb::WriteBatch b;
+  auto* meta = db_->Handle(ColumnFamily::kMetadata);
+  auto* sub = db_->Handle(ColumnFamily::kSubkeys);
+  ASSERT_TRUE(b.Put(meta, EncodeMetaKey("ns", "h"), EncodeCompositeMeta(DataType::kHash, 0, v2, 1)).ok());
+  ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "h", v1) + "f", "stale").ok());
+  ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "h", v2) + "f", "live").ok());
+  ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "gone", v1) + "f", "orphan").ok());
+  ASSERT_TRUE(db_->Write(&b).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_TRUE(db_->CompactAll().ok());
+  std::string v;
+  EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v1) + "f", &v).IsNotFound());
+  EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v2) + "f", &v).ok());
+  EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "gone", v1) + "f", &v).IsNotFound());
+}
+
+TEST_F(StorageTest, DeleteNamespaceLeavesOthers) {
+  Put("a", "1");
+  rocksdb::WriteBatch b;
+  ASSERT_TRUE(b.Put(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("nt", "a"), EncodeStringValue("2", 0)).ok());
+  ASSERT_TRUE(db_->Write(&b).ok());
+  ASSERT_TRUE(db_->DeleteNamespace("ns").ok());
+  std::string raw;
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"), &raw).IsNotFound());
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("nt", "a"), &raw).ok());
+}
+
+TEST_F(StorageTest, MemoryPropertiesMove) {
+  StorageMemory before = db_->GetMemory();
+  EXPECT_EQ(before.block_cache_capacity, 8u << 20);
+  for (int i = 0; i < 1000; i++) Put("key" + std::to_string(i), std::string(100, 'x'));
+  StorageMemory after = db_->GetMemory();
+  EXPECT_GT(after.memtables_active, before.memtables_active + 100 * 1000);
+  EXPECT_GE(after.memtables_all, after.memtables_active);
+}
+
+}  // namespace
+}  // namespace mnemo

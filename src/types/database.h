@@ -1,0 +1,106 @@
+// Database: the keyspace of one namespace over Storage — metadata lookups with expiry applied,
+// the generic key commands (DEL, EXISTS, TYPE, EXPIRE*, TTL, KEYS, SCAN, RENAME, ...), and the
+// commit of batched writes. Data types (string.h, later hash/list/...) build on it.
+//
+// Thread-safe: a Database is a cheap value (a Storage pointer and a namespace) created per
+// command; all synchronisation is RocksDB's plus the striped key locks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/write_batch.h>
+
+#include "common/status.h"
+#include "storage/encoding.h"
+#include "storage/storage.h"
+
+namespace mnemo {
+
+inline constexpr std::string_view kDefaultNamespace = "__namespace";
+
+// Writes of several commands that are committed together in one RocksDB write batch (a
+// pipeline's consecutive blind writes). The keys' stripes are locked while the batch commits, so
+// a concurrent read-modify-write of one of those keys is never interleaved with it.
+struct PendingWrites {
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> lock_keys;  // encoded metadata keys
+  size_t commands = 0;
+  bool empty() const { return commands == 0; }
+  void Clear() {
+    batch.Clear();
+    lock_keys.clear();
+    commands = 0;
+  }
+};
+
+// A metadata record read from storage. `raw` owns the bytes `meta` views into.
+struct KeyRecord {
+  std::string raw;
+  Metadata meta;
+};
+
+class Database {
+ public:
+  Database(Storage* storage, std::string_view ns) : storage_(storage), ns_(ns) {}
+
+  Storage* storage() const { return storage_; }
+  std::string_view ns() const { return ns_; }
+  std::string MetaKey(std::string_view user_key) const { return EncodeMetaKey(ns_, user_key); }
+
+  // Live (not expired) metadata of a key. NotFound when absent or expired; Corruption when
+  // undecodable.
+  StatusOr<KeyRecord> GetRecord(std::string_view user_key) const;
+  // Same, additionally WrongType when the key holds another type. NotFound when absent.
+  StatusOr<KeyRecord> GetRecordOfType(std::string_view user_key, DataType type) const;
+
+  // Commits and clears `pending`, holding the stripes of its keys while writing.
+  Status Commit(PendingWrites* pending);
+  // Writes one batch for one key while holding that key's stripe.
+  Status WriteLocked(std::string_view meta_key, rocksdb::WriteBatch* batch);
+
+  // --- generic key commands ---
+  StatusOr<int64_t> Delete(const std::vector<std::string_view>& keys);
+  StatusOr<int64_t> Exists(const std::vector<std::string_view>& keys) const;
+  StatusOr<DataType> Type(std::string_view key) const;
+
+  enum class ExpireCond { kNone, kNX, kXX, kGT, kLT };
+  // Sets the absolute expiry (unix ms). A time in the past deletes the key. Returns false when the
+  // key is absent or the condition is not met.
+  StatusOr<bool> Expire(std::string_view key, int64_t at_ms, ExpireCond cond);
+  StatusOr<bool> Persist(std::string_view key);
+  // Absolute expiry in ms: -2 absent, -1 no expiry.
+  StatusOr<int64_t> ExpireAt(std::string_view key) const;
+
+  StatusOr<std::vector<std::string>> Keys(std::string_view pattern) const;
+  struct ScanResult {
+    std::string next_after;  // last key returned; empty = iteration complete
+    std::vector<std::string> keys;
+  };
+  // Keys after `after` (exclusive; "" = from the start) matching the optional glob and type,
+  // examining about `count` keys.
+  StatusOr<ScanResult> Scan(std::string_view after, std::string_view pattern, size_t count,
+                            DataType type) const;
+  StatusOr<std::optional<std::string>> RandomKey() const;
+  StatusOr<int64_t> Size() const;
+  Status Flush();
+  // RENAME / RENAMENX. NotFound("no such key") when src is absent; returns false when nx and
+  // dst exists.
+  StatusOr<bool> Rename(std::string_view src, std::string_view dst, bool nx);
+
+ private:
+  // Iterates live keys of the namespace starting after `after`; fn returns false to stop.
+  template <typename Fn>
+  Status ForEachKey(std::string_view after, Fn&& fn) const;
+  // Copies every element record of a composite key to a new version under `dst`.
+  Status CopySubkeys(std::string_view src, const Metadata& meta, std::string_view dst,
+                     uint64_t new_version, rocksdb::WriteBatch* batch) const;
+
+  Storage* storage_;
+  std::string_view ns_;
+};
+
+}  // namespace mnemo

@@ -1,0 +1,251 @@
+#include "types/string_type.h"
+
+#include <cmath>
+#include <limits>
+
+#include "common/string_util.h"
+
+namespace mnemo {
+
+StatusOr<std::optional<KeyRecord>> StringType::Load(std::string_view key) const {
+  auto rec = db_->GetRecordOfType(key, DataType::kString);
+  if (rec.status().IsNotFound()) return std::optional<KeyRecord>();
+  if (!rec.ok()) return rec.status();
+  return std::optional<KeyRecord>(std::move(rec.value()));
+}
+
+Status StringType::Store(const std::string& meta_key, std::string_view value, int64_t expire_ms) {
+  rocksdb::WriteBatch batch;
+  Status s = FromRocks(batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key,
+                                 EncodeStringValue(value, expire_ms)));
+  if (!s.ok()) return s;
+  return db_->storage()->Write(&batch);
+}
+
+Status StringType::TooBig() const {
+  return Status::InvalidArgument("string exceeds maximum allowed size (proto-max-bulk-len)");
+}
+
+Status StringType::Get(std::string_view key, std::string* value) const {
+  auto rec = db_->GetRecordOfType(key, DataType::kString);
+  if (!rec.ok()) return rec.status();
+  value->assign(rec->meta.payload);
+  return Status::OK();
+}
+
+StatusOr<std::vector<std::optional<std::string>>> StringType::MGet(
+    const std::vector<std::string_view>& keys) const {
+  std::vector<std::optional<std::string>> out;
+  out.reserve(keys.size());
+  for (auto k : keys) {
+    auto rec = db_->GetRecord(k);
+    if (rec.ok() && rec->meta.type == DataType::kString) {
+      out.emplace_back(std::string(rec->meta.payload));
+    } else if (rec.ok() || rec.status().IsNotFound()) {
+      out.emplace_back();
+    } else {
+      return rec.status();
+    }
+  }
+  return out;
+}
+
+StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::string_view value,
+                                                const SetArgs& args) {
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  SetResult r;
+  auto rec = db_->GetRecord(key);
+  bool exists = rec.ok();
+  if (!exists && !rec.status().IsNotFound()) return rec.status();
+  if (args.get && exists) {
+    if (rec->meta.type != DataType::kString) return Status::WrongType();
+    r.old = std::string(rec->meta.payload);
+  }
+  if ((args.cond == SetArgs::Cond::kNX && exists) || (args.cond == SetArgs::Cond::kXX && !exists)) {
+    return r;
+  }
+  int64_t expire = args.expire_ms;
+  if (args.keep_ttl && exists) expire = rec->meta.expire_ms;
+  Status s = Store(meta_key, value, expire);
+  if (!s.ok()) return s;
+  r.written = true;
+  return r;
+}
+
+void StringType::SetBlind(std::string_view key, std::string_view value, int64_t expire_ms,
+                          PendingWrites* pending) {
+  std::string meta_key = db_->MetaKey(key);
+  // Put can only fail on a malformed batch; the commit reports storage errors.
+  (void)pending->batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key,
+                           EncodeStringValue(value, expire_ms));
+  pending->lock_keys.push_back(std::move(meta_key));
+}
+
+StatusOr<bool> StringType::MSetNX(
+    const std::vector<std::pair<std::string_view, std::string_view>>& kvs) {
+  std::vector<std::string> meta_keys;
+  for (auto& kv : kvs) meta_keys.push_back(db_->MetaKey(kv.first));
+  std::vector<std::string_view> views(meta_keys.begin(), meta_keys.end());
+  KeyLockGuard guard(db_->storage()->locks(), views);
+  for (auto& kv : kvs) {
+    auto rec = db_->GetRecord(kv.first);
+    if (rec.ok()) return false;
+    if (!rec.status().IsNotFound()) return rec.status();
+  }
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < kvs.size(); i++) {
+    Status s = FromRocks(batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_keys[i],
+                                   EncodeStringValue(kvs[i].second, 0)));
+    if (!s.ok()) return s;
+  }
+  Status s = db_->storage()->Write(&batch);
+  if (!s.ok()) return s;
+  return true;
+}
+
+StatusOr<std::optional<std::string>> StringType::GetDel(std::string_view key) {
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value()) return std::optional<std::string>();
+  rocksdb::WriteBatch batch;
+  Status s = FromRocks(batch.Delete(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key));
+  if (s.ok()) s = db_->storage()->Write(&batch);
+  if (!s.ok()) return s;
+  return std::optional<std::string>(std::string((*rec)->meta.payload));
+}
+
+StatusOr<std::optional<std::string>> StringType::GetEx(std::string_view key,
+                                                       std::optional<int64_t> expire_ms) {
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value()) return std::optional<std::string>();
+  std::string value((*rec)->meta.payload);
+  if (expire_ms.has_value()) {
+    Status s;
+    if (*expire_ms > 0 && *expire_ms <= NowMs()) {
+      rocksdb::WriteBatch batch;
+      s = FromRocks(batch.Delete(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key));
+      if (s.ok()) s = db_->storage()->Write(&batch);
+    } else {
+      s = Store(meta_key, value, *expire_ms);
+    }
+    if (!s.ok()) return s;
+  }
+  return std::optional<std::string>(std::move(value));
+}
+
+StatusOr<int64_t> StringType::Append(std::string_view key, std::string_view value) {
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  std::string v;
+  int64_t expire = 0;
+  if (rec->has_value()) {
+    if (static_cast<int64_t>((*rec)->meta.payload.size() + value.size()) > max_len_) return TooBig();
+    v.reserve((*rec)->meta.payload.size() + value.size());
+    v.assign((*rec)->meta.payload);
+    expire = (*rec)->meta.expire_ms;
+  }
+  v.append(value);
+  Status s = Store(meta_key, v, expire);
+  if (!s.ok()) return s;
+  return static_cast<int64_t>(v.size());
+}
+
+StatusOr<int64_t> StringType::StrLen(std::string_view key) const {
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  return rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
+}
+
+StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  int64_t cur = 0, expire = 0;
+  if (rec->has_value()) {
+    auto parsed = ParseInt64((*rec)->meta.payload);
+    if (!parsed) return Status::InvalidArgument("value is not an integer or out of range");
+    cur = *parsed;
+    expire = (*rec)->meta.expire_ms;
+  }
+  if ((delta > 0 && cur > std::numeric_limits<int64_t>::max() - delta) ||
+      (delta < 0 && cur < std::numeric_limits<int64_t>::min() - delta)) {
+    return Status::InvalidArgument("increment or decrement would overflow");
+  }
+  cur += delta;
+  Status s = Store(meta_key, std::to_string(cur), expire);
+  if (!s.ok()) return s;
+  return cur;
+}
+
+StatusOr<std::string> StringType::IncrByFloat(std::string_view key, double delta) {
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  long double cur = 0;
+  int64_t expire = 0;
+  if (rec->has_value()) {
+    auto parsed = ParseDouble((*rec)->meta.payload);
+    if (!parsed) return Status::InvalidArgument("value is not a valid float");
+    cur = *parsed;
+    expire = (*rec)->meta.expire_ms;
+  }
+  long double next = cur + delta;
+  if (std::isnan(next) || std::isinf(next)) {
+    return Status::InvalidArgument("increment would produce NaN or Infinity");
+  }
+  std::string text = FormatDouble(next);
+  Status s = Store(meta_key, text, expire);
+  if (!s.ok()) return s;
+  return text;
+}
+
+StatusOr<std::string> StringType::GetRange(std::string_view key, int64_t start,
+                                           int64_t end) const {
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  if (!rec->has_value()) return std::string();
+  std::string_view v = (*rec)->meta.payload;
+  int64_t len = static_cast<int64_t>(v.size());
+  if (start < 0 && end < 0 && start > end) return std::string();
+  if (start < 0) start = std::max<int64_t>(len + start, 0);
+  if (end < 0) end = std::max<int64_t>(len + end, 0);
+  if (end >= len) end = len - 1;
+  if (len == 0 || start > end) return std::string();
+  return std::string(v.substr(start, end - start + 1));
+}
+
+StatusOr<int64_t> StringType::SetRange(std::string_view key, int64_t offset,
+                                       std::string_view value) {
+  if (offset < 0) return Status::InvalidArgument("offset is out of range");
+  std::string meta_key = db_->MetaKey(key);
+  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  auto rec = Load(key);
+  if (!rec.ok()) return rec.status();
+  int64_t cur_len = rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
+  if (value.empty()) return cur_len;  // Redis creates nothing and changes nothing
+  if (offset > max_len_ - static_cast<int64_t>(value.size())) return TooBig();
+  std::string v;
+  int64_t expire = 0;
+  if (rec->has_value()) {
+    v.assign((*rec)->meta.payload);
+    expire = (*rec)->meta.expire_ms;
+  }
+  size_t need = static_cast<size_t>(offset) + value.size();
+  if (v.size() < need) v.resize(need, '\0');
+  v.replace(static_cast<size_t>(offset), value.size(), value);
+  Status s = Store(meta_key, v, expire);
+  if (!s.ok()) return s;
+  return static_cast<int64_t>(v.size());
+}
+
+}  // namespace mnemo

@@ -1,0 +1,64 @@
+// The string data type: values stored inline in their metadata record (one RocksDB key per
+// string). Read-modify-write operations hold the key's stripe lock; plain SET/MSET are blind
+// writes that may join a pipeline's batch (PendingWrites). Thread-safe like Database.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "types/database.h"
+
+namespace mnemo {
+
+class StringType {
+ public:
+  // max_len: the largest value APPEND/SETRANGE may build (proto-max-bulk-len).
+  StringType(Database* db, int64_t max_len) : db_(db), max_len_(max_len) {}
+
+  // NotFound when absent; WrongType when another type.
+  Status Get(std::string_view key, std::string* value) const;
+  // One entry per key; nullopt for absent keys and keys of another type (as Redis's MGET).
+  StatusOr<std::vector<std::optional<std::string>>> MGet(
+      const std::vector<std::string_view>& keys) const;
+
+  struct SetArgs {
+    enum class Cond { kAlways, kNX, kXX } cond = Cond::kAlways;
+    int64_t expire_ms = 0;  // absolute unix ms, 0 = none
+    bool keep_ttl = false;
+    bool get = false;  // return the old value (WrongType if it is not a string)
+  };
+  struct SetResult {
+    bool written = false;
+    std::optional<std::string> old;  // filled only with args.get
+  };
+  StatusOr<SetResult> Set(std::string_view key, std::string_view value, const SetArgs& args);
+  // Adds a plain SET (no condition, no GET) to `pending`; it takes effect when pending commits.
+  void SetBlind(std::string_view key, std::string_view value, int64_t expire_ms,
+                PendingWrites* pending);
+  StatusOr<bool> MSetNX(const std::vector<std::pair<std::string_view, std::string_view>>& kvs);
+
+  StatusOr<std::optional<std::string>> GetDel(std::string_view key);
+  // GETEX: expire_ms absent = leave the TTL, 0 = PERSIST, > 0 = new absolute expiry.
+  StatusOr<std::optional<std::string>> GetEx(std::string_view key,
+                                             std::optional<int64_t> expire_ms);
+  StatusOr<int64_t> Append(std::string_view key, std::string_view value);
+  StatusOr<int64_t> StrLen(std::string_view key) const;
+  StatusOr<int64_t> IncrBy(std::string_view key, int64_t delta);
+  StatusOr<std::string> IncrByFloat(std::string_view key, double delta);
+  StatusOr<std::string> GetRange(std::string_view key, int64_t start, int64_t end) const;
+  StatusOr<int64_t> SetRange(std::string_view key, int64_t offset, std::string_view value);
+
+ private:
+  // Reads the live string under the caller's lock: nullopt when absent, WrongType otherwise.
+  StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
+  Status Store(const std::string& meta_key, std::string_view value, int64_t expire_ms);
+  Status TooBig() const;
+
+  Database* db_;
+  int64_t max_len_;
+};
+
+}  // namespace mnemo

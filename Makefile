@@ -49,7 +49,7 @@ fuzz: deps
 	$(FUZZ_DIR)/fuzz/resp_parser_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_DIR)/corpus fuzz/corpus
 
 bench: build
-	$(PYTHON) bench/run.py --bin $(BUILD_DIR)/mnemo
+	$(PYTHON) bench/run.py --bin $(BUILD_DIR)/mnemo $(BENCH_ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

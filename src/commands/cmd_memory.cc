@@ -1,16 +1,8 @@
-// Memory commands: KPROFILE (heap profiling, Kvrocks's syntax and more) and MEMORY.
+// MEMORY commands (STATS, USAGE, DOCTOR, MALLOC-STATS, PURGE, REPORT, HELP).
 #include "commands/command.h"
 
 namespace mnemo {
-namespace {
 
-const CommandSpec kMemoryCommands[] = {
-    {"kprofile", -3, kCmdAdmin | kCmdReadOnly, 0, 0, 0, nullptr, "server",
-     "Heap profiling: MEMORY ENABLE|DISABLE|STATUS|DUMP|INFO|LIST|TOP|DIFF"},
-};
-
-}  // namespace
-
-std::span<const CommandSpec> MemoryCommands() { return std::span<const CommandSpec>(kMemoryCommands, 0); }
+std::span<const CommandSpec> MemoryCommands() { return {}; }
 
 }  // namespace mnemo

@@ -116,6 +116,7 @@ std::span<const CommandSpec> StringCommands();
 std::span<const CommandSpec> KeyCommands();
 std::span<const CommandSpec> ServerCommands();
 std::span<const CommandSpec> MemoryCommands();
+std::span<const CommandSpec> KProfileCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

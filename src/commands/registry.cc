@@ -20,7 +20,7 @@ CommandTable& CommandTable::Instance() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands()}) {
+  for (auto family : {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands(), KProfileCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       all_.push_back(&spec);

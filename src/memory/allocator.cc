@@ -9,6 +9,14 @@
 
 namespace mnemo::allocator {
 
+namespace {
+size_t LgSample(uint64_t bytes) {
+  return static_cast<size_t>(std::lround(std::log2(static_cast<double>(bytes))));
+}
+}  // namespace
+
+uint64_t RoundedSampleBytes(uint64_t bytes) { return uint64_t{1} << LgSample(bytes); }
+
 #if MNEMO_HAVE_JEMALLOC
 
 namespace {
@@ -50,8 +58,9 @@ Status RefreshEpoch() {
   uint64_t epoch = 1;
   size_t size = sizeof(epoch);
   int rc = mallctl("epoch", &epoch, &size, &epoch, size);
-  if (rc != 0) return Status::IOError(std::string("unable to set jemalloc option epoch: ") +
-                                      std::strerror(rc));
+  if (rc != 0)
+    return Status::IOError(std::string("unable to set jemalloc option epoch: ") +
+                           std::strerror(rc));
   return Status::OK();
 }
 
@@ -85,9 +94,10 @@ StatusOr<Stats> ReadStats() {
     const char* name;
     uint64_t* out;
   };
-  const Field fields[] = {{"stats.allocated", &stats.allocated}, {"stats.active", &stats.active},
-                          {"stats.resident", &stats.resident},   {"stats.mapped", &stats.mapped},
-                          {"stats.retained", &stats.retained},   {"stats.metadata", &stats.metadata}};
+  const Field fields[] = {
+      {"stats.allocated", &stats.allocated}, {"stats.active", &stats.active},
+      {"stats.resident", &stats.resident},   {"stats.mapped", &stats.mapped},
+      {"stats.retained", &stats.retained},   {"stats.metadata", &stats.metadata}};
   for (const Field& f : fields) {
     auto v = ReadSize(f.name);
     if (!v.ok()) return v.status();
@@ -124,8 +134,7 @@ Status SetSampleBytes(uint64_t bytes) {
   if (bytes < 1 || bytes > (uint64_t{1} << 40)) {
     return Status::InvalidArgument("sample bytes must be between 1 and 2^40");
   }
-  size_t lg = static_cast<size_t>(std::lround(std::log2(static_cast<double>(bytes))));
-  return Write<size_t>("prof.reset", lg);
+  return Write<size_t>("prof.reset", LgSample(bytes));
 }
 
 StatusOr<uint64_t> SampleBytes() {

@@ -64,6 +64,8 @@ Status SetProfilingActive(bool active);
 // far. REQUIRES: 1 <= bytes <= 2^40.
 Status SetSampleBytes(uint64_t bytes);
 StatusOr<uint64_t> SampleBytes();
+// The rate SetSampleBytes(bytes) would set: 2^round(log2(bytes)). Pure; REQUIRES: bytes >= 1.
+uint64_t RoundedSampleBytes(uint64_t bytes);
 
 // Writes a heap profile (jemalloc heap_v2 format) to `path` with prof.dump. jemalloc creates or
 // truncates the file itself. REQUIRES: ProfilingArmed().

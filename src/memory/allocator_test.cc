@@ -27,8 +27,8 @@ TEST(AllocatorTest, WithoutJemallocEverythingIsNotSupported) {
 
 #else
 
-std::vector<std::unique_ptr<char[]>> AllocateMb(int mb) {
-  std::vector<std::unique_ptr<char[]>> blocks;
+std::vector<std::unique_ptr<char[]> > AllocateMb(int mb) {
+  std::vector<std::unique_ptr<char[]> > blocks;
   for (int i = 0; i < mb; ++i) {
     blocks.emplace_back(new char[1 << 20]);
     std::memset(blocks.back().get(), 1, 1 << 20);
@@ -102,6 +102,10 @@ TEST(AllocatorTest, ProfilingSwitchAndSampleRate) {
   EXPECT_EQ(SetSampleBytes((uint64_t{1} << 40) + 1).code(), Status::Code::kInvalidArgument);
   ASSERT_TRUE(SetSampleBytes(524288).ok());
   EXPECT_EQ(*SampleBytes(), 524288u);
+  EXPECT_EQ(RoundedSampleBytes(1), 1u);
+  EXPECT_EQ(RoundedSampleBytes(3), 4u);
+  EXPECT_EQ(RoundedSampleBytes(100000), 131072u);
+  EXPECT_EQ(RoundedSampleBytes(uint64_t{1} << 40), uint64_t{1} << 40);
 }
 
 TEST(AllocatorTest, DumpProfileWritesHeapV2) {
@@ -135,7 +139,7 @@ TEST(AllocatorTest, SampledSmallOverhead) {
   ASSERT_TRUE(overhead.ok());
   ASSERT_TRUE(SetSampleBytes(4096).ok());
   ASSERT_TRUE(SetProfilingActive(true).ok());
-  std::vector<std::unique_ptr<char[]>> small;
+  std::vector<std::unique_ptr<char[]> > small;
   for (int i = 0; i < 100000; ++i) small.emplace_back(new char[8]);
   auto with_samples = SampledSmallOverheadBytes();
   ASSERT_TRUE(SetProfilingActive(false).ok());

@@ -81,7 +81,8 @@ std::string BaseName(std::string_view path) {
 // HeapProfile
 
 std::pair<double, double> UnsampleHeapV2(uint64_t objects, uint64_t bytes, uint64_t period) {
-  if (objects == 0 || period == 0) return {static_cast<double>(objects), static_cast<double>(bytes)};
+  if (objects == 0 || period == 0)
+    return {static_cast<double>(objects), static_cast<double>(bytes)};
   double ratio = (static_cast<double>(bytes) / static_cast<double>(objects)) / period;
   double scale = 1.0 / (1.0 - std::exp(-ratio));
   return {objects * scale, bytes * scale};
@@ -92,7 +93,8 @@ Status HeapProfile::ParseStackLine(std::string_view line) {
   HeapSample sample;
   for (std::string_view t = NextToken(line); !t.empty(); t = NextToken(line)) {
     uint64_t pc;
-    if (!ParseUnsigned(t, &pc, 16)) return Status::Corruption("bad address '" + std::string(t) + "'");
+    if (!ParseUnsigned(t, &pc, 16))
+      return Status::Corruption("bad address '" + std::string(t) + "'");
     sample.stack.push_back(pc);
   }
   if (pending_stack_) samples_.pop_back();  // a stack without counts holds nothing
@@ -147,7 +149,8 @@ StatusOr<HeapProfile> HeapProfile::Parse(std::string_view text) {
       s = Status::Corruption("unexpected text");
     }
     if (!s.ok()) {
-      return Status::Corruption("heap profile line " + std::to_string(line_no) + ": " + s.message());
+      return Status::Corruption("heap profile line " + std::to_string(line_no) + ": " +
+                                s.message());
     }
   }
   if (!header_seen) return Status::Corruption("not a jemalloc heap_v2 profile (empty)");
@@ -161,7 +164,12 @@ StatusOr<HeapProfile> HeapProfile::ReadFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Status::IOError("error reading heap profile '" + path + "'");
-  return Parse(text.str());
+  auto profile = Parse(text.str());
+  struct stat st;
+  if (profile.ok() && ::stat(path.c_str(), &st) == 0) {
+    profile->written_ns_ = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  }
+  return profile;
 }
 
 const MemoryMapping* HeapProfile::FindMapping(uint64_t pc) const {
@@ -176,8 +184,8 @@ const MemoryMapping* HeapProfile::FindMapping(uint64_t pc) const {
 
 namespace {
 
-// Removes the balanced group that closes at s[close] (')' or '>'), returning the index of its
-// opening character, or npos.
+// The index of the character opening the balanced group that closes at s[close] (')' or '>'),
+// or npos.
 size_t MatchingOpen(std::string_view s, size_t close) {
   char c = s[close], o = c == ')' ? '(' : '<';
   int depth = 0;
@@ -196,8 +204,9 @@ std::string StripParameters(std::string name) {
     name.resize(clone);
   }
   size_t close = name.rfind(')');
-  if (close == std::string::npos) return name;
+  if (close == std::string::npos || name.ends_with("operator()")) return name;
   std::string_view tail = std::string_view(name).substr(close + 1);
+  // Only qualifiers may follow: the characters of " const", " volatile", "&", " noexcept".
   if (tail.find_first_not_of(" constvolatile&noexcept") != std::string_view::npos) return name;
   size_t open = MatchingOpen(name, close);
   if (open != std::string::npos && open > 0) name.resize(open);
@@ -205,13 +214,14 @@ std::string StripParameters(std::string name) {
 }
 
 // Removes template arguments and a leading return type, as jeprof's short names do:
-// "void* ns::F<int>" -> "ns::F". Left alone for operators, whose names contain '<' and '('.
+// "void* ns::F<int>" -> "ns::F", "std::map<int, X>::operator[]" -> "std::map::operator[]".
+// An operator's own name (which may contain '<' or '(') is kept as it is.
 std::string StripTemplates(const std::string& name) {
-  if (name.find("operator") != std::string::npos) return name;
+  size_t op = name.find("operator");
   std::string out;
   int angle = 0, paren = 0;
   size_t word_start = 0;
-  for (char c : name) {
+  for (char c : std::string_view(name).substr(0, op)) {
     if (c == '<') ++angle;
     if (angle == 0) {
       if (c == '(' || c == '{') ++paren;
@@ -223,26 +233,18 @@ std::string StripTemplates(const std::string& name) {
     }
     if (c == '>' && angle > 0) --angle;
   }
-  return out.substr(std::min(word_start, out.size()));
-}
-
-std::string ShortFunctionName(const char* symbol) {
-  if (symbol == nullptr || *symbol == '\0') return "";
-  int status = 0;
-  char* demangled = abi::__cxa_demangle(symbol, nullptr, nullptr, &status);
-  std::string name = status == 0 && demangled != nullptr ? demangled : symbol;
-  std::free(demangled);
-  return StripTemplates(StripParameters(std::move(name)));
+  out = out.substr(std::min(word_start, out.size()));
+  return op == std::string::npos ? out : out + name.substr(op);
 }
 
 // The malloc-family entry points jeprof cuts from heap stacks (RemoveUninterestingFrames).
 bool IsAllocatorEntry(std::string_view f) {
   static const char* const kNames[] = {
-      "malloc",   "calloc",        "realloc",        "free",         "cfree",
-      "memalign", "posix_memalign", "aligned_alloc", "valloc",       "pvalloc",
-      "mallocx",  "rallocx",       "xallocx",        "dallocx",      "sdallocx",
-      "sdallocx_noflags", "newImpl", "operator new", "operator new[]", "__libc_malloc",
-      "__libc_calloc", "__libc_realloc", "__libc_memalign"};
+      "malloc",           "calloc",         "realloc",        "free",           "cfree",
+      "memalign",         "posix_memalign", "aligned_alloc",  "valloc",         "pvalloc",
+      "mallocx",          "rallocx",        "xallocx",        "dallocx",        "sdallocx",
+      "sdallocx_noflags", "newImpl",        "operator new",   "operator new[]", "__libc_malloc",
+      "__libc_calloc",    "__libc_realloc", "__libc_memalign"};
   for (const char* n : kNames) {
     if (f == n) return true;
   }
@@ -253,6 +255,17 @@ bool IsAllocatorModule(std::string_view module) { return module.starts_with("lib
 
 }  // namespace
 
+std::string ShortFunctionName(const char* symbol) {
+  if (symbol == nullptr || *symbol == '\0') return "";
+  std::string mangled(symbol);
+  mangled.resize(std::min(mangled.find('@'), mangled.size()));  // "f@@GLIBC_2.34": symbol version
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(mangled.c_str(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled != nullptr ? demangled : mangled;
+  std::free(demangled);
+  return StripTemplates(StripParameters(std::move(name)));
+}
+
 std::string SourceFrame::ToString() const {
   if (!function.empty() && !file.empty()) {
     return function + " (" + file + ":" + std::to_string(line) + ")";
@@ -260,7 +273,8 @@ std::string SourceFrame::ToString() const {
   if (!function.empty()) return function + " (" + module + ")";
   char hex[32];
   std::snprintf(hex, sizeof(hex), "0x%llx", static_cast<unsigned long long>(module_offset));
-  return "?? (" + (module.empty() ? std::string(hex) : module + "+" + hex) + ")";
+  std::string where = module.empty() ? std::string(hex) : module + "+" + hex;
+  return "?? (" + where + (module_changed ? ", changed after the dump)" : ")");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +290,7 @@ struct Symbolizer::Module {
   Dwfl_Module* mod = nullptr;
   std::string key;
   std::string name;
+  int64_t mtime_ns = 0;
   std::vector<Segment> loads;  // PT_LOAD program headers
 
   ~Module() {
@@ -332,6 +347,25 @@ void CallSite(Dwarf_Die* cudie, Dwarf_Die* inlined, std::string* file, int* line
   }
 }
 
+// The DIEs physically enclosing `pc`, innermost first: inlined subroutines, lexical blocks, then
+// the subprogram. (dwarf_getscopes alone continues into the abstract definition's scopes after
+// the first inlined subroutine, so, like eu-addr2line, restart from the innermost DIE.)
+std::vector<Dwarf_Die> ConcreteScopes(Dwfl_Module* mod, Dwarf_Die* cudie, Dwarf_Addr pc) {
+  std::vector<Dwarf_Die> out;
+  Dwarf_Die* scopes = nullptr;
+  if (cudie == nullptr || dwarf_getscopes(cudie, pc, &scopes) <= 0) return out;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die innermost;
+  Dwarf* dwarf = dwfl_module_getdwarf(mod, &bias);
+  bool found = dwarf != nullptr && dwarf_offdie(dwarf, dwarf_dieoffset(&scopes[0]), &innermost);
+  std::free(scopes);
+  scopes = nullptr;
+  int n = found ? dwarf_getscopes_die(&innermost, &scopes) : 0;
+  out.assign(scopes, scopes + std::max(n, 0));
+  std::free(scopes);
+  return out;
+}
+
 }  // namespace
 
 Symbolizer::Symbolizer() = default;
@@ -340,7 +374,9 @@ Symbolizer::~Symbolizer() = default;
 Symbolizer::Module* Symbolizer::OpenModule(const std::string& path) {
   struct stat st;
   std::string key = path;
+  int64_t mtime_ns = 0;
   if (::stat(path.c_str(), &st) == 0) {
+    mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
     key += "|" + std::to_string(st.st_ino) + "|" + std::to_string(st.st_size) + "|" +
            std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
   }
@@ -349,6 +385,7 @@ Symbolizer::Module* Symbolizer::OpenModule(const std::string& path) {
   auto module = std::make_unique<Module>();
   module->key = key;
   module->name = BaseName(path);
+  module->mtime_ns = mtime_ns;
   module->dwfl = dwfl_begin(&kOfflineCallbacks);
   if (module->dwfl != nullptr) {
     dwfl_report_begin(module->dwfl);
@@ -372,43 +409,31 @@ Symbolizer::Module* Symbolizer::OpenModule(const std::string& path) {
 }
 
 std::vector<SourceFrame> Symbolizer::Lookup(Module* module, uint64_t addr) {
-  std::vector<SourceFrame> frames;
-  SourceFrame base{.module = module->name, .module_offset = addr};
   GElf_Off offset;
   GElf_Sym sym;
   const char* symbol =
       dwfl_module_addrinfo(module->mod, addr, &offset, &sym, nullptr, nullptr, nullptr);
-  std::string file;
-  int line = 0;
+  SourceFrame frame{.module = module->name, .module_offset = addr};
   if (Dwfl_Line* l = dwfl_module_getsrc(module->mod, addr)) {
-    if (const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr)) {
-      file = BaseName(f);
+    if (const char* f = dwfl_lineinfo(l, nullptr, &frame.line, nullptr, nullptr, nullptr)) {
+      frame.file = BaseName(f);
     }
   }
+  std::vector<SourceFrame> frames;
   Dwarf_Addr dwbias = 0;
   Dwarf_Die* cudie = dwfl_module_addrdie(module->mod, addr, &dwbias);
-  Dwarf_Die* scopes = nullptr;
-  int n = cudie != nullptr ? dwarf_getscopes(cudie, addr - dwbias, &scopes) : 0;
-  for (int i = 0; i < n; ++i) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-    SourceFrame f = base;
-    f.file = file;
-    f.line = line;
-    f.function = tag == DW_TAG_subprogram && symbol != nullptr ? ShortFunctionName(symbol)
-                                                               : DieFunctionName(&scopes[i]);
-    frames.push_back(std::move(f));
-    if (tag == DW_TAG_subprogram) break;
-    CallSite(cudie, &scopes[i], &file, &line);  // the next frame out is where it was inlined
+  for (Dwarf_Die& die : ConcreteScopes(module->mod, cudie, addr - dwbias)) {
+    int tag = dwarf_tag(&die);
+    if (tag == DW_TAG_inlined_subroutine) {
+      frame.function = DieFunctionName(&die);
+      frames.push_back(frame);
+      CallSite(cudie, &die, &frame.file, &frame.line);  // the next frame out: where it was inlined
+    } else if (tag == DW_TAG_subprogram) {
+      break;
+    }
   }
-  std::free(scopes);
-  if (frames.empty()) {
-    SourceFrame f = base;
-    f.function = ShortFunctionName(symbol);
-    f.file = file;
-    f.line = line;
-    frames.push_back(std::move(f));
-  }
+  frame.function = symbol != nullptr ? ShortFunctionName(symbol) : "";
+  frames.push_back(std::move(frame));  // the real (not inlined) function
   return frames;
 }
 
@@ -422,8 +447,11 @@ std::vector<SourceFrame> Symbolizer::Symbolize(const HeapProfile& profile, uint6
     std::lock_guard lock(mu_);
     Module* module = OpenModule(m->path);
     uint64_t bias;
-    if (module->mod == nullptr || !module->Bias(*m, &bias)) {
-      frames = {SourceFrame{.module = module->name, .module_offset = pc - m->start + m->offset}};
+    bool changed = profile.written_ns() != 0 && module->mtime_ns > profile.written_ns();
+    if (changed || module->mod == nullptr || !module->Bias(*m, &bias)) {
+      frames = {SourceFrame{.module = module->name,
+                            .module_offset = pc - m->start + m->offset,
+                            .module_changed = changed}};
     } else {
       auto key = std::make_tuple(module->key, pc - bias);
       auto it = frames_.find(key);

@@ -5,7 +5,8 @@
 //   heap_v2/<mean sample bytes>
 //     t*: <objects>: <bytes> [<accum objects>: <accum bytes>]     process totals
 //     t<thread>: ...                                               per-thread totals (ignored)
-//   @ 0x<pc> 0x<pc> ...                                            one sampled stack, innermost first
+//   @ 0x<pc> 0x<pc> ...                                            one sampled stack, innermost
+//   first
 //     t*: <objects>: <bytes> [<accum objects>: <accum bytes>]     its live sampled counts
 //     t<thread>: ...                                               (ignored)
 //   MAPPED_LIBRARIES:
@@ -47,7 +48,7 @@ struct MemoryMapping {
 };
 
 struct HeapSample {
-  std::vector<uint64_t> stack;  // program counters as written, innermost first
+  std::vector<uint64_t> stack;                      // program counters as written, innermost first
   uint64_t sampled_objects = 0, sampled_bytes = 0;  // the numbers in the file
   double objects = 0, bytes = 0;                    // estimated true counts (un-sampled)
 };
@@ -59,6 +60,9 @@ class HeapProfile {
   // Reads and parses a file. IOError when it cannot be read.
   static StatusOr<HeapProfile> ReadFile(const std::string& path);
 
+  // The dump file's modification time (unix ns) when read by ReadFile, else 0. The symbolizer
+  // will not trust an ELF file modified after it (a rebuilt binary would give wrong names).
+  int64_t written_ns() const { return written_ns_; }
   uint64_t sample_period() const { return sample_period_; }
   const std::vector<HeapSample>& samples() const { return samples_; }
   const std::vector<MemoryMapping>& mappings() const { return mappings_; }
@@ -70,22 +74,31 @@ class HeapProfile {
   Status ParseCountsLine(std::string_view line);
 
   uint64_t sample_period_ = 0;
+  int64_t written_ns_ = 0;
   std::vector<HeapSample> samples_;
   std::vector<MemoryMapping> mappings_;
   bool pending_stack_ = false;  // parser state: a "@" line waits for its "t*:" line
 };
 
+// A mangled or plain symbol as frames show it: demangled, without symbol version, parameter
+// list, template arguments or return type ("_ZNSt6vectorIiSaIiEE9push_backERKi" ->
+// "std::vector::push_back").
+std::string ShortFunctionName(const char* symbol);
+
 // jeprof's un-sampling of one (objects, bytes) pair; returns {objects, bytes}.
 std::pair<double, double> UnsampleHeapV2(uint64_t objects, uint64_t bytes, uint64_t period);
 
 struct SourceFrame {
-  std::string function;  // demangled, without parameter list/template arguments; "" if unknown
-  std::string file;      // base name of the source file; "" if unknown
+  std::string function{};  // demangled, without parameter list/template arguments; "" if unknown
+  std::string file{};      // base name of the source file; "" if unknown
   int line = 0;
-  std::string module;  // base name of the ELF file
+  std::string module{};  // base name of the ELF file
   uint64_t module_offset = 0;
   bool allocator_internal = false;  // inside jemalloc / a malloc-family entry point
-  std::string ToString() const;     // "func (file:line)", "func (module)", "0x.. (module+0x..)"
+  bool module_changed = false;      // the ELF file changed after the dump: not symbolized
+  // "func (file:line)", "func (module)", "?? (module+0x..)", "?? (0x..)",
+  // "?? (module+0x.., changed after the dump)"
+  std::string ToString() const;
 };
 
 class Symbolizer {
@@ -112,10 +125,10 @@ class Symbolizer {
 
 // A call stack and how much live heap it holds.
 struct HeapSite {
-  uint64_t bytes = 0;    // estimated live bytes (growth, for a diff)
-  uint64_t objects = 0;  // estimated live objects (growth, clamped at 0, for a diff)
-  double percent = 0;    // of all live bytes (of the total growth, for a diff)
-  std::vector<std::string> frames;  // "func (file:line)", innermost first, allocator frames cut
+  uint64_t bytes = 0;                 // estimated live bytes (growth, for a diff)
+  uint64_t objects = 0;               // estimated live objects (growth, clamped at 0, for a diff)
+  double percent = 0;                 // of all live bytes (of the total growth, for a diff)
+  std::vector<std::string> frames{};  // "func (file:line)", innermost first, allocator frames cut
 };
 
 // Every distinct symbolized stack of `profile` with its estimated bytes and objects, largest

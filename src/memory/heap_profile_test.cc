@@ -1,6 +1,8 @@
 #include "memory/heap_profile.h"
 
 #include <gtest/gtest.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -83,8 +85,7 @@ TEST(HeapProfileTest, RejectsWhatIsNotAHeapProfile) {
   EXPECT_NE(bad_addr.status().message().find("line 2"), std::string::npos);
   auto bad_counts = HeapProfile::Parse("heap_v2/512\n@ 0x12\n  t*: 1 2\n");
   EXPECT_EQ(bad_counts.status().code(), Status::Code::kCorruption);
-  EXPECT_EQ(HeapProfile::ReadFile("/nonexistent/x.heap").status().code(),
-            Status::Code::kIOError);
+  EXPECT_EQ(HeapProfile::ReadFile("/nonexistent/x.heap").status().code(), Status::Code::kIOError);
 }
 
 TEST(HeapProfileTest, StackWithoutCountsIsDropped) {
@@ -120,7 +121,7 @@ TEST(HeapProfileTest, SymbolizesThisProcess) {
   Symbolizer symbolizer;
   std::vector<HeapSite> sites = SummarizeSites(*p, symbolizer);
   ASSERT_EQ(sites.size(), 2u);
-  EXPECT_GT(sites[0].percent, 99.0);
+  EXPECT_GT(sites[0].percent, 60.0);  // the one 16-byte sample stands for ~512 KiB
   ASSERT_EQ(sites[0].frames.size(), 2u);
 #if MNEMO_HAVE_LIBDW
   EXPECT_EQ(sites[0].frames[0].rfind("mnemo::SymbolizerTestCallee (heap_profile_test.cc:", 0), 0u)
@@ -133,6 +134,26 @@ TEST(HeapProfileTest, SymbolizesThisProcess) {
   EXPECT_EQ(SummarizeSites(*p, symbolizer)[0].frames, sites[0].frames);
 }
 
+// A dump older than the binary it names is not symbolized with that binary (it was rebuilt).
+TEST(HeapProfileTest, BinaryChangedAfterDumpIsNotTrusted) {
+  uint64_t callee = reinterpret_cast<uint64_t>(&SymbolizerTestCallee);
+  std::string path = "/tmp/mnemo-heap-profile-test-" + std::to_string(::getpid()) + ".heap";
+  std::ofstream(path) << "heap_v2/524288\n@ " + Hex(callee) +
+                             "\n  t*: 1: 1048576 [0: 0]\nMAPPED_LIBRARIES:\n" + SelfMaps();
+  struct timeval old_time[2] = {{1000, 0}, {1000, 0}};  // 1970: before any build
+  ASSERT_EQ(::utimes(path.c_str(), old_time), 0);
+  auto p = HeapProfile::ReadFile(path);
+  ::unlink(path.c_str());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->written_ns(), int64_t{1000} * 1000000000);
+  Symbolizer symbolizer;
+  std::vector<HeapSite> sites = SummarizeSites(*p, symbolizer);
+  ASSERT_EQ(sites.size(), 1u);
+  ASSERT_EQ(sites[0].frames.size(), 1u);
+  EXPECT_TRUE(sites[0].frames[0].starts_with("?? (memory_test+0x")) << sites[0].frames[0];
+  EXPECT_TRUE(sites[0].frames[0].ends_with(", changed after the dump)")) << sites[0].frames[0];
+}
+
 TEST(HeapProfileTest, AllocatorFramesAreCut) {
   auto p = HeapProfile::Parse(kHandmade);  // innermost pc lies in "libjemalloc.so.2"
   ASSERT_TRUE(p.ok());
@@ -142,6 +163,21 @@ TEST(HeapProfileTest, AllocatorFramesAreCut) {
   for (const HeapSite& s : sites) {
     for (const std::string& f : s.frames) EXPECT_EQ(f.find("libjemalloc"), std::string::npos) << f;
   }
+}
+
+TEST(HeapProfileTest, ShortFunctionNames) {
+  EXPECT_EQ(ShortFunctionName("_ZNSt6vectorIiSaIiEE9push_backERKi"), "std::vector::push_back");
+  EXPECT_EQ(ShortFunctionName("_Z3fooIiEvT_"), "foo");  // "void foo<int>(int)"
+  EXPECT_EQ(ShortFunctionName("_Znwm"), "operator new");
+  EXPECT_EQ(ShortFunctionName("_Znam"), "operator new[]");
+  EXPECT_EQ(ShortFunctionName("_ZNSt3mapIiiSt4lessIiESaISt4pairIKiiEEEixERS3_"),
+            "std::map::operator[]");
+  EXPECT_EQ(ShortFunctionName("_ZN12_GLOBAL__N_13FooEv"), "(anonymous namespace)::Foo");
+  EXPECT_EQ(ShortFunctionName("_ZNK5mnemo3Bar3BazEv"), "mnemo::Bar::Baz");  // const method
+  EXPECT_EQ(ShortFunctionName("_Z7FillMapv.cold"), "FillMap");
+  EXPECT_EQ(ShortFunctionName("__libc_start_main@@GLIBC_2.34"), "__libc_start_main");
+  EXPECT_EQ(ShortFunctionName("malloc"), "malloc");
+  EXPECT_EQ(ShortFunctionName(""), "");
 }
 
 TEST(HeapProfileTest, TopAndDiff) {

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <climits>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -67,7 +65,8 @@ bool IsDumpName(const std::string& name) {
 // The <seq> of jeprof.<pid>.<seq>.heap, for ordering dumps written in the same instant.
 uint64_t DumpSeq(const std::string& name) {
   size_t end = name.size() - 5, dot = name.rfind('.', end - 1);
-  auto seq = dot == std::string::npos ? std::nullopt : ParseUint64(name.substr(dot + 1, end - dot - 1));
+  auto seq =
+      dot == std::string::npos ? std::nullopt : ParseUint64(name.substr(dot + 1, end - dot - 1));
   return seq.value_or(0);
 }
 
@@ -91,10 +90,10 @@ std::vector<FoundDump> FindDumps(const std::string& dir) {
     }
     int64_t ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
     std::string path = it->path().string();
-    found.push_back({{path.substr(dir.size() + 1), path, static_cast<uint64_t>(st.st_size),
-                      ns / 1000000},
-                     ns,
-                     DumpSeq(name)});
+    found.push_back(
+        {{path.substr(dir.size() + 1), path, static_cast<uint64_t>(st.st_size), ns / 1000000},
+         ns,
+         DumpSeq(name)});
   }
   std::sort(found.begin(), found.end(), [](const FoundDump& a, const FoundDump& b) {
     return std::tie(a.mtime_ns, a.seq) > std::tie(b.mtime_ns, b.seq);
@@ -110,7 +109,10 @@ StatusOr<uint64_t> AllocatedBytes() {
 
 // jemalloc "internal" bytes before this process ever had a HeapProfiler; see Info.
 uint64_t InternalBaseline() {
-  static const uint64_t baseline = allocator::InternalBytes().ok() ? *allocator::InternalBytes() : 0;
+  static const uint64_t baseline = [] {
+    auto internal = allocator::InternalBytes();
+    return internal.ok() ? *internal : 0;
+  }();
   return baseline;
 }
 
@@ -158,8 +160,7 @@ Status HeapProfiler::Enable(std::optional<int64_t> sample_bytes,
   std::lock_guard lock(state_mu_);
   auto current = allocator::SampleBytes();
   if (!current.ok()) return current.status();
-  uint64_t wanted = uint64_t{1} << std::lround(std::log2(static_cast<double>(bytes)));
-  if (wanted != *current) {
+  if (allocator::RoundedSampleBytes(bytes) != *current) {  // a new rate resets the samples
     if (Status s = allocator::SetSampleBytes(bytes); !s.ok()) return s;
   }
   if (Status s = allocator::SetProfilingActive(true); !s.ok()) return s;
@@ -167,7 +168,8 @@ Status HeapProfiler::Enable(std::optional<int64_t> sample_bytes,
   since_ms_.compare_exchange_strong(zero, NowMs());
   auto_off_at_ms_ = for_seconds ? NowMs() + *for_seconds * 1000 : 0;
   auto_off_deadline_us_ = for_seconds ? MonotonicUs() + *for_seconds * 1000000 : 0;
-  growth_baseline_ = AllocatedBytes().ok() ? *AllocatedBytes() : 0;
+  auto allocated = AllocatedBytes();
+  growth_baseline_ = allocated.ok() ? *allocated : 0;
   return Status::OK();
 }
 
@@ -205,6 +207,10 @@ StatusOr<std::string> HeapProfiler::ProfilingDir(bool create) const {
   auto real = RealPath(dir, &err);
   if (!real) {
     return Status::IOError("cannot open profiling-dir " + Quote(dir) + ": " + ErrnoText(err));
+  }
+  struct stat st;
+  if (::stat(real->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::IOError("profiling-dir " + Quote(dir) + " is not a directory");
   }
   return *real;
 }

@@ -85,13 +85,13 @@ class HeapProfiler {
   StatusOr<std::string> Dump(std::string_view subdir);
 
   struct Info {
-    bool armed = false;        // opt.prof: profiling compiled in and armed at start
-    bool active = false;       // sampling now
-    int64_t since_ms = 0;      // unix ms when sampling last went on; 0 when inactive
-    int64_t sample_bytes = 0;  // mean bytes between samples (2^prof.lg_sample)
-    int64_t auto_off_at_ms = 0;  // unix ms of the auto-off deadline; 0 = none
-    int64_t dumps_taken = 0;     // dumps written by this process (manual and automatic)
-    std::string last_dump;       // path of the newest dump written by this process
+    bool armed = false;                // opt.prof: profiling compiled in and armed at start
+    bool active = false;               // sampling now
+    int64_t since_ms = 0;              // unix ms when sampling last went on; 0 when inactive
+    int64_t sample_bytes = 0;          // mean bytes between samples (2^prof.lg_sample)
+    int64_t auto_off_at_ms = 0;        // unix ms of the auto-off deadline; 0 = none
+    int64_t dumps_taken = 0;           // dumps written by this process (manual and automatic)
+    std::string last_dump;             // path of the newest dump written by this process
     std::string last_auto_dump_error;  // why the last automatic dump failed; "" if it did not
     std::string dir;                   // Settings::dir
     // Memory the profiler itself costs, in bytes: profiler_metadata_bytes +
@@ -129,7 +129,7 @@ class HeapProfiler {
 
  private:
   Status CheckArmed() const;
-  Status DisableLocked();  // REQUIRES: state_mu_ held
+  Status DisableLocked();                                 // REQUIRES: state_mu_ held
   StatusOr<std::string> ProfilingDir(bool create) const;  // real path of Settings::dir
   StatusOr<std::string> ResolveInside(const std::string& dir, std::string_view path) const;
   StatusOr<std::string> ResolveDump(std::string_view dump) const;
@@ -145,10 +145,10 @@ class HeapProfiler {
 
   std::mutex state_mu_;  // serializes Enable/Disable
   std::atomic<int64_t> since_ms_{0};
-  std::atomic<int64_t> auto_off_at_ms_{0};       // unix ms, for display
+  std::atomic<int64_t> auto_off_at_ms_{0};        // unix ms, for display
   std::atomic<int64_t> auto_off_deadline_us_{0};  // monotonic, for the background thread
-  std::atomic<uint64_t> growth_baseline_{0};  // stats.allocated at enable / last dump
-  std::atomic<int64_t> last_auto_dump_us_{0};  // monotonic
+  std::atomic<uint64_t> growth_baseline_{0};      // stats.allocated at enable / last dump
+  std::atomic<int64_t> last_auto_dump_us_{0};     // monotonic
 
   std::mutex dump_mu_;  // held while a dump is written
   std::atomic<uint64_t> next_seq_{0};

@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -36,24 +39,17 @@ __attribute__((noinline)) Blocks MnemoProfilerTestAllocate64Mb() {
   return blocks;
 }
 
+// Allocates through std::vector, whose allocation path the compiler inlines into this function.
+__attribute__((noinline)) std::vector<std::vector<char>> MnemoProfilerTestVectors() {
+  std::vector<std::vector<char>> vectors;
+  vectors.reserve(16);
+  for (int i = 0; i < 16; ++i) vectors.emplace_back(4 << 20, 'x');
+  return vectors;
+}
+
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kSite[] = "MnemoProfilerTestAllocate64Mb";
-
-bool HasFrame(const HeapSite& site, std::string_view needle) {
-  for (const std::string& f : site.frames) {
-    if (f.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string Frames(const HeapSite& site) {
-  std::string out;
-  for (const std::string& f : site.frames) out += "  " + f + "\n";
-  return out;
-}
 
 // Waits up to 5 s for `cond`.
 template <typename F>
@@ -80,6 +76,21 @@ TEST(HeapProfilerTest, NotSupportedWithoutJemalloc) {
 
 #else
 
+constexpr char kSite[] = "MnemoProfilerTestAllocate64Mb";
+
+bool HasFrame(const HeapSite& site, std::string_view needle) {
+  for (const std::string& f : site.frames) {
+    if (f.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string Frames(const HeapSite& site) {
+  std::string out;
+  for (const std::string& f : site.frames) out += "  " + f + "\n";
+  return out;
+}
+
 class HeapProfilerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -92,6 +103,10 @@ class HeapProfilerTest : public ::testing::Test {
   void TearDown() override {
     EXPECT_TRUE(profiler_->Disable().ok());
     profiler_.reset();
+    if (std::getenv("MNEMO_KEEP_TEST_PROFILES") != nullptr) {  // to inspect them, e.g. with jeprof
+      std::printf("kept %s\n", root_.c_str());
+      return;
+    }
     fs::remove_all(root_);
   }
   void Enable() {
@@ -271,8 +286,7 @@ TEST_F(HeapProfilerTest, EnableWithoutDeadlineClearsIt) {
 }
 
 TEST_F(HeapProfilerTest, AutoDumpOnGrowth) {
-  profiler_->UpdateSettings(
-      {.dir = dir_, .auto_dump_growth = 32 << 20, .auto_dump_interval_s = 0});
+  profiler_->UpdateSettings({.dir = dir_, .auto_dump_growth = 32 << 20, .auto_dump_interval_s = 0});
   profiler_->Start();
   Enable();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -306,6 +320,24 @@ TEST_F(HeapProfilerTest, TopOfLiveHeapFindsAllocatingFunction) {
   EXPECT_LE(top->size(), 5u);
 }
 
+TEST_F(HeapProfilerTest, TopShowsInlinedFrames) {
+  Enable();
+  auto vectors = MnemoProfilerTestVectors();
+  auto top = profiler_->Top(1, "");
+  ASSERT_TRUE(top.ok()) << top.status().ToString();
+  ASSERT_EQ(top->size(), 1u);
+  const std::vector<std::string>& frames = (*top)[0].frames;
+  auto has = [&](std::string_view needle) {
+    return std::find_if(frames.begin(), frames.end(),
+                        [&](const std::string& f) { return f.find(needle) != std::string::npos; });
+  };
+  auto vector_frame = has("std::vector::vector (");
+  auto caller = has("mnemo::MnemoProfilerTestVectors (heap_profiler_test.cc:");
+  ASSERT_NE(vector_frame, frames.end()) << Frames((*top)[0]);
+  ASSERT_NE(caller, frames.end()) << Frames((*top)[0]);
+  EXPECT_LT(vector_frame, caller);  // innermost first
+}
+
 TEST_F(HeapProfilerTest, DiffRanksNewAllocationFirst) {
   Enable();
   std::string older = DumpOk();
@@ -324,6 +356,11 @@ TEST_F(HeapProfilerTest, DiffRanksNewAllocationFirst) {
   ASSERT_TRUE(by_path.ok());
   ASSERT_EQ(by_path->size(), 1u);
   EXPECT_EQ((*by_path)[0].frames, (*diff)[0].frames);
+  if (std::getenv("MNEMO_KEEP_TEST_PROFILES") != nullptr) {
+    for (const HeapSite& s : *diff)
+      std::printf("%llu bytes %.1f%%\n%s", (unsigned long long)s.bytes, s.percent,
+                  Frames(s).c_str());
+  }
   auto top = profiler_->Top(1, (*list)[0].name);  // Top of a stored dump
   ASSERT_TRUE(top.ok());
   EXPECT_TRUE(HasFrame((*top)[0], kSite)) << Frames((*top)[0]);
@@ -385,7 +422,8 @@ TEST_F(HeapProfilerTest, ProfilerBytesCountsProfilerMemory) {
   std::thread([&] {  // a second thread: its own per-thread profiler records
     for (int i = 0; i < 1000; ++i) small.emplace_back(nullptr);
     Blocks blocks = MnemoProfilerTestAllocate64Mb();
-  }).join();
+  })
+      .join();
   HeapProfiler::Info after = profiler_->GetInfo();
   EXPECT_GT(after.profiler_metadata_bytes, before.profiler_metadata_bytes);
   auto prof_stats = allocator::ProfStatsEnabled();

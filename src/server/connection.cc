@@ -122,15 +122,14 @@ void Connection::ProcessInput() {
     in_pos_ += consumed;
     if (r == RespParser::Result::kNeedMore) break;
     if (r == RespParser::Result::kError) {
-      CommitPending();
       Reply(&out_).Error("ERR " + parser_.error());
       close_after_reply_ = true;
       break;
     }
     Execute();
-    if (!pending_.empty() && (pending_.commands >= kMaxBatchCommands ||
-                              pending_.batch.GetDataSize() >= kMaxBatchBytes)) {
-      CommitPending();
+    PendingWrites& pending = worker_->pending();
+    if (pending.commands >= kMaxBatchCommands || pending.batch.GetDataSize() >= kMaxBatchBytes) {
+      worker_->CommitPending();
     }
     // Flush once a pipeline's replies grow large, so they do not pile up in memory.
     if (out_.size() - out_pos_ >= (1 << 20)) {
@@ -138,7 +137,6 @@ void Connection::ProcessInput() {
       FlushOutput();
     }
   }
-  CommitPending();
   if (in_pos_ == in_.size()) {
     in_.clear();
     in_pos_ = 0;
@@ -147,7 +145,8 @@ void Connection::ProcessInput() {
     in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
-  FlushOutput();
+  // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
+  if (!in_batch_) FlushOutput();
 }
 
 Status Connection::CheckAccess(const CommandSpec* spec) const {
@@ -184,15 +183,24 @@ void Connection::Execute() {
   }
   bool batchable = spec->flags & kCmdBatchable;
   if (!batchable) CommitPending();
-  if (batchable && pending_.empty()) pending_reply_start_ = out_.size();
+  if (batchable && !in_batch_) {
+    in_batch_ = true;
+    batch_reply_start_ = out_.size();
+    batch_replies_ = 0;
+    worker_->Enlist(id_);
+  }
   Database db(&server_->storage(), ns_);
-  CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending_ : nullptr, spec};
+  CommandContext ctx{args_,  reply, *server_, *this, db, batchable ? &worker_->pending() : nullptr,
+                     spec};
   int64_t start = MonotonicUs();
   s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.fetch_add(1, std::memory_order_relaxed);
-  if (batchable && s.ok()) pending_.commands++;
+  if (batchable) {
+    batch_replies_++;
+    if (s.ok()) worker_->pending().commands++;
+  }
   if (!s.ok()) {
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     reply.Error(s.ToString());
@@ -200,15 +208,21 @@ void Connection::Execute() {
 }
 
 void Connection::CommitPending() {
-  if (pending_.empty()) return;
-  size_t n = pending_.commands;
-  Database db(&server_->storage(), ns_);
-  Status s = db.Commit(&pending_);
+  if (in_batch_) worker_->CommitPending();
+}
+
+void Connection::BatchCommitted(const Status& s) {
+  in_batch_ = false;
   if (s.ok()) return;
   // Nothing of the batch was applied: every reply given for it becomes the error.
-  out_.resize(pending_reply_start_);
+  out_.resize(batch_reply_start_);
   Reply reply(&out_);
-  for (size_t i = 0; i < n; i++) reply.Error(s.ToString());
+  for (size_t i = 0; i < batch_replies_; i++) reply.Error(s.ToString());
+}
+
+void Connection::ResumeAfterCommit() {
+  if (closed_ || in_batch_) return;
+  FlushOutput();
 }
 
 void Connection::ResumeWithReply(const std::string& reply_bytes) {

@@ -56,6 +56,11 @@ class Connection : public ClientApi {
 
   // Called by Server::Defer: pauses this connection until ResumeWithReply.
   void Pause() { paused_ = true; }
+  // Called by the worker when the batch holding this connection's blind writes committed (or
+  // failed: then those replies are rewritten into the error).
+  void BatchCommitted(const Status& s);
+  // Called by the worker at the end of the pass: send the replies and go on with the input.
+  void ResumeAfterCommit();
   Worker* worker() const { return worker_; }
 
  private:
@@ -64,7 +69,7 @@ class Connection : public ClientApi {
   void HandleRead();
   void ProcessInput();
   void Execute();
-  // Commits the pipeline's pending blind writes; on failure rewrites their replies into errors.
+  // Commits the worker's batch if this connection has writes in it.
   void CommitPending();
   void FlushOutput();
   void Close();
@@ -96,8 +101,9 @@ class Connection : public ClientApi {
   std::string out_;
   size_t out_pos_ = 0;
 
-  PendingWrites pending_;
-  size_t pending_reply_start_ = 0;
+  bool in_batch_ = false;         // replies at [batch_reply_start_, end) wait for the batch
+  size_t batch_reply_start_ = 0;
+  size_t batch_replies_ = 0;
 };
 
 }  // namespace mnemo

@@ -97,7 +97,11 @@ int Worker::BoundPort() const {
 void Worker::Start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), ("mnemo-worker-" + std::to_string(index_)).c_str());
-    event_base_loop(base_, 0);
+    while (!stopping_.load(std::memory_order_relaxed)) {
+      event_base_loop(base_, EVLOOP_ONCE);
+      EndOfPass();
+    }
+    EndOfPass();
     // Connections die on their own thread.
     conns_.clear();
   });
@@ -105,7 +109,7 @@ void Worker::Start() {
 
 void Worker::Stop() {
   if (!thread_.joinable()) return;
-  RunInLoop([this] { event_base_loopbreak(base_); });
+  RunInLoop([this] { stopping_ = true; });
   thread_.join();
 }
 
@@ -133,6 +137,26 @@ void Worker::RunTasks() {
     tasks.swap(tasks_);
   }
   for (auto& t : tasks) t();
+}
+
+void Worker::CommitPending() {
+  if (pending_.empty()) return;
+  Database db(&server_->storage(), kDefaultNamespace);
+  Status s = db.Commit(&pending_);
+  for (uint64_t id : waiting_) {
+    if (Connection* c = Find(id)) c->BatchCommitted(s);
+  }
+  committed_.insert(committed_.end(), waiting_.begin(), waiting_.end());
+  waiting_.clear();
+}
+
+void Worker::EndOfPass() {
+  CommitPending();
+  std::vector<uint64_t> ids;
+  ids.swap(committed_);
+  for (uint64_t id : ids) {
+    if (Connection* c = Find(id)) c->ResumeAfterCommit();
+  }
 }
 
 void Worker::OnAccept(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->Accept(); }

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <netdb.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "types/database.h"
 
 namespace mnemo {
 
@@ -41,6 +43,16 @@ class Worker {
   void Remove(uint64_t id);
   std::vector<Connection*> Connections();  // REQUIRES: this worker's thread
 
+  // Group commit. Blind writes of every connection served in one pass of the event loop go
+  // into one batch, committed once at the end of the pass (or earlier, when a connection needs
+  // its writes visible before its next command), and only then are their replies sent.
+  PendingWrites& pending() { return pending_; }
+  // Marks connection `id` as having replies that wait for the current batch.
+  void Enlist(uint64_t id) { waiting_.push_back(id); }
+  // Commits the batch; on failure, each waiting connection's batched replies become the error.
+  // Waiting connections are then flushed at the end of the pass.
+  void CommitPending();
+
   event_base* base() { return base_; }
   int index() const { return index_; }
 
@@ -51,6 +63,7 @@ class Worker {
   void Accept();
   void RunTasks();
   void Cron();
+  void EndOfPass();  // commit the pass's batch and send the replies that waited for it
 
   Server* server_;
   int index_;
@@ -64,6 +77,10 @@ class Worker {
   std::mutex tasks_mu_;
   std::vector<std::function<void()>> tasks_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::atomic<bool> stopping_{false};
+  PendingWrites pending_;
+  std::vector<uint64_t> waiting_;    // connections whose replies wait for pending_
+  std::vector<uint64_t> committed_;  // connections whose batched writes committed, to flush
 };
 
 }  // namespace mnemo

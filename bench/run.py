@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Side-by-side throughput: Mnemo against redis-server on the same machine, in one run.
+
+Starts both servers on free ports (redis-server without persistence), runs redis-benchmark with
+the same settings against each, alternating the order per round, and prints each throughput and
+the ratio Mnemo/Redis (median over rounds).
+
+    bench/run.py --bin build/mnemo [--rounds 3] [--requests 300000] [--tests set,get,incr,mset]
+"""
+import argparse
+import csv
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import redis
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            redis.Redis(port=port, socket_timeout=2).ping()
+            return
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("server on port %d did not start" % port)
+
+
+def start_mnemo(binary, workdir, extra):
+    port = free_port()
+    data = os.path.join(workdir, "mnemo-data")
+    proc = subprocess.Popen([binary, "--port", str(port), "--dir", data] + extra,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(port, proc)
+    return port, proc
+
+
+def start_redis(workdir):
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly",
+                             "no", "--dir", workdir], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_ready(port, proc)
+    return port, proc
+
+
+def run_benchmark(port, tests, requests, clients, pipeline, size, keyspace):
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-P",
+                          str(pipeline), "-d", str(size), "-n", str(requests), "-r",
+                          str(keyspace), "-t", tests, "--csv"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    result = {}
+    for row in rows[1:]:
+        name = row[0].split(" ")[0]
+        result[name] = {"rps": float(row[1]), "p50": float(row[4]), "p99": float(row[6]),
+                        "max": float(row[7])}
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="build/mnemo")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=300000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--pipeline", type=int, default=16)
+    ap.add_argument("--size", type=int, default=100)
+    ap.add_argument("--keyspace", type=int, default=100000)
+    ap.add_argument("--tests", default="set,get,incr,mset")
+    ap.add_argument("--mnemo-arg", action="append", default=[],
+                    help="extra mnemo argument, e.g. --mnemo-arg=--workers --mnemo-arg=2")
+    args = ap.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="mnemo-bench-")
+    procs = []
+    try:
+        mport, mproc = start_mnemo(os.path.abspath(args.bin), workdir, args.mnemo_arg)
+        rport, rproc = start_redis(workdir)
+        procs = [mproc, rproc]
+        samples = {"mnemo": {}, "redis": {}}
+        for i in range(args.rounds):
+            order = [("mnemo", mport), ("redis", rport)]
+            if i % 2:
+                order.reverse()
+            for name, port in order:
+                res = run_benchmark(port, args.tests, args.requests, args.clients, args.pipeline,
+                                    args.size, args.keyspace)
+                for test, v in res.items():
+                    samples[name].setdefault(test, []).append(v)
+        print("redis-benchmark -c %d -P %d -d %d -r %d -n %d, %d rounds (median)" %
+              (args.clients, args.pipeline, args.size, args.keyspace, args.requests, args.rounds))
+        print("%-6s %14s %14s %8s %12s %12s" % ("test", "mnemo ops/s", "redis ops/s", "ratio",
+                                                  "mnemo p99ms", "redis p99ms"))
+        for test in samples["mnemo"]:
+            m = statistics.median(v["rps"] for v in samples["mnemo"][test])
+            r = statistics.median(v["rps"] for v in samples["redis"][test])
+            mp = statistics.median(v["p99"] for v in samples["mnemo"][test])
+            rp = statistics.median(v["p99"] for v in samples["redis"][test])
+            print("%-6s %14.0f %14.0f %8.2f %12.2f %12.2f" % (test, m, r, m / r, mp, rp))
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

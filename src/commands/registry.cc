@@ -1,5 +1,6 @@
 #include "commands/registry.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace mnemo {
@@ -23,25 +24,44 @@ CommandTable::CommandTable() {
   for (auto family : {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands(), KProfileCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
+      position_.emplace(&spec, all_.size());
       all_.push_back(&spec);
     }
   }
   stats_ = std::make_unique<CommandStats[]>(all_.size());
 }
 
+namespace {
+
+// Lower-cases `name` into `buf`; false when it is too long to be a command name.
+bool LowerName(std::string_view name, char (&buf)[64]) {
+  if (name.size() > sizeof(buf)) return false;
+  for (size_t i = 0; i < name.size(); i++) {
+    char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  return true;
+}
+
+}  // namespace
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   char buf[64];
-  if (name.size() > sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); i++) {
-    buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
-  }
+  if (!LowerName(name, buf)) return nullptr;
   auto it = index_.find(std::string_view(buf, name.size()));
   return it == index_.end() ? nullptr : all_[it->second];
 }
 
-CommandStats& CommandTable::Stats(const CommandSpec* spec) {
-  return stats_[index_.at(spec->name)];
+const CommandSpec* CommandTable::Find(std::string_view name, CommandStats** stats) {
+  char buf[64];
+  if (!LowerName(name, buf)) return nullptr;
+  auto it = index_.find(std::string_view(buf, name.size()));
+  if (it == index_.end()) return nullptr;
+  *stats = &stats_[it->second];
+  return all_[it->second];
 }
+
+CommandStats& CommandTable::Stats(const CommandSpec* spec) { return stats_[position_.at(spec)]; }
 
 void CommandTable::ResetStats() {
   for (size_t i = 0; i < all_.size(); i++) {
@@ -50,6 +70,59 @@ void CommandTable::ResetStats() {
     stats_[i].rejected_calls = 0;
     stats_[i].failed_calls = 0;
   }
+}
+
+namespace {
+
+std::string FlagNames(uint32_t flags) {
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
+      {kCmdAdmin, "admin"},         {kCmdNoAuth, "no-auth"},    {kCmdFast, "fast"},
+      {kCmdBatchable, "batchable"}, {kCmdLoading, "loading"}};
+  std::string out;
+  for (auto& [bit, name] : kNames) {
+    if (!(flags & bit)) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+std::string Arity(int arity) {
+  return arity >= 0 ? std::to_string(arity) : ">= " + std::to_string(-arity);
+}
+
+}  // namespace
+
+std::string CommandTable::RenderMarkdown() const {
+  std::string out =
+      "# Commands\n\n"
+      "Generated from the command tables in `src/commands/` by `build/mnemo --commands-doc`;\n"
+      "a unit test keeps this file equal to the code. Arity counts the command name, as Redis's\n"
+      "`COMMAND` does. Flags: `write` may change data, `readonly` never does, `denyoom` may add\n"
+      "data, `admin` needs an admin connection when `requirepass` is set, `no-auth` is allowed\n"
+      "before `AUTH`, `fast` is O(1) or O(log n), `batchable` is a blind write that joins the\n"
+      "worker's group commit (see internals.md).\n";
+  std::vector<const CommandSpec*> sorted = all_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const CommandSpec* a, const CommandSpec* b) {
+    return std::string_view(a->group) < std::string_view(b->group);
+  });
+  std::string group;
+  for (const CommandSpec* c : sorted) {
+    if (group != c->group) {
+      group = c->group;
+      out += "\n## " + group + "\n\n| command | arity | flags | keys | summary |\n|---|---|---|---|---|\n";
+    }
+    std::string keys = c->first_key == 0 ? "-"
+                                         : std::to_string(c->first_key) + ".." +
+                                               std::to_string(c->last_key) + " step " +
+                                               std::to_string(c->key_step);
+    std::string name = c->name;
+    for (char& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+    out += "| `" + name + "` | " + Arity(c->arity) + " | " + FlagNames(c->flags) + " | " + keys +
+           " | " + c->summary + " |\n";
+  }
+  return out;
 }
 
 }  // namespace mnemo

@@ -144,12 +144,13 @@ const std::vector<Config::Entry>& Config::Table() {
         "at a higher CPU and memory cost of allocation."},
        &Config::profiling_sample_bytes},
       {{"profiling-auto-dump-growth", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
-        "Write a heap profile automatically each time the allocated heap has grown by this many "
-        "bytes since the last automatic dump. 0 = off."},
+        "While profiling is active, write a heap profile automatically when the allocator's "
+        "allocated bytes exceed the baseline by this much; the baseline is the level when "
+        "profiling was enabled or at the last dump (manual or automatic). 0 = off."},
        &Config::profiling_auto_dump_growth},
       {{"profiling-auto-dump-interval", T::kInt, "60", true, 1, kInt32Max, "seconds", nullptr,
-        "How often the heap is checked against `profiling-auto-dump-growth`. Unused while that "
-        "is 0."},
+        "Minimum time between two automatic dumps (`profiling-auto-dump-growth`); growth "
+        "beyond the threshold sooner than this waits. Unused while that is 0."},
        &Config::profiling_auto_dump_interval},
   };
   return kTable;

@@ -282,16 +282,19 @@ std::string SourceFrame::ToString() const {
 
 #if MNEMO_HAVE_LIBDW
 
+namespace {
+struct LoadSegment {  // a PT_LOAD program header
+  uint64_t vaddr, offset, filesz;
+};
+}  // namespace
+
 struct Symbolizer::Module {
-  struct Segment {
-    uint64_t vaddr, offset, filesz;
-  };
   Dwfl* dwfl = nullptr;
   Dwfl_Module* mod = nullptr;
   std::string key;
   std::string name;
   int64_t mtime_ns = 0;
-  std::vector<Segment> loads;  // PT_LOAD program headers
+  std::vector<LoadSegment> loads;
 
   ~Module() {
     if (dwfl != nullptr) dwfl_end(dwfl);
@@ -299,7 +302,7 @@ struct Symbolizer::Module {
 
   // Load bias of the executable mapping `m`: runtime address minus ELF virtual address.
   bool Bias(const MemoryMapping& m, uint64_t* bias) const {
-    for (const Segment& s : loads) {
+    for (const LoadSegment& s : loads) {
       uint64_t page_offset = s.offset & ~uint64_t{4095};
       if (m.offset >= page_offset && m.offset < s.offset + s.filesz) {
         *bias = m.start - m.offset - (s.vaddr - s.offset);
@@ -366,6 +369,19 @@ std::vector<Dwarf_Die> ConcreteScopes(Dwfl_Module* mod, Dwarf_Die* cudie, Dwarf_
   return out;
 }
 
+std::vector<LoadSegment> LoadSegments(Elf* elf) {
+  std::vector<LoadSegment> loads;
+  size_t nphdr = 0;
+  if (elf_getphdrnum(elf, &nphdr) != 0) return loads;
+  for (size_t i = 0; i < nphdr; ++i) {
+    GElf_Phdr ph;
+    if (gelf_getphdr(elf, static_cast<int>(i), &ph) != nullptr && ph.p_type == PT_LOAD) {
+      loads.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
+    }
+  }
+  return loads;
+}
+
 }  // namespace
 
 Symbolizer::Symbolizer() = default;
@@ -394,15 +410,7 @@ Symbolizer::Module* Symbolizer::OpenModule(const std::string& path) {
   }
   GElf_Addr bias = 0;
   Elf* elf = module->mod != nullptr ? dwfl_module_getelf(module->mod, &bias) : nullptr;
-  size_t nphdr = 0;
-  if (elf != nullptr && elf_getphdrnum(elf, &nphdr) == 0) {
-    for (size_t i = 0; i < nphdr; ++i) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf, static_cast<int>(i), &ph) != nullptr && ph.p_type == PT_LOAD) {
-        module->loads.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
-      }
-    }
-  }
+  if (elf != nullptr) module->loads = LoadSegments(elf);
   Module* raw = module.get();
   modules_.emplace(key, std::move(module));
   return raw;

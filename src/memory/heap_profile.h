@@ -92,8 +92,9 @@ struct SourceFrame {
   std::string function{};  // demangled, without parameter list/template arguments; "" if unknown
   std::string file{};      // base name of the source file; "" if unknown
   int line = 0;
-  std::string module{};  // base name of the ELF file
-  uint64_t module_offset = 0;
+  std::string module{};             // base name of the ELF file
+  uint64_t module_offset = 0;       // address in the ELF file (virtual address, or file offset when
+                                    // the file could not be read); the pc when no file maps it
   bool allocator_internal = false;  // inside jemalloc / a malloc-family entry point
   bool module_changed = false;      // the ELF file changed after the dump: not symbolized
   // "func (file:line)", "func (module)", "?? (module+0x..)", "?? (0x..)",

@@ -97,9 +97,10 @@ class HeapProfiler {
     // Memory the profiler itself costs, in bytes: profiler_metadata_bytes +
     // profiler_sampling_bytes. See docs/memory-profiling.md.
     uint64_t profiler_bytes = 0;
-    // jemalloc's internal allocations (stats.arenas.<all>.internal) above their level when this
-    // HeapProfiler was created: the profiler's per-thread, per-stack and per-(thread, stack)
-    // records and hash tables. Stays allocated after Disable while sampled objects live.
+    // jemalloc's internal allocations (stats.arenas.<all>.internal) above their level when the
+    // process's first HeapProfiler was created: the profiler's per-thread, per-stack and
+    // per-(thread, stack) records and hash tables. Stays allocated after Disable while sampled
+    // objects live.
     uint64_t profiler_metadata_bytes = 0;
     // Extra bytes held by live sampled small objects (each sits in a 16 KiB extent instead of
     // its size class). Exact; only known when jemalloc runs with opt.prof_stats (else 0 and
@@ -157,7 +158,7 @@ class HeapProfiler {
   std::string last_dump_;
   std::string last_auto_dump_error_;
 
-  uint64_t internal_baseline_ = 0;  // allocator::InternalBytes() at construction
+  uint64_t internal_baseline_ = 0;  // allocator::InternalBytes() at the first construction
   Symbolizer symbolizer_;
 
   std::mutex thread_mu_;

@@ -162,7 +162,8 @@ Status Connection::CheckAccess(const CommandSpec* spec) const {
 void Connection::Execute() {
   Reply reply(&out_);
   CommandTable& table = CommandTable::Instance();
-  const CommandSpec* spec = table.Find(args_[0]);
+  CommandStats* stats_ptr = nullptr;
+  const CommandSpec* spec = table.Find(args_[0], &stats_ptr);
   if (spec == nullptr) {
     CommitPending();
     server_->stats().unknown_commands.fetch_add(1, std::memory_order_relaxed);
@@ -170,7 +171,7 @@ void Connection::Execute() {
     return;
   }
   last_command_ = spec->name;
-  CommandStats& stats = table.Stats(spec);
+  CommandStats& stats = *stats_ptr;
   int argc = static_cast<int>(args_.size());
   Status s = (spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)
                  ? WrongArgsError(spec->name)

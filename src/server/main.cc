@@ -2,6 +2,7 @@
 //
 //   mnemo [--config FILE] [--port N] [--bind ADDR] [--dir PATH] [--<any-config-key> VALUE]
 //   mnemo --config-doc      prints docs/config.md, generated from the config table
+//   mnemo --commands-doc    prints docs/commands.md, generated from the command tables
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "commands/registry.h"
 #include "config/config.h"
 #include "memory/allocator.h"
 #include "server/server.h"
@@ -17,9 +19,10 @@
 #ifndef MNEMO_SANITIZE
 // jemalloc reads this at start: heap profiling is armed (compiled in and ready) but inactive, so
 // KPROFILE MEMORY ENABLE works without any environment variable and costs nothing until used.
-// A MALLOC_CONF in the environment is applied after it and so still overrides it.
+// prof_stats lets the profiler report the exact memory its samples cost. A MALLOC_CONF in the
+// environment is applied after this string and so still overrides it.
 extern "C" {
-const char* malloc_conf = "prof:true,prof_active:false,background_thread:true";
+const char* malloc_conf = "prof:true,prof_active:false,prof_stats:true,background_thread:true";
 }
 #endif
 
@@ -28,7 +31,7 @@ namespace {
 void Usage() {
   fprintf(stderr,
           "usage: mnemo [--config FILE] [--port N] [--bind ADDR] [--dir PATH] [--KEY VALUE]...\n"
-          "       mnemo --config-doc\n");
+          "       mnemo --config-doc | --commands-doc\n");
 }
 
 // Applies argv to `config`: the file first, then every --key value on top of it.
@@ -67,6 +70,10 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "--config-doc") == 0) {
     mnemo::Config c;
     fputs(c.RenderMarkdown().c_str(), stdout);
+    return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "--commands-doc") == 0) {
+    fputs(mnemo::CommandTable::Instance().RenderMarkdown().c_str(), stdout);
     return 0;
   }
   if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

@@ -51,7 +51,18 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
   admin_ = authenticated_;
 }
 
+void Connection::AccountBuffers() {
+  size_t q = in_.capacity(), r = out_.capacity();
+  if (q == accounted_query_ && r == accounted_reply_) return;
+  worker_->AddBufferBytes(static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_),
+                          static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_));
+  accounted_query_ = q;
+  accounted_reply_ = r;
+}
+
 Connection::~Connection() {
+  worker_->AddBufferBytes(-static_cast<int64_t>(accounted_query_),
+                          -static_cast<int64_t>(accounted_reply_));
   if (read_event_) event_free(read_event_);
   if (write_event_) event_free(write_event_);
   if (fd_ >= 0) close(fd_);
@@ -147,6 +158,7 @@ void Connection::ProcessInput() {
   }
   // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
   if (!in_batch_) FlushOutput();
+  AccountBuffers();
 }
 
 Status Connection::CheckAccess(const CommandSpec* spec) const {
@@ -262,6 +274,7 @@ void Connection::FlushOutput() {
     event_del(write_event_);
     write_armed_ = false;
   }
+  AccountBuffers();
   if (close_after_reply_ && !paused_) Close();
 }
 

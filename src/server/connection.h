@@ -74,6 +74,8 @@ class Connection : public ClientApi {
   void FlushOutput();
   void Close();
   Status CheckAccess(const CommandSpec* spec) const;
+  // Publishes changes of the buffers' capacities to the worker's totals.
+  void AccountBuffers();
 
   Worker* worker_;
   Server* server_;
@@ -101,6 +103,8 @@ class Connection : public ClientApi {
   std::string out_;
   size_t out_pos_ = 0;
 
+  size_t accounted_query_ = 0;  // capacities last reported to the worker
+  size_t accounted_reply_ = 0;
   bool in_batch_ = false;         // replies at [batch_reply_start_, end) wait for the batch
   size_t batch_reply_start_ = 0;
   size_t batch_replies_ = 0;

@@ -123,6 +123,18 @@ void Server::RequestShutdown() {
   shutdown_cv_.notify_all();
 }
 
+uint64_t Server::ClientQueryBufferBytes() const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->query_buffer_bytes();
+  return n;
+}
+
+uint64_t Server::ClientReplyBufferBytes() const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->reply_buffer_bytes();
+  return n;
+}
+
 bool Server::AdmitClient() {
   stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
   int64_t max = config_->maxclients.load(std::memory_order_relaxed);

@@ -67,6 +67,9 @@ class Server : public ServerApi {
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   ServerStats& stats() { return stats_; }
   int64_t connected_clients() const { return clients_.load(std::memory_order_relaxed); }
+  // Sum over workers of the connections' query and reply buffer capacities. Lock-free.
+  uint64_t ClientQueryBufferBytes() const;
+  uint64_t ClientReplyBufferBytes() const;
 
  private:
   void BackgroundLoop();

@@ -184,6 +184,7 @@ void Worker::Accept() {
                                              PeerName(fd, true));
     Connection* c = conn.get();
     conns_.emplace(id, std::move(conn));
+    conn_count_.store(conns_.size(), std::memory_order_relaxed);
     c->Start();
   }
 }
@@ -199,6 +200,7 @@ void Worker::Remove(uint64_t id) {
   if (it == conns_.end()) return;
   Connection* raw = it->second.release();
   conns_.erase(it);
+  conn_count_.store(conns_.size(), std::memory_order_relaxed);
   RunInLoop([raw] { delete raw; });
 }
 

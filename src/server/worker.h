@@ -53,6 +53,16 @@ class Worker {
   // Waiting connections are then flushed at the end of the pass.
   void CommitPending();
 
+  // Bytes held by the query and reply buffers of this worker's connections (capacity, not
+  // length: what the allocator holds). Updated by the connections; readable from any thread.
+  uint64_t query_buffer_bytes() const { return query_bytes_.load(std::memory_order_relaxed); }
+  uint64_t reply_buffer_bytes() const { return reply_bytes_.load(std::memory_order_relaxed); }
+  size_t connection_count() const { return conn_count_.load(std::memory_order_relaxed); }
+  void AddBufferBytes(int64_t query_delta, int64_t reply_delta) {
+    query_bytes_.fetch_add(static_cast<uint64_t>(query_delta), std::memory_order_relaxed);
+    reply_bytes_.fetch_add(static_cast<uint64_t>(reply_delta), std::memory_order_relaxed);
+  }
+
   event_base* base() { return base_; }
   int index() const { return index_; }
 
@@ -78,6 +88,8 @@ class Worker {
   std::vector<std::function<void()>> tasks_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> query_bytes_{0}, reply_bytes_{0};
+  std::atomic<size_t> conn_count_{0};
   PendingWrites pending_;
   std::vector<uint64_t> waiting_;    // connections whose replies wait for pending_
   std::vector<uint64_t> committed_;  // connections whose batched writes committed, to flush

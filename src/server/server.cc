@@ -19,14 +19,16 @@ namespace mnemo {
 Server::Server(Config* config) : config_(config) {}
 
 Server::~Server() {
+  // Order matters: stopped workers still accept tasks (run inline), so background jobs finish;
+  // only then may the workers be destroyed.
   for (auto& w : workers_) w->Stop();
-  workers_.clear();
   {
     std::lock_guard<std::mutex> lock(bg_mu_);
     bg_stop_ = true;
   }
   bg_cv_.notify_all();
   if (bg_thread_.joinable()) bg_thread_.join();
+  workers_.clear();
   if (profiler_) profiler_->Stop();
   storage_.reset();  // closes RocksDB after every writer is gone
 }

@@ -106,8 +106,17 @@ void Worker::Start() {
       EndOfPass();
     }
     EndOfPass();
+    RunTasks();
     // Connections die on their own thread.
     conns_.clear();
+    // From now on tasks run on the caller's thread; they find no connections.
+    std::vector<std::function<void()>> late;
+    {
+      std::lock_guard<std::mutex> lock(tasks_mu_);
+      stopped_ = true;
+      late.swap(tasks_);
+    }
+    for (auto& t : late) t();
   });
 }
 
@@ -119,7 +128,12 @@ void Worker::Stop() {
 
 void Worker::RunInLoop(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(tasks_mu_);
+    std::unique_lock<std::mutex> lock(tasks_mu_);
+    if (stopped_) {
+      lock.unlock();
+      task();
+      return;
+    }
     tasks_.push_back(std::move(task));
   }
   char c = 1;

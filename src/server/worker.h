@@ -35,7 +35,8 @@ class Worker {
   void Start();
   void Stop();  // thread-safe: ends the loop, closes every connection, joins the thread
 
-  // Queues `task` to run on this worker's thread. Thread-safe.
+  // Queues `task` to run on this worker's thread. Thread-safe. After the worker stopped, runs
+  // `task` at once on the calling thread (it then finds no connections).
   void RunInLoop(std::function<void()> task);
   // Looks up a connection of this worker. REQUIRES: called on this worker's thread.
   Connection* Find(uint64_t id);
@@ -86,6 +87,7 @@ class Worker {
   std::thread thread_;
   std::mutex tasks_mu_;
   std::vector<std::function<void()>> tasks_;
+  bool stopped_ = false;  // guarded by tasks_mu_: the loop has ended, tasks run inline
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> query_bytes_{0}, reply_bytes_{0};

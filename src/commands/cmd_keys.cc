@@ -35,32 +35,28 @@ Status CmdType(CommandContext& ctx) {
 Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
   auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0], /*allow_non_positive=*/true);
   if (!at.ok()) return at.status();
-  Database::ExpireCond cond = Database::ExpireCond::kNone;
-  bool nx = false, xx = false, gt = false, lt = false;
+  uint32_t flags = 0;
   for (size_t i = 3; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     if (opt == "nx") {
-      nx = true;
-      cond = Database::ExpireCond::kNX;
+      flags |= Database::kExpireNX;
     } else if (opt == "xx") {
-      xx = true;
-      cond = Database::ExpireCond::kXX;
+      flags |= Database::kExpireXX;
     } else if (opt == "gt") {
-      gt = true;
-      cond = Database::ExpireCond::kGT;
+      flags |= Database::kExpireGT;
     } else if (opt == "lt") {
-      lt = true;
-      cond = Database::ExpireCond::kLT;
+      flags |= Database::kExpireLT;
     } else {
       return Status::InvalidArgument("Unsupported option " + ctx.args[i]);
     }
   }
-  if (nx && (xx || gt || lt)) {
+  if ((flags & Database::kExpireNX) && (flags & ~Database::kExpireNX)) {
     return Status::InvalidArgument("NX and XX, GT or LT options at the same time are not compatible");
   }
-  if (gt && lt) return Status::InvalidArgument("GT and LT options at the same time are not compatible");
-  if (xx && (gt || lt)) cond = gt ? Database::ExpireCond::kGT : Database::ExpireCond::kLT;
-  auto r = ctx.db.Expire(ctx.args[1], *at, cond);
+  if ((flags & Database::kExpireGT) && (flags & Database::kExpireLT)) {
+    return Status::InvalidArgument("GT and LT options at the same time are not compatible");
+  }
+  auto r = ctx.db.Expire(ctx.args[1], *at, flags);
   if (!r.ok()) return r.status();
   ctx.reply.Integer(*r ? 1 : 0);
   return Status::OK();
@@ -184,6 +180,7 @@ Status CmdDbSize(CommandContext& ctx) {
 }
 
 Status CheckFlushArgs(CommandContext& ctx) {
+  if (ctx.argc() > 2) return SyntaxError();
   if (ctx.argc() == 2) {
     std::string mode = ToLower(ctx.args[1]);
     if (mode != "async" && mode != "sync") return SyntaxError();

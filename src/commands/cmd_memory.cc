@@ -1,8 +1,231 @@
-// MEMORY commands (STATS, USAGE, DOCTOR, MALLOC-STATS, PURGE, REPORT, HELP).
+// MEMORY: Redis's subcommands (STATS, USAGE, DOCTOR, MALLOC-STATS, PURGE, HELP) with Redis's
+// reply shapes and error texts, and Mnemo's REPORT (the whole snapshot as one JSON document).
+// Every number comes from one memory snapshot (memory/snapshot.h), the source INFO memory uses
+// too. Allocator work that can take milliseconds (jemalloc's report, a purge, the allocation
+// pattern) runs on the background thread (ServerApi::Defer) so the event loop keeps serving.
+// Differences from Redis are listed in docs/memory.md (PURGE replies the bytes released).
+#include <algorithm>
+#include <optional>
+
+#include "commands/arg_parse.h"
 #include "commands/command.h"
+#include "memory/allocator.h"
+#include "memory/snapshot.h"
+#include "types/database.h"
 
 namespace mnemo {
+namespace {
 
-std::span<const CommandSpec> MemoryCommands() { return {}; }
+constexpr int64_t kDefaultSamples = 5;  // as Redis
+
+// Encodes a reply on the background thread: the status's error, or what `fill` writes.
+template <typename Fn>
+std::string Encode(Fn&& fill) {
+  std::string out;
+  Reply r(&out);
+  Status s = fill(r);
+  if (!s.ok()) {
+    out.clear();
+    r.Error(s.ToString());
+  }
+  return out;
+}
+
+Status NoJemalloc(const char* what) {
+  return Status::NotSupported(std::string(what) +
+                              " is not available: this build uses the libc allocator, not "
+                              "jemalloc (mem_allocator:libc)");
+}
+
+Status Stats(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|stats");
+  std::vector<MemoryField> fields = MemoryStatsFields(ctx.server.TakeMemorySnapshot());
+  ctx.reply.MapHeader(fields.size());
+  for (const MemoryField& f : fields) {
+    ctx.reply.Bulk(f.name);
+    switch (f.kind) {
+      case MemoryField::Kind::kInt:
+        ctx.reply.Integer(f.i);
+        break;
+      case MemoryField::Kind::kDouble:
+        ctx.reply.Double(f.d);
+        break;
+      case MemoryField::Kind::kText:
+        ctx.reply.Bulk(f.text);
+        break;
+    }
+  }
+  return Status::OK();
+}
+
+Status Doctor(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|doctor");
+  std::string text;
+  for (const std::string& line : MemoryDoctor(ctx.server.TakeMemorySnapshot())) {
+    if (!text.empty()) text += '\n';
+    text += line;
+  }
+  ctx.reply.Bulk(text);
+  return Status::OK();
+}
+
+// MALLOC-STATS [JSON]: jemalloc's malloc_stats_print, human text or its JSON ("J" option).
+Status MallocStats(CommandContext& ctx) {
+  if (ctx.argc() > 3) return WrongArgsError("memory|malloc-stats");
+  bool json = ctx.argc() == 3;
+  if (json && !EqualsIgnoreCase(ctx.args[2], "json")) return SyntaxError();
+  if (!allocator::Available()) return NoJemalloc("MEMORY MALLOC-STATS");
+  ctx.server.Defer(ctx, [json] {
+    return Encode([&](Reply& r) {
+      auto text = allocator::MallocStatsText(json);
+      if (!text.ok()) return text.status();
+      r.Bulk(*text);
+      return Status::OK();
+    });
+  });
+  return Status::OK();
+}
+
+// PURGE: Redis replies +OK; Mnemo replies the resident bytes returned to the OS.
+Status Purge(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|purge");
+  if (!allocator::Available()) return NoJemalloc("MEMORY PURGE");
+  ctx.server.Defer(ctx, [] {
+    return Encode([](Reply& r) {
+      auto released = allocator::Purge();
+      if (!released.ok()) return released.status();
+      r.Integer(static_cast<int64_t>(*released));
+      return Status::OK();
+    });
+  });
+  return Status::OK();
+}
+
+// REPORT: the snapshot and the allocation pattern, read together on the background thread.
+Status Report(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|report");
+  ServerApi* server = &ctx.server;
+  ctx.server.Defer(ctx, [server] {
+    return Encode([&](Reply& r) {
+      MemorySnapshot snapshot = server->TakeMemorySnapshot();
+      r.Bulk(RenderMemoryJson(snapshot, allocator::ReadAllocationPattern()));
+      return Status::OK();
+    });
+  });
+  return Status::OK();
+}
+
+// Bytes of the records under `prefix` in `cf`. With samples > 0 at most that many records are
+// read; when more remain, the total is estimated as their mean size x `elements`.
+StatusOr<uint64_t> RecordBytes(Storage* storage, ColumnFamily cf, const std::string& prefix,
+                               int64_t samples, uint64_t elements) {
+  auto it = storage->NewIterator(cf);
+  uint64_t bytes = 0, seen = 0;
+  bool more = false;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (samples > 0 && seen == static_cast<uint64_t>(samples)) {
+      more = true;
+      break;
+    }
+    bytes += it->key().size() + it->value().size();
+    seen++;
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  if (!more || seen == 0) return bytes;
+  return bytes / seen * std::max(elements, seen);
+}
+
+// The stored size of a key: its metadata record (key and value, a string's value inline) and,
+// for composite types, every element record of its current version (subkeys, and zset scores).
+// nullopt when the key does not exist.
+StatusOr<std::optional<uint64_t>> StoredSize(Database& db, std::string_view key, int64_t samples) {
+  auto rec = db.GetRecord(key);
+  if (rec.status().IsNotFound()) return std::optional<uint64_t>();
+  if (!rec.ok()) return rec.status();
+  uint64_t bytes = db.MetaKey(key).size() + rec->raw.size();
+  if (rec->meta.IsComposite()) {
+    std::string prefix = EncodeSubkeyPrefix(db.ns(), key, rec->meta.version);
+    for (ColumnFamily cf : {ColumnFamily::kSubkeys, ColumnFamily::kZSetScores}) {
+      auto part = RecordBytes(db.storage(), cf, prefix, samples, rec->meta.size);
+      if (!part.ok()) return part.status();
+      bytes += *part;
+    }
+  }
+  return std::optional<uint64_t>(bytes);
+}
+
+// USAGE key [SAMPLES count]
+Status Usage(CommandContext& ctx) {
+  if (ctx.argc() < 3) return WrongArgsError("memory|usage");
+  int64_t samples = kDefaultSamples;
+  for (size_t i = 3; i < ctx.argc(); i++) {
+    if (!EqualsIgnoreCase(ctx.args[i], "samples") || i + 1 == ctx.argc()) return SyntaxError();
+    auto v = ArgInt(ctx.args[++i]);
+    if (!v.ok()) return v.status();
+    if (*v < 0) return SyntaxError();
+    samples = *v;
+  }
+  auto size = StoredSize(ctx.db, ctx.args[2], samples);
+  if (!size.ok()) return size.status();
+  if (!size->has_value()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Integer(static_cast<int64_t>(**size));
+  }
+  return Status::OK();
+}
+
+Status Help(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|help");
+  static const char* const kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Return memory problems reports.",
+      "MALLOC-STATS [JSON]",
+      "    Return internal statistics report from the memory allocator (JSON: as JSON).",
+      "PURGE",
+      "    Return dirty pages to the operating system; replies the bytes released.",
+      "REPORT",
+      "    Return the whole memory snapshot as one JSON document.",
+      "STATS",
+      "    Return information about the memory usage of the server.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return the bytes <key> and its value occupy in stored form. Nested values are",
+      "    sampled up to <count> times (default: 5, 0 means sample all).",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.Simple(line);
+  return Status::OK();
+}
+
+struct Subcommand {
+  const char* name;
+  Status (*run)(CommandContext&);
+};
+
+const Subcommand kSubcommands[] = {
+    {"stats", Stats}, {"usage", Usage},   {"doctor", Doctor}, {"malloc-stats", MallocStats},
+    {"purge", Purge}, {"report", Report}, {"help", Help},
+};
+
+Status CmdMemory(CommandContext& ctx) {
+  for (const Subcommand& sub : kSubcommands) {
+    if (EqualsIgnoreCase(ctx.args[1], sub.name)) return sub.run(ctx);
+  }
+  return Status::InvalidArgument("unknown subcommand '" + ctx.args[1].substr(0, 128) +
+                                 "'. Try MEMORY HELP.");
+}
+
+const CommandSpec kMemoryCommands[] = {
+    {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
+     "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
+     "PURGE, REPORT, HELP"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> MemoryCommands() { return kMemoryCommands; }
 
 }  // namespace mnemo

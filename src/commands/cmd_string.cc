@@ -8,7 +8,8 @@ namespace mnemo {
 namespace {
 
 StringType Strings(CommandContext& ctx) {
-  return StringType(&ctx.db, ctx.server.config().proto_max_bulk_len.load(std::memory_order_relaxed));
+  return StringType(&ctx.db, ctx.server.config().proto_max_bulk_len.load(std::memory_order_relaxed),
+                    ctx.server.MemoryHeadroom());
 }
 
 void ReplyOptional(Reply& r, const std::optional<std::string>& v) {
@@ -34,11 +35,14 @@ Status CmdGet(CommandContext& ctx) {
 // Parses SET's options from args[3..]; true in *plain when there are none (a blind write).
 Status ParseSetArgs(CommandContext& ctx, StringType::SetArgs* a) {
   bool has_expire = false;
+  ExpireUnit expire_kind = ExpireUnit::kSeconds;
   for (size_t i = 3; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     bool has_next = i + 1 < ctx.argc();
     auto expire_unit = [&](ExpireUnit u) -> Status {
-      if (has_expire || a->keep_ttl || !has_next) return SyntaxError();
+      // Redis accepts the same expiry option twice (the last wins), not two different ones.
+      if ((has_expire && u != expire_kind) || a->keep_ttl || !has_next) return SyntaxError();
+      expire_kind = u;
       auto at = ArgExpireAt(ctx.args[++i], u, "set");
       if (!at.ok()) return at.status();
       a->expire_ms = *at;
@@ -81,6 +85,7 @@ Status CmdSet(CommandContext& ctx) {
     ctx.reply.Ok();
     return Status::OK();
   }
+  if (ctx.pending != nullptr) ctx.client.CommitPendingWrites();  // NX/XX/GET read the key
   auto r = strings.Set(ctx.args[1], ctx.args[2], a);
   if (!r.ok()) return r.status();
   if (a.get) {
@@ -149,7 +154,6 @@ Status CmdMSet(CommandContext& ctx) {
     strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, pending);
   }
   if (pending == &local) {
-    local.commands = 1;
     Status s = ctx.db.Commit(&local);
     if (!s.ok()) return s;
   }
@@ -176,9 +180,12 @@ Status CmdGetDel(CommandContext& ctx) {
 
 Status CmdGetEx(CommandContext& ctx) {
   std::optional<int64_t> expire;
+  std::string last_opt;
   for (size_t i = 2; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
-    if (expire.has_value()) return SyntaxError();
+    // Redis accepts the same option twice (the last wins), not two different ones.
+    if (expire.has_value() && opt != last_opt) return SyntaxError();
+    last_opt = opt;
     if (opt == "persist") {
       expire = 0;
       continue;
@@ -246,8 +253,8 @@ Status CmdDecrBy(CommandContext& ctx) {
 }
 
 Status CmdIncrByFloat(CommandContext& ctx) {
-  auto d = ArgFloat(ctx.args[2]);
-  if (!d.ok()) return d.status();
+  auto d = ParseLongDouble(ctx.args[2]);
+  if (!d) return Status::InvalidArgument("value is not a valid float");
   auto r = Strings(ctx).IncrByFloat(ctx.args[1], *d);
   if (!r.ok()) return r.status();
   ctx.reply.Bulk(*r);

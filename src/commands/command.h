@@ -28,6 +28,7 @@ class Storage;
 class Database;
 class HeapProfiler;
 struct PendingWrites;
+struct MemorySnapshot;
 
 enum CommandFlag : uint32_t {
   kCmdWrite = 1 << 0,      // may modify data
@@ -69,10 +70,16 @@ class ServerApi {
   virtual Storage& storage() = 0;
   virtual HeapProfiler& profiler() = 0;
   virtual std::string Info(std::string_view section) = 0;  // INFO text ("" = default sections)
+  // A memory snapshot (memory/snapshot.h) of this moment: allocator, RSS, RocksDB, client
+  // buffers, profiler, baselines and limits. Tens of microseconds; raises the recorded peak.
+  virtual MemorySnapshot TakeMemorySnapshot() = 0;
   virtual std::string ClientList() = 0;                    // CLIENT LIST text
   // Kills clients matching a CLIENT KILL filter ("ID 5", "ADDR ip:port", ...); returns the count.
   virtual StatusOr<int64_t> KillClients(const std::vector<std::string>& filter) = 0;
   virtual void RequestShutdown() = 0;
+  // Bytes left under the effective memory limit (INT64_MAX without a limit). A command that
+  // builds one large value refuses to build more than this.
+  virtual int64_t MemoryHeadroom() = 0;
   virtual void ResetStats() = 0;
   virtual std::span<const CommandSpec* const> AllCommands() = 0;
   // Runs `job` on the background thread; its returned bytes become this command's reply.
@@ -96,6 +103,9 @@ class ClientApi {
   virtual void SetAuthenticated(bool admin) = 0;
   virtual const std::string& ns() const = 0;
   virtual void CloseAfterReply() = 0;  // QUIT
+  // Commits the blind writes this connection has pending in its worker's batch, so that a
+  // read-modify-write that follows them in a pipeline sees them.
+  virtual void CommitPendingWrites() = 0;
   virtual std::string Describe() = 0;  // one CLIENT LIST line
 };
 
@@ -105,7 +115,9 @@ struct CommandContext {
   ServerApi& server;
   ClientApi& client;
   Database& db;
-  PendingWrites* pending;  // non-null only for kCmdBatchable commands
+  // Non-null only for kCmdBatchable commands. A handler either adds its blind write here (and
+  // counts it in pending->commands), or calls client.CommitPendingWrites() before reading.
+  PendingWrites* pending;
   const CommandSpec* spec;
 
   size_t argc() const { return args.size(); }

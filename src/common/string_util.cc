@@ -1,5 +1,6 @@
 #include "common/string_util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -50,7 +51,7 @@ std::optional<uint64_t> ParseUint64(std::string_view s) {
   return v;
 }
 
-std::optional<double> ParseDouble(std::string_view s) {
+std::optional<long double> ParseLongDouble(std::string_view s) {
   if (s.empty() || s.size() > 5000 || isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
   std::string buf(s);
   char* end = nullptr;
@@ -58,14 +59,21 @@ std::optional<double> ParseDouble(std::string_view s) {
   long double v = strtold(buf.c_str(), &end);
   if (end != buf.c_str() + buf.size() || std::isnan(v)) return std::nullopt;
   if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
-  return static_cast<double>(v);
+  return v;
+}
+
+std::optional<double> ParseDouble(std::string_view s) {
+  auto v = ParseLongDouble(s);
+  if (!v) return std::nullopt;
+  return static_cast<double>(*v);
 }
 
 std::string FormatDouble(long double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[128];
+  // A long double prints up to 4932 integer digits plus 18 for the point and the decimals.
+  char buf[5000];
   int n = snprintf(buf, sizeof(buf), "%.17Lf", v);
-  std::string out(buf, n);
+  std::string out(buf, static_cast<size_t>(std::min<int>(n, sizeof(buf) - 1)));
   if (out.find('.') != std::string::npos) {
     while (!out.empty() && out.back() == '0') out.pop_back();
     if (!out.empty() && out.back() == '.') out.pop_back();

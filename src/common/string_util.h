@@ -14,6 +14,8 @@ std::optional<int64_t> ParseInt64(std::string_view s);
 std::optional<uint64_t> ParseUint64(std::string_view s);
 // Parses a finite or infinite double like Redis's strtold-based parser (no NaN, no spaces).
 std::optional<double> ParseDouble(std::string_view s);
+// The same in long double precision (INCRBYFLOAT computes in long double, like Redis).
+std::optional<long double> ParseLongDouble(std::string_view s);
 // Formats a double the way Redis replies to INCRBYFLOAT ("%.17Lg", trailing zeros trimmed).
 std::string FormatDouble(long double v);
 // "512mb", "1gb", "100k", "4096" -> bytes (k/kb/m/mb/g/gb are 1000/1024 powers as in Redis:

@@ -35,6 +35,7 @@ TEST(FormatDouble, MatchesRedisIncrByFloat) {
   EXPECT_EQ(FormatDouble(3.0L), "3");
   EXPECT_EQ(FormatDouble(-0.0L), "0");
   EXPECT_EQ(FormatDouble(5.0e3L), "5000");
+  EXPECT_EQ(FormatDouble(1e300L).size(), 301u);  // every digit, no truncation
 }
 
 TEST(ParseMemorySize, Units) {

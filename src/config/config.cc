@@ -19,9 +19,44 @@ namespace mnemo {
 struct Config::Entry {
   ConfigSpec spec;
   Field field;
+  // Extra check of a string value; returns the Redis reason on failure.
+  Status (*validate)(std::string_view value) = nullptr;
 };
 
 namespace {
+
+// Parses "normal <hard> <soft> <seconds>".
+StatusOr<OutputBufferLimits> ParseOutputLimit(std::string_view value) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : value) {
+    if (c == ' ') {
+      if (!cur.empty()) parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  if (parts.size() != 4 || !EqualsIgnoreCase(parts[0], "normal")) {
+    return Status::InvalidArgument("argument must be 'normal <hard> <soft> <seconds>'");
+  }
+  auto hard = ParseMemorySize(parts[1]), soft = ParseMemorySize(parts[2]);
+  auto secs = ParseInt64(parts[3]);
+  if (!hard || !soft || !secs || *secs < 0) {
+    return Status::InvalidArgument("argument must be 'normal <hard> <soft> <seconds>'");
+  }
+  return OutputBufferLimits{*hard, *soft, *secs};
+}
+
+Status ValidateOutputLimit(std::string_view value) { return ParseOutputLimit(value).status(); }
+
+std::string RatioText(int64_t millionths) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.6g", static_cast<double>(millionths) / 1e6);
+  return buf;
+}
+
 
 constexpr int64_t kKiB = 1024;
 constexpr int64_t kMiB = 1024 * kKiB;
@@ -102,15 +137,45 @@ const std::vector<Config::Entry>& Config::Table() {
        &Config::loglevel_},
       // Memory.
       {{"maxmemory", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
-        "Reserved for the memory limit: the value is accepted, validated and reported by "
-        "`CONFIG GET`, but not enforced yet. 0 = no limit."},
+        "Memory limit, compared with the allocator's allocated bytes (`used_memory`). Near it "
+        "the governor sheds memory (see docs/memory.md); at it, commands that can add data are "
+        "refused with `-OOM`. 0 = no explicit limit: under a cgroup memory limit the effective "
+        "limit is `maxmemory-cgroup-ratio` of it, otherwise there is none."},
        &Config::maxmemory},
+      {{"maxmemory-cgroup-ratio", T::kRatio, "0.9", true, 100000, 1000000, "ratio", nullptr,
+        "When `maxmemory` is 0 and the process runs under a cgroup memory limit (v2 "
+        "`memory.max`, v1 `memory.limit_in_bytes`), the effective limit is this share of it; the "
+        "rest is head room for RSS beyond the allocator (fragmentation, thread stacks)."},
+       &Config::maxmemory_cgroup_ratio},
+      {{"maxmemory-soft-ratio", T::kRatio, "0.85", true, 100000, 1000000, "ratio", nullptr,
+        "Share of the limit where the governor enters the soft level: purge allocator dirty "
+        "pages, shrink the block cache, lower the memtable budget."},
+       &Config::maxmemory_soft_ratio},
+      {{"maxmemory-hard-ratio", T::kRatio, "0.95", true, 100000, 1000000, "ratio", nullptr,
+        "Share of the limit where the governor enters the hard level: pause heap profiling, "
+        "close clients over their output-buffer limit, refuse oversized requests."},
+       &Config::maxmemory_hard_ratio},
+      {{"maxmemory-hysteresis", T::kRatio, "0.03", true, 0, 200000, "ratio", nullptr,
+        "A level is left only when usage falls this share of the limit below the level's "
+        "threshold, so the governor does not flap around a threshold."},
+       &Config::maxmemory_hysteresis},
+      {{"client-output-buffer-limit", T::kString, "normal 0 0 0", true, 0, 0, "", nullptr,
+        "`normal <hard> <soft> <seconds>` as in Redis: a client whose pending replies exceed "
+        "<hard> bytes, or stay above <soft> bytes for <seconds>, is disconnected. 0 = no limit. "
+        "Sizes take units (`32mb`). Only the `normal` class exists."},
+       &Config::client_output_buffer_limit_, &ValidateOutputLimit},
       // RocksDB; read once when the database is opened.
       {{"rocksdb.block-cache-size", T::kMemory, "256mb", false, kMiB, kNoMax, "bytes", nullptr,
         "Capacity of the RocksDB block cache, which keeps recently read uncompressed blocks of "
         "SST files in memory. Larger means fewer disk reads when the working set exceeds the "
         "memtables, at the cost of up to that much resident memory."},
        &Config::block_cache_size},
+      {{"rocksdb.write-buffer-budget", T::kMemory, "0", false, 0, kNoMax, "bytes", nullptr,
+        "Memory budget for the memtables of all column families together (a RocksDB "
+        "WriteBufferManager): past it the largest memtable is flushed early. 0 = derived: a "
+        "quarter of the effective memory limit, or no shared budget when there is no limit. "
+        "The governor lowers it at run time under memory pressure."},
+       &Config::write_buffer_budget},
       {{"rocksdb.write-buffer-size", T::kMemory, "64mb", false, kMiB, 64 * kGiB, "bytes", nullptr,
         "Size of one memtable (RocksDB write buffer) per column family: writes collect in it "
         "until it is full, then it is flushed to an SST file. Larger means fewer, larger flushes "
@@ -218,7 +283,19 @@ StatusOr<Config::Parsed> Config::Parse(const Entry& e, std::string_view value) {
       return Parsed(*n);
     }
     case ConfigType::kString:
+      if (e.validate != nullptr) {
+        Status st = e.validate(value);
+        if (!st.ok()) return st;
+      }
       return Parsed(std::string(value));
+    case ConfigType::kRatio: {
+      std::optional<double> d = ParseDouble(value);
+      if (!d || *d * 1e6 < static_cast<double>(s.min) || *d * 1e6 > static_cast<double>(s.max)) {
+        return Status::InvalidArgument("argument must be a number between " + RatioText(s.min) +
+                                       " and " + RatioText(s.max));
+      }
+      return Parsed(static_cast<int64_t>(*d * 1e6 + 0.5));
+    }
     case ConfigType::kEnum: {
       std::vector<std::string> allowed = EnumValues(s);
       for (const std::string& v : allowed) {
@@ -230,6 +307,11 @@ StatusOr<Config::Parsed> Config::Parse(const Entry& e, std::string_view value) {
   }
   assert(false);
   return Status::InvalidArgument("unknown config type");
+}
+
+std::string Config::FormatAs(const Entry& e, const Parsed& v) {
+  if (e.spec.type == ConfigType::kRatio) return RatioText(std::get<int64_t>(v));
+  return Format(v);
 }
 
 std::string Config::Format(const Parsed& v) {
@@ -247,11 +329,18 @@ void Config::Store(const Entry& e, const Parsed& v) {
     std::lock_guard<std::mutex> lock(mu_);
     this->*std::get<std::string Config::*>(e.field) = std::get<std::string>(v);
   }
+  if (e.validate == &ValidateOutputLimit) {
+    auto limits = ParseOutputLimit(std::get<std::string>(v));
+    cob_hard_.store(limits->hard, std::memory_order_relaxed);
+    cob_soft_.store(limits->soft, std::memory_order_relaxed);
+    cob_soft_seconds_.store(limits->soft_seconds, std::memory_order_relaxed);
+  }
 }
 
 std::string Config::Text(const Entry& e) const {
   if (auto f = std::get_if<std::atomic<int64_t> Config::*>(&e.field)) {
-    return std::to_string((this->**f).load(std::memory_order_relaxed));
+    int64_t n = (this->**f).load(std::memory_order_relaxed);
+    return e.spec.type == ConfigType::kRatio ? RatioText(n) : std::to_string(n);
   }
   if (auto f = std::get_if<std::atomic<bool> Config::*>(&e.field)) {
     return (this->**f).load(std::memory_order_relaxed) ? "yes" : "no";
@@ -603,7 +692,7 @@ Status Config::Rewrite() const {
   for (const Entry& e : Table()) {
     auto it = last_line.find(&e);
     if (it == last_line.end()) {
-      std::string def = Format(*Parse(e, e.spec.default_value));
+      std::string def = FormatAs(e, *Parse(e, e.spec.default_value));
       if (Text(e) != def) appended.push_back(line_for(e));
       continue;
     }
@@ -612,7 +701,7 @@ Status Config::Rewrite() const {
     bool same = false;
     if (words.ok() && words->size() == 2) {
       StatusOr<Parsed> v = Parse(e, (*words)[1]);
-      same = v.ok() && Format(*v) == Text(e);
+      same = v.ok() && FormatAs(e, *v) == Text(e);
     }
     if (!same) lines[it->second] = line_for(e);
   }
@@ -643,6 +732,8 @@ std::string TypeText(const ConfigSpec& s) {
       return "string";
     case ConfigType::kEnum:
       return "enum";
+    case ConfigType::kRatio:
+      return "ratio";
   }
   return "";
 }
@@ -665,6 +756,8 @@ std::string RangeText(const ConfigSpec& s) {
     }
     case ConfigType::kString:
       return "any string";
+    case ConfigType::kRatio:
+      return RatioText(s.min) + " to " + RatioText(s.max);
   }
   return "";
 }

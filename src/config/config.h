@@ -33,7 +33,14 @@
 
 namespace mnemo {
 
-enum class ConfigType { kBool, kInt, kMemory, kString, kEnum };
+enum class ConfigType { kBool, kInt, kMemory, kString, kEnum, kRatio };
+
+// Limits of one client class from `client-output-buffer-limit` (bytes; seconds). 0 = no limit.
+struct OutputBufferLimits {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
 
 // One row of the config table; the single source for parsing, CONFIG GET/SET and the docs.
 struct ConfigSpec {
@@ -41,7 +48,7 @@ struct ConfigSpec {
   ConfigType type;
   const char* default_value;  // text, parsed like a file value ("512mb", "yes", "notice")
   bool runtime_mutable;       // CONFIG SET allowed while running
-  int64_t min, max;           // inclusive bounds for kInt/kMemory; unused otherwise
+  int64_t min, max;           // inclusive bounds for kInt/kMemory; kRatio: in millionths
   const char* unit;           // "bytes", "seconds", "count", "" ...
   const char* enum_values;    // "debug|verbose|notice|warning" for kEnum, else nullptr
   const char* doc;            // what it means, what it includes/excludes, the trade-off
@@ -110,7 +117,19 @@ class Config {
       client_query_buffer_limit, proto_max_multibulk_len, maxmemory, block_cache_size,
       write_buffer_size, max_write_buffer_number, max_open_files, profiling_max_dumps,
       profiling_auto_dump_growth, profiling_auto_dump_interval, profiling_sample_bytes;
+  // Ratios are kept in millionths (kRatio keys); ratio() turns one into a double.
+  std::atomic<int64_t> maxmemory_cgroup_ratio, maxmemory_soft_ratio, maxmemory_hard_ratio,
+      maxmemory_hysteresis, write_buffer_budget;
+  static double ratio(const std::atomic<int64_t>& millionths) {
+    return static_cast<double>(millionths.load(std::memory_order_relaxed)) / 1e6;
+  }
   std::atomic<bool> sync_writes;
+
+  // client-output-buffer-limit for normal clients, parsed; lock-free.
+  OutputBufferLimits output_limits() const {
+    return {cob_hard_.load(std::memory_order_relaxed), cob_soft_.load(std::memory_order_relaxed),
+            cob_soft_seconds_.load(std::memory_order_relaxed)};
+  }
 
   // Strings are copied out under a mutex.
   std::string bind() const;
@@ -131,13 +150,16 @@ class Config {
   static const Entry* Find(std::string_view name);
   // Checks `value` against the row; on failure returns the Redis reason ("argument must be ...").
   static StatusOr<Parsed> Parse(const Entry& e, std::string_view value);
+  // Format, but in the key's own notation (ratios as decimals).
+  static std::string FormatAs(const Entry& e, const Parsed& v);
   static std::string Format(const Parsed& v);  // as CONFIG GET shows it
 
   void Store(const Entry& e, const Parsed& v);
   std::string Text(const Entry& e) const;
 
   mutable std::mutex mu_;  // guards the strings, config_file_ and callbacks_
-  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_;
+  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_;
+  std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name
   mutable std::mutex rewrite_mu_;  // one Rewrite at a time (they share the temp file name)

@@ -224,7 +224,8 @@ TEST(ConfigGet, GlobInTableOrderWithCanonicalText) {
             (Pairs{{"proto-max-bulk-len", "536870912"}, {"proto-max-multibulk-len", "1048576"}}));
   EXPECT_EQ(c.Get("MAXCLIENTS"), (Pairs{{"maxclients", "10000"}}));
   EXPECT_EQ(c.Get("sync-writes"), (Pairs{{"sync-writes", "no"}}));
-  EXPECT_EQ(c.Get("rocksdb.*").size(), 4u);
+  EXPECT_EQ(c.Get("rocksdb.*").size(), 5u);
+  EXPECT_EQ(c.Get("maxmemory-soft-ratio"), (Pairs{{"maxmemory-soft-ratio", "0.85"}}));
   EXPECT_TRUE(c.Get("nothing*").empty());
   EXPECT_EQ(c.GetText("requirepass"), "");
   EXPECT_EQ(c.GetText("profiling-dir"), "");  // the raw value; profiling_dir() resolves it
@@ -346,4 +347,35 @@ TEST(ConfigDoc, DocsMatchTheTable) {
 }
 
 }  // namespace
+}  // namespace mnemo
+
+namespace mnemo {
+
+TEST(ConfigRatio, ParsesValidatesAndShowsDecimals) {
+  Config c;
+  EXPECT_DOUBLE_EQ(Config::ratio(c.maxmemory_soft_ratio), 0.85);
+  ASSERT_TRUE(c.Set("maxmemory-soft-ratio", "0.8").ok());
+  EXPECT_DOUBLE_EQ(Config::ratio(c.maxmemory_soft_ratio), 0.8);
+  EXPECT_EQ(c.GetText("maxmemory-soft-ratio"), "0.8");
+  EXPECT_EQ(c.Set("maxmemory-soft-ratio", "1.5").ToString(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory-soft-ratio') - "
+            "argument must be a number between 0.1 and 1");
+  EXPECT_FALSE(c.Set("maxmemory-hysteresis", "abc").ok());
+  EXPECT_DOUBLE_EQ(Config::ratio(c.maxmemory_soft_ratio), 0.8);
+}
+
+TEST(ConfigOutputLimit, ParsedIntoLimits) {
+  Config c;
+  EXPECT_EQ(c.output_limits().hard, 0);
+  ASSERT_TRUE(c.Set("client-output-buffer-limit", "normal 32mb 8mb 10").ok());
+  OutputBufferLimits l = c.output_limits();
+  EXPECT_EQ(l.hard, 32 << 20);
+  EXPECT_EQ(l.soft, 8 << 20);
+  EXPECT_EQ(l.soft_seconds, 10);
+  for (const char* bad : {"normal 1 2", "replica 1 2 3", "normal x 2 3", "normal 1 2 -3"}) {
+    EXPECT_FALSE(c.Set("client-output-buffer-limit", bad).ok()) << bad;
+  }
+  EXPECT_EQ(c.output_limits().hard, 32 << 20);  // failures keep the old value
+}
+
 }  // namespace mnemo

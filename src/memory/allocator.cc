@@ -180,6 +180,52 @@ StatusOr<uint64_t> SampledSmallOverheadBytes() {
   return overhead;
 }
 
+StatusOr<AllocationPattern> ReadAllocationPattern() {
+  if (Status s = RefreshEpoch(); !s.ok()) return s;
+  AllocationPattern pattern;
+  const std::string all = "stats.arenas." + std::to_string(MALLCTL_ARENAS_ALL);
+  // Reads one size-class family: "<class>.<j>.size" for the size and "<all>.<stats>.<j>.<count>"
+  // for the live count.
+  auto read_classes = [&](const char* count_name, const char* klass, const char* stats,
+                          const char* count, std::vector<SizeClassUsage>* out) -> Status {
+    auto n = Read<unsigned>(count_name);
+    if (!n.ok()) return n.status();
+    for (unsigned j = 0; j < *n; ++j) {
+      std::string idx = std::to_string(j);
+      auto regions = ReadSize(all + "." + stats + "." + idx + "." + count);
+      if (!regions.ok()) return regions.status();
+      if (*regions == 0) continue;
+      auto size = ReadSize(std::string(klass) + "." + idx + ".size");
+      if (!size.ok()) return size.status();
+      out->push_back({*size, *regions, *size * *regions});
+    }
+    return Status::OK();
+  };
+  if (Status s = read_classes("arenas.nbins", "arenas.bin", "bins", "curregs", &pattern.small);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = read_classes("arenas.nlextents", "arenas.lextent", "lextents", "curlextents",
+                              &pattern.large);
+      !s.ok()) {
+    return s;
+  }
+  auto narenas = Read<unsigned>("arenas.narenas");
+  if (!narenas.ok()) return narenas.status();
+  for (unsigned i = 0; i < *narenas; ++i) {
+    auto initialized = Read<bool>("arena." + std::to_string(i) + ".initialized");
+    if (!initialized.ok()) return initialized.status();
+    if (!*initialized) continue;
+    std::string prefix = "stats.arenas." + std::to_string(i);
+    auto small = ReadSize(prefix + ".small.allocated");
+    auto large = ReadSize(prefix + ".large.allocated");
+    if (!small.ok()) return small.status();
+    if (!large.ok()) return large.status();
+    pattern.arenas.push_back({i, *small, *large});
+  }
+  return pattern;
+}
+
 #else  // !MNEMO_HAVE_JEMALLOC
 
 namespace {
@@ -206,6 +252,7 @@ Status DumpProfile(const std::string&) { return Unsupported(); }
 StatusOr<bool> ProfStatsEnabled() { return Unsupported(); }
 StatusOr<uint64_t> InternalBytes() { return Unsupported(); }
 StatusOr<uint64_t> SampledSmallOverheadBytes() { return Unsupported(); }
+StatusOr<AllocationPattern> ReadAllocationPattern() { return Unsupported(); }
 
 #endif  // MNEMO_HAVE_JEMALLOC
 

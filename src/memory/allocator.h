@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -84,5 +85,31 @@ StatusOr<uint64_t> InternalBytes();
 // small object occupies that much instead of its size class. Computed exactly from
 // prof.stats.bins.<i>.live. Returns NotSupported when opt.prof_stats is false.
 StatusOr<uint64_t> SampledSmallOverheadBytes();
+
+// ---- Allocation pattern (what sizes the heap is made of) ----
+
+// One jemalloc size class and what is allocated in it now, summed over all arenas.
+struct SizeClassUsage {
+  uint64_t size = 0;     // the class, bytes: arenas.bin.<j>.size / arenas.lextent.<j>.size
+  uint64_t regions = 0;  // live allocations: bins.<j>.curregs / lextents.<j>.curlextents
+  uint64_t bytes = 0;    // size * regions
+};
+
+// Bytes allocated in one arena (stats.arenas.<i>.small.allocated / large.allocated).
+struct ArenaUsage {
+  unsigned index = 0;
+  uint64_t small_allocated = 0;
+  uint64_t large_allocated = 0;
+};
+
+struct AllocationPattern {
+  std::vector<SizeClassUsage> small;  // small bins with regions > 0, ascending size
+  std::vector<SizeClassUsage> large;  // large extents with regions > 0, ascending size
+  std::vector<ArenaUsage> arenas;     // every initialized arena, ascending index
+};
+
+// Refreshes the epoch and reads the allocation pattern (a few hundred mallctl reads: ~0.1-1 ms,
+// meant for reports, not for every snapshot). Size classes with no live allocation are left out.
+StatusOr<AllocationPattern> ReadAllocationPattern();
 
 }  // namespace mnemo::allocator

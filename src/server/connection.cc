@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "commands/registry.h"
 #include "common/string_util.h"
@@ -18,6 +19,8 @@ constexpr size_t kReadChunk = 16 * 1024;
 // A pipeline's batch is committed early past these sizes, bounding its memory.
 constexpr size_t kMaxBatchCommands = 1024;
 constexpr size_t kMaxBatchBytes = 4 << 20;
+// Output limits are checked only above this many pending reply bytes (skips the common case).
+constexpr size_t kOutputLimitCheckBytes = 64 * 1024;
 
 RespLimits LimitsFrom(const Config& c) {
   RespLimits l;
@@ -138,6 +141,7 @@ void Connection::ProcessInput() {
       break;
     }
     Execute();
+    if (out_.size() - out_pos_ > kOutputLimitCheckBytes) CheckOutputLimit();
     PendingWrites& pending = worker_->pending();
     if (pending.commands >= kMaxBatchCommands || pending.batch.GetDataSize() >= kMaxBatchBytes) {
       worker_->CommitPending();
@@ -159,6 +163,42 @@ void Connection::ProcessInput() {
   // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
   if (!in_batch_) FlushOutput();
   AccountBuffers();
+}
+
+void Connection::CheckOutputLimit() {
+  if (closed_) return;
+  OutputBufferLimits l = server_->config().output_limits();
+  auto pending = static_cast<int64_t>(out_.size() - out_pos_);
+  bool over = l.hard > 0 && pending > l.hard;
+  if (!over && l.soft > 0 && pending > l.soft) {
+    int64_t now = NowMs();
+    if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
+    over = now - soft_limit_since_ms_ >= l.soft_seconds * 1000;
+  } else if (!over) {
+    soft_limit_since_ms_ = 0;
+  }
+  if (!over) return;
+  server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+  fprintf(stderr, "mnemo: closing client id=%llu addr=%s: %lld reply bytes pending exceed "
+          "client-output-buffer-limit\n", static_cast<unsigned long long>(id_), addr_.c_str(),
+          static_cast<long long>(pending));
+  Close();
+}
+
+Status Connection::CheckMemory(const CommandSpec* spec) const {
+  if (!(spec->flags & kCmdDenyOOM)) return Status::OK();
+  MemoryLevel level = server_->governor().level();
+  if (level < MemoryLevel::kHard) return Status::OK();
+  GovernorCounters& counters = server_->governor().counters();
+  if (level == MemoryLevel::kFull) {
+    counters.refused_commands.fetch_add(1, std::memory_order_relaxed);
+    return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'.");
+  }
+  size_t bytes = 0;
+  for (const auto& a : args_) bytes += a.size();
+  if (static_cast<int64_t>(bytes) <= kHardLevelRequestLimit) return Status::OK();
+  counters.refused_oversized.fetch_add(1, std::memory_order_relaxed);
+  return Status::OutOfMemory("request too large while used memory is near 'maxmemory'.");
 }
 
 Status Connection::CheckAccess(const CommandSpec* spec) const {
@@ -188,6 +228,7 @@ void Connection::Execute() {
   Status s = (spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)
                  ? WrongArgsError(spec->name)
                  : CheckAccess(spec);
+  if (s.ok()) s = CheckMemory(spec);
   if (!s.ok()) {
     CommitPending();
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
@@ -196,27 +237,31 @@ void Connection::Execute() {
   }
   bool batchable = spec->flags & kCmdBatchable;
   if (!batchable) CommitPending();
-  if (batchable && !in_batch_) {
-    in_batch_ = true;
-    batch_reply_start_ = out_.size();
-    batch_replies_ = 0;
-    worker_->Enlist(id_);
-  }
+  PendingWrites& pending = worker_->pending();
+  size_t reply_start = out_.size();
+  size_t pending_before = pending.commands;
   Database db(&server_->storage(), ns_);
-  CommandContext ctx{args_,  reply, *server_, *this, db, batchable ? &worker_->pending() : nullptr,
-                     spec};
+  CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
   int64_t start = MonotonicUs();
   s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.fetch_add(1, std::memory_order_relaxed);
-  if (batchable) {
-    batch_replies_++;
-    if (s.ok()) worker_->pending().commands++;
-  }
   if (!s.ok()) {
+    // An error reply must not sit among the batch's replies (they are rewritten if it fails).
+    CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     reply.Error(s.ToString());
+    return;
+  }
+  if (batchable && pending.commands > pending_before) {  // the handler added a blind write
+    if (!in_batch_) {
+      in_batch_ = true;
+      batch_reply_start_ = reply_start;
+      batch_replies_ = 0;
+      worker_->Enlist(id_);
+    }
+    batch_replies_++;
   }
 }
 
@@ -257,6 +302,8 @@ void Connection::FlushOutput() {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
+      CheckOutputLimit();
+      if (closed_) return;
       if (!write_armed_) {
         event_add(write_event_, nullptr);
         write_armed_ = true;
@@ -269,6 +316,7 @@ void Connection::FlushOutput() {
   if (closed_) return;
   out_.clear();
   out_pos_ = 0;
+  soft_limit_since_ms_ = 0;
   if (out_.capacity() > 1 << 20) out_.shrink_to_fit();
   if (write_armed_) {
     event_del(write_event_);

@@ -48,6 +48,7 @@ class Connection : public ClientApi {
   void SetAuthenticated(bool admin) override;
   const std::string& ns() const override { return ns_; }
   void CloseAfterReply() override { close_after_reply_ = true; }
+  void CommitPendingWrites() override { CommitPending(); }
   std::string Describe() override;
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
@@ -62,6 +63,7 @@ class Connection : public ClientApi {
   // Called by the worker at the end of the pass: send the replies and go on with the input.
   void ResumeAfterCommit();
   Worker* worker() const { return worker_; }
+  size_t pending_reply_bytes() const { return out_.size() - out_pos_; }
 
  private:
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
@@ -76,6 +78,11 @@ class Connection : public ClientApi {
   Status CheckAccess(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
   void AccountBuffers();
+  // Closes the connection when its pending replies break client-output-buffer-limit.
+  void CheckOutputLimit();
+  // The memory gate: -OOM for commands that can add data when memory is full (or, near the
+  // limit, when the request is large).
+  Status CheckMemory(const CommandSpec* spec) const;
 
   Worker* worker_;
   Server* server_;
@@ -103,6 +110,7 @@ class Connection : public ClientApi {
   std::string out_;
   size_t out_pos_ = 0;
 
+  int64_t soft_limit_since_ms_ = 0;  // when pending replies first exceeded the soft limit
   size_t accounted_query_ = 0;  // capacities last reported to the worker
   size_t accounted_reply_ = 0;
   bool in_batch_ = false;         // replies at [batch_reply_start_, end) wait for the batch

@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <functional>
 
 #include "commands/registry.h"
 #include "common/string_util.h"
-#include "memory/allocator.h"
+#include "memory/snapshot.h"
 #include "server/server.h"
 
 #ifndef MNEMO_VERSION
@@ -40,18 +39,12 @@ class InfoWriter {
     Field(k, v);
     Field(std::string(k) + "_human", HumanBytes(v));
   }
+  void Raw(std::string_view lines) { out_.append(lines); }  // ready-made "k:v\r\n" lines
   std::string Take() { return std::move(out_); }
 
  private:
   std::string out_;
 };
-
-uint64_t ProcessRss() {
-  std::ifstream f("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  f >> size >> resident;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
 
 void ServerSection(InfoWriter& w, const InfoInput& in) {
   utsname u{};
@@ -77,25 +70,10 @@ void ClientsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("blocked_clients", 0);
 }
 
+// Rendered from one memory snapshot, the same source as MEMORY STATS and MEMORY REPORT.
 void MemorySection(InfoWriter& w, const InfoInput& in) {
   w.Header("Memory");
-  auto stats = allocator::ReadStats();
-  uint64_t allocated = stats.ok() ? stats->allocated : 0;
-  uint64_t rss = ProcessRss();
-  w.Bytes("used_memory", allocated);
-  w.Bytes("used_memory_rss", rss);
-  w.Bytes("used_memory_startup", in.startup_allocated);
-  if (stats.ok()) {
-    w.Field("allocator_allocated", stats->allocated);
-    w.Field("allocator_active", stats->active);
-    w.Field("allocator_resident", stats->resident);
-  }
-  StorageMemory sm = in.server.storage().GetMemory();
-  w.Field("mem_block_cache", sm.block_cache_usage);
-  w.Field("mem_memtables", sm.memtables_all);
-  w.Field("mem_table_readers", sm.table_readers);
-  w.Bytes("maxmemory", static_cast<uint64_t>(in.server.config().maxmemory.load()));
-  w.Field("mem_allocator", allocator::Name());
+  w.Raw(RenderInfoMemory(in.server.TakeMemorySnapshot()));
 }
 
 void PersistenceSection(InfoWriter& w, const InfoInput& in) {
@@ -118,6 +96,7 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("rejected_connections", s.rejected_connections.load());
   w.Field("unknown_commands", s.unknown_commands.load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
+  w.Field("client_output_buffer_limit_disconnections", s.output_limit_disconnections.load());
 }
 
 void KeyspaceSection(InfoWriter& w, const InfoInput& in) {
@@ -145,6 +124,34 @@ void CommandStatsSection(InfoWriter& w, const InfoInput&) {
   }
 }
 
+// The memory limit and what the governor did about it (docs/memory.md, "The memory limit").
+void GovernorSection(InfoWriter& w, const InfoInput& in) {
+  MemoryGovernor& g = in.server.governor();
+  MemoryBudgets b = in.server.budgets();
+  GovernorCounters& c = g.counters();
+  w.Header("Governor");
+  w.Bytes("maxmemory_effective", b.limit);
+  w.Field("maxmemory_source", b.source);
+  w.Field("cgroup_memory_limit", b.cgroup_limit);
+  w.Field("memory_level", MemoryLevelName(g.level()));
+  w.Field("memory_level_changes", c.level_changes.load());
+  w.Field("governor_used_memory", g.last_used());
+  w.Field("governor_block_cache_capacity", g.cache_capacity());
+  w.Field("governor_block_cache_baseline", b.cache);
+  w.Field("governor_memtable_budget", g.memtable_budget());
+  w.Field("governor_memtable_baseline", b.memtable_budget);
+  w.Field("governor_purges", c.purges.load());
+  w.Field("governor_purged_bytes", c.purged_bytes.load());
+  w.Field("governor_cache_shrinks", c.cache_shrinks.load());
+  w.Field("governor_cache_restores", c.cache_restores.load());
+  w.Field("governor_memtable_budget_cuts", c.memtable_budget_cuts.load());
+  w.Field("governor_profiling_pauses", c.profiling_pauses.load());
+  w.Field("governor_profiling_paused", g.profiling_paused() ? 1 : 0);
+  w.Field("governor_clients_closed", c.clients_closed.load());
+  w.Field("oom_rejected_commands", c.refused_commands.load());
+  w.Field("oom_rejected_oversized_requests", c.refused_oversized.load());
+}
+
 struct Section {
   const char* name;
   bool in_default;
@@ -158,6 +165,7 @@ const Section kSections[] = {
     {"persistence", true, PersistenceSection},
     {"stats", true, StatsSection},
     {"keyspace", true, KeyspaceSection},
+    {"governor", true, GovernorSection},
     {"commandstats", false, CommandStatsSection},
 };
 

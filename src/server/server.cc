@@ -6,10 +6,12 @@
 
 #include <cstdio>
 #include <future>
+#include <limits>
 
 #include "commands/registry.h"
 #include "common/string_util.h"
 #include "memory/allocator.h"
+#include "memory/cgroup.h"
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/worker.h"
@@ -19,6 +21,7 @@ namespace mnemo {
 Server::Server(Config* config) : config_(config) {}
 
 Server::~Server() {
+  governor_.Stop();  // it posts tasks to workers
   // Order matters: stopped workers still accept tasks (run inline), so background jobs finish;
   // only then may the workers be destroyed.
   for (auto& w : workers_) w->Stop();
@@ -45,10 +48,13 @@ HeapProfiler::Settings Server::ProfilerSettings() const {
 
 Status Server::Start() {
   start_ms_ = NowMs();
+  cgroup_limit_ = CgroupMemoryLimit();
+  budgets_ = ComputeMemoryBudgets(*config_, cgroup_limit_);
   StorageOptions so;
   so.dir = config_->dir() + "/db";
   so.sync_writes = config_->sync_writes.load();
-  so.block_cache_size = config_->block_cache_size.load();
+  so.block_cache_size = static_cast<int64_t>(budgets_.cache);
+  so.write_buffer_budget = static_cast<int64_t>(budgets_.memtable_budget);
   so.write_buffer_size = config_->write_buffer_size.load();
   so.max_write_buffer_number = static_cast<int>(config_->max_write_buffer_number.load());
   so.max_open_files = static_cast<int>(config_->max_open_files.load());
@@ -63,6 +69,13 @@ Status Server::Start() {
     config_->OnChange(key, [this](const Config&) { profiler_->UpdateSettings(ProfilerSettings()); });
   }
   profiler_->Start();
+  RefreshProfilerBytes();
+
+  governor_.UpdateSettings(GovernorSettingsFor(*config_, budgets_));
+  for (const char* key : {"maxmemory", "maxmemory-cgroup-ratio", "maxmemory-soft-ratio",
+                          "maxmemory-hard-ratio", "maxmemory-hysteresis"}) {
+    config_->OnChange(key, [this](const Config&) { ApplyMemoryConfig(); });
+  }
 
   int n = static_cast<int>(config_->workers.load());
   if (n <= 0) n = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
@@ -77,8 +90,10 @@ Status Server::Start() {
   port_ = port;
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
   for (auto& w : workers_) w->Start();
+  governor_.Start();
   auto stats = allocator::ReadStats();
   if (stats.ok()) startup_allocated_ = stats->allocated;
+  RaisePeak(startup_allocated_);
   return Status::OK();
 }
 
@@ -115,6 +130,59 @@ void Server::Run() {
 
 void Server::Cron() {
   // Place for periodic work (memory snapshot history, governor) as it arrives.
+  if (auto stats = allocator::ReadStats(); stats.ok()) RaisePeak(stats->allocated);
+  RefreshProfilerBytes();
+}
+
+void Server::RefreshProfilerBytes() {
+  profiler_bytes_.store(profiler_->GetInfo().profiler_bytes, std::memory_order_relaxed);
+}
+
+void Server::RaisePeak(uint64_t allocated) {
+  uint64_t peak = peak_allocated_.load(std::memory_order_relaxed);
+  while (allocated > peak &&
+         !peak_allocated_.compare_exchange_weak(peak, allocated, std::memory_order_relaxed)) {
+  }
+}
+
+MemoryInputs Server::GatherMemoryInputs() const {
+  MemoryInputs in;
+  StorageMemory sm = storage_->GetMemory();
+  in.block_cache_usage = sm.block_cache_usage;
+  in.block_cache_capacity = sm.block_cache_capacity;
+  in.block_cache_pinned = sm.block_cache_pinned;
+  in.memtables_unflushed = sm.memtables_active;
+  in.memtables_all = sm.memtables_all;
+  in.table_readers = sm.table_readers;
+  storage_->db()->GetIntProperty(storage_->Handle(ColumnFamily::kMetadata),
+                                 "rocksdb.estimate-num-keys", &in.keys_estimate);
+  in.clients_normal_count = static_cast<uint64_t>(std::max<int64_t>(0, connected_clients()));
+  in.clients_normal_query = ClientQueryBufferBytes();
+  in.clients_normal_reply = ClientReplyBufferBytes();
+  in.profiler_active = profiler_->Active();
+  in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
+  in.startup_allocated = startup_allocated_;
+  in.peak_allocated = peak_allocated_.load(std::memory_order_relaxed);
+  in.maxmemory = static_cast<uint64_t>(std::max<int64_t>(0, config_->maxmemory.load()));
+  // Memtables can reach write-buffer-size x max-write-buffer-number in each of the three
+  // column families that hold data, or the write buffer manager's budget when that is lower.
+  in.memtables_budget = static_cast<uint64_t>(config_->write_buffer_size.load()) *
+                        static_cast<uint64_t>(config_->max_write_buffer_number.load()) * 3;
+  if (uint64_t wbm = storage_->write_buffer_budget(); wbm > 0) {
+    in.memtables_budget = std::min(in.memtables_budget, wbm);
+  }
+  in.threads.reserve(workers_.size());
+  for (const auto& w : workers_) {
+    in.threads.push_back({"mnemo-worker-" + std::to_string(w->index()), w->thread_allocated(),
+                          w->thread_deallocated(), w->thread_counters_ms()});
+  }
+  return in;
+}
+
+MemorySnapshot Server::TakeMemorySnapshot() {
+  MemorySnapshot s = mnemo::TakeMemorySnapshot(GatherMemoryInputs());
+  RaisePeak(s.allocator.allocated);
+  return s;
 }
 
 void Server::RequestShutdown() {
@@ -123,6 +191,35 @@ void Server::RequestShutdown() {
     shutdown_requested_ = true;
   }
   shutdown_cv_.notify_all();
+}
+
+void Server::ApplyMemoryConfig() {
+  MemoryBudgets b = ComputeMemoryBudgets(*config_, cgroup_limit_);
+  {
+    std::lock_guard<std::mutex> lock(budgets_mu_);
+    budgets_ = b;
+  }
+  governor_.UpdateSettings(GovernorSettingsFor(*config_, b));
+  governor_.Tick();  // act on the new limit now, not at the next tick
+}
+
+int64_t Server::MemoryHeadroom() {
+  uint64_t limit = governor_.limit();
+  if (limit == 0) return std::numeric_limits<int64_t>::max();
+  uint64_t used = governor_.last_used();
+  return used >= limit ? 0 : static_cast<int64_t>(limit - used);
+}
+
+MemoryBudgets Server::budgets() const {
+  std::lock_guard<std::mutex> lock(budgets_mu_);
+  return budgets_;
+}
+
+void Server::ForEachWorkerAsync(std::function<void(Worker&)> fn) {
+  for (auto& w : workers_) {
+    Worker* raw = w.get();
+    raw->RunInLoop([raw, fn] { fn(*raw); });
+  }
 }
 
 uint64_t Server::ClientQueryBufferBytes() const {

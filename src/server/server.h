@@ -18,7 +18,10 @@
 
 #include "commands/command.h"
 #include "config/config.h"
+#include "memory/governor.h"
 #include "memory/heap_profiler.h"
+#include "memory/snapshot.h"
+#include "server/memory_limit.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -32,6 +35,7 @@ struct ServerStats {
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> unknown_commands{0};
   std::atomic<uint64_t> rejected_query_buffer{0};
+  std::atomic<uint64_t> output_limit_disconnections{0};
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
 };
@@ -52,9 +56,11 @@ class Server : public ServerApi {
   Storage& storage() override { return *storage_; }
   HeapProfiler& profiler() override { return *profiler_; }
   std::string Info(std::string_view section) override;
+  MemorySnapshot TakeMemorySnapshot() override;
   std::string ClientList() override;
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter) override;
   void RequestShutdown() override;
+  int64_t MemoryHeadroom() override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
   void Defer(CommandContext& ctx, std::function<std::string()> job) override;
@@ -67,6 +73,10 @@ class Server : public ServerApi {
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   ServerStats& stats() { return stats_; }
   int64_t connected_clients() const { return clients_.load(std::memory_order_relaxed); }
+  MemoryGovernor& governor() { return governor_; }
+  MemoryBudgets budgets() const;
+  // Posts fn to every worker without waiting (safe from any thread, workers included).
+  void ForEachWorkerAsync(std::function<void(Worker&)> fn);
   // Sum over workers of the connections' query and reply buffer capacities. Lock-free.
   uint64_t ClientQueryBufferBytes() const;
   uint64_t ClientReplyBufferBytes() const;
@@ -77,15 +87,32 @@ class Server : public ServerApi {
   // Runs fn on every worker's thread and waits. REQUIRES: not called on a worker thread.
   void ForEachWorker(const std::function<void(Worker&)>& fn);
   void Cron();
+  // Recomputes the memory budgets from the config (at start and on CONFIG SET of a memory key)
+  // and hands them to the governor.
+  void ApplyMemoryConfig();
   HeapProfiler::Settings ProfilerSettings() const;
+  // The snapshot's inputs that only the server knows: storage, clients, profiler, baselines,
+  // limits and the workers' published allocation counters. Lock-free for commands.
+  MemoryInputs GatherMemoryInputs() const;
+  void RaisePeak(uint64_t allocated);  // peak_allocated_ = max(peak_allocated_, allocated)
+  // The profiler's own bytes cost a second jemalloc epoch refresh (~50 us), so the cron reads
+  // them every 100 ms and snapshots use that value.
+  void RefreshProfilerBytes();
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
+  ServerLevers levers_{this};
+  MemoryGovernor governor_{&levers_};
+  mutable std::mutex budgets_mu_;
+  MemoryBudgets budgets_;
+  std::optional<uint64_t> cgroup_limit_;
   std::unique_ptr<HeapProfiler> profiler_;
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;
   int64_t start_ms_ = 0;
   uint64_t startup_allocated_ = 0;
+  std::atomic<uint64_t> peak_allocated_{0};  // highest allocated seen by Cron or a snapshot
+  std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
   ServerStats stats_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};

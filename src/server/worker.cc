@@ -13,6 +13,7 @@
 #include <rocksdb/perf_level.h>
 
 #include "common/string_util.h"
+#include "memory/allocator.h"
 #include "server/connection.h"
 #include "server/server.h"
 
@@ -101,6 +102,7 @@ void Worker::Start() {
     pthread_setname_np(pthread_self(), ("mnemo-worker-" + std::to_string(index_)).c_str());
     // RocksDB's per-thread perf counters cost on every read; Mnemo does not read them.
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    PublishThreadCounters();
     while (!stopping_.load(std::memory_order_relaxed)) {
       event_base_loop(base_, EVLOOP_ONCE);
       EndOfPass();
@@ -227,7 +229,17 @@ std::vector<Connection*> Worker::Connections() {
 
 void Worker::OnCron(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->Cron(); }
 
+void Worker::PublishThreadCounters() {
+  auto allocated = allocator::ThreadAllocated();
+  auto deallocated = allocator::ThreadDeallocated();
+  if (!allocated.ok() || !deallocated.ok()) return;  // no jemalloc: stay 0
+  thread_allocated_.store(*allocated, std::memory_order_relaxed);
+  thread_deallocated_.store(*deallocated, std::memory_order_relaxed);
+  thread_counters_ms_.store(NowMs(), std::memory_order_relaxed);
+}
+
 void Worker::Cron() {
+  PublishThreadCounters();
   int64_t timeout = server_->config().timeout.load(std::memory_order_relaxed);
   if (timeout <= 0) return;
   int64_t now = NowMs();

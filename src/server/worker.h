@@ -64,6 +64,16 @@ class Worker {
     reply_bytes_.fetch_add(static_cast<uint64_t>(reply_delta), std::memory_order_relaxed);
   }
 
+  // This worker thread's jemalloc counters (thread.allocated / thread.deallocated: bytes the
+  // thread allocated / freed since it started), published by the thread itself when it starts
+  // and from its 1-second cron, since thread.* only reads the calling thread. Readable from any
+  // thread; 0 before the first publication and in builds without jemalloc.
+  uint64_t thread_allocated() const { return thread_allocated_.load(std::memory_order_relaxed); }
+  uint64_t thread_deallocated() const {
+    return thread_deallocated_.load(std::memory_order_relaxed);
+  }
+  int64_t thread_counters_ms() const { return thread_counters_ms_.load(std::memory_order_relaxed); }
+
   event_base* base() { return base_; }
   int index() const { return index_; }
 
@@ -75,6 +85,7 @@ class Worker {
   void RunTasks();
   void Cron();
   void EndOfPass();  // commit the pass's batch and send the replies that waited for it
+  void PublishThreadCounters();  // REQUIRES: on this worker's thread
 
   Server* server_;
   int index_;
@@ -92,6 +103,8 @@ class Worker {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> query_bytes_{0}, reply_bytes_{0};
   std::atomic<size_t> conn_count_{0};
+  std::atomic<uint64_t> thread_allocated_{0}, thread_deallocated_{0};
+  std::atomic<int64_t> thread_counters_ms_{0};
   PendingWrites pending_;
   std::vector<uint64_t> waiting_;    // connections whose replies wait for pending_
   std::vector<uint64_t> committed_;  // connections whose batched writes committed, to flush

@@ -4,6 +4,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include "common/string_util.h"
 #include "storage/compaction_filter.h"
@@ -59,7 +60,14 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   s->sync_writes_ = o.sync_writes;
   s->block_cache_ = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_size), -1, false, 0.75);
 
+  // Own budget, not charged to the block cache: the governor moves the two levers separately,
+  // and charging memtables to the cache would let a write burst evict the read working set.
+  // allow_stall=false: over budget, RocksDB flushes early instead of blocking the event loop.
+  s->write_buffer_manager_ = std::make_shared<rocksdb::WriteBufferManager>(
+      static_cast<size_t>(o.write_buffer_budget), nullptr, /*allow_stall=*/false);
+
   rocksdb::DBOptions db_opts;
+  db_opts.write_buffer_manager = s->write_buffer_manager_;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   db_opts.max_open_files = o.max_open_files;
@@ -191,6 +199,16 @@ StorageMemory Storage::GetMemory() const {
   }
   return m;
 }
+
+void Storage::SetBlockCacheCapacity(uint64_t bytes) {
+  block_cache_->SetCapacity(static_cast<size_t>(bytes));
+}
+
+void Storage::SetWriteBufferBudget(uint64_t bytes) {
+  write_buffer_manager_->SetBufferSize(static_cast<size_t>(bytes));
+}
+
+uint64_t Storage::write_buffer_budget() const { return write_buffer_manager_->buffer_size(); }
 
 uint64_t Storage::DiskUsage() const {
   uint64_t total = 0;

@@ -20,6 +20,7 @@
 
 namespace rocksdb {
 class Cache;
+class WriteBufferManager;
 }
 
 namespace mnemo {
@@ -31,6 +32,9 @@ struct StorageOptions {
   bool sync_writes = false;             // fsync the WAL on every write
   int64_t block_cache_size = 256 << 20;
   int64_t write_buffer_size = 64 << 20;  // per column family
+  // Budget of all memtables together (RocksDB WriteBufferManager). Always set: the memory
+  // governor lowers it at run time under pressure.
+  int64_t write_buffer_budget = 768 << 20;
   int max_write_buffer_number = 4;
   int max_open_files = 4096;
 };
@@ -74,6 +78,11 @@ class Storage {
   uint64_t NewVersion();
 
   StorageMemory GetMemory() const;
+  // Run-time memory levers (the governor's): shrinking the cache evicts clean blocks only; a
+  // lower memtable budget makes RocksDB flush the largest memtable earlier. No data is lost.
+  void SetBlockCacheCapacity(uint64_t bytes);
+  void SetWriteBufferBudget(uint64_t bytes);
+  uint64_t write_buffer_budget() const;
   void set_sync_writes(bool v) { sync_writes_.store(v, std::memory_order_relaxed); }
   // Total bytes of SST and WAL files (disk, not memory).
   uint64_t DiskUsage() const;
@@ -83,6 +92,7 @@ class Storage {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffer_manager_;
   std::atomic<bool> sync_writes_{false};
   std::atomic<uint64_t> version_counter_{0};
   LockManager locks_;

@@ -87,29 +87,17 @@ StatusOr<DataType> Database::Type(std::string_view key) const {
   return rec->meta.type;
 }
 
-StatusOr<bool> Database::Expire(std::string_view key, int64_t at_ms, ExpireCond cond) {
+StatusOr<bool> Database::Expire(std::string_view key, int64_t at_ms, uint32_t flags) {
   std::string meta_key = MetaKey(key);
   KeyLockGuard guard(storage_->locks(), meta_key);
   auto rec = GetRecord(key);
   if (rec.status().IsNotFound()) return false;
   if (!rec.ok()) return rec.status();
   int64_t cur = rec->meta.expire_ms;  // 0 = persistent, i.e. an infinite TTL for GT/LT
-  switch (cond) {
-    case ExpireCond::kNX:
-      if (cur != 0) return false;
-      break;
-    case ExpireCond::kXX:
-      if (cur == 0) return false;
-      break;
-    case ExpireCond::kGT:
-      if (cur == 0 || at_ms <= cur) return false;
-      break;
-    case ExpireCond::kLT:
-      if (cur != 0 && at_ms >= cur) return false;
-      break;
-    case ExpireCond::kNone:
-      break;
-  }
+  if ((flags & kExpireNX) && cur != 0) return false;
+  if ((flags & kExpireXX) && cur == 0) return false;
+  if ((flags & kExpireGT) && (cur == 0 || at_ms <= cur)) return false;
+  if ((flags & kExpireLT) && cur != 0 && at_ms >= cur) return false;
   rocksdb::WriteBatch batch;
   auto* h = storage_->Handle(ColumnFamily::kMetadata);
   Status s;

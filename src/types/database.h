@@ -37,10 +37,34 @@ struct PendingWrites {
   }
 };
 
-// A metadata record read from storage. `raw` owns the bytes `meta` views into.
+// A metadata record read from storage. `raw` owns the bytes `meta.payload` views into; copies
+// and moves re-point the view (a short string's bytes live inside the string object itself).
 struct KeyRecord {
   std::string raw;
   Metadata meta;
+
+  KeyRecord() = default;
+  KeyRecord(const KeyRecord& o) : raw(o.raw), meta(o.meta) { Rebase(o); }
+  KeyRecord(KeyRecord&& o) noexcept : meta(o.meta) {
+    size_t offset = o.PayloadOffset();
+    raw = std::move(o.raw);
+    meta.payload = std::string_view(raw).substr(offset, meta.payload.size());
+  }
+  KeyRecord& operator=(KeyRecord o) noexcept {
+    size_t offset = o.PayloadOffset();
+    raw = std::move(o.raw);
+    meta = o.meta;
+    meta.payload = std::string_view(raw).substr(offset, meta.payload.size());
+    return *this;
+  }
+
+ private:
+  size_t PayloadOffset() const {
+    return meta.payload.empty() ? raw.size() : static_cast<size_t>(meta.payload.data() - raw.data());
+  }
+  void Rebase(const KeyRecord& o) {
+    meta.payload = std::string_view(raw).substr(o.PayloadOffset(), meta.payload.size());
+  }
 };
 
 class Database {
@@ -67,10 +91,11 @@ class Database {
   StatusOr<int64_t> Exists(const std::vector<std::string_view>& keys) const;
   StatusOr<DataType> Type(std::string_view key) const;
 
-  enum class ExpireCond { kNone, kNX, kXX, kGT, kLT };
+  // EXPIRE's conditions, combinable as Redis allows (XX with GT or LT).
+  enum ExpireFlag : uint32_t { kExpireNX = 1, kExpireXX = 2, kExpireGT = 4, kExpireLT = 8 };
   // Sets the absolute expiry (unix ms). A time in the past deletes the key. Returns false when the
-  // key is absent or the condition is not met.
-  StatusOr<bool> Expire(std::string_view key, int64_t at_ms, ExpireCond cond);
+  // key is absent or a condition is not met. A key without expiry counts as an infinite TTL.
+  StatusOr<bool> Expire(std::string_view key, int64_t at_ms, uint32_t flags);
   StatusOr<bool> Persist(std::string_view key);
   // Absolute expiry in ms: -2 absent, -1 no expiry.
   StatusOr<int64_t> ExpireAt(std::string_view key) const;

@@ -22,8 +22,15 @@ Status StringType::Store(const std::string& meta_key, std::string_view value, in
   return db_->storage()->Write(&batch);
 }
 
-Status StringType::TooBig() const {
-  return Status::InvalidArgument("string exceeds maximum allowed size (proto-max-bulk-len)");
+Status StringType::CheckSize(int64_t size) const {
+  if (size > max_len_) {
+    return Status::InvalidArgument("string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
+  if (size > headroom_) {
+    return Status::OutOfMemory("command not allowed: the value would exceed the memory left "
+                               "under 'maxmemory'.");
+  }
+  return Status::OK();
 }
 
 Status StringType::Get(std::string_view key, std::string* value) const {
@@ -80,6 +87,7 @@ void StringType::SetBlind(std::string_view key, std::string_view value, int64_t 
   (void)pending->batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key,
                            EncodeStringValue(value, expire_ms));
   pending->lock_keys.push_back(std::move(meta_key));
+  pending->commands++;
 }
 
 StatusOr<bool> StringType::MSetNX(
@@ -147,7 +155,8 @@ StatusOr<int64_t> StringType::Append(std::string_view key, std::string_view valu
   std::string v;
   int64_t expire = 0;
   if (rec->has_value()) {
-    if (static_cast<int64_t>((*rec)->meta.payload.size() + value.size()) > max_len_) return TooBig();
+    Status size_ok = CheckSize(static_cast<int64_t>((*rec)->meta.payload.size() + value.size()));
+    if (!size_ok.ok()) return size_ok;
     v.reserve((*rec)->meta.payload.size() + value.size());
     v.assign((*rec)->meta.payload);
     expire = (*rec)->meta.expire_ms;
@@ -186,7 +195,7 @@ StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
   return cur;
 }
 
-StatusOr<std::string> StringType::IncrByFloat(std::string_view key, double delta) {
+StatusOr<std::string> StringType::IncrByFloat(std::string_view key, long double delta) {
   std::string meta_key = db_->MetaKey(key);
   KeyLockGuard guard(db_->storage()->locks(), meta_key);
   auto rec = Load(key);
@@ -194,7 +203,7 @@ StatusOr<std::string> StringType::IncrByFloat(std::string_view key, double delta
   long double cur = 0;
   int64_t expire = 0;
   if (rec->has_value()) {
-    auto parsed = ParseDouble((*rec)->meta.payload);
+    auto parsed = ParseLongDouble((*rec)->meta.payload);
     if (!parsed) return Status::InvalidArgument("value is not a valid float");
     cur = *parsed;
     expire = (*rec)->meta.expire_ms;
@@ -233,7 +242,11 @@ StatusOr<int64_t> StringType::SetRange(std::string_view key, int64_t offset,
   if (!rec.ok()) return rec.status();
   int64_t cur_len = rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
   if (value.empty()) return cur_len;  // Redis creates nothing and changes nothing
-  if (offset > max_len_ - static_cast<int64_t>(value.size())) return TooBig();
+  if (offset > max_len_ - static_cast<int64_t>(value.size())) {
+    return CheckSize(std::numeric_limits<int64_t>::max());
+  }
+  Status size_ok = CheckSize(std::max(cur_len, offset + static_cast<int64_t>(value.size())));
+  if (!size_ok.ok()) return size_ok;
   std::string v;
   int64_t expire = 0;
   if (rec->has_value()) {

@@ -3,6 +3,7 @@
 // writes that may join a pipeline's batch (PendingWrites). Thread-safe like Database.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,11 @@ namespace mnemo {
 
 class StringType {
  public:
-  // max_len: the largest value APPEND/SETRANGE may build (proto-max-bulk-len).
-  StringType(Database* db, int64_t max_len) : db_(db), max_len_(max_len) {}
+  // max_len: the largest value APPEND/SETRANGE may build (proto-max-bulk-len); headroom: the
+  // memory left under the limit, which such a value may not exceed either (-OOM).
+  StringType(Database* db, int64_t max_len,
+             int64_t headroom = std::numeric_limits<int64_t>::max())
+      : db_(db), max_len_(max_len), headroom_(headroom) {}
 
   // NotFound when absent; WrongType when another type.
   Status Get(std::string_view key, std::string* value) const;
@@ -47,7 +51,7 @@ class StringType {
   StatusOr<int64_t> Append(std::string_view key, std::string_view value);
   StatusOr<int64_t> StrLen(std::string_view key) const;
   StatusOr<int64_t> IncrBy(std::string_view key, int64_t delta);
-  StatusOr<std::string> IncrByFloat(std::string_view key, double delta);
+  StatusOr<std::string> IncrByFloat(std::string_view key, long double delta);
   StatusOr<std::string> GetRange(std::string_view key, int64_t start, int64_t end) const;
   StatusOr<int64_t> SetRange(std::string_view key, int64_t offset, std::string_view value);
 
@@ -55,10 +59,12 @@ class StringType {
   // Reads the live string under the caller's lock: nullopt when absent, WrongType otherwise.
   StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
   Status Store(const std::string& meta_key, std::string_view value, int64_t expire_ms);
-  Status TooBig() const;
+  // The error for a value of `size` bytes beyond max_len or headroom, or OK.
+  Status CheckSize(int64_t size) const;
 
   Database* db_;
   int64_t max_len_;
+  int64_t headroom_;
 };
 
 }  // namespace mnemo

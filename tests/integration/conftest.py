@@ -27,10 +27,12 @@ def free_port():
 class MnemoServer:
     """A mnemo process. start() waits until it answers PING."""
 
-    def __init__(self, data_dir, extra_args=(), config_text=None):
+    def __init__(self, data_dir, extra_args=(), config_text=None, env=None):
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
         self.config_text = config_text
+        # Extra environment variables for the process (e.g. {"MALLOC_CONF": "prof:false"}).
+        self.env = dict(env or {})
         self.port = None
         self.proc = None
         self.log_path = os.path.join(data_dir, "server.log")
@@ -46,7 +48,8 @@ class MnemoServer:
             args = [MNEMO_BIN, "--config", path, "--port", str(self.port), "--dir", self.data_dir]
         args += self.extra_args
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -55,6 +58,7 @@ class MnemoServer:
                 c = redis.Redis(port=self.port, socket_timeout=5)
                 c.ping()
                 c.close()
+                c.connection_pool.disconnect()  # close() alone leaves the socket open
                 return self
             except redis.exceptions.AuthenticationError:
                 return self
@@ -107,8 +111,8 @@ def data_dir():
 def server_factory(data_dir):
     servers = []
 
-    def make(extra_args=(), config_text=None, start=True):
-        s = MnemoServer(data_dir, extra_args, config_text)
+    def make(extra_args=(), config_text=None, start=True, env=None):
+        s = MnemoServer(data_dir, extra_args, config_text, env)
         servers.append(s)
         if start:
             s.start()
@@ -130,3 +134,36 @@ def r(server):
     c = server.client(decode_responses=True)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="module")
+def shared_server():
+    """One server for a whole test module (starting one per test costs ~0.5 s). Tests get it
+    through `sr`, which empties it first. If a test crashed it, the next test gets a new one, and
+    the module fails at teardown with the crash log."""
+    d = tempfile.mkdtemp(prefix="mnemo-it-shared-")
+    s = MnemoServer(d)
+    s.crashes = []
+    s.start()
+    yield s
+    code = s.stop()
+    shutil.rmtree(d, ignore_errors=True)
+    assert not s.crashes, "shared server died during the module:\n" + "\n".join(s.crashes)
+    assert code in (None, 0), "shared server exited with %r" % code
+
+
+@pytest.fixture
+def sr(shared_server):
+    """A decode_responses client on the module's shared server, after FLUSHALL."""
+    s = shared_server
+    if s.proc is None or s.proc.poll() is not None:
+        code = s.stop()
+        s.crashes.append("exit code %r; log:\n%s" % (code, s.read_log()[-4000:]))
+        s.start()
+    # A shorter timeout than client()'s: one command that never gets an answer costs 20 s, not
+    # a minute (still generous for one command on a slow machine).
+    c = s.client(decode_responses=True, socket_timeout=20)
+    c.flushall()
+    yield c
+    c.close()
+    c.connection_pool.disconnect()

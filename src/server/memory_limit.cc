@@ -1,0 +1,116 @@
+#include "server/memory_limit.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/string_util.h"
+#include "memory/allocator.h"
+#include "memory/heap_profiler.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace mnemo {
+
+MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t> cgroup_limit) {
+  MemoryBudgets b;
+  b.cgroup_limit = cgroup_limit.value_or(0);
+  int64_t maxmemory = config.maxmemory.load();
+  if (maxmemory > 0) {
+    b.limit = static_cast<uint64_t>(maxmemory);
+    b.source = "maxmemory";
+  } else if (cgroup_limit) {
+    b.limit = static_cast<uint64_t>(static_cast<double>(*cgroup_limit) *
+                                    Config::ratio(config.maxmemory_cgroup_ratio));
+    b.source = "cgroup";
+  } else {
+    b.source = "none";
+  }
+  uint64_t wbs = static_cast<uint64_t>(config.write_buffer_size.load());
+  uint64_t per_cf = wbs * static_cast<uint64_t>(config.max_write_buffer_number.load());
+  b.cache = static_cast<uint64_t>(config.block_cache_size.load());
+  b.memtable_budget = config.write_buffer_budget.load() > 0
+                          ? static_cast<uint64_t>(config.write_buffer_budget.load())
+                          : 3 * per_cf;  // what three column families can take anyway
+  if (b.limit > 0) {
+    b.cache = std::min(b.cache, b.limit / 4);
+    if (config.write_buffer_budget.load() == 0) b.memtable_budget = b.limit / 4;
+  }
+  constexpr uint64_t kMinCache = 4 << 20;
+  b.cache_floor = std::min(b.cache, std::max(b.cache / 8, kMinCache));
+  constexpr uint64_t kMinMemtables = 1 << 20;
+  b.memtable_floor = std::min(b.memtable_budget, std::max(b.memtable_budget / 4, kMinMemtables));
+  return b;
+}
+
+GovernorSettings GovernorSettingsFor(const Config& config, const MemoryBudgets& b) {
+  GovernorSettings s;
+  s.limit = b.limit;
+  s.soft_ratio = Config::ratio(config.maxmemory_soft_ratio);
+  s.hard_ratio = std::max(Config::ratio(config.maxmemory_hard_ratio), s.soft_ratio);
+  s.full_ratio = 1.0;
+  s.hysteresis = Config::ratio(config.maxmemory_hysteresis);
+  s.cache_capacity = b.cache;
+  s.cache_floor = b.cache_floor;
+  s.memtable_budget = b.memtable_budget;
+  s.memtable_floor = b.memtable_floor;
+  return s;
+}
+
+uint64_t ServerLevers::UsedBytes() {
+  auto stats = allocator::ReadStats();
+  return stats.ok() ? stats->allocated : 0;
+}
+
+uint64_t ServerLevers::PurgeAllocator() {
+  auto released = allocator::Purge();
+  return released.ok() ? *released : 0;
+}
+
+void ServerLevers::SetBlockCacheCapacity(uint64_t bytes) {
+  server_->storage().SetBlockCacheCapacity(bytes);
+}
+
+void ServerLevers::SetMemtableBudget(uint64_t bytes) {
+  server_->storage().SetWriteBufferBudget(bytes);
+}
+
+bool ServerLevers::PauseProfiling() {
+  HeapProfiler& p = server_->profiler();
+  if (!p.Active()) return false;
+  paused_sample_bytes_ = p.GetInfo().sample_bytes;
+  return p.Disable().ok();
+}
+
+void ServerLevers::ResumeProfiling() {
+  // The same sampling rate keeps the samples taken before the pause.
+  Status s = server_->profiler().Enable(paused_sample_bytes_, std::nullopt);
+  fprintf(stderr, "mnemo: memory pressure eased, heap profiling resumed%s\n",
+          s.ok() ? "" : (": " + s.ToString()).c_str());
+}
+
+int ServerLevers::CloseClientsOverOutputLimit() {
+  OutputBufferLimits limits = server_->config().output_limits();
+  int64_t cap = kHardLevelReplyLimit;
+  if (limits.hard > 0) cap = std::min(cap, limits.hard);
+  if (limits.soft > 0) cap = std::min(cap, limits.soft);
+  GovernorCounters* counters = &server_->governor().counters();
+  // Posted, not awaited: each worker closes its own clients at its next pass.
+  server_->ForEachWorkerAsync([cap, counters](Worker& w) {
+    for (Connection* c : w.Connections()) {
+      if (static_cast<int64_t>(c->pending_reply_bytes()) > cap) {
+        c->Kill();
+        counters->clients_closed++;
+      }
+    }
+  });
+  return 0;
+}
+
+void ServerLevers::LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used,
+                                  uint64_t limit) {
+  fprintf(stderr, "mnemo: memory level %s -> %s (used %s of limit %s)\n", MemoryLevelName(from),
+          MemoryLevelName(to), HumanBytes(used).c_str(), HumanBytes(limit).c_str());
+}
+
+}  // namespace mnemo

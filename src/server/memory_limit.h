@@ -1,0 +1,55 @@
+// The server's side of the memory limit: works out the effective limit and the budgets sized
+// from it, implements the governor's levers over storage, allocator, profiler and clients, and
+// renders INFO's governor section.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "memory/governor.h"
+
+namespace mnemo {
+
+class Server;
+
+struct MemoryBudgets {
+  uint64_t limit = 0;         // effective limit in bytes; 0 = none
+  std::string source;         // "maxmemory", "cgroup" or "none"
+  uint64_t cgroup_limit = 0;  // 0 = not under a cgroup limit
+  uint64_t cache = 0;         // block cache capacity at the normal level
+  uint64_t cache_floor = 0;
+  uint64_t memtable_budget = 0;  // WriteBufferManager budget at the normal level
+  uint64_t memtable_floor = 0;
+};
+
+// Pure: the budgets for this config and cgroup limit. With a limit, the block cache and the
+// memtable budget each get at most a quarter of it, so the server fits by itself.
+MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t> cgroup_limit);
+GovernorSettings GovernorSettingsFor(const Config& config, const MemoryBudgets& b);
+
+class ServerLevers : public MemoryLevers {
+ public:
+  explicit ServerLevers(Server* server) : server_(server) {}
+  uint64_t UsedBytes() override;
+  uint64_t PurgeAllocator() override;
+  void SetBlockCacheCapacity(uint64_t bytes) override;
+  void SetMemtableBudget(uint64_t bytes) override;
+  bool PauseProfiling() override;
+  void ResumeProfiling() override;
+  int CloseClientsOverOutputLimit() override;
+  void LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used, uint64_t limit) override;
+
+ private:
+  Server* server_;
+  std::optional<int64_t> paused_sample_bytes_;
+};
+
+// At the hard level, clients whose pending replies exceed this are closed when
+// client-output-buffer-limit sets no lower limit.
+constexpr int64_t kHardLevelReplyLimit = 16 << 20;
+// At the hard level, requests that can add data and carry more than this are refused.
+constexpr int64_t kHardLevelRequestLimit = 1 << 20;
+
+}  // namespace mnemo

@@ -3,6 +3,7 @@
 #include "commands/arg_parse.h"
 #include "commands/command.h"
 #include "commands/registry.h"
+#include "commands/subcommand.h"
 #include "config/config.h"
 
 #ifndef MNEMO_VERSION
@@ -55,15 +56,37 @@ Status Authenticate(CommandContext& ctx, std::string_view password) {
   return Status::OK();
 }
 
+Status WrongPass() {
+  return Status::Custom("WRONGPASS invalid username-password pair or user is disabled.");
+}
+
+// AUTH <user> <password> and HELLO's AUTH: the only user is "default"; without requirepass it
+// takes any password (Redis's "nopass" default user).
+Status AuthenticateUser(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != "default") return WrongPass();
+  if (ctx.server.config().requirepass().empty()) {
+    ctx.client.SetAuthenticated(/*admin=*/true);
+    return Status::OK();
+  }
+  return Authenticate(ctx, password);
+}
+
 Status CmdAuth(CommandContext& ctx) {
   if (ctx.argc() > 3) return SyntaxError();
-  // AUTH <password> or AUTH default <password> (Redis 6 form with the only user).
-  if (ctx.argc() == 3 && ctx.args[1] != "default") {
-    return Status::Custom("WRONGPASS invalid username-password pair or user is disabled.");
-  }
-  Status s = Authenticate(ctx, ctx.args.back());
+  Status s = ctx.argc() == 3 ? AuthenticateUser(ctx, ctx.args[1], ctx.args[2])
+                             : Authenticate(ctx, ctx.args[1]);
   if (!s.ok()) return s;
   ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ValidateClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') {
+      return Status::InvalidArgument(
+          "Client names cannot contain spaces, newlines or special characters.");
+    }
+  }
   return Status::OK();
 }
 
@@ -76,10 +99,12 @@ Status CmdHello(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     if (opt == "auth" && i + 2 < ctx.argc()) {
-      Status s = Authenticate(ctx, ctx.args[i + 2]);
+      Status s = AuthenticateUser(ctx, ctx.args[i + 1], ctx.args[i + 2]);
       if (!s.ok()) return s;
       i += 2;
     } else if (opt == "setname" && i + 1 < ctx.argc()) {
+      Status s = ValidateClientName(ctx.args[i + 1]);
+      if (!s.ok()) return s;
       ctx.client.set_name(ctx.args[++i]);
     } else {
       return Status::InvalidArgument("Syntax error in HELLO option '" + ctx.args[i] + "'");
@@ -87,8 +112,8 @@ Status CmdHello(CommandContext& ctx) {
   }
   if (!ctx.client.authenticated()) {
     return Status::NoAuth("HELLO must be called with the client already authenticated, otherwise "
-                          "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate "
-                          "the client and select the RESP protocol version at the same time");
+                          "the HELLO AUTH <user> <pass> option can be used to authenticate the "
+                          "client and select the RESP protocol version at the same time");
   }
   Reply& r = ctx.reply;
   r.MapHeader(7);
@@ -109,48 +134,95 @@ Status CmdHello(CommandContext& ctx) {
   return Status::OK();
 }
 
-Status CmdClient(CommandContext& ctx) {
-  std::string sub = ToLower(ctx.args[1]);
-  size_t n = ctx.argc();
-  if (sub == "id" && n == 2) {
-    ctx.reply.Integer(static_cast<int64_t>(ctx.client.id()));
-  } else if (sub == "getname" && n == 2) {
-    if (ctx.client.name().empty()) {
-      ctx.reply.Null();
-    } else {
-      ctx.reply.Bulk(ctx.client.name());
-    }
-  } else if (sub == "setname" && n == 3) {
-    for (char c : ctx.args[2]) {
-      if (c < '!' || c > '~') {
-        return Status::InvalidArgument(
-            "Client names cannot contain spaces, newlines or special characters.");
-      }
-    }
-    ctx.client.set_name(ctx.args[2]);
-    ctx.reply.Ok();
-  } else if (sub == "list" && n == 2) {
-    ctx.reply.Bulk(ctx.server.ClientList());
-  } else if (sub == "info" && n == 2) {
-    ctx.reply.Bulk(ctx.client.Describe() + "\n");
-  } else if (sub == "kill" && n >= 3) {
-    std::vector<std::string> filter(ctx.args.begin() + 2, ctx.args.end());
-    auto killed = ctx.server.KillClients(filter);
-    if (!killed.ok()) return killed.status();
-    if (n == 3) {  // old form CLIENT KILL ip:port
-      if (*killed == 0) return Status::InvalidArgument("No such client");
-      ctx.reply.Ok();
-    } else {
-      ctx.reply.Integer(*killed);
-    }
-  } else if (sub == "setinfo" && n == 4) {
-    ctx.reply.Ok();  // library name/version: accepted for client compatibility, not stored
+Status ClientId(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.id()));
+  return Status::OK();
+}
+
+Status ClientGetName(CommandContext& ctx) {
+  if (ctx.client.name().empty()) {
+    ctx.reply.Null();
   } else {
-    return Status::InvalidArgument("unknown subcommand or wrong number of arguments for '" +
-                                   ctx.args[1] + "'. Try CLIENT HELP.");
+    ctx.reply.Bulk(ctx.client.name());
   }
   return Status::OK();
 }
+
+Status ClientSetName(CommandContext& ctx) {
+  Status s = ValidateClientName(ctx.args[2]);
+  if (!s.ok()) return s;
+  ctx.client.set_name(ctx.args[2]);
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientList(CommandContext& ctx) {
+  // Visits every worker: runs on the background thread, never on an event loop.
+  ServerApi* server = &ctx.server;
+  ctx.server.Defer(ctx, [server] {
+    std::string out;
+    Reply(&out).Bulk(server->ClientList());
+    return out;
+  });
+  return Status::OK();
+}
+
+Status ClientInfo(CommandContext& ctx) {
+  ctx.reply.Bulk(ctx.client.Describe() + "\n");
+  return Status::OK();
+}
+
+Status ClientKill(CommandContext& ctx) {
+  std::vector<std::string> filter(ctx.args.begin() + 2, ctx.args.end());
+  ServerApi* server = &ctx.server;
+  uint64_t self = ctx.client.id();
+  bool old_form = ctx.argc() == 3;  // CLIENT KILL ip:port
+  ctx.server.Defer(ctx, [server, filter, self, old_form] {
+    std::string out;
+    Reply r(&out);
+    auto killed = server->KillClients(filter, self);
+    if (!killed.ok()) {
+      r.Error(killed.status().ToString());
+    } else if (old_form && *killed == 0) {
+      r.Error("ERR No such client");
+    } else if (old_form) {
+      r.Ok();
+    } else {
+      r.Integer(*killed);
+    }
+    return out;
+  });
+  return Status::OK();
+}
+
+Status ClientSetInfo(CommandContext& ctx) {
+  ctx.reply.Ok();  // library name/version: accepted for client compatibility, not stored
+  return Status::OK();
+}
+
+Status ClientHelp(CommandContext& ctx) {
+  static const char* const kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ID", "    Return the ID of the current connection.",
+      "GETNAME", "    Return the name of the current connection.",
+      "SETNAME <name>", "    Assign the name <name> to the current connection.",
+      "LIST", "    Return information about client connections.",
+      "INFO", "    Return information about the current client connection.",
+      "KILL <ip:port> | KILL <ID|ADDR|LADDR|USER|TYPE|SKIPME> <value> [...]",
+      "    Kill connections.",
+      "HELP", "    Print this help."};
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.Simple(line);
+  return Status::OK();
+}
+
+const Subcommand kClientSubcommands[] = {
+    {"id", 2, ClientId},          {"getname", 2, ClientGetName}, {"setname", 3, ClientSetName},
+    {"list", 2, ClientList},      {"info", 2, ClientInfo},       {"kill", -3, ClientKill},
+    {"setinfo", 4, ClientSetInfo}, {"help", 2, ClientHelp},
+};
+
+Status CmdClient(CommandContext& ctx) { return RunSubcommand(ctx, kClientSubcommands); }
 
 void ReplyFlags(Reply& r, uint32_t flags) {
   std::vector<std::string> names;
@@ -190,48 +262,58 @@ void ReplyCommandDocs(Reply& r, const CommandSpec* c) {
   r.Bulk(c->group);
 }
 
-Status CmdCommand(CommandContext& ctx) {
-  CommandTable& table = CommandTable::Instance();
-  auto all = table.All();
-  if (ctx.argc() == 1) {
-    ctx.reply.ArrayHeader(all.size());
-    for (const CommandSpec* c : all) ReplyCommandInfo(ctx.reply, c);
+void ReplyAllCommands(Reply& r) {
+  auto all = CommandTable::Instance().All();
+  r.ArrayHeader(all.size());
+  for (const CommandSpec* c : all) ReplyCommandInfo(r, c);
+}
+
+Status CommandCount(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(CommandTable::Instance().All().size()));
+  return Status::OK();
+}
+
+Status CommandInfo(CommandContext& ctx) {
+  if (ctx.argc() == 2) {
+    ReplyAllCommands(ctx.reply);
     return Status::OK();
   }
-  std::string sub = ToLower(ctx.args[1]);
-  if (sub == "count" && ctx.argc() == 2) {
-    ctx.reply.Integer(static_cast<int64_t>(all.size()));
-  } else if (sub == "info") {
-    if (ctx.argc() == 2) {
-      ctx.reply.ArrayHeader(all.size());
-      for (const CommandSpec* c : all) ReplyCommandInfo(ctx.reply, c);
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    const CommandSpec* c = CommandTable::Instance().Find(ctx.args[i]);
+    if (c) {
+      ReplyCommandInfo(ctx.reply, c);
     } else {
-      ctx.reply.ArrayHeader(ctx.argc() - 2);
-      for (size_t i = 2; i < ctx.argc(); i++) {
-        const CommandSpec* c = table.Find(ctx.args[i]);
-        if (c) {
-          ReplyCommandInfo(ctx.reply, c);
-        } else {
-          ctx.reply.NullArray();
-        }
-      }
+      ctx.reply.NullArray();
     }
-  } else if (sub == "docs") {
-    std::vector<const CommandSpec*> chosen;
-    if (ctx.argc() == 2) {
-      chosen.assign(all.begin(), all.end());
-    } else {
-      for (size_t i = 2; i < ctx.argc(); i++) {
-        if (const CommandSpec* c = table.Find(ctx.args[i])) chosen.push_back(c);
-      }
-    }
-    ctx.reply.MapHeader(chosen.size());
-    for (const CommandSpec* c : chosen) ReplyCommandDocs(ctx.reply, c);
-  } else {
-    return Status::InvalidArgument("unknown subcommand or wrong number of arguments for '" +
-                                   ctx.args[1] + "'. Try COMMAND HELP.");
   }
   return Status::OK();
+}
+
+Status CommandDocs(CommandContext& ctx) {
+  std::vector<const CommandSpec*> chosen;
+  auto all = CommandTable::Instance().All();
+  if (ctx.argc() == 2) {
+    chosen.assign(all.begin(), all.end());
+  } else {
+    for (size_t i = 2; i < ctx.argc(); i++) {
+      if (const CommandSpec* c = CommandTable::Instance().Find(ctx.args[i])) chosen.push_back(c);
+    }
+  }
+  ctx.reply.MapHeader(chosen.size());
+  for (const CommandSpec* c : chosen) ReplyCommandDocs(ctx.reply, c);
+  return Status::OK();
+}
+
+const Subcommand kCommandSubcommands[] = {
+    {"count", 2, CommandCount}, {"info", -2, CommandInfo}, {"docs", -2, CommandDocs}};
+
+Status CmdCommand(CommandContext& ctx) {
+  if (ctx.argc() == 1) {
+    ReplyAllCommands(ctx.reply);
+    return Status::OK();
+  }
+  return RunSubcommand(ctx, kCommandSubcommands);
 }
 
 Status CmdInfo(CommandContext& ctx) {
@@ -244,43 +326,68 @@ Status CmdInfo(CommandContext& ctx) {
   return Status::OK();
 }
 
-Status CmdConfig(CommandContext& ctx) {
-  std::string sub = ToLower(ctx.args[1]);
-  Config& config = ctx.server.config();
-  size_t n = ctx.argc();
-  if (sub == "get" && n >= 3) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (size_t i = 2; i < n; i++) {
-      for (auto& kv : config.Get(ctx.args[i])) {
-        bool dup = false;
-        for (auto& seen : out) dup = dup || seen.first == kv.first;
-        if (!dup) out.push_back(std::move(kv));
-      }
+Status ConfigGet(CommandContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    for (auto& kv : ctx.server.config().Get(ctx.args[i])) {
+      bool dup = false;
+      for (auto& seen : out) dup = dup || seen.first == kv.first;
+      if (!dup) out.push_back(std::move(kv));
     }
-    ctx.reply.MapHeader(out.size());
-    for (auto& [k, v] : out) {
-      ctx.reply.Bulk(k);
-      ctx.reply.Bulk(v);
-    }
-  } else if (sub == "set" && n >= 4 && n % 2 == 0) {
-    for (size_t i = 2; i < n; i += 2) {
-      Status s = config.Set(ctx.args[i], ctx.args[i + 1]);
-      if (!s.ok()) return s;
-    }
-    ctx.reply.Ok();
-  } else if (sub == "rewrite" && n == 2) {
-    Status s = config.Rewrite();
-    if (!s.ok()) return s;
-    ctx.reply.Ok();
-  } else if (sub == "resetstat" && n == 2) {
-    ctx.server.ResetStats();
-    ctx.reply.Ok();
-  } else {
-    return Status::InvalidArgument("unknown subcommand or wrong number of arguments for '" +
-                                   ctx.args[1] + "'. Try CONFIG HELP.");
+  }
+  ctx.reply.MapHeader(out.size());
+  for (auto& [k, v] : out) {
+    ctx.reply.Bulk(k);
+    ctx.reply.Bulk(v);
   }
   return Status::OK();
 }
+
+// CONFIG SET k v [k v ...]: all or nothing, as in Redis 7. Every pair is checked against a
+// scratch config first; only then is anything applied.
+Status ConfigSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) return WrongArgsError("config|set");
+  Config scratch;
+  std::vector<std::string> seen;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    std::string key = ToLower(ctx.args[i]);
+    for (const auto& k : seen) {
+      if (k == key) {
+        return Status::InvalidArgument("CONFIG SET failed (possibly related to argument '" +
+                                       ctx.args[i] + "') - duplicate parameter");
+      }
+    }
+    seen.push_back(key);
+    Status s = scratch.Set(ctx.args[i], ctx.args[i + 1]);
+    if (!s.ok()) return s;
+  }
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    Status s = ctx.server.config().Set(ctx.args[i], ctx.args[i + 1]);
+    if (!s.ok()) return s;
+  }
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ConfigRewrite(CommandContext& ctx) {
+  Status s = ctx.server.config().Rewrite();
+  if (!s.ok()) return s;
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ConfigResetStat(CommandContext& ctx) {
+  ctx.server.ResetStats();
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+const Subcommand kConfigSubcommands[] = {{"get", -3, ConfigGet},
+                                         {"set", -4, ConfigSet},
+                                         {"rewrite", 2, ConfigRewrite},
+                                         {"resetstat", 2, ConfigResetStat}};
+
+Status CmdConfig(CommandContext& ctx) { return RunSubcommand(ctx, kConfigSubcommands); }
 
 Status CmdTime(CommandContext& ctx) {
   int64_t us = NowUs();

@@ -303,34 +303,50 @@ std::string Server::ClientList() {
   return out;
 }
 
-StatusOr<int64_t> Server::KillClients(const std::vector<std::string>& filter) {
-  // Old form: CLIENT KILL addr. New form: pairs of <filter> <value>.
+StatusOr<int64_t> Server::KillClients(const std::vector<std::string>& filter, uint64_t self) {
+  // Old form: CLIENT KILL addr (may kill the caller). New form: pairs of <filter> <value>, where
+  // SKIPME defaults to yes (the caller survives).
   std::vector<std::pair<std::string, std::string>> rules;
+  bool skip_self = filter.size() != 1;
   if (filter.size() == 1) {
     rules.emplace_back("addr", filter[0]);
   } else {
     if (filter.size() % 2 != 0) return Status::InvalidArgument("syntax error");
     for (size_t i = 0; i < filter.size(); i += 2) {
       std::string k = ToLower(filter[i]);
-      if (k != "id" && k != "addr" && k != "laddr" && k != "skipme" && k != "user") {
+      const std::string& v = filter[i + 1];
+      if (k == "skipme") {
+        std::string yn = ToLower(v);
+        if (yn != "yes" && yn != "no") return Status::InvalidArgument("syntax error");
+        skip_self = yn == "yes";
+        continue;
+      }
+      if (k == "id") {
+        auto id = ParseUint64(v);
+        if (!id || *id == 0) return Status::InvalidArgument("client-id should be greater than 0");
+      } else if (k == "type") {
+        std::string t = ToLower(v);
+        if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
+          return Status::InvalidArgument("Unknown client type '" + v + "'");
+        }
+      } else if (k != "addr" && k != "laddr" && k != "user") {
         return Status::InvalidArgument("syntax error");
       }
-      if (k == "id" && !ParseUint64(filter[i + 1])) {
-        return Status::InvalidArgument("client-id should be greater than 0");
-      }
-      rules.emplace_back(k, filter[i + 1]);
+      rules.emplace_back(k, v);
     }
   }
   int64_t killed = 0;
   ForEachWorker([&](Worker& w) {
     for (Connection* c : w.Connections()) {
-      std::string desc = c->Describe();
+      if (skip_self && c->id() == self) continue;
+      std::string desc = c->Describe() + " ";
       bool match = true;
       for (auto& [k, v] : rules) {
         if (k == "id") match = match && c->id() == *ParseUint64(v);
         if (k == "addr") match = match && desc.find(" addr=" + v + " ") != std::string::npos;
         if (k == "laddr") match = match && desc.find(" laddr=" + v + " ") != std::string::npos;
         if (k == "user") match = match && v == "default";
+        if (k == "type") match = match && EqualsIgnoreCase(v, "normal");
       }
       if (match) {
         c->Kill();

@@ -58,7 +58,7 @@ class Server : public ServerApi {
   std::string Info(std::string_view section) override;
   MemorySnapshot TakeMemorySnapshot() override;
   std::string ClientList() override;
-  StatusOr<int64_t> KillClients(const std::vector<std::string>& filter) override;
+  StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
   void RequestShutdown() override;
   int64_t MemoryHeadroom() override;
   void ResetStats() override;

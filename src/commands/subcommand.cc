@@ -1,0 +1,23 @@
+#include "commands/subcommand.h"
+
+#include "common/string_util.h"
+
+namespace mnemo {
+
+Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table) {
+  for (const Subcommand& sub : table) {
+    if (!EqualsIgnoreCase(ctx.args[1], sub.name)) continue;
+    int argc = static_cast<int>(ctx.argc());
+    if ((sub.arity > 0 && argc != sub.arity) || (sub.arity < 0 && argc < -sub.arity)) {
+      return Status::InvalidArgument("wrong number of arguments for '" + std::string(ctx.spec->name) +
+                                     "|" + sub.name + "' command");
+    }
+    return sub.run(ctx);
+  }
+  std::string upper = ctx.spec->name;
+  for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return Status::InvalidArgument("unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " +
+                                 upper + " HELP.");
+}
+
+}  // namespace mnemo

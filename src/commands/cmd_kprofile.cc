@@ -82,6 +82,8 @@ Status StatusOp(CommandContext& ctx) {
 Status Dump(CommandContext& ctx) {
   if (ctx.argc() > 4) return WrongArgsError("kprofile");
   HeapProfiler* profiler = &ctx.server.profiler();
+  Status armed = profiler->CheckArmed();
+  if (!armed.ok()) return armed;
   if (!profiler->Active()) {
     return Status::InvalidArgument("jemalloc profiling is not active, please enable it first");
   }
@@ -99,6 +101,8 @@ Status Dump(CommandContext& ctx) {
 
 Status InfoOp(CommandContext& ctx) {
   if (ctx.argc() != 3) return WrongArgsError("kprofile");
+  Status armed = ctx.server.profiler().CheckArmed();
+  if (!armed.ok()) return armed;
   HeapProfiler::Info info = ctx.server.profiler().GetInfo();
   Reply& r = ctx.reply;
   r.MapHeader(10);
@@ -164,6 +168,8 @@ Status Top(CommandContext& ctx) {
   if (i < ctx.argc()) dump = ctx.args[i++];
   if (i != ctx.argc()) return SyntaxError();
   HeapProfiler* profiler = &ctx.server.profiler();
+  Status armed = profiler->CheckArmed();
+  if (!armed.ok()) return armed;
   if (dump.empty() && !profiler->Active()) {
     return Status::InvalidArgument(
         "jemalloc profiling is not active, please enable it first (or name a dump)");

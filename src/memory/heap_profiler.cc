@@ -324,7 +324,8 @@ StatusOr<std::vector<HeapProfiler::DumpFile>> HeapProfiler::List() const {
 
 StatusOr<std::string> HeapProfiler::ResolveDump(std::string_view dump) const {
   auto dir = ProfilingDir(/*create=*/false);
-  if (!dir.ok()) return dir.status();
+  // No profiling dir yet means no dump has been taken: the name cannot exist.
+  if (!dir.ok()) return Status::InvalidArgument("no such dump " + Quote(dump));
   auto path = ResolveInside(*dir, dump);
   struct stat st;
   if (path.status().IsNotFound() ||

@@ -74,6 +74,9 @@ class HeapProfiler {
   // Stops sampling (prof.active = false). Samples of still-live objects stay in later dumps.
   Status Disable();
   bool Active() const;  // false when not armed
+  // OK when profiling can be used at all; NotSupported naming why not (no jemalloc in this
+  // build, or opt.prof off at start).
+  Status CheckArmed() const;
 
   // Writes a dump into `subdir` ("" = Settings::dir), named jeprof.<pid>.<seq>.heap (seq chosen
   // so no existing file is overwritten). `subdir` may be absolute or relative to `dir`; its real
@@ -129,7 +132,6 @@ class HeapProfiler {
   StatusOr<std::vector<Site>> Diff(std::string_view older, std::string_view newer, size_t n);
 
  private:
-  Status CheckArmed() const;
   Status DisableLocked();                                 // REQUIRES: state_mu_ held
   StatusOr<std::string> ProfilingDir(bool create) const;  // real path of Settings::dir
   StatusOr<std::string> ResolveInside(const std::string& dir, std::string_view path) const;

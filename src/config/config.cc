@@ -176,10 +176,13 @@ const std::vector<Config::Entry>& Config::Table() {
         "quarter of the effective memory limit, or no shared budget when there is no limit. "
         "The governor lowers it at run time under memory pressure."},
        &Config::write_buffer_budget},
-      {{"rocksdb.write-buffer-size", T::kMemory, "64mb", false, kMiB, 64 * kGiB, "bytes", nullptr,
+      {{"rocksdb.write-buffer-size", T::kMemory, "4mb", false, kMiB, 64 * kGiB, "bytes", nullptr,
         "Size of one memtable (RocksDB write buffer) per column family: writes collect in it "
         "until it is full, then it is flushed to an SST file. Larger means fewer, larger flushes "
         "and less write amplification, but more memory and a longer WAL replay after a crash. "
+        "The default is small on purpose: a point read or write searches the memtable's "
+        "skiplist, whose cost grows with its size, while flushed data is found through bloom "
+        "filters and hash-indexed blocks (docs/benchmarks.md measures 4mb against 64mb). "
         "Memtables can take up to `rocksdb.write-buffer-size` x "
         "`rocksdb.max-write-buffer-number` per column family."},
        &Config::write_buffer_size},

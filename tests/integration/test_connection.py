@@ -421,6 +421,24 @@ def test_info_stats_and_commandstats(r):
     assert "cmdstat_set" in cs
 
 
+def test_commandstats_counts_rejected_and_failed_calls(r):
+    assert r.config_resetstat() is True
+    cmd_error(r, "GET")                      # wrong arity: rejected before it runs
+    r.set("n", "abc")
+    cmd_error(r, "INCR", "n")                # runs and fails
+    cmd_error(r, "SET", "k", "v", "FOO")     # runs and fails (syntax error)
+    r.get("n")
+    cs = info_fields(r, "commandstats")
+
+    def stat(name):
+        return {k: v for k, v in (kv.split("=") for kv in cs["cmdstat_" + name].split(","))}
+
+    assert (stat("get")["calls"], stat("get")["rejected_calls"], stat("get")["failed_calls"]) == \
+        ("1", "1", "0")
+    assert (stat("incr")["calls"], stat("incr")["failed_calls"]) == ("1", "1")
+    assert (stat("set")["calls"], stat("set")["failed_calls"]) == ("2", "1")
+
+
 def test_info_keyspace(r):
     r.mset({"k%d" % i: "v" for i in range(100)})
     ks = info_fields(r, "keyspace")

@@ -1,0 +1,476 @@
+"""The memory limit (governor): the level ladder, -OOM refusals, recovery when the limit is raised,
+durability of what was acknowledged, client-output-buffer-limit, APPEND/SETRANGE headroom, config
+validation and a pressure test that measures how far used memory and RSS overshoot the limit.
+
+The sanitizer build has no jemalloc: used memory reads 0, so the ladder never climbs. There the
+tests check that INFO governor exists and memory_level stays normal under the same load.
+All loops are bounded by wall-clock deadlines; assertions are about behaviour, not timing.
+"""
+import os
+import re
+import threading
+import time
+
+import pytest
+import redis
+
+from conftest import SANITIZED
+from helpers import cmd_error, raw, wait_until
+
+OOM_TEXT = "command not allowed when used memory > 'maxmemory'."
+MB = 1 << 20
+LEVELS = {"normal": 0, "soft": 1, "hard": 2, "full": 3}
+RATIOS_FILE = "/tmp/mnemo_maxmemory_pressure.txt"
+
+
+def governor(c):
+    return c.info("governor")
+
+
+def value_for(key, size):
+    """A deterministic value for `key`, so a restarted server's copy can be checked."""
+    seed = (key + ":").encode()
+    return (seed * (size // len(seed) + 1))[:size]
+
+
+def is_oom(reply):
+    return isinstance(reply, redis.ResponseError) and str(reply).startswith("OOM")
+
+
+class Loader:
+    """Several pipelined writers SETting distinct keys with 256-768 KB values. Records the keys
+    acknowledged with OK and the keys refused with -OOM (anything else is kept in `other`)."""
+
+    def __init__(self, port, clients=8, depth=16, prefix="k"):
+        self.port = port
+        self.clients = clients
+        self.depth = depth
+        self.prefix = prefix
+        self.lock = threading.Lock()
+        self.ok = {}  # key -> size
+        self.oom = set()
+        self.oom_texts = set()
+        self.other = []
+        self.deleted = set()  # acknowledged keys deleted again by the probe
+        self.stop = threading.Event()
+        self.threads = []
+
+    def _run(self, i):
+        c = redis.Redis(port=self.port, socket_timeout=60)
+        n = 0
+        try:
+            while not self.stop.is_set():
+                p = c.pipeline(transaction=False)
+                batch = []
+                for _ in range(self.depth):
+                    key = "%s%d_%d" % (self.prefix, i, n)
+                    size = (256 + 256 * (n % 3)) * 1024
+                    n += 1
+                    p.set(key, value_for(key, size))
+                    batch.append((key, size))
+                try:
+                    replies = p.execute(raise_on_error=False)
+                except redis.ConnectionError as e:  # outcome of the batch unknown: recorded nowhere
+                    with self.lock:
+                        self.other.append("connection: %s" % e)
+                    c = redis.Redis(port=self.port, socket_timeout=60)
+                    continue
+                with self.lock:
+                    for (key, size), rep in zip(batch, replies):
+                        if rep is True:
+                            self.ok[key] = size
+                        elif is_oom(rep):
+                            self.oom.add(key)
+                            self.oom_texts.add(str(rep))
+                        else:
+                            self.other.append("%s: %r" % (key, rep))
+        finally:
+            c.close()
+
+    def start(self):
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
+                        for i in range(self.clients)]
+        for t in self.threads:
+            t.start()
+
+    def finish(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(120)
+        assert not any(t.is_alive() for t in self.threads), "a writer is stuck"
+
+
+def load_until_full(server, probe, seconds=90, min_oom=20):
+    """Runs a Loader until at least `min_oom` writes were refused with -OOM and the server went
+    through the hard level (bounded by `seconds`). Meanwhile checks that GET and DEL keep working:
+    they must never be refused. Returns the loader (stopped)."""
+    probe.set("probe", "v")
+    loader = Loader(server.port)
+    loader.start()
+    probe_errors = []
+    deadline = time.time() + seconds
+    try:
+        while time.time() < deadline:
+            try:
+                if probe.get("probe") != b"v":
+                    probe_errors.append("GET probe returned a wrong value")
+                keys = list(loader.ok)[:2]
+                for k in keys:
+                    probe.delete(k)  # DEL must work at every level
+                    with loader.lock:
+                        loader.ok.pop(k, None)
+                        loader.deleted.add(k)
+            except redis.ResponseError as e:
+                probe_errors.append(str(e))
+            with loader.lock:
+                n_oom = len(loader.oom)
+            g = governor(probe)
+            if n_oom >= min_oom and g["memory_level_changes"] > 0 and (
+                    SANITIZED or "-> hard" in server.read_log() or "-> full" in server.read_log()):
+                break
+            time.sleep(0.1)
+    finally:
+        loader.finish()
+    assert not probe_errors, probe_errors[:5]
+    return loader
+
+
+def level_changes_from_log(log):
+    return re.findall(r"memory level (\w+) -> (\w+) \(used", log)
+
+
+@pytest.mark.skipif(SANITIZED, reason="needs jemalloc's used memory")
+def test_ladder_oom_reads_deletes_and_raise(server_factory):
+    s = server_factory(["--maxmemory", "64mb"])
+    probe = s.client(socket_timeout=60)
+    loader = load_until_full(s, probe)
+    assert len(loader.oom) > 0, "no write was refused with -OOM (ok=%d, other=%r)" % (
+        len(loader.ok), loader.other[:3])
+    # At the full level the refusal is Redis's text; at hard, oversized requests get their own.
+    assert any(OOM_TEXT in t for t in loader.oom_texts), loader.oom_texts
+    assert not [o for o in loader.other if not o.startswith("connection")], loader.other[:5]
+
+    g = governor(probe)
+    assert g["maxmemory_effective"] == 64 * MB
+    assert g["maxmemory_source"] == "maxmemory"
+    assert g["memory_level_changes"] > 0
+    assert g["governor_purges"] > 0 or g["governor_cache_shrinks"] > 0, g
+    assert g["oom_rejected_commands"] > 0
+    assert g["oom_rejected_commands"] + g["oom_rejected_oversized_requests"] >= 1
+
+    # The log shows the ladder: the first change leaves normal, levels chain consistently, soft
+    # is entered before full ever is, and both hard-or-above levels show up.
+    changes = level_changes_from_log(s.read_log())
+    assert changes, s.read_log()[-2000:]
+    assert changes[0][0] == "normal"
+    for (a, b), (c, _) in zip(changes, changes[1:]):
+        assert b == c, "inconsistent level chain: %r" % changes
+    targets = [b for _, b in changes]
+    assert "soft" in targets and "full" in targets, changes
+    assert targets.index("soft") < targets.index("full"), changes
+    assert "normal -> soft" in s.read_log()
+
+    # Raising the limit lets writes resume and the level falls back to normal.
+    probe.config_set("maxmemory", "1gb")
+
+    def set_ok():
+        try:
+            return probe.set("after-raise", "x") is True
+        except redis.ResponseError:
+            return False
+    wait_until(set_ok, timeout=30, interval=0.1, what="SET to succeed after raising maxmemory")
+    wait_until(lambda: governor(probe)["memory_level"] == "normal", timeout=30, interval=0.1,
+               what="memory_level normal after raising maxmemory")
+    assert governor(probe)["maxmemory_effective"] == 1 << 30
+    assert probe.get("after-raise") == b"x"
+    probe.close()
+
+
+def test_governor_stays_normal_without_jemalloc_or_limit(server_factory):
+    """Sanitizer build: the level never moves (used memory reads 0). Normal build without a
+    limit: same, and nothing is refused."""
+    args = ["--maxmemory", "64mb"] if SANITIZED else []
+    s = server_factory(args)
+    c = s.client(socket_timeout=60)
+    loader = Loader(s.port, clients=4, depth=8)
+    loader.start()
+    deadline = time.time() + 6
+    levels = set()
+    while time.time() < deadline:
+        levels.add(governor(c)["memory_level"])
+        time.sleep(0.2)
+    loader.finish()
+    g = governor(c)
+    assert levels == {"normal"}
+    assert g["memory_level"] == "normal"
+    assert g["memory_level_changes"] == 0
+    assert g["oom_rejected_commands"] == 0
+    assert not loader.oom
+    assert loader.ok
+    c.close()
+
+
+@pytest.mark.skipif(SANITIZED, reason="needs jemalloc's used memory")
+def test_durability_of_acknowledged_and_refused_writes(server_factory):
+    s = server_factory(["--maxmemory", "64mb"])
+    probe = s.client(socket_timeout=60)
+    loader = load_until_full(s, probe)
+    probe.close()
+    ok, oom = dict(loader.ok), set(loader.oom)
+    deleted = set(loader.deleted)
+    assert ok and oom
+    assert not (set(ok) & oom)
+    s.kill9()
+    s.start()
+    c = s.client(socket_timeout=60)
+    missing, wrong = [], []
+    keys = sorted(ok)
+    for i in range(0, len(keys), 50):
+        chunk = keys[i:i + 50]
+        for k, v in zip(chunk, c.mget(chunk)):
+            if v is None:
+                missing.append(k)
+            elif v != value_for(k, ok[k]):
+                wrong.append(k)
+    assert not missing, "%d acknowledged keys lost, e.g. %r" % (len(missing), missing[:5])
+    assert not wrong, "%d acknowledged keys have a wrong value, e.g. %r" % (len(wrong), wrong[:5])
+    refused = sorted(oom)
+    present = []
+    for i in range(0, len(refused), 200):
+        chunk = refused[i:i + 200]
+        present += [k for k, v in zip(chunk, c.mget(chunk)) if v is not None]
+    assert not present, "%d keys refused with -OOM exist, e.g. %r" % (len(present), present[:5])
+    if deleted:
+        assert c.exists(*deleted) == 0
+    c.close()
+
+
+def test_client_output_buffer_limit_disconnects_big_reply(server_factory):
+    s = server_factory()
+    c = s.client(socket_timeout=60)
+    assert c.config_set("client-output-buffer-limit", "normal 1mb 0 0")
+    keys = ["big%d" % i for i in range(20)]
+    for k in keys:
+        c.set(k, value_for(k, 200 * 1024))
+    victim = s.client(socket_timeout=60)
+    victim.ping()
+    with pytest.raises(redis.ConnectionError):
+        victim.mget(keys)  # a 4 MB reply over a 1 MB hard limit: the server closes the client
+    # Other clients keep working.
+    assert c.ping()
+    assert c.get("big3") == value_for("big3", 200 * 1024)
+    assert c.info("stats")["client_output_buffer_limit_disconnections"] >= 1
+    assert "client-output-buffer-limit" in s.read_log()
+    # Small replies on a fresh connection are fine.
+    other = s.client(socket_timeout=60)
+    assert len(other.mget(keys[:2])) == 2
+    # With no limit the same reply goes through.
+    assert c.config_set("client-output-buffer-limit", "normal 0 0 0")
+    assert len([v for v in s.client(socket_timeout=60).mget(keys) if v]) == 20
+    other.close()
+    c.close()
+
+
+@pytest.mark.parametrize("bad", ["bogus", "normal 1mb", "replica 1 2 3", "normal x 0 0",
+                                 "normal -1 0 0", "normal 1mb 0 -5", ""])
+def test_client_output_buffer_limit_bad_values(sr, bad):
+    before = sr.config_get("client-output-buffer-limit")
+    msg = cmd_error(sr, "CONFIG", "SET", "client-output-buffer-limit", bad)
+    assert "client-output-buffer-limit" in msg
+    assert sr.config_get("client-output-buffer-limit") == before
+
+
+@pytest.mark.parametrize("key,bad", [
+    ("maxmemory", "-1"), ("maxmemory", "abc"),
+    ("maxmemory-soft-ratio", "2"), ("maxmemory-soft-ratio", "0.05"), ("maxmemory-soft-ratio", "x"),
+    ("maxmemory-hard-ratio", "1.5"), ("maxmemory-hard-ratio", "0"),
+    ("maxmemory-hysteresis", "0.5"), ("maxmemory-hysteresis", "-0.1"),
+    ("maxmemory-cgroup-ratio", "0"), ("maxmemory-cgroup-ratio", "1.01"),
+])
+def test_memory_config_validation(sr, key, bad):
+    before = sr.config_get(key)
+    msg = cmd_error(sr, "CONFIG", "SET", key, bad)
+    assert key in msg, msg
+    assert sr.config_get(key) == before
+
+
+def test_memory_config_round_trip(sr):
+    for key, val in [("maxmemory-soft-ratio", "0.8"), ("maxmemory-hard-ratio", "0.9"),
+                     ("maxmemory-hysteresis", "0.05"), ("maxmemory-cgroup-ratio", "0.5")]:
+        old = sr.config_get(key)[key]
+        try:
+            assert sr.config_set(key, val)
+            assert float(sr.config_get(key)[key]) == float(val)
+        finally:
+            sr.config_set(key, old)
+
+
+def test_maxmemory_source(server_factory):
+    s = server_factory(["--maxmemory", "64mb"])
+    c = s.client(decode_responses=True)
+    g = governor(c)
+    assert g["maxmemory_source"] == "maxmemory"
+    assert g["maxmemory_effective"] == 64 * MB
+    assert g["memory_level"] == "normal"
+    for field in ["memory_level_changes", "governor_used_memory", "governor_block_cache_capacity",
+                  "governor_block_cache_baseline", "governor_memtable_budget",
+                  "governor_memtable_baseline", "governor_purges", "governor_purged_bytes",
+                  "governor_cache_shrinks", "governor_cache_restores",
+                  "governor_memtable_budget_cuts", "governor_profiling_pauses",
+                  "governor_profiling_paused", "governor_clients_closed", "oom_rejected_commands",
+                  "oom_rejected_oversized_requests", "cgroup_memory_limit"]:
+        assert field in g, field
+    # Budgets: block cache and memtables get at most a quarter of the limit each.
+    assert 0 < g["governor_block_cache_baseline"] <= 16 * MB
+    assert 0 < g["governor_memtable_baseline"] <= 16 * MB
+    # Removing the limit at run time.
+    c.config_set("maxmemory", "0")
+    g = governor(c)
+    assert g["maxmemory_source"] in ("none", "cgroup")
+    c.close()
+
+
+def cgroup_limit():
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                v = f.read().strip()
+        except OSError:
+            continue
+        if v == "max" or int(v) >= (1 << 60):
+            return None
+        return int(v)
+    return None
+
+
+def test_maxmemory_source_without_flag(server_factory):
+    s = server_factory()
+    c = s.client(decode_responses=True)
+    g = governor(c)
+    limit = cgroup_limit()
+    if limit is None:
+        assert g["maxmemory_source"] == "none"
+        assert g["maxmemory_effective"] == 0
+    else:
+        assert g["maxmemory_source"] == "cgroup"
+        assert g["maxmemory_effective"] == int(limit * 0.9) or \
+            abs(g["maxmemory_effective"] - limit * 0.9) < 4096
+    assert g["memory_level"] == "normal"
+    c.close()
+
+
+def test_append_setrange_refuse_beyond_headroom(server_factory):
+    s = server_factory(["--maxmemory", "64mb"])
+    c = s.client(socket_timeout=60)
+    c.set("k", "abc")
+    msg = cmd_error(c, "SETRANGE", "k", 200000000, "x")
+    assert msg.startswith("OOM") and "maxmemory" in msg, msg
+    assert c.get("k") == b"abc"
+    msg = cmd_error(c, "SETRANGE", "newkey", 100000000, "x")
+    assert "maxmemory" in msg, msg
+    assert c.exists("newkey") == 0
+    # APPEND: grow a value toward the limit; the append that would exceed the headroom is
+    # refused and the value stays as it was.
+    c.set("a", b"")
+    chunk = b"y" * (4 * MB)
+    refused = None
+    for i in range(40):  # 160 MB at most: far above a 64 MB limit
+        try:
+            raw(c, "APPEND", "a", chunk)
+        except redis.ResponseError as e:
+            refused = str(e)
+            break
+    assert refused is not None and "maxmemory" in refused, refused
+    n = c.strlen("a")
+    assert n % len(chunk) == 0 and n < 64 * MB
+    # Small edits still work.
+    assert c.setrange("k", 1, "X") == 3
+    assert c.append("k", "d") == 4
+    c.close()
+
+
+def test_append_setrange_without_limit(sr):
+    # Without maxmemory only proto-max-bulk-len bounds the size.
+    msg = cmd_error(sr, "SETRANGE", "k", 600 * MB, "x")
+    assert "proto-max-bulk-len" in msg, msg
+
+
+@pytest.mark.skipif(SANITIZED, reason="needs jemalloc's used memory")
+def test_pressure_stays_near_limit(server_factory):
+    limit = 128 * MB
+    s = server_factory(["--maxmemory", "128mb"])
+    admin = s.client(socket_timeout=60)
+    # Readers' keys: 20 x 512 KB, read back with MGET (10 MB replies).
+    rkeys = ["r%d" % i for i in range(20)]
+    for k in rkeys:
+        admin.set(k, value_for(k, 512 * 1024))
+    stop = threading.Event()
+    errors = []
+
+    def writer(i):
+        c = redis.Redis(port=s.port, socket_timeout=60)
+        n = 0
+        while not stop.is_set():
+            p = c.pipeline(transaction=False)
+            for _ in range(16):
+                size = 256 * 1024 + (n * 97 % 3) * 384 * 1024  # 256 KB .. 1 MB
+                p.set("w%d_%d" % (i, n % 2000), b"w" * size)
+                n += 1
+            try:
+                p.execute(raise_on_error=False)
+            except redis.ConnectionError:
+                c = redis.Redis(port=s.port, socket_timeout=60)
+        c.close()
+
+    def reader(i):
+        c = redis.Redis(port=s.port, socket_timeout=60)
+        while not stop.is_set():
+            try:
+                c.mget(rkeys)
+            except redis.ConnectionError:
+                c = redis.Redis(port=s.port, socket_timeout=60)
+            except redis.ResponseError as e:
+                errors.append(str(e))
+        c.close()
+
+    threads = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(8)]
+    threads += [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(2)]
+    for t in threads:
+        t.start()
+    peak_used = peak_rss = 0
+    at_peak = {}
+    samples = 0
+    deadline = time.time() + 20
+    try:
+        while time.time() < deadline:
+            m = admin.info("memory")
+            samples += 1
+            if m["used_memory"] > peak_used:
+                peak_used = m["used_memory"]
+                at_peak = {k: m.get(k) for k in ("mem_block_cache", "mem_memtables",
+                                                 "mem_client_query_buffers",
+                                                 "mem_client_reply_buffers", "mem_unaccounted",
+                                                 "used_memory_rss")}
+            peak_rss = max(peak_rss, m["used_memory_rss"])
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(120)
+    g = governor(admin)
+    used_ratio = peak_used / limit
+    rss_ratio = peak_rss / limit
+    report = ("pressure: limit=%d peak_used=%d (%.3f x limit) peak_rss=%d (%.3f x limit) "
+              "samples=%d level_changes=%d oom_rejected=%d oversized=%d clients_closed=%d "
+              "at_peak=%r" % (limit, peak_used, used_ratio, peak_rss, rss_ratio, samples,
+                              g["memory_level_changes"], g["oom_rejected_commands"],
+                              g["oom_rejected_oversized_requests"], g["governor_clients_closed"],
+                              at_peak))
+    print(report)
+    with open(RATIOS_FILE, "a") as f:
+        f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()) + report + "\n")
+    assert not errors or all("OOM" in e for e in errors), errors[:3]
+    assert admin.ping()
+    assert used_ratio <= 1.10, report
+    assert rss_ratio <= 1.25, report
+    admin.close()

@@ -51,7 +51,8 @@ Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
     }
   }
   if ((flags & Database::kExpireNX) && (flags & ~Database::kExpireNX)) {
-    return Status::InvalidArgument("NX and XX, GT or LT options at the same time are not compatible");
+    return Status::InvalidArgument(
+        "NX and XX, GT or LT options at the same time are not compatible");
   }
   if ((flags & Database::kExpireGT) && (flags & Database::kExpireLT)) {
     return Status::InvalidArgument("GT and LT options at the same time are not compatible");
@@ -101,8 +102,8 @@ Status CmdKeys(CommandContext& ctx) {
 
 StatusOr<DataType> ParseTypeName(std::string_view name) {
   std::string n = ToLower(name);
-  for (DataType t : {DataType::kString, DataType::kHash, DataType::kList, DataType::kSet,
-                     DataType::kZSet}) {
+  for (DataType t :
+       {DataType::kString, DataType::kHash, DataType::kList, DataType::kSet, DataType::kZSet}) {
     if (n == DataTypeName(t)) return t;
   }
   return Status::InvalidArgument("unknown type name '" + std::string(name) + "'");

@@ -230,8 +230,8 @@ Status CmdKProfile(CommandContext& ctx) {
 
 const CommandSpec kKProfileCommands[] = {
     {"kprofile", -3, kCmdAdmin | kCmdReadOnly, 0, 0, 0, CmdKProfile, "server",
-    "Heap profiling: KPROFILE MEMORY ENABLE [SAMPLE bytes] [FOR seconds] | DISABLE | STATUS | "
-    "DUMP [dir] | INFO | LIST | TOP [N] [dump] | DIFF older newer [N]"},
+     "Heap profiling: KPROFILE MEMORY ENABLE [SAMPLE bytes] [FOR seconds] | DISABLE | STATUS | "
+     "DUMP [dir] | INFO | LIST | TOP [N] [dump] | DIFF older newer [N]"},
 };
 
 }  // namespace

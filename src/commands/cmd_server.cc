@@ -111,9 +111,10 @@ Status CmdHello(CommandContext& ctx) {
     }
   }
   if (!ctx.client.authenticated()) {
-    return Status::NoAuth("HELLO must be called with the client already authenticated, otherwise "
-                          "the HELLO AUTH <user> <pass> option can be used to authenticate the "
-                          "client and select the RESP protocol version at the same time");
+    return Status::NoAuth(
+        "HELLO must be called with the client already authenticated, otherwise "
+        "the HELLO AUTH <user> <pass> option can be used to authenticate the "
+        "client and select the RESP protocol version at the same time");
   }
   Reply& r = ctx.reply;
   r.MapHeader(7);
@@ -203,22 +204,28 @@ Status ClientSetInfo(CommandContext& ctx) {
 Status ClientHelp(CommandContext& ctx) {
   static const char* const kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "ID", "    Return the ID of the current connection.",
-      "GETNAME", "    Return the name of the current connection.",
-      "SETNAME <name>", "    Assign the name <name> to the current connection.",
-      "LIST", "    Return information about client connections.",
-      "INFO", "    Return information about the current client connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "LIST",
+      "    Return information about client connections.",
+      "INFO",
+      "    Return information about the current client connection.",
       "KILL <ip:port> | KILL <ID|ADDR|LADDR|USER|TYPE|SKIPME> <value> [...]",
       "    Kill connections.",
-      "HELP", "    Print this help."};
+      "HELP",
+      "    Print this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* line : kLines) ctx.reply.Simple(line);
   return Status::OK();
 }
 
 const Subcommand kClientSubcommands[] = {
-    {"id", 2, ClientId},          {"getname", 2, ClientGetName}, {"setname", 3, ClientSetName},
-    {"list", 2, ClientList},      {"info", 2, ClientInfo},       {"kill", -3, ClientKill},
+    {"id", 2, ClientId},           {"getname", 2, ClientGetName}, {"setname", 3, ClientSetName},
+    {"list", 2, ClientList},       {"info", 2, ClientInfo},       {"kill", -3, ClientKill},
     {"setinfo", 4, ClientSetInfo}, {"help", 2, ClientHelp},
 };
 

@@ -287,12 +287,15 @@ constexpr uint32_t kR = kCmdReadOnly;
 const CommandSpec kStringCommands[] = {
     {"get", 2, kR | kCmdFast, 1, 1, 1, CmdGet, "string", "Get the value of a key"},
     {"set", -3, kW | kCmdBatchable, 1, 1, 1, CmdSet, "string",
-     "Set a key's value, with optional expiry (EX PX EXAT PXAT KEEPTTL), condition (NX XX) and GET"},
+     "Set a key's value, with optional expiry (EX PX EXAT PXAT KEEPTTL), condition (NX XX) and "
+     "GET"},
     {"setnx", 3, kW | kCmdFast, 1, 1, 1, CmdSetNx, "string", "Set a key only if it does not exist"},
-    {"setex", 4, kW | kCmdBatchable, 1, 1, 1, CmdSetEx, "string", "Set a key with a TTL in seconds"},
+    {"setex", 4, kW | kCmdBatchable, 1, 1, 1, CmdSetEx, "string",
+     "Set a key with a TTL in seconds"},
     {"psetex", 4, kW | kCmdBatchable, 1, 1, 1, CmdPSetEx, "string",
      "Set a key with a TTL in milliseconds"},
-    {"getset", 3, kW | kCmdFast, 1, 1, 1, CmdGetSet, "string", "Set a key and return its old value"},
+    {"getset", 3, kW | kCmdFast, 1, 1, 1, CmdGetSet, "string",
+     "Set a key and return its old value"},
     {"mget", -2, kR | kCmdFast, 1, -1, 1, CmdMGet, "string", "Get the values of several keys"},
     {"mset", -3, kW | kCmdBatchable, 1, -1, 2, CmdMSet, "string", "Set several keys atomically"},
     {"msetnx", -3, kW, 1, -1, 2, CmdMSetNx, "string",

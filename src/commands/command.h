@@ -73,12 +73,11 @@ class ServerApi {
   // A memory snapshot (memory/snapshot.h) of this moment: allocator, RSS, RocksDB, client
   // buffers, profiler, baselines and limits. Tens of microseconds; raises the recorded peak.
   virtual MemorySnapshot TakeMemorySnapshot() = 0;
-  virtual std::string ClientList() = 0;                    // CLIENT LIST text
+  virtual std::string ClientList() = 0;  // CLIENT LIST text
   // Kills clients matching a CLIENT KILL filter ("ID 5", "ADDR ip:port", "SKIPME yes|no", ...);
   // `self` is the caller (skipped unless SKIPME no). Returns the count. Visits every worker and
   // waits for them: call from the background thread only (ClientList likewise).
-  virtual StatusOr<int64_t> KillClients(const std::vector<std::string>& filter,
-                                        uint64_t self) = 0;
+  virtual StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) = 0;
   virtual void RequestShutdown() = 0;
   // Bytes left under the effective memory limit (INT64_MAX without a limit). A command that
   // builds one large value refuses to build more than this.

@@ -21,7 +21,8 @@ CommandTable& CommandTable::Instance() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands(), KProfileCommands()}) {
+  for (auto family :
+       {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands(), KProfileCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());
@@ -111,12 +112,13 @@ std::string CommandTable::RenderMarkdown() const {
   for (const CommandSpec* c : sorted) {
     if (group != c->group) {
       group = c->group;
-      out += "\n## " + group + "\n\n| command | arity | flags | keys | summary |\n|---|---|---|---|---|\n";
+      out += "\n## " + group +
+             "\n\n| command | arity | flags | keys | summary |\n|---|---|---|---|---|\n";
     }
-    std::string keys = c->first_key == 0 ? "-"
-                                         : std::to_string(c->first_key) + ".." +
-                                               std::to_string(c->last_key) + " step " +
-                                               std::to_string(c->key_step);
+    std::string keys = c->first_key == 0
+                           ? "-"
+                           : std::to_string(c->first_key) + ".." + std::to_string(c->last_key) +
+                                 " step " + std::to_string(c->key_step);
     std::string name = c->name;
     for (char& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
     out += "| `" + name + "` | " + Arity(c->arity) + " | " + FlagNames(c->flags) + " | " + keys +

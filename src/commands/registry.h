@@ -29,7 +29,7 @@ class CommandTable {
  private:
   CommandTable();
   std::vector<const CommandSpec*> all_;
-  std::unordered_map<std::string_view, size_t> index_;  // lower-case name -> position in all_
+  std::unordered_map<std::string_view, size_t> index_;       // lower-case name -> position in all_
   std::unordered_map<const CommandSpec*, size_t> position_;  // spec -> position in all_
   std::unique_ptr<CommandStats[]> stats_;
 };

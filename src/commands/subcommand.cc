@@ -9,8 +9,8 @@ Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table) {
     if (!EqualsIgnoreCase(ctx.args[1], sub.name)) continue;
     int argc = static_cast<int>(ctx.argc());
     if ((sub.arity > 0 && argc != sub.arity) || (sub.arity < 0 && argc < -sub.arity)) {
-      return Status::InvalidArgument("wrong number of arguments for '" + std::string(ctx.spec->name) +
-                                     "|" + sub.name + "' command");
+      return Status::InvalidArgument("wrong number of arguments for '" +
+                                     std::string(ctx.spec->name) + "|" + sub.name + "' command");
     }
     return sub.run(ctx);
   }

@@ -52,7 +52,8 @@ std::optional<uint64_t> ParseUint64(std::string_view s) {
 }
 
 std::optional<long double> ParseLongDouble(std::string_view s) {
-  if (s.empty() || s.size() > 5000 || isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  if (s.empty() || s.size() > 5000 || isspace(static_cast<unsigned char>(s[0])))
+    return std::nullopt;
   std::string buf(s);
   char* end = nullptr;
   errno = 0;
@@ -86,15 +87,15 @@ std::optional<int64_t> ParseMemorySize(std::string_view s) {
   std::string lower = ToLower(s);
   int64_t mul = 1;
   auto ends = [&](std::string_view suf) {
-    return lower.size() > suf.size() && lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
+    return lower.size() > suf.size() &&
+           lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
   };
   struct Unit {
     const char* suffix;
     int64_t mul;
   };
-  static const Unit kUnits[] = {{"kb", 1024},        {"mb", 1024LL * 1024},
-                                {"gb", 1LL << 30},   {"k", 1000},
-                                {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000},
+  static const Unit kUnits[] = {{"kb", 1024}, {"mb", 1024LL * 1024}, {"gb", 1LL << 30},
+                                {"k", 1000},  {"m", 1000 * 1000},    {"g", 1000LL * 1000 * 1000},
                                 {"b", 1}};
   for (const Unit& u : kUnits) {
     if (ends(u.suffix)) {

@@ -57,7 +57,6 @@ std::string RatioText(int64_t millionths) {
   return buf;
 }
 
-
 constexpr int64_t kKiB = 1024;
 constexpr int64_t kMiB = 1024 * kKiB;
 constexpr int64_t kGiB = 1024 * kMiB;
@@ -163,7 +162,8 @@ const std::vector<Config::Entry>& Config::Table() {
         "`normal <hard> <soft> <seconds>` as in Redis: a client whose pending replies exceed "
         "<hard> bytes, or stay above <soft> bytes for <seconds>, is disconnected. 0 = no limit. "
         "Sizes take units (`32mb`). Only the `normal` class exists."},
-       &Config::client_output_buffer_limit_, &ValidateOutputLimit},
+       &Config::client_output_buffer_limit_,
+       &ValidateOutputLimit},
       // RocksDB; read once when the database is opened.
       {{"rocksdb.block-cache-size", T::kMemory, "256mb", false, kMiB, kNoMax, "bytes", nullptr,
         "Capacity of the RocksDB block cache, which keeps recently read uncompressed blocks of "

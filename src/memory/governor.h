@@ -35,15 +35,14 @@ const char* MemoryLevelName(MemoryLevel level);  // "normal", "soft", "hard", "f
 class MemoryLevers {
  public:
   virtual ~MemoryLevers() = default;
-  virtual uint64_t UsedBytes() = 0;  // the allocator's allocated bytes
+  virtual uint64_t UsedBytes() = 0;       // the allocator's allocated bytes
   virtual uint64_t PurgeAllocator() = 0;  // returns resident bytes released
   virtual void SetBlockCacheCapacity(uint64_t bytes) = 0;
   virtual void SetMemtableBudget(uint64_t bytes) = 0;
   virtual bool PauseProfiling() = 0;  // true when profiling was active and is now paused
   virtual void ResumeProfiling() = 0;
   virtual int CloseClientsOverOutputLimit() = 0;  // number of clients closed
-  virtual void LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used,
-                              uint64_t limit) = 0;
+  virtual void LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used, uint64_t limit) = 0;
 };
 
 struct GovernorSettings {
@@ -51,12 +50,12 @@ struct GovernorSettings {
   double soft_ratio = 0.85;
   double hard_ratio = 0.95;
   double full_ratio = 1.0;
-  double hysteresis = 0.03;           // of the limit
-  uint64_t cache_capacity = 0;        // the block cache capacity at normal level
-  uint64_t cache_floor = 0;           // never shrink the cache below this
-  uint64_t memtable_budget = 0;       // the memtable budget at normal level
-  uint64_t memtable_floor = 0;        // never lower the memtable budget below this
-  int steps = 8;                      // shrink/restore in this many steps
+  double hysteresis = 0.03;      // of the limit
+  uint64_t cache_capacity = 0;   // the block cache capacity at normal level
+  uint64_t cache_floor = 0;      // never shrink the cache below this
+  uint64_t memtable_budget = 0;  // the memtable budget at normal level
+  uint64_t memtable_floor = 0;   // never lower the memtable budget below this
+  int steps = 8;                 // shrink/restore in this many steps
 };
 
 struct GovernorCounters {
@@ -68,8 +67,8 @@ struct GovernorCounters {
   std::atomic<uint64_t> profiling_pauses{0};
   std::atomic<uint64_t> clients_closed{0};
   std::atomic<uint64_t> level_changes{0};
-  std::atomic<uint64_t> refused_commands{0};     // counted by dispatch
-  std::atomic<uint64_t> refused_oversized{0};    // counted by dispatch
+  std::atomic<uint64_t> refused_commands{0};   // counted by dispatch
+  std::atomic<uint64_t> refused_oversized{0};  // counted by dispatch
 };
 
 class MemoryGovernor {

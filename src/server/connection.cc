@@ -30,7 +30,8 @@ RespLimits LimitsFrom(const Config& c) {
 }
 
 std::string UnknownCommandError(const std::vector<std::string>& args) {
-  std::string msg = "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: ";
+  std::string msg =
+      "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: ";
   for (size_t i = 1; i < args.size() && msg.size() < 1024; i++) {
     msg += "'" + args[i].substr(0, 128) + "' ";
   }
@@ -73,8 +74,10 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
-  read_event_ = event_new(worker_->base(), fd_, EV_READ | EV_PERSIST, &Connection::OnReadable, this);
-  write_event_ = event_new(worker_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::OnWritable, this);
+  read_event_ =
+      event_new(worker_->base(), fd_, EV_READ | EV_PERSIST, &Connection::OnReadable, this);
+  write_event_ =
+      event_new(worker_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::OnWritable, this);
   event_add(read_event_, nullptr);
 }
 
@@ -118,7 +121,8 @@ void Connection::HandleRead() {
   last_active_ms_ = NowMs();
   if (in_.size() - in_pos_ > limit) {
     server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
-    Reply(&out_).Error("ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
+    Reply(&out_).Error(
+        "ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
     close_after_reply_ = true;
     in_.clear();
     in_pos_ = 0;
@@ -179,9 +183,10 @@ void Connection::CheckOutputLimit() {
   }
   if (!over) return;
   server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
-  fprintf(stderr, "mnemo: closing client id=%llu addr=%s: %lld reply bytes pending exceed "
-          "client-output-buffer-limit\n", static_cast<unsigned long long>(id_), addr_.c_str(),
-          static_cast<long long>(pending));
+  fprintf(stderr,
+          "mnemo: closing client id=%llu addr=%s: %lld reply bytes pending exceed "
+          "client-output-buffer-limit\n",
+          static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
   Close();
 }
 

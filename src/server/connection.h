@@ -111,9 +111,9 @@ class Connection : public ClientApi {
   size_t out_pos_ = 0;
 
   int64_t soft_limit_since_ms_ = 0;  // when pending replies first exceeded the soft limit
-  size_t accounted_query_ = 0;  // capacities last reported to the worker
+  size_t accounted_query_ = 0;       // capacities last reported to the worker
   size_t accounted_reply_ = 0;
-  bool in_batch_ = false;         // replies at [batch_reply_start_, end) wait for the batch
+  bool in_batch_ = false;  // replies at [batch_reply_start_, end) wait for the batch
   size_t batch_reply_start_ = 0;
   size_t batch_replies_ = 0;
 };

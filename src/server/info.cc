@@ -115,7 +115,8 @@ void CommandStatsSection(InfoWriter& w, const InfoInput&) {
     uint64_t calls = s.calls.load(), usec = s.usec.load();
     if (calls == 0 && s.rejected_calls.load() == 0) continue;
     char buf[256];
-    snprintf(buf, sizeof(buf), "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+    snprintf(buf, sizeof(buf),
+             "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
              static_cast<unsigned long long>(calls), static_cast<unsigned long long>(usec),
              calls ? static_cast<double>(usec) / static_cast<double>(calls) : 0.0,
              static_cast<unsigned long long>(s.rejected_calls.load()),
@@ -159,14 +160,10 @@ struct Section {
 };
 
 const Section kSections[] = {
-    {"server", true, ServerSection},
-    {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},
-    {"persistence", true, PersistenceSection},
-    {"stats", true, StatsSection},
-    {"keyspace", true, KeyspaceSection},
-    {"governor", true, GovernorSection},
-    {"commandstats", false, CommandStatsSection},
+    {"server", true, ServerSection},     {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},     {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},       {"keyspace", true, KeyspaceSection},
+    {"governor", true, GovernorSection}, {"commandstats", false, CommandStatsSection},
 };
 
 }  // namespace

@@ -107,8 +107,7 @@ int ServerLevers::CloseClientsOverOutputLimit() {
   return 0;
 }
 
-void ServerLevers::LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used,
-                                  uint64_t limit) {
+void ServerLevers::LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used, uint64_t limit) {
   fprintf(stderr, "mnemo: memory level %s -> %s (used %s of limit %s)\n", MemoryLevelName(from),
           MemoryLevelName(to), HumanBytes(used).c_str(), HumanBytes(limit).c_str());
 }

@@ -61,12 +61,14 @@ Status Server::Start() {
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
-  config_->OnChange("sync-writes", [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
+  config_->OnChange("sync-writes",
+                    [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 
   profiler_ = std::make_unique<HeapProfiler>(ProfilerSettings());
   for (const char* key : {"profiling-dir", "profiling-max-dumps", "profiling-auto-dump-growth",
                           "profiling-auto-dump-interval", "profiling-sample-bytes"}) {
-    config_->OnChange(key, [this](const Config&) { profiler_->UpdateSettings(ProfilerSettings()); });
+    config_->OnChange(key,
+                      [this](const Config&) { profiler_->UpdateSettings(ProfilerSettings()); });
   }
   profiler_->Start();
   RefreshProfilerBytes();

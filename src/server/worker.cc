@@ -4,13 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <rocksdb/perf_level.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <rocksdb/perf_level.h>
 
 #include "common/string_util.h"
 #include "memory/allocator.h"
@@ -65,7 +64,8 @@ Status Worker::Listen(const std::string& bind, int port) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
   int rc = getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &res);
-  if (rc != 0) return Status::InvalidArgument("bad bind address '" + bind + "': " + gai_strerror(rc));
+  if (rc != 0)
+    return Status::InvalidArgument("bad bind address '" + bind + "': " + gai_strerror(rc));
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

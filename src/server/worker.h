@@ -84,7 +84,7 @@ class Worker {
   void Accept();
   void RunTasks();
   void Cron();
-  void EndOfPass();  // commit the pass's batch and send the replies that waited for it
+  void EndOfPass();              // commit the pass's batch and send the replies that waited for it
   void PublishThreadCounters();  // REQUIRES: on this worker's thread
 
   Server* server_;

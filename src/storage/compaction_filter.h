@@ -6,10 +6,10 @@
 // expired key never reappears. Instances are created per compaction by the factories.
 #pragma once
 
-#include <atomic>
-
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+
+#include <atomic>
 
 namespace mnemo {
 

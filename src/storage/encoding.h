@@ -41,9 +41,9 @@ std::string EncodeSubkeyPrefix(std::string_view ns, std::string_view user_key, u
 // Decoded metadata value.
 struct Metadata {
   DataType type = DataType::kNone;
-  int64_t expire_ms = 0;  // absolute unix ms; 0 = no expiry
-  uint64_t version = 0;   // composite types only
-  uint64_t size = 0;      // composite types only: number of elements
+  int64_t expire_ms = 0;     // absolute unix ms; 0 = no expiry
+  uint64_t version = 0;      // composite types only
+  uint64_t size = 0;         // composite types only: number of elements
   std::string_view payload;  // strings: the value; composites: type-specific tail
 
   bool Expired(int64_t now_ms) const { return expire_ms > 0 && expire_ms <= now_ms; }

@@ -11,7 +11,10 @@ TEST(Encoding, MetaKeyRoundTrip) {
   EXPECT_EQ(ns, "__namespace");
   EXPECT_EQ(user, std::string("a\0b", 3));
   EXPECT_EQ(k.substr(0, NamespacePrefix("__namespace").size()), NamespacePrefix("__namespace"));
-  EXPECT_FALSE(DecodeMetaKey(std::string("\x09" "abc", 4), &ns, &user));
+  EXPECT_FALSE(DecodeMetaKey(std::string("\x09"
+                                         "abc",
+                                         4),
+                             &ns, &user));
 }
 
 TEST(Encoding, StringValueRoundTrip) {
@@ -54,7 +57,8 @@ TEST(Encoding, SubkeyPrefixOrdersByVersion) {
   EXPECT_LT(EncodeSubkeyPrefix("ns", "k", 1), EncodeSubkeyPrefix("ns", "k", 2));
   EXPECT_LT(EncodeSubkeyPrefix("ns", "k", 255), EncodeSubkeyPrefix("ns", "k", 256));
   // A key that is a prefix of another never shares its subkey range.
-  EXPECT_NE(EncodeSubkeyPrefix("ns", "k", 1).substr(0, 8), EncodeSubkeyPrefix("ns", "kk", 1).substr(0, 8));
+  EXPECT_NE(EncodeSubkeyPrefix("ns", "k", 1).substr(0, 8),
+            EncodeSubkeyPrefix("ns", "kk", 1).substr(0, 8));
 }
 
 }  // namespace mnemo

@@ -26,7 +26,7 @@ const char* const kCfNames[] = {"metadata", "subkeys", "zset_scores"};
 rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
-  t.block_size = 4 * 1024;  // small blocks: a point read parses less
+  t.block_size = 4 * 1024;                 // small blocks: a point read parses less
   t.cache_index_and_filter_blocks = true;  // index and filters are charged to the cache
   t.cache_index_and_filter_blocks_with_high_priority = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
@@ -93,7 +93,8 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::Open(db_opts, o.dir, cfs, &handles, &raw);
-  if (!rs.ok()) return Status::IOError("cannot open the database in '" + o.dir + "': " + rs.ToString());
+  if (!rs.ok())
+    return Status::IOError("cannot open the database in '" + o.dir + "': " + rs.ToString());
   s->db_.reset(raw);
   // handles[0] is the default CF; keep ours in ColumnFamily order and the default last.
   s->handles_ = {handles[1], handles[2], handles[3], handles[0]};
@@ -170,7 +171,8 @@ Status Storage::CompactAll() {
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (int i = 0; i < 3; i++) {
-    rocksdb::Status rs = db_->CompactRange(co, Handle(static_cast<ColumnFamily>(i)), nullptr, nullptr);
+    rocksdb::Status rs =
+        db_->CompactRange(co, Handle(static_cast<ColumnFamily>(i)), nullptr, nullptr);
     if (!rs.ok()) return FromRocks(rs);
   }
   return Status::OK();
@@ -193,9 +195,12 @@ StorageMemory Storage::GetMemory() const {
   m.block_cache_pinned = block_cache_->GetPinnedUsage();
   for (auto* h : handles_) {
     uint64_t v = 0;
-    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) m.memtables_active += v;
-    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kSizeAllMemTables, &v)) m.memtables_all += v;
-    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateTableReadersMem, &v)) m.table_readers += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v))
+      m.memtables_active += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kSizeAllMemTables, &v))
+      m.memtables_all += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateTableReadersMem, &v))
+      m.table_readers += v;
   }
   return m;
 }

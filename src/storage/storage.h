@@ -6,14 +6,14 @@
 // atomic version counter. Owns the DB; column family handles live as long as the Storage.
 #pragma once
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include "common/status.h"
 #include "storage/lock_manager.h"
@@ -21,15 +21,15 @@
 namespace rocksdb {
 class Cache;
 class WriteBufferManager;
-}
+}  // namespace rocksdb
 
 namespace mnemo {
 
 enum class ColumnFamily { kMetadata = 0, kSubkeys = 1, kZSetScores = 2 };
 
 struct StorageOptions {
-  std::string dir;                      // RocksDB directory
-  bool sync_writes = false;             // fsync the WAL on every write
+  std::string dir;           // RocksDB directory
+  bool sync_writes = false;  // fsync the WAL on every write
   int64_t block_cache_size = 256 << 20;
   int64_t write_buffer_size = 64 << 20;  // per column family
   // Budget of all memtables together (RocksDB WriteBufferManager). Always set: the memory
@@ -41,12 +41,12 @@ struct StorageOptions {
 
 // RocksDB's own memory, read from its properties. All fields in bytes.
 struct StorageMemory {
-  uint64_t block_cache_usage = 0;     // all entries in the shared block cache (incl. pinned)
+  uint64_t block_cache_usage = 0;  // all entries in the shared block cache (incl. pinned)
   uint64_t block_cache_capacity = 0;
-  uint64_t block_cache_pinned = 0;    // entries in use by iterators/readers right now
-  uint64_t memtables_active = 0;      // cur-size-all-mem-tables: active + unflushed immutable
-  uint64_t memtables_all = 0;         // size-all-mem-tables: + pinned (flushed, still referenced)
-  uint64_t table_readers = 0;         // estimate-table-readers-mem: index/filter outside the cache
+  uint64_t block_cache_pinned = 0;  // entries in use by iterators/readers right now
+  uint64_t memtables_active = 0;    // cur-size-all-mem-tables: active + unflushed immutable
+  uint64_t memtables_all = 0;       // size-all-mem-tables: + pinned (flushed, still referenced)
+  uint64_t table_readers = 0;       // estimate-table-readers-mem: index/filter outside the cache
 };
 
 Status FromRocks(const rocksdb::Status& s);
@@ -71,7 +71,9 @@ class Storage {
   Status Flush();
   Status CompactAll();
 
-  rocksdb::ColumnFamilyHandle* Handle(ColumnFamily cf) const { return handles_[static_cast<int>(cf)]; }
+  rocksdb::ColumnFamilyHandle* Handle(ColumnFamily cf) const {
+    return handles_[static_cast<int>(cf)];
+  }
   rocksdb::DB* db() const { return db_.get(); }
   LockManager* locks() { return &locks_; }
   // A fresh version for a composite key: microseconds << 11 | counter, strictly increasing.

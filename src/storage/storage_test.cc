@@ -73,7 +73,8 @@ TEST_F(StorageTest, CompactionDropsSubkeysOfStaleVersions) {
   rocksdb::WriteBatch b;
   auto* meta = db_->Handle(ColumnFamily::kMetadata);
   auto* sub = db_->Handle(ColumnFamily::kSubkeys);
-  ASSERT_TRUE(b.Put(meta, EncodeMetaKey("ns", "h"), EncodeCompositeMeta(DataType::kHash, 0, v2, 1)).ok());
+  ASSERT_TRUE(
+      b.Put(meta, EncodeMetaKey("ns", "h"), EncodeCompositeMeta(DataType::kHash, 0, v2, 1)).ok());
   ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "h", v1) + "f", "stale").ok());
   ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "h", v2) + "f", "live").ok());
   ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "gone", v1) + "f", "orphan").ok());
@@ -81,15 +82,19 @@ TEST_F(StorageTest, CompactionDropsSubkeysOfStaleVersions) {
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->CompactAll().ok());
   std::string v;
-  EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v1) + "f", &v).IsNotFound());
+  EXPECT_TRUE(
+      db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v1) + "f", &v).IsNotFound());
   EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v2) + "f", &v).ok());
-  EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "gone", v1) + "f", &v).IsNotFound());
+  EXPECT_TRUE(db_->Get(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "gone", v1) + "f", &v)
+                  .IsNotFound());
 }
 
 TEST_F(StorageTest, DeleteNamespaceLeavesOthers) {
   Put("a", "1");
   rocksdb::WriteBatch b;
-  ASSERT_TRUE(b.Put(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("nt", "a"), EncodeStringValue("2", 0)).ok());
+  ASSERT_TRUE(b.Put(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("nt", "a"),
+                    EncodeStringValue("2", 0))
+                  .ok());
   ASSERT_TRUE(db_->Write(&b).ok());
   ASSERT_TRUE(db_->DeleteNamespace("ns").ok());
   std::string raw;

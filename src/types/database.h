@@ -6,13 +6,13 @@
 // command; all synchronisation is RocksDB's plus the striped key locks.
 #pragma once
 
+#include <rocksdb/write_batch.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rocksdb/write_batch.h>
 
 #include "common/status.h"
 #include "storage/encoding.h"
@@ -60,7 +60,8 @@ struct KeyRecord {
 
  private:
   size_t PayloadOffset() const {
-    return meta.payload.empty() ? raw.size() : static_cast<size_t>(meta.payload.data() - raw.data());
+    return meta.payload.empty() ? raw.size()
+                                : static_cast<size_t>(meta.payload.data() - raw.data());
   }
   void Rebase(const KeyRecord& o) {
     meta.payload = std::string_view(raw).substr(o.PayloadOffset(), meta.payload.size());

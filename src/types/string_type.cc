@@ -27,8 +27,9 @@ Status StringType::CheckSize(int64_t size) const {
     return Status::InvalidArgument("string exceeds maximum allowed size (proto-max-bulk-len)");
   }
   if (size > headroom_) {
-    return Status::OutOfMemory("command not allowed: the value would exceed the memory left "
-                               "under 'maxmemory'.");
+    return Status::OutOfMemory(
+        "command not allowed: the value would exceed the memory left "
+        "under 'maxmemory'.");
   }
   return Status::OK();
 }
@@ -218,8 +219,7 @@ StatusOr<std::string> StringType::IncrByFloat(std::string_view key, long double 
   return text;
 }
 
-StatusOr<std::string> StringType::GetRange(std::string_view key, int64_t start,
-                                           int64_t end) const {
+StatusOr<std::string> StringType::GetRange(std::string_view key, int64_t start, int64_t end) const {
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return std::string();

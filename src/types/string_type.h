@@ -18,8 +18,7 @@ class StringType {
  public:
   // max_len: the largest value APPEND/SETRANGE may build (proto-max-bulk-len); headroom: the
   // memory left under the limit, which such a value may not exceed either (-OOM).
-  StringType(Database* db, int64_t max_len,
-             int64_t headroom = std::numeric_limits<int64_t>::max())
+  StringType(Database* db, int64_t max_len, int64_t headroom = std::numeric_limits<int64_t>::max())
       : db_(db), max_len_(max_len), headroom_(headroom) {}
 
   // NotFound when absent; WrongType when another type.

@@ -6,7 +6,6 @@ The sanitizer build has no jemalloc: used memory reads 0, so the ladder never cl
 tests check that INFO governor exists and memory_level stays normal under the same load.
 All loops are bounded by wall-clock deadlines; assertions are about behaviour, not timing.
 """
-import os
 import re
 import threading
 import time
@@ -105,8 +104,29 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
     through the hard level (bounded by `seconds`). Meanwhile checks that GET and DEL keep working:
     they must never be refused. Returns the loader (stopped)."""
     probe.set("probe", "v")
-    loader = Loader(server.port)
+    # Two readers of 8 MB MGET replies add reply-side pressure (below the 16 MiB hard-level
+    # reply limit, so they are not closed); reads must never be refused.
+    rkeys = ["rd%d" % i for i in range(16)]
+    for k in rkeys:
+        probe.set(k, value_for(k, 512 * 1024))
+    reader_errors = []
+
+    def reader():
+        c = redis.Redis(port=server.port, socket_timeout=60)
+        while not loader.stop.is_set():
+            try:
+                c.mget(rkeys)
+            except redis.ConnectionError:
+                c = redis.Redis(port=server.port, socket_timeout=60)
+            except redis.ResponseError as e:
+                reader_errors.append(str(e))
+        c.close()
+
+    loader = Loader(server.port, clients=10, depth=24)
     loader.start()
+    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
+    for t in readers:
+        t.start()
     probe_errors = []
     deadline = time.time() + seconds
     try:
@@ -131,7 +151,10 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
             time.sleep(0.1)
     finally:
         loader.finish()
+        for t in readers:
+            t.join(120)
     assert not probe_errors, probe_errors[:5]
+    assert not reader_errors, reader_errors[:5]
     return loader
 
 

@@ -103,8 +103,15 @@ void MemoryGovernor::Tick() {
   MemoryLevel now = Classify(used, before, s);
   if (now != before) {
     level_ = now;
-    counters_.level_changes++;
-    levers_->LogLevelChange(before, now, used, s.limit);
+    // A burst can cross several thresholds within one tick: report every level passed, in
+    // order, so the log and the counters read as the ladder (this tick runs each level's
+    // actions below, too).
+    int step = now > before ? 1 : -1;
+    for (int l = static_cast<int>(before); l != static_cast<int>(now); l += step) {
+      counters_.level_changes++;
+      levers_->LogLevelChange(static_cast<MemoryLevel>(l), static_cast<MemoryLevel>(l + step),
+                              used, s.limit);
+    }
   }
   ticks_since_purge_++;
   if (now >= MemoryLevel::kSoft) ApplySoft(s);

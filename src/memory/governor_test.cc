@@ -124,7 +124,24 @@ TEST(MemoryGovernor, HysteresisAndUndoInReverse) {
   for (int i = 0; i < 10; i++) g.Tick();
   EXPECT_EQ(lv.cache, 800u);  // restored step by step
   EXPECT_EQ(lv.memtable, 400u);
-  EXPECT_EQ(g.counters().level_changes.load(), 4u);
+  EXPECT_EQ(g.counters().level_changes.load(), 6u);
+}
+
+TEST(MemoryGovernor, ABurstIsReportedLevelByLevel) {
+  FakeLevers lv;
+  lv.profiling = true;
+  MemoryGovernor g(&lv);
+  g.UpdateSettings(Settings());
+  lv.used = 2000;
+  g.Tick();
+  EXPECT_EQ(g.level(), MemoryLevel::kFull);
+  EXPECT_EQ(lv.log, (std::vector<std::string>{"normal->soft", "soft->hard", "hard->full"}));
+  EXPECT_EQ(lv.purges, 1);  // the soft and hard actions ran in the same tick
+  EXPECT_FALSE(lv.profiling);
+  lv.used = 0;
+  g.Tick();
+  EXPECT_EQ(lv.log.back(), "soft->normal");
+  EXPECT_EQ(g.counters().level_changes.load(), 6u);
 }
 
 TEST(MemoryGovernor, DoesNotResumeProfilingItDidNotPause) {

@@ -50,6 +50,6 @@ class ServerLevers : public MemoryLevers {
 // client-output-buffer-limit sets no lower limit.
 constexpr int64_t kHardLevelReplyLimit = 16 << 20;
 // At the hard level, requests that can add data and carry more than this are refused.
-constexpr int64_t kHardLevelRequestLimit = 1 << 20;
+constexpr int64_t kHardLevelRequestLimit = 64 << 10;
 
 }  // namespace mnemo

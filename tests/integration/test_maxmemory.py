@@ -158,8 +158,17 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
     return loader
 
 
+def human_bytes(text):
+    units = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if text[-1] in units:
+        return float(text[:-1]) * units[text[-1]]
+    return float(text)
+
+
 def level_changes_from_log(log):
-    return re.findall(r"memory level (\w+) -> (\w+) \(used", log)
+    """[(from, to, used bytes, limit bytes)] from the server's "memory level" log lines."""
+    return [(a, b, human_bytes(u), human_bytes(l)) for a, b, u, l in re.findall(
+        r"memory level (\w+) -> (\w+) \(used (\S+) of limit (\S+)\)", log)]
 
 
 @pytest.mark.skipif(SANITIZED, reason="needs jemalloc's used memory")
@@ -181,17 +190,32 @@ def test_ladder_oom_reads_deletes_and_raise(server_factory):
     assert g["oom_rejected_commands"] > 0
     assert g["oom_rejected_commands"] + g["oom_rejected_oversized_requests"] >= 1
 
-    # The log shows the ladder: the first change leaves normal, levels chain consistently, soft
-    # is entered before full ever is, and both hard-or-above levels show up.
+    # The log shows the ladder. Each tick classifies usage afresh, so a burst of more than
+    # (1.0 - 0.85) x limit within one ~100 ms tick goes straight from normal to full: the order
+    # soft -> hard -> full is not guaranteed and is not asserted. What is: the chain of changes
+    # is consistent, starts from normal, reaches full, and every change agrees with the
+    # thresholds (entered at soft 0.85 / hard 0.95 / full 1.0, left 0.03 below them).
     changes = level_changes_from_log(s.read_log())
     assert changes, s.read_log()[-2000:]
     assert changes[0][0] == "normal"
-    for (a, b), (c, _) in zip(changes, changes[1:]):
+    for (a, b, _, _), (c, _, _, _) in zip(changes, changes[1:]):
         assert b == c, "inconsistent level chain: %r" % changes
-    targets = [b for _, b in changes]
-    assert "soft" in targets and "full" in targets, changes
-    assert targets.index("soft") < targets.index("full"), changes
-    assert "normal -> soft" in s.read_log()
+    assert "full" in [b for _, b, _, _ in changes], changes
+    enter = {"normal": 0.0, "soft": 0.85, "hard": 0.95, "full": 1.0}
+    slack = 0.01  # the log rounds to 0.01 MiB
+    for a, b, used, lim in changes:
+        ratio = used / lim
+        if LEVELS[b] > LEVELS[a]:
+            assert ratio >= enter[b] - slack, (a, b, used, lim)
+        else:
+            assert ratio < enter[a] - 0.03 + slack, (a, b, used, lim)
+    # The ladder is walked one level at a time, even when a burst crosses several thresholds
+    # within one tick: soft is entered before hard, hard before full.
+    for a, b, _, _ in changes:
+        assert abs(LEVELS[b] - LEVELS[a]) == 1, changes
+    firsts = [next(i for i, ch in enumerate(changes) if ch[1] == lvl)
+              for lvl in ("soft", "hard", "full")]
+    assert firsts == sorted(firsts), changes
 
     # Raising the limit lets writes resume and the level falls back to normal.
     probe.config_set("maxmemory", "1gb")

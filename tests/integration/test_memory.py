@@ -232,7 +232,10 @@ def test_info_and_memory_stats_agree_when_taken_apart(r):
     assert int(info["used_memory_startup"]) == stats["startup.allocated"]
 
 
-def test_loading_10mb_moves_used_memory_and_memtables(r):
+def test_loading_10mb_moves_used_memory_and_memtables(server_factory):
+    # Memtables large enough to hold the load (the 4 MB default flushes it to SST files).
+    s = server_factory(extra_args=["--rocksdb.write-buffer-size", "64mb"])
+    r = s.client(decode_responses=True)
     before = report(r)["info"]
     load(r, 10 * MB)
     after = report(r)["info"]
@@ -334,7 +337,7 @@ def test_doctor_notices_active_profiling(r):
 def test_doctor_warns_when_caches_can_outgrow_maxmemory(server_factory):
     # The memory budgets keep the block cache within a quarter of maxmemory; an explicit memtable
     # budget above maxmemory lets the two together outgrow it.
-    s = server_factory(extra_args=["--maxmemory", "100mb",
+    s = server_factory(extra_args=["--maxmemory", "100mb", "--rocksdb.write-buffer-size", "64mb",
                                    "--rocksdb.write-buffer-budget", "200mb"])
     c = s.client(decode_responses=True)
     text = raw(c, "MEMORY", "DOCTOR")

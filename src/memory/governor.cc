@@ -6,7 +6,7 @@
 namespace mnemo {
 namespace {
 
-// Purging walks every arena; once per second is enough to keep dirty pages low.
+// Purging walks every arena; at the soft level once per second is enough to keep dirty pages low.
 constexpr int kTicksBetweenPurges = 10;
 
 }  // namespace
@@ -114,13 +114,15 @@ void MemoryGovernor::Tick() {
     }
   }
   ticks_since_purge_++;
-  if (now >= MemoryLevel::kSoft) ApplySoft(s);
+  if (now >= MemoryLevel::kSoft) ApplySoft(s, now);
   if (now >= MemoryLevel::kHard) ApplyHard();
   Relax(now, s);
 }
 
-void MemoryGovernor::ApplySoft(const GovernorSettings& s) {
-  if (ticks_since_purge_ >= kTicksBetweenPurges) {
+void MemoryGovernor::ApplySoft(const GovernorSettings& s, MemoryLevel level) {
+  // Near the limit, dirty pages are returned every tick: RSS is what the kernel counts.
+  int interval = level >= MemoryLevel::kHard ? 1 : kTicksBetweenPurges;
+  if (ticks_since_purge_ >= interval) {
     ticks_since_purge_ = 0;
     counters_.purges++;
     counters_.purged_bytes += levers_->PurgeAllocator();

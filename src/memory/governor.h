@@ -96,7 +96,7 @@ class MemoryGovernor {
 
  private:
   MemoryLevel Classify(uint64_t used, MemoryLevel current, const GovernorSettings& s) const;
-  void ApplySoft(const GovernorSettings& s);
+  void ApplySoft(const GovernorSettings& s, MemoryLevel level);
   void ApplyHard();
   void Relax(MemoryLevel level, const GovernorSettings& s);
   static uint64_t StepToward(uint64_t cur, uint64_t target, uint64_t full, int steps);

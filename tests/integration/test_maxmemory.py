@@ -179,7 +179,7 @@ def test_ladder_oom_reads_deletes_and_raise(server_factory):
     assert len(loader.oom) > 0, "no write was refused with -OOM (ok=%d, other=%r)" % (
         len(loader.ok), loader.other[:3])
     # At the full level the refusal is Redis's text; at hard, oversized requests get their own.
-    assert any(OOM_TEXT in t for t in loader.oom_texts), loader.oom_texts
+    assert all(t.startswith("OOM ") for t in loader.oom_texts), loader.oom_texts
     assert not [o for o in loader.other if not o.startswith("connection")], loader.other[:5]
 
     g = governor(probe)
@@ -187,8 +187,20 @@ def test_ladder_oom_reads_deletes_and_raise(server_factory):
     assert g["maxmemory_source"] == "maxmemory"
     assert g["memory_level_changes"] > 0
     assert g["governor_purges"] > 0 or g["governor_cache_shrinks"] > 0, g
-    assert g["oom_rejected_commands"] > 0
     assert g["oom_rejected_commands"] + g["oom_rejected_oversized_requests"] >= 1
+
+    # The full level, deterministically: a limit below what is in use. Small writes get Redis's
+    # words; reads, deletes and admin commands keep working.
+    probe.config_set("maxmemory", "1mb")
+    wait_until(lambda: governor(probe)["memory_level"] == "full", timeout=30, interval=0.1,
+               what="memory_level full with maxmemory 1mb")
+    with pytest.raises(redis.ResponseError) as oom:
+        probe.set("small-at-full", "x")
+    assert str(oom.value) in (OOM_TEXT, "OOM " + OOM_TEXT), str(oom.value)
+    assert probe.get("probe") == b"v"
+    assert probe.delete("probe") == 1
+    assert probe.get("small-at-full") is None
+    assert governor(probe)["oom_rejected_commands"] >= 1
 
     # The log shows the ladder. Each tick classifies usage afresh, so a burst of more than
     # (1.0 - 0.85) x limit within one ~100 ms tick goes straight from normal to full: the order

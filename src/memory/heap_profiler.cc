@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -261,6 +262,17 @@ StatusOr<std::string> HeapProfiler::Dump(std::string_view subdir) {
 // pre-existing file or symlink), checks it, and renames it to jeprof.<pid>.<seq>.heap, or
 // returns the temporary path as is when !keep.
 StatusOr<std::string> HeapProfiler::WriteDump(const std::string& dir, bool keep) {
+  // The profiler must never fill the disk: refuse when less than twice the last dump is free.
+  uint64_t last = last_dump_bytes_.load();
+  struct statvfs fs;
+  if (last > 0 && ::statvfs(dir.c_str(), &fs) == 0) {
+    uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes < 2 * last) {
+      return Status::IOError("not enough free disk space for a heap profile dump: " +
+                             std::to_string(free_bytes) + " bytes free in " + Quote(dir) +
+                             ", twice the last dump (" + std::to_string(last) + " bytes) needed");
+    }
+  }
   std::string prefix = dir + "/jeprof." + std::to_string(::getpid()) + ".";
   std::string final_path, temp;
   for (int attempt = 0;; ++attempt) {
@@ -289,6 +301,7 @@ StatusOr<std::string> HeapProfiler::WriteDump(const std::string& dir, bool keep)
     ::unlink(temp.c_str());
     return Status::IOError("heap profile dump failed: " + s.message());
   }
+  last_dump_bytes_ = static_cast<uint64_t>(st.st_size);
   return keep ? final_path : temp;
 }
 

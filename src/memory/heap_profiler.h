@@ -84,7 +84,8 @@ class HeapProfiler {
   // profiling-dir ..."); not an existing directory -> InvalidArgument("'<x>' is not a directory").
   // Returns the final path. Errors: InvalidArgument("jemalloc profiling is not active, please
   // enable it first"), Busy("a heap profile dump is already in progress"), IOError (write,
-  // rename, disk full; the temporary file is removed).
+  // rename, disk full, or less than twice the last dump's size free on the disk; the temporary
+  // file is removed).
   StatusOr<std::string> Dump(std::string_view subdir);
 
   struct Info {
@@ -156,6 +157,7 @@ class HeapProfiler {
   std::mutex dump_mu_;  // held while a dump is written
   std::atomic<uint64_t> next_seq_{0};
   std::atomic<int64_t> dumps_taken_{0};
+  std::atomic<uint64_t> last_dump_bytes_{0};  // size of the last dump, for the free-space check
   mutable std::mutex info_mu_;  // guards the two strings below
   std::string last_dump_;
   std::string last_auto_dump_error_;

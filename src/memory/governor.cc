@@ -109,8 +109,8 @@ void MemoryGovernor::Tick() {
     int step = now > before ? 1 : -1;
     for (int l = static_cast<int>(before); l != static_cast<int>(now); l += step) {
       counters_.level_changes++;
-      levers_->LogLevelChange(static_cast<MemoryLevel>(l), static_cast<MemoryLevel>(l + step),
-                              used, s.limit);
+      levers_->LogLevelChange(static_cast<MemoryLevel>(l), static_cast<MemoryLevel>(l + step), used,
+                              s.limit);
     }
   }
   ticks_since_purge_++;

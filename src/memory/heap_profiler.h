@@ -158,7 +158,7 @@ class HeapProfiler {
   std::atomic<uint64_t> next_seq_{0};
   std::atomic<int64_t> dumps_taken_{0};
   std::atomic<uint64_t> last_dump_bytes_{0};  // size of the last dump, for the free-space check
-  mutable std::mutex info_mu_;  // guards the two strings below
+  mutable std::mutex info_mu_;                // guards the two strings below
   std::string last_dump_;
   std::string last_auto_dump_error_;
 

@@ -22,8 +22,8 @@
 // prof_stats lets the profiler report the exact memory its samples cost. Freed pages go back
 // to the system after 1 s instead of jemalloc's 10 s (the background thread does it, not the
 // workers), so RSS follows the allocated bytes the memory limit is enforced on: under a hostile
-// load at maxmemory 128mb this took peak RSS from 1.26x to 1.05x the limit (test_maxmemory). A MALLOC_CONF in the
-// environment is applied after this string and so still overrides it.
+// load at maxmemory 128mb this took peak RSS from 1.26x to 1.05x the limit (test_maxmemory). A
+// MALLOC_CONF in the environment is applied after this string and so still overrides it.
 extern "C" {
 const char* malloc_conf =
     "prof:true,prof_active:false,prof_stats:true,background_thread:true,"

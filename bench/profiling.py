@@ -42,28 +42,12 @@ import time
 
 import redis
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import free_port, wait_ready  # noqa: E402  (shared with the core benchmark)
+
 # (name, mode): "armed2" is a second, identical armed server: the A/A control whose ratio to
 # "armed" shows how much of a difference the machine's noise alone makes.
 SERVERS = (("never", "never"), ("armed", "armed"), ("active", "active"), ("armed2", "armed"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port, proc, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("mnemo exited with %s" % proc.returncode)
-        try:
-            redis.Redis(port=port, socket_timeout=2).ping()
-            return
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("mnemo on port %d did not start" % port)
 
 
 class Mnemo:

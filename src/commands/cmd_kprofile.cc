@@ -12,19 +12,6 @@ namespace {
 constexpr size_t kDefaultTop = 10;
 constexpr int64_t kMaxTop = 1000;
 
-// Encodes a reply on the background thread: the status's error, or what `fill` writes.
-template <typename Fn>
-std::string Encode(Fn&& fill) {
-  std::string out;
-  Reply r(&out);
-  Status s = fill(r);
-  if (!s.ok()) {
-    out.clear();
-    r.Error(s.ToString());
-  }
-  return out;
-}
-
 void ReplySites(Reply& r, const std::vector<HeapProfiler::Site>& sites) {
   r.ArrayHeader(sites.size());
   for (const auto& site : sites) {
@@ -89,7 +76,7 @@ Status Dump(CommandContext& ctx) {
   }
   std::string dir = ctx.argc() == 4 ? ctx.args[3] : "";
   ctx.server.Defer(ctx, [profiler, dir] {
-    return Encode([&](Reply& r) {
+    return EncodeDeferred([&](Reply& r) {
       auto path = profiler->Dump(dir);
       if (!path.ok()) return path.status();
       r.Ok();
@@ -175,7 +162,7 @@ Status Top(CommandContext& ctx) {
         "jemalloc profiling is not active, please enable it first (or name a dump)");
   }
   ctx.server.Defer(ctx, [profiler, n, dump] {
-    return Encode([&](Reply& r) {
+    return EncodeDeferred([&](Reply& r) {
       auto sites = profiler->Top(n, dump);
       if (!sites.ok()) return sites.status();
       ReplySites(r, *sites);
@@ -196,7 +183,7 @@ Status Diff(CommandContext& ctx) {
   HeapProfiler* profiler = &ctx.server.profiler();
   std::string older = ctx.args[3], newer = ctx.args[4];
   ctx.server.Defer(ctx, [profiler, n, older, newer] {
-    return Encode([&](Reply& r) {
+    return EncodeDeferred([&](Reply& r) {
       auto sites = profiler->Diff(older, newer, n);
       if (!sites.ok()) return sites.status();
       ReplySites(r, *sites);

@@ -18,19 +18,6 @@ namespace {
 
 constexpr int64_t kDefaultSamples = 5;  // as Redis
 
-// Encodes a reply on the background thread: the status's error, or what `fill` writes.
-template <typename Fn>
-std::string Encode(Fn&& fill) {
-  std::string out;
-  Reply r(&out);
-  Status s = fill(r);
-  if (!s.ok()) {
-    out.clear();
-    r.Error(s.ToString());
-  }
-  return out;
-}
-
 Status NoJemalloc(const char* what) {
   return Status::NotSupported(std::string(what) +
                               " is not available: this build uses the libc allocator, not "
@@ -76,7 +63,7 @@ Status MallocStats(CommandContext& ctx) {
   if (json && !EqualsIgnoreCase(ctx.args[2], "json")) return SyntaxError();
   if (!allocator::Available()) return NoJemalloc("MEMORY MALLOC-STATS");
   ctx.server.Defer(ctx, [json] {
-    return Encode([&](Reply& r) {
+    return EncodeDeferred([&](Reply& r) {
       auto text = allocator::MallocStatsText(json);
       if (!text.ok()) return text.status();
       r.Bulk(*text);
@@ -91,7 +78,7 @@ Status Purge(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|purge");
   if (!allocator::Available()) return NoJemalloc("MEMORY PURGE");
   ctx.server.Defer(ctx, [] {
-    return Encode([](Reply& r) {
+    return EncodeDeferred([](Reply& r) {
       auto released = allocator::Purge();
       if (!released.ok()) return released.status();
       r.Integer(static_cast<int64_t>(*released));
@@ -106,7 +93,7 @@ Status Report(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|report");
   ServerApi* server = &ctx.server;
   ctx.server.Defer(ctx, [server] {
-    return Encode([&](Reply& r) {
+    return EncodeDeferred([&](Reply& r) {
       MemorySnapshot snapshot = server->TakeMemorySnapshot();
       r.Bulk(RenderMemoryJson(snapshot, allocator::ReadAllocationPattern()));
       return Status::OK();

@@ -132,6 +132,20 @@ std::span<const CommandSpec> ServerCommands();
 std::span<const CommandSpec> MemoryCommands();
 std::span<const CommandSpec> KProfileCommands();
 
+// Builds the reply bytes of a deferred job (ServerApi::Defer) on the background thread: what
+// `fill` writes, or the error of the Status it returns.
+template <typename Fn>
+std::string EncodeDeferred(Fn&& fill) {
+  std::string out;
+  Reply r(&out);
+  Status s = fill(r);
+  if (!s.ok()) {
+    out.clear();
+    r.Error(s.ToString());
+  }
+  return out;
+}
+
 // Redis's error texts used by several families.
 Status SyntaxError();
 Status NotIntegerError();

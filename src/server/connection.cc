@@ -103,6 +103,8 @@ void Connection::OnWritable(evutil_socket_t, short, void* arg) {
 
 void Connection::HandleRead() {
   if (closed_) return;
+  // Limits may change at run time (CONFIG SET); two relaxed loads per read keep them current.
+  parser_.set_limits(LimitsFrom(server_->config()));
   size_t want = std::max(kReadChunk, parser_.BytesWanted());
   size_t limit = static_cast<size_t>(
       server_->config().client_query_buffer_limit.load(std::memory_order_relaxed));

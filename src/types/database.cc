@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <unordered_set>
 
 #include "common/string_util.h"
 
@@ -49,10 +50,9 @@ StatusOr<int64_t> Database::Delete(const std::vector<std::string_view>& keys) {
   KeyLockGuard guard(storage_->locks(), views);
   rocksdb::WriteBatch batch;
   int64_t n = 0;
-  std::vector<std::string> seen;
+  std::unordered_set<std::string_view> seen;  // a key named twice counts once
   for (size_t i = 0; i < keys.size(); i++) {
-    if (std::find(seen.begin(), seen.end(), meta_keys[i]) != seen.end()) continue;
-    seen.push_back(meta_keys[i]);
+    if (!seen.insert(meta_keys[i]).second) continue;
     auto rec = GetRecord(keys[i]);
     if (rec.status().IsNotFound()) continue;
     if (!rec.ok()) return rec.status();

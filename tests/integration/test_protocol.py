@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import redis
 
 from helpers import RawClient, RespError, encode_command, wait_until
 
@@ -351,3 +352,18 @@ def test_connection_closed_mid_request_leaves_server_healthy(port):
     with RawClient(port) as c:
         assert c.call("EXISTS", "z") == 0
         assert c.call("PING") == "PONG"
+
+
+def test_config_set_limits_apply_to_open_connections(server):
+    admin = server.client()
+    c = server.client()
+    assert c.set("small", "x") is True  # connection open before the limit changes
+    admin.config_set("proto-max-bulk-len", "1mb")
+    with pytest.raises((redis.ResponseError, redis.ConnectionError)) as err:
+        c.set("big", b"x" * (2 * 1024 * 1024))
+    if isinstance(err.value, redis.ResponseError):
+        assert "Protocol error: invalid bulk length" in str(err.value)
+    assert admin.exists("big") == 0
+    assert admin.set("ok", b"y" * 1000) is True
+    admin.close()
+    c.close()

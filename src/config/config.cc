@@ -164,6 +164,12 @@ const std::vector<Config::Entry>& Config::Table() {
         "Sizes take units (`32mb`). Only the `normal` class exists."},
        &Config::client_output_buffer_limit_,
        &ValidateOutputLimit},
+      {{"key-cache-size", T::kMemory, "128mb", false, 0, kNoMax, "bytes", nullptr,
+        "Capacity of the key cache, which keeps the metadata records of recently read and "
+        "written keys (for a string, its value) so that reading a hot key skips RocksDB. "
+        "Records over 16 KiB are not cached. With a memory limit, at most an eighth of it. "
+        "0 = no key cache."},
+       &Config::key_cache_size},
       // RocksDB; read once when the database is opened.
       {{"rocksdb.block-cache-size", T::kMemory, "256mb", false, kMiB, kNoMax, "bytes", nullptr,
         "Capacity of the RocksDB block cache, which keeps recently read uncompressed blocks of "

@@ -34,6 +34,7 @@ void MemoryGovernor::UpdateSettings(const GovernorSettings& s) {
   // are reached step by step by the ticks (Relax).
   if (!configured_) {
     cur_cache_ = s.cache_capacity;
+    cur_key_cache_ = s.key_cache_capacity;
     cur_memtable_ = s.memtable_budget;
     configured_ = true;
   }
@@ -135,6 +136,13 @@ void MemoryGovernor::ApplySoft(const GovernorSettings& s, MemoryLevel level) {
     levers_->SetBlockCacheCapacity(cache);
     counters_.cache_shrinks++;
   }
+  uint64_t key_cache = cur_key_cache_.load();
+  uint64_t key_cache_floor = std::min(s.key_cache_floor, s.key_cache_capacity);
+  if (key_cache > key_cache_floor) {
+    key_cache = StepToward(key_cache, key_cache_floor, s.key_cache_capacity, s.steps);
+    cur_key_cache_ = key_cache;
+    levers_->SetKeyCacheCapacity(key_cache);
+  }
   uint64_t budget = cur_memtable_.load();
   uint64_t budget_floor = std::min(s.memtable_floor, s.memtable_budget);
   if (budget > budget_floor) {
@@ -173,6 +181,12 @@ void MemoryGovernor::Relax(MemoryLevel level, const GovernorSettings& s) {
     cur_cache_ = cache;
     levers_->SetBlockCacheCapacity(cache);
     counters_.cache_restores++;
+  }
+  uint64_t key_cache = cur_key_cache_.load();
+  if (key_cache != s.key_cache_capacity) {
+    key_cache = StepToward(key_cache, s.key_cache_capacity, s.key_cache_capacity, s.steps);
+    cur_key_cache_ = key_cache;
+    levers_->SetKeyCacheCapacity(key_cache);
   }
 }
 

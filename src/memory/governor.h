@@ -3,15 +3,16 @@
 // Every tick (about 100 ms, on its own thread) it compares used memory with the limit and walks
 // a ladder of levels with hysteresis (a level is entered at its threshold and left only when
 // usage falls `hysteresis` below it):
-//   soft (>= soft ratio): purge the allocator's dirty pages; shrink the block cache capacity
-//        step by step toward its floor; lower the memtable budget so memtables flush earlier.
+//   soft (>= soft ratio): purge the allocator's dirty pages; shrink the block cache and key
+//        cache capacities step by step toward their floors; lower the memtable budget so
+//        memtables flush earlier.
 //   hard (>= hard ratio): pause active heap profiling; close clients whose reply buffers exceed
 //        the output-buffer limit; refuse oversized requests (dispatch reads the level).
 //   full (>= full ratio): refuse commands that can add data (-OOM); reads, deletes and admin
 //        commands keep working.
-// Coming back down, actions are undone in reverse order: cache capacity and memtable budget are
-// restored step by step and profiling resumes if the governor paused it. No action drops data:
-// shrinking the cache evicts clean blocks, a smaller memtable budget only flushes earlier.
+// Coming back down, actions are undone in reverse order: cache capacities and memtable budget
+// are restored step by step and profiling resumes if the governor paused it. No action drops
+// data: shrinking a cache evicts clean copies, a smaller memtable budget only flushes earlier.
 //
 // The governor only decides; the server implements the levers (MemoryLevers). The hot path
 // reads level() — one relaxed atomic load. Thread-safety: Tick runs on the governor thread (or
@@ -38,6 +39,7 @@ class MemoryLevers {
   virtual uint64_t UsedBytes() = 0;       // the allocator's allocated bytes
   virtual uint64_t PurgeAllocator() = 0;  // returns resident bytes released
   virtual void SetBlockCacheCapacity(uint64_t bytes) = 0;
+  virtual void SetKeyCacheCapacity(uint64_t bytes) = 0;
   virtual void SetMemtableBudget(uint64_t bytes) = 0;
   virtual bool PauseProfiling() = 0;  // true when profiling was active and is now paused
   virtual void ResumeProfiling() = 0;
@@ -50,9 +52,11 @@ struct GovernorSettings {
   double soft_ratio = 0.85;
   double hard_ratio = 0.95;
   double full_ratio = 1.0;
-  double hysteresis = 0.03;      // of the limit
-  uint64_t cache_capacity = 0;   // the block cache capacity at normal level
-  uint64_t cache_floor = 0;      // never shrink the cache below this
+  double hysteresis = 0.03;         // of the limit
+  uint64_t cache_capacity = 0;      // the block cache capacity at normal level
+  uint64_t cache_floor = 0;         // never shrink the cache below this
+  uint64_t key_cache_capacity = 0;  // the key cache capacity at normal level
+  uint64_t key_cache_floor = 0;
   uint64_t memtable_budget = 0;  // the memtable budget at normal level
   uint64_t memtable_floor = 0;   // never lower the memtable budget below this
   int steps = 8;                 // shrink/restore in this many steps
@@ -89,6 +93,7 @@ class MemoryGovernor {
   MemoryLevel level() const { return level_.load(std::memory_order_relaxed); }
   uint64_t limit() const { return limit_.load(std::memory_order_relaxed); }  // lock-free
   uint64_t cache_capacity() const { return cur_cache_.load(std::memory_order_relaxed); }
+  uint64_t key_cache_capacity() const { return cur_key_cache_.load(std::memory_order_relaxed); }
   uint64_t memtable_budget() const { return cur_memtable_.load(std::memory_order_relaxed); }
   bool profiling_paused() const { return profiling_paused_.load(std::memory_order_relaxed); }
   uint64_t last_used() const { return last_used_.load(std::memory_order_relaxed); }
@@ -109,6 +114,7 @@ class MemoryGovernor {
   std::atomic<MemoryLevel> level_{MemoryLevel::kNormal};
   std::atomic<uint64_t> limit_{0};
   std::atomic<uint64_t> cur_cache_{0};
+  std::atomic<uint64_t> cur_key_cache_{0};
   std::atomic<uint64_t> cur_memtable_{0};
   std::atomic<bool> profiling_paused_{false};
   std::atomic<uint64_t> last_used_{0};

@@ -11,7 +11,7 @@ namespace {
 class FakeLevers : public MemoryLevers {
  public:
   uint64_t used = 0;
-  uint64_t cache = 0, memtable = 0;
+  uint64_t cache = 0, memtable = 0, key_cache = 0;
   bool profiling = false;
   int purges = 0, closes = 0, resumes = 0;
   std::vector<std::string> log;
@@ -22,6 +22,7 @@ class FakeLevers : public MemoryLevers {
     return 4096;
   }
   void SetBlockCacheCapacity(uint64_t b) override { cache = b; }
+  void SetKeyCacheCapacity(uint64_t b) override { key_cache = b; }
   void SetMemtableBudget(uint64_t b) override { memtable = b; }
   bool PauseProfiling() override {
     bool was = profiling;
@@ -46,6 +47,8 @@ GovernorSettings Settings() {
   s.limit = 1000;
   s.cache_capacity = 800;
   s.cache_floor = 100;
+  s.key_cache_capacity = 200;
+  s.key_cache_floor = 40;
   s.memtable_budget = 400;
   s.memtable_floor = 100;
   s.steps = 4;
@@ -79,10 +82,13 @@ TEST(MemoryGovernor, ClimbsTheLadderWithActionsInOrder) {
   EXPECT_EQ(g.level(), MemoryLevel::kSoft);
   EXPECT_EQ(lv.purges, 1);
   EXPECT_EQ(lv.cache, 600u);  // one step of 800/4 toward the floor
+  EXPECT_EQ(lv.key_cache, 150u);
   EXPECT_EQ(lv.memtable, 300u);
   EXPECT_TRUE(lv.profiling);  // soft does not touch profiling
   for (int i = 0; i < 10; i++) g.Tick();
   EXPECT_EQ(lv.cache, 100u);  // stops at the floor
+  EXPECT_EQ(lv.key_cache, 40u);
+  EXPECT_EQ(g.key_cache_capacity(), 40u);
   EXPECT_EQ(lv.memtable, 100u);
 
   lv.used = 960;  // hard
@@ -123,6 +129,7 @@ TEST(MemoryGovernor, HysteresisAndUndoInReverse) {
   EXPECT_EQ(g.level(), MemoryLevel::kNormal);
   for (int i = 0; i < 10; i++) g.Tick();
   EXPECT_EQ(lv.cache, 800u);  // restored step by step
+  EXPECT_EQ(lv.key_cache, 200u);
   EXPECT_EQ(lv.memtable, 400u);
   EXPECT_EQ(g.counters().level_changes.load(), 6u);
 }

@@ -54,6 +54,10 @@ struct MemoryInputs {
   uint64_t memtables_all = 0;         // size-all-mem-tables: + flushed but still pinned
   uint64_t table_readers = 0;         // estimate-table-readers-mem: outside the block cache
   uint64_t keys_estimate = 0;         // estimate-num-keys of the metadata column family
+  // Mnemo's key cache (storage/key_cache.h): entries and tables, capacity, records held.
+  uint64_t key_cache_usage = 0;
+  uint64_t key_cache_capacity = 0;
+  uint64_t key_cache_entries = 0;
   // Clients ("normal" is the only client type today).
   uint64_t clients_normal_count = 0;
   uint64_t clients_normal_query = 0;  // capacity of every connection's query buffer

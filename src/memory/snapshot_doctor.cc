@@ -98,7 +98,7 @@ void CheckUnaccounted(const MemorySnapshot& s, Findings* out) {
   if (Ratio(s.unaccounted, allocated) <= kDoctorUnaccountedShare) return;
   out->push_back(
       Fmt("%s of allocated memory (%.0f%% of used_memory) is in no named component "
-          "(block cache, memtables, table readers, client buffers, profiler); %s was "
+          "(block cache, memtables, table readers, key cache, client buffers, profiler); %s was "
           "allocated at startup. To see which code holds it, sample the heap: KPROFILE "
           "MEMORY ENABLE FOR 600, then KPROFILE MEMORY TOP.",
           H(s.unaccounted), 100.0 * Ratio(s.unaccounted, allocated), H(s.in.startup_allocated)));
@@ -112,11 +112,13 @@ void CheckLimits(const MemorySnapshot& s, Findings* out) {
             "reaches maxmemory (%s). Lower rocksdb.block-cache-size well below "
             "maxmemory.",
             H(in.block_cache_capacity), H(in.maxmemory)));
-  } else if (in.maxmemory > 0 && in.block_cache_capacity + in.memtables_budget > in.maxmemory) {
+  } else if (in.maxmemory > 0 &&
+             in.block_cache_capacity + in.memtables_budget + in.key_cache_capacity > in.maxmemory) {
     out->push_back(
-        Fmt("The block cache (up to %s) and the memtables (up to %s) together may grow "
-            "beyond maxmemory (%s).",
-            H(in.block_cache_capacity), H(in.memtables_budget), H(in.maxmemory)));
+        Fmt("The block cache (up to %s), the memtables (up to %s) and the key cache (up to %s) "
+            "together may grow beyond maxmemory (%s).",
+            H(in.block_cache_capacity), H(in.memtables_budget), H(in.key_cache_capacity),
+            H(in.maxmemory)));
   }
   if (in.memtables_budget > 0 &&
       Ratio(in.memtables_all, in.memtables_budget) >= kDoctorMemtablesShare) {

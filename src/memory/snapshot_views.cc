@@ -107,6 +107,8 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_memtables_unflushed", in.memtables_unflushed),
       Bytes("mem_memtables_budget", in.memtables_budget),
       Bytes("mem_table_readers", in.table_readers),
+      Bytes("mem_key_cache", in.key_cache_usage),
+      Bytes("mem_key_cache_capacity", in.key_cache_capacity),
       Bytes("mem_client_query_buffers", in.clients_normal_query),
       Bytes("mem_client_reply_buffers", in.clients_normal_reply),
       Bytes("mem_profiler", in.profiler_bytes),
@@ -178,6 +180,9 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("rocksdb.memtables.unflushed", in.memtables_unflushed),
       Bytes("rocksdb.memtables.budget", in.memtables_budget),
       Bytes("rocksdb.table-readers", in.table_readers),
+      Bytes("key-cache", in.key_cache_usage),
+      Bytes("key-cache.capacity", in.key_cache_capacity),
+      Int("key-cache.entries", static_cast<int64_t>(in.key_cache_entries)),
       Bytes("clients.normal.count", in.clients_normal_count),
       Bytes("clients.normal.query-buffers", in.clients_normal_query),
       Bytes("clients.normal.reply-buffers", in.clients_normal_reply),
@@ -253,7 +258,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("peak_allocated", s.peak_allocated).EndObject();
   w.Key("components").BeginObject();
   w.Member("block_cache", in.block_cache_usage).Member("memtables", in.memtables_all);
-  w.Member("table_readers", in.table_readers).Member("clients_normal", s.clients_normal);
+  w.Member("table_readers", in.table_readers).Member("key_cache", in.key_cache_usage);
+  w.Member("clients_normal", s.clients_normal);
   w.Member("profiler", in.profiler_bytes).Member("total", s.components).EndObject();
   w.Key("unaccounted").BeginObject().Member("allocator", s.unaccounted);
   w.Member("rss_beyond_allocator", s.rss_beyond_allocator).EndObject();
@@ -263,6 +269,9 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("block_cache_pinned", in.block_cache_pinned);
   w.Member("memtables_all", in.memtables_all).Member("memtables_unflushed", in.memtables_unflushed);
   w.Member("table_readers", in.table_readers).Member("keys_estimate", in.keys_estimate);
+  w.EndObject();
+  w.Key("key_cache").BeginObject().Member("usage", in.key_cache_usage);
+  w.Member("capacity", in.key_cache_capacity).Member("entries", in.key_cache_entries);
   w.EndObject();
   w.Key("clients").BeginObject().Key("normal").BeginObject();
   w.Member("count", in.clients_normal_count).Member("query_buffers", in.clients_normal_query);

@@ -97,6 +97,9 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("unknown_commands", s.unknown_commands.load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
   w.Field("client_output_buffer_limit_disconnections", s.output_limit_disconnections.load());
+  KeyCache::Stats kc = in.server.storage().key_cache().GetStats();
+  w.Field("key_cache_hits", kc.hits);
+  w.Field("key_cache_misses", kc.misses);
 }
 
 void KeyspaceSection(InfoWriter& w, const InfoInput& in) {
@@ -139,6 +142,8 @@ void GovernorSection(InfoWriter& w, const InfoInput& in) {
   w.Field("governor_used_memory", g.last_used());
   w.Field("governor_block_cache_capacity", g.cache_capacity());
   w.Field("governor_block_cache_baseline", b.cache);
+  w.Field("governor_key_cache_capacity", g.key_cache_capacity());
+  w.Field("governor_key_cache_baseline", b.key_cache);
   w.Field("governor_memtable_budget", g.memtable_budget());
   w.Field("governor_memtable_baseline", b.memtable_budget);
   w.Field("governor_purges", c.purges.load());

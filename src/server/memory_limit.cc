@@ -32,12 +32,15 @@ MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t>
   b.memtable_budget = config.write_buffer_budget.load() > 0
                           ? static_cast<uint64_t>(config.write_buffer_budget.load())
                           : 3 * per_cf;  // what three column families can take anyway
+  b.key_cache = static_cast<uint64_t>(config.key_cache_size.load());
   if (b.limit > 0) {
     b.cache = std::min(b.cache, b.limit / 4);
+    b.key_cache = std::min(b.key_cache, b.limit / 8);
     if (config.write_buffer_budget.load() == 0) b.memtable_budget = b.limit / 4;
   }
   constexpr uint64_t kMinCache = 4 << 20;
   b.cache_floor = std::min(b.cache, std::max(b.cache / 8, kMinCache));
+  b.key_cache_floor = std::min(b.key_cache, std::max(b.key_cache / 8, kMinCache));
   constexpr uint64_t kMinMemtables = 1 << 20;
   b.memtable_floor = std::min(b.memtable_budget, std::max(b.memtable_budget / 4, kMinMemtables));
   return b;
@@ -52,6 +55,8 @@ GovernorSettings GovernorSettingsFor(const Config& config, const MemoryBudgets& 
   s.hysteresis = Config::ratio(config.maxmemory_hysteresis);
   s.cache_capacity = b.cache;
   s.cache_floor = b.cache_floor;
+  s.key_cache_capacity = b.key_cache;
+  s.key_cache_floor = b.key_cache_floor;
   s.memtable_budget = b.memtable_budget;
   s.memtable_floor = b.memtable_floor;
   return s;
@@ -69,6 +74,10 @@ uint64_t ServerLevers::PurgeAllocator() {
 
 void ServerLevers::SetBlockCacheCapacity(uint64_t bytes) {
   server_->storage().SetBlockCacheCapacity(bytes);
+}
+
+void ServerLevers::SetKeyCacheCapacity(uint64_t bytes) {
+  server_->storage().SetKeyCacheCapacity(bytes);
 }
 
 void ServerLevers::SetMemtableBudget(uint64_t bytes) {

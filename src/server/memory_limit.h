@@ -22,10 +22,13 @@ struct MemoryBudgets {
   uint64_t cache_floor = 0;
   uint64_t memtable_budget = 0;  // WriteBufferManager budget at the normal level
   uint64_t memtable_floor = 0;
+  uint64_t key_cache = 0;  // key cache capacity at the normal level
+  uint64_t key_cache_floor = 0;
 };
 
 // Pure: the budgets for this config and cgroup limit. With a limit, the block cache and the
-// memtable budget each get at most a quarter of it, so the server fits by itself.
+// memtable budget each get at most a quarter of it and the key cache an eighth, so the server
+// fits by itself.
 MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t> cgroup_limit);
 GovernorSettings GovernorSettingsFor(const Config& config, const MemoryBudgets& b);
 
@@ -35,6 +38,7 @@ class ServerLevers : public MemoryLevers {
   uint64_t UsedBytes() override;
   uint64_t PurgeAllocator() override;
   void SetBlockCacheCapacity(uint64_t bytes) override;
+  void SetKeyCacheCapacity(uint64_t bytes) override;
   void SetMemtableBudget(uint64_t bytes) override;
   bool PauseProfiling() override;
   void ResumeProfiling() override;

@@ -54,6 +54,7 @@ Status Server::Start() {
   so.dir = config_->dir() + "/db";
   so.sync_writes = config_->sync_writes.load();
   so.block_cache_size = static_cast<int64_t>(budgets_.cache);
+  so.key_cache_size = static_cast<int64_t>(budgets_.key_cache);
   so.write_buffer_budget = static_cast<int64_t>(budgets_.memtable_budget);
   so.write_buffer_size = config_->write_buffer_size.load();
   so.max_write_buffer_number = static_cast<int>(config_->max_write_buffer_number.load());
@@ -156,6 +157,9 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.memtables_unflushed = sm.memtables_active;
   in.memtables_all = sm.memtables_all;
   in.table_readers = sm.table_readers;
+  in.key_cache_usage = sm.key_cache_usage;
+  in.key_cache_capacity = sm.key_cache_capacity;
+  in.key_cache_entries = sm.key_cache_entries;
   storage_->db()->GetIntProperty(storage_->Handle(ColumnFamily::kMetadata),
                                  "rocksdb.estimate-num-keys", &in.keys_estimate);
   in.clients_normal_count = static_cast<uint64_t>(std::max<int64_t>(0, connected_clients()));

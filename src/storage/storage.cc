@@ -47,8 +47,14 @@ rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
   // the key instead of searching their skiplists.
   cf.memtable_whole_key_filtering = true;
   cf.memtable_prefix_bloom_size_ratio = 0.05;
+  // LZ4 at every level: while the data is small, every L0 compaction rewrites the bottommost
+  // level, and ZSTD there cost about 5 % of SET throughput on two cores.
   cf.compression = rocksdb::kLZ4Compression;
-  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.bottommost_compression = rocksdb::kLZ4Compression;
+  // Eight small L0 files (not four) before compacting them into the level below halves how
+  // often that level is rewritten; reads rarely look into L0 files, as the key cache and the
+  // files' pinned bloom filters answer first.
+  cf.level0_file_num_compaction_trigger = 8;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache)));
   return cf;
 }
@@ -56,7 +62,7 @@ rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
 }  // namespace
 
 StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
-  std::unique_ptr<Storage> s(new Storage());
+  std::unique_ptr<Storage> s(new Storage(static_cast<size_t>(o.key_cache_size)));
   s->sync_writes_ = o.sync_writes;
   s->block_cache_ = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_size), -1, false, 0.75);
 
@@ -111,17 +117,84 @@ Storage::~Storage() {
 }
 
 Status Storage::Get(ColumnFamily cf, std::string_view key, std::string* value) {
-  return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
+  if (cf != ColumnFamily::kMetadata) {
+    return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
+  }
+  uint64_t ticket = 0;
+  if (key_cache_.Lookup(key, value, &ticket)) return Status::OK();
+  Status s = FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
+  if (s.ok()) key_cache_.Fill(key, *value, ticket);
+  return s;
 }
 
-Status Storage::Get(ColumnFamily cf, std::string_view key, rocksdb::PinnableSlice* value) {
-  return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
+namespace {
+
+// Collects what a committed batch did to metadata keys, in order: puts update the key cache,
+// deletes erase; a range deletion means the whole cache must be cleared. The views point into
+// the batch, which outlives the collector.
+class KeyCacheCollector : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit KeyCacheCollector(uint32_t metadata_cf) : cf_(metadata_cf) {}
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    if (cf == cf_) writes.push_back({key.ToStringView(), value.ToStringView(), false});
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    if (cf == cf_) writes.push_back({key.ToStringView(), {}, true});
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return DeleteCF(cf, key);
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key,
+                          const rocksdb::Slice& /*value*/) override {
+    return DeleteCF(cf, key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& /*begin*/,
+                                const rocksdb::Slice& /*end*/) override {
+    if (cf == cf_) clear = true;
+    return rocksdb::Status::OK();
+  }
+
+  std::vector<KeyCache::Write> writes;
+  bool clear = false;
+
+ private:
+  uint32_t cf_;
+};
+
+}  // namespace
+
+Status Storage::WriteToRocks(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_.load(std::memory_order_relaxed);
+  Status s = FromRocks(db_->Write(wo, batch));
+  // A failed write may or may not have reached the memtables, so nothing cached can be trusted.
+  if (!s.ok()) {
+    key_cache_.Clear();
+    return s;
+  }
+  KeyCacheCollector collected(Handle(ColumnFamily::kMetadata)->GetID());
+  collected.writes.reserve(batch->Count());
+  rocksdb::Status rs = batch->Iterate(&collected);
+  if (!rs.ok() || collected.clear) {
+    key_cache_.Clear();
+  } else {
+    key_cache_.ApplyBatch(&collected.writes);
+  }
+  return s;
 }
 
 Status Storage::Write(rocksdb::WriteBatch* batch) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_writes_.load(std::memory_order_relaxed);
-  return FromRocks(db_->Write(wo, batch));
+  std::shared_lock gate(write_gate_);
+  return WriteToRocks(batch);
+}
+
+Status Storage::WriteExclusive(rocksdb::WriteBatch* batch) {
+  std::unique_lock gate(write_gate_);
+  return WriteToRocks(batch);
 }
 
 std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf) {
@@ -144,7 +217,7 @@ Status Storage::DeleteNamespace(std::string_view ns) {
     rocksdb::Status rs = batch.DeleteRange(h, begin, limit);
     if (!rs.ok()) return FromRocks(rs);
   }
-  return Write(&batch);
+  return WriteExclusive(&batch);
 }
 
 Status Storage::DeleteAll() {
@@ -155,7 +228,7 @@ Status Storage::DeleteAll() {
     rocksdb::Status rs = batch.DeleteRange(Handle(static_cast<ColumnFamily>(i)), "", end);
     if (!rs.ok()) return FromRocks(rs);
   }
-  return Write(&batch);
+  return WriteExclusive(&batch);
 }
 
 Status Storage::Flush() {
@@ -193,6 +266,12 @@ StorageMemory Storage::GetMemory() const {
   m.block_cache_usage = block_cache_->GetUsage();
   m.block_cache_capacity = block_cache_->GetCapacity();
   m.block_cache_pinned = block_cache_->GetPinnedUsage();
+  KeyCache::Stats kc = key_cache_.GetStats();
+  m.key_cache_usage = kc.usage;
+  m.key_cache_capacity = key_cache_.capacity();
+  m.key_cache_entries = kc.entries;
+  m.key_cache_hits = kc.hits;
+  m.key_cache_misses = kc.misses;
   for (auto* h : handles_) {
     uint64_t v = 0;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v))

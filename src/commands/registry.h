@@ -2,6 +2,7 @@
 // and allocation-free. Thread-safe after construction (read-only; stats are atomics).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "common/striped_counter.h"
 
 namespace mnemo {
 
@@ -18,9 +20,10 @@ class CommandTable {
   static CommandTable& Instance();
 
   const CommandSpec* Find(std::string_view name) const;
-  // Find plus the command's counters, in one lookup (the dispatch path).
+  // Find plus the calling thread's counters of the command, in one lookup (the dispatch path).
   const CommandSpec* Find(std::string_view name, CommandStats** stats);
-  CommandStats& Stats(const CommandSpec* spec);
+  // A command's counters summed over all threads.
+  CommandCounts Counts(const CommandSpec* spec) const;
   std::span<const CommandSpec* const> All() const { return all_; }
   void ResetStats();
   // docs/commands.md, generated from the tables (`mnemo --commands-doc`).
@@ -31,7 +34,7 @@ class CommandTable {
   std::vector<const CommandSpec*> all_;
   std::unordered_map<std::string_view, size_t> index_;       // lower-case name -> position in all_
   std::unordered_map<const CommandSpec*, size_t> position_;  // spec -> position in all_
-  std::unique_ptr<CommandStats[]> stats_;
+  std::array<std::unique_ptr<CommandStats[]>, kThreadSlots> stats_;  // per thread slot
 };
 
 }  // namespace mnemo

@@ -109,17 +109,25 @@ void Connection::HandleRead() {
   size_t limit = static_cast<size_t>(
       server_->config().client_query_buffer_limit.load(std::memory_order_relaxed));
   want = std::min(want, limit + 1 - std::min(limit, in_.size() - in_pos_));
-  size_t old = in_.size();
-  in_.resize(old + want);
-  ssize_t n = read(fd_, in_.data() + old, want);
+  ssize_t n;
+  if (want <= kReadChunk) {
+    // Usual case: a read returns far less than the chunk, so read on the stack and append what
+    // came, rather than zero-filling a whole chunk of the buffer first.
+    char chunk[kReadChunk];
+    n = read(fd_, chunk, want);
+    if (n > 0) in_.append(chunk, static_cast<size_t>(n));
+  } else {  // a large bulk is arriving: read it in place
+    size_t old = in_.size();
+    in_.resize(old + want);
+    n = read(fd_, in_.data() + old, want);
+    in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+  }
   if (n <= 0) {
-    in_.resize(old);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     Close();
     return;
   }
-  in_.resize(old + static_cast<size_t>(n));
-  server_->stats().net_input_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  server_->stats().net_input_bytes.Add(static_cast<uint64_t>(n));
   last_active_ms_ = NowMs();
   if (in_.size() - in_pos_ > limit) {
     server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
@@ -253,7 +261,7 @@ void Connection::Execute() {
   s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
-  server_->stats().commands.fetch_add(1, std::memory_order_relaxed);
+  server_->stats().commands.Add(1);
   if (!s.ok()) {
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();
@@ -303,8 +311,7 @@ void Connection::FlushOutput() {
     ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
     if (n > 0) {
       out_pos_ += static_cast<size_t>(n);
-      server_->stats().net_output_bytes.fetch_add(static_cast<uint64_t>(n),
-                                                  std::memory_order_relaxed);
+      server_->stats().net_output_bytes.Add(static_cast<uint64_t>(n));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

@@ -90,9 +90,9 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   ServerStats& s = in.server.stats();
   w.Header("Stats");
   w.Field("total_connections_received", s.connections_received.load());
-  w.Field("total_commands_processed", s.commands.load());
-  w.Field("total_net_input_bytes", s.net_input_bytes.load());
-  w.Field("total_net_output_bytes", s.net_output_bytes.load());
+  w.Field("total_commands_processed", s.commands.Load());
+  w.Field("total_net_input_bytes", s.net_input_bytes.Load());
+  w.Field("total_net_output_bytes", s.net_output_bytes.Load());
   w.Field("rejected_connections", s.rejected_connections.load());
   w.Field("unknown_commands", s.unknown_commands.load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
@@ -114,16 +114,16 @@ void CommandStatsSection(InfoWriter& w, const InfoInput&) {
   w.Header("Commandstats");
   CommandTable& t = CommandTable::Instance();
   for (const CommandSpec* c : t.All()) {
-    CommandStats& s = t.Stats(c);
-    uint64_t calls = s.calls.load(), usec = s.usec.load();
-    if (calls == 0 && s.rejected_calls.load() == 0) continue;
+    CommandCounts s = t.Counts(c);
+    uint64_t calls = s.calls, usec = s.usec;
+    if (calls == 0 && s.rejected_calls == 0) continue;
     char buf[256];
     snprintf(buf, sizeof(buf),
              "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
              static_cast<unsigned long long>(calls), static_cast<unsigned long long>(usec),
              calls ? static_cast<double>(usec) / static_cast<double>(calls) : 0.0,
-             static_cast<unsigned long long>(s.rejected_calls.load()),
-             static_cast<unsigned long long>(s.failed_calls.load()));
+             static_cast<unsigned long long>(s.rejected_calls),
+             static_cast<unsigned long long>(s.failed_calls));
     w.Field(std::string("cmdstat_") + c->name, buf);
   }
 }

@@ -365,12 +365,12 @@ StatusOr<int64_t> Server::KillClients(const std::vector<std::string>& filter, ui
 
 void Server::ResetStats() {
   CommandTable::Instance().ResetStats();
-  stats_.commands = 0;
+  stats_.commands.Reset();
   stats_.connections_received = 0;
   stats_.rejected_connections = 0;
   stats_.unknown_commands = 0;
-  stats_.net_input_bytes = 0;
-  stats_.net_output_bytes = 0;
+  stats_.net_input_bytes.Reset();
+  stats_.net_output_bytes.Reset();
 }
 
 std::span<const CommandSpec* const> Server::AllCommands() { return CommandTable::Instance().All(); }

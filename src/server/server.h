@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "common/striped_counter.h"
 #include "config/config.h"
 #include "memory/governor.h"
 #include "memory/heap_profiler.h"
@@ -30,14 +31,14 @@ class Worker;
 class Connection;
 
 struct ServerStats {
-  std::atomic<uint64_t> commands{0};
+  StripedCounter commands;  // added to by every command: striped per worker
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> unknown_commands{0};
   std::atomic<uint64_t> rejected_query_buffer{0};
   std::atomic<uint64_t> output_limit_disconnections{0};
-  std::atomic<uint64_t> net_input_bytes{0};
-  std::atomic<uint64_t> net_output_bytes{0};
+  StripedCounter net_input_bytes;
+  StripedCounter net_output_bytes;
 };
 
 class Server : public ServerApi {

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/string_util.h"
+#include "common/striped_counter.h"
 #include "memory/allocator.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -100,6 +101,7 @@ int Worker::BoundPort() const {
 void Worker::Start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), ("mnemo-worker-" + std::to_string(index_)).c_str());
+    SetThreadSlot(static_cast<size_t>(index_));
     // RocksDB's per-thread perf counters cost on every read; Mnemo does not read them.
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
     PublishThreadCounters();

@@ -91,6 +91,13 @@ const std::vector<Config::Entry>& Config::Table() {
         "client connections. 0 = the number of CPU cores. More workers than cores only add "
         "context switches."},
        &Config::workers},
+      {{"worker-spin-us", T::kInt, "50", true, 0, 10000, "microseconds", nullptr,
+        "After a pass of its event loop that served requests, a worker keeps polling its "
+        "connections this long (yielding the CPU to other runnable threads between polls) "
+        "before it sleeps in epoll. Under load this saves a sleep and a wake-up per pass, which "
+        "cost more than the work on a busy pipeline; when traffic stops it costs at most this "
+        "much CPU. 0 = always sleep when idle."},
+       &Config::worker_spin_us},
       // Clients and protocol limits.
       {{"maxclients", T::kInt, "10000", true, 1, 1000000, "count", nullptr,
         "Most clients connected at once; further connections are refused with an error, as in "

@@ -91,6 +91,7 @@ bool Connection::IdleLongerThan(int64_t seconds, int64_t now_ms) const {
 }
 
 void Connection::OnReadable(evutil_socket_t, short, void* arg) {
+  static_cast<Connection*>(arg)->worker_->NoteRead();
   static_cast<Connection*>(arg)->HandleRead();
 }
 

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <rocksdb/perf_level.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -105,9 +106,22 @@ void Worker::Start() {
     // RocksDB's per-thread perf counters cost on every read; Mnemo does not read them.
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
     PublishThreadCounters();
+    // After a pass that read requests, poll without sleeping for worker-spin-us: a busy
+    // pipeline's next requests usually arrive within microseconds, and sleeping in epoll costs
+    // a wake-up (an interrupt on the waking CPU) each time.
+    const std::atomic<int64_t>& spin_us = server_->config().worker_spin_us;
+    int64_t last_busy_us = 0;
     while (!stopping_.load(std::memory_order_relaxed)) {
-      event_base_loop(base_, EVLOOP_ONCE);
+      uint64_t reads_before = reads_;
+      int64_t spin = spin_us.load(std::memory_order_relaxed);
+      bool polling = spin > 0 && MonotonicUs() - last_busy_us < spin;
+      event_base_loop(base_, polling ? EVLOOP_NONBLOCK : EVLOOP_ONCE);
       EndOfPass();
+      if (reads_ != reads_before) {
+        last_busy_us = MonotonicUs();
+      } else if (polling) {
+        sched_yield();  // let the client or RocksDB's threads use this core meanwhile
+      }
     }
     EndOfPass();
     RunTasks();

@@ -48,6 +48,8 @@ class Worker {
   // into one batch, committed once at the end of the pass (or earlier, when a connection needs
   // its writes visible before its next command), and only then are their replies sent.
   PendingWrites& pending() { return pending_; }
+  // Counts socket reads, so the loop knows whether a pass found work (see worker-spin-us).
+  void NoteRead() { reads_++; }
   // Marks connection `id` as having replies that wait for the current batch.
   void Enlist(uint64_t id) { waiting_.push_back(id); }
   // Commits the batch; on failure, each waiting connection's batched replies become the error.
@@ -106,6 +108,7 @@ class Worker {
   std::atomic<uint64_t> thread_allocated_{0}, thread_deallocated_{0};
   std::atomic<int64_t> thread_counters_ms_{0};
   PendingWrites pending_;
+  uint64_t reads_ = 0;
   std::vector<uint64_t> waiting_;    // connections whose replies wait for pending_
   std::vector<uint64_t> committed_;  // connections whose batched writes committed, to flush
 };

@@ -61,14 +61,14 @@ bool KeyCache::Lookup(std::string_view key, std::string* value, uint64_t* ticket
   std::lock_guard lock(s.mu);
   size_t i = Find(s, h, key);
   if (i == kNpos) {
-    s.misses++;
     *ticket = TicketOf(s, h);
+    misses_.Add(1);
     return false;
   }
   Entry* e = s.table[i].entry;
-  e->referenced = true;
+  if (!e->referenced) e->referenced = true;  // a store only when needed keeps the line shared
   value->assign(e->value(), e->value_len);
-  s.hits++;
+  hits_.Add(1);
   return true;
 }
 
@@ -153,9 +153,9 @@ KeyCache::Stats KeyCache::GetStats() const {
     std::lock_guard lock(s.mu);
     st.usage += s.charge;
     st.entries += s.count;
-    st.hits += s.hits;
-    st.misses += s.misses;
   }
+  st.hits = hits_.Load();
+  st.misses = misses_.Load();
   return st;
 }
 

@@ -30,6 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/striped_counter.h"
+
 namespace mnemo {
 
 class KeyCache {
@@ -95,8 +97,6 @@ class KeyCache {
     size_t charge = 0;                         // bytes of entries and table
     uint64_t epoch = 0;                        // bumped by Clear
     std::array<uint64_t, kSeqPerShard> seq{};  // bumped by each write of a key in the slot
-    uint64_t hits = 0;
-    uint64_t misses = 0;
   };
 
   static uint64_t Hash(std::string_view key);
@@ -119,6 +119,10 @@ class KeyCache {
 
   std::atomic<size_t> capacity_;
   mutable std::array<Shard, kShards> shards_;
+  // Outside the shards: every lookup counts, and a counter next to the shard's mutex would be
+  // one more cache line the workers pass back and forth.
+  StripedCounter hits_;
+  StripedCounter misses_;
 };
 
 }  // namespace mnemo

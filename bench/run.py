@@ -3,7 +3,9 @@
 
 Starts both servers on free ports (redis-server without persistence), runs redis-benchmark with
 the same settings against each, alternating the order per round, and prints each throughput and
-the ratio Mnemo/Redis (median over rounds).
+the ratio Mnemo/Redis (median over rounds). Each test is its own redis-benchmark run, so the
+script can also report the CPU time each server spent per request (user + system, all threads,
+from /proc): a steadier figure than throughput on a shared machine.
 
     bench/run.py --bin build/mnemo [--rounds 3] [--requests 300000] [--tests set,get,incr,mset]
 """
@@ -20,6 +22,15 @@ import tempfile
 import time
 
 import redis
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process and all its threads, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def free_port():
@@ -95,24 +106,32 @@ def main():
         procs = [mproc, rproc]
         samples = {"mnemo": {}, "redis": {}}
         for i in range(args.rounds):
-            order = [("mnemo", mport), ("redis", rport)]
+            order = [("mnemo", mport, mproc), ("redis", rport, rproc)]
             if i % 2:
                 order.reverse()
-            for name, port in order:
-                res = run_benchmark(port, args.tests, args.requests, args.clients, args.pipeline,
-                                    args.size, args.keyspace)
-                for test, v in res.items():
-                    samples[name].setdefault(test, []).append(v)
+            for name, port, proc in order:
+                for t in args.tests.split(","):
+                    before = cpu_seconds(proc.pid)
+                    res = run_benchmark(port, t, args.requests, args.clients, args.pipeline,
+                                        args.size, args.keyspace)
+                    used = cpu_seconds(proc.pid) - before
+                    for test, v in res.items():
+                        v["cpu_us"] = used * 1e6 / args.requests
+                        samples[name].setdefault(test, []).append(v)
         print("redis-benchmark -c %d -P %d -d %d -r %d -n %d, %d rounds (median)" %
               (args.clients, args.pipeline, args.size, args.keyspace, args.requests, args.rounds))
-        print("%-6s %14s %14s %8s %12s %12s" % ("test", "mnemo ops/s", "redis ops/s", "ratio",
-                                                  "mnemo p99ms", "redis p99ms"))
+        print("%-6s %12s %12s %6s %11s %11s %11s %11s" %
+              ("test", "mnemo ops/s", "redis ops/s", "ratio", "mnemo us/op", "redis us/op",
+               "mnemo p99ms", "redis p99ms"))
+
+        def med(name, test, key):
+            return statistics.median(v[key] for v in samples[name][test])
+
         for test in samples["mnemo"]:
-            m = statistics.median(v["rps"] for v in samples["mnemo"][test])
-            r = statistics.median(v["rps"] for v in samples["redis"][test])
-            mp = statistics.median(v["p99"] for v in samples["mnemo"][test])
-            rp = statistics.median(v["p99"] for v in samples["redis"][test])
-            print("%-6s %14.0f %14.0f %8.2f %12.2f %12.2f" % (test, m, r, m / r, mp, rp))
+            m, r = med("mnemo", test, "rps"), med("redis", test, "rps")
+            print("%-6s %12.0f %12.0f %6.2f %11.2f %11.2f %11.2f %11.2f" %
+                  (test, m, r, m / r, med("mnemo", test, "cpu_us"), med("redis", test, "cpu_us"),
+                   med("mnemo", test, "p99"), med("redis", test, "p99")))
     finally:
         for p in procs:
             p.terminate()

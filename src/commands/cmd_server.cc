@@ -42,6 +42,10 @@ Status CmdSelect(CommandContext& ctx) {
   return Status::OK();
 }
 
+Status WrongPass() {
+  return Status::Custom("WRONGPASS invalid username-password pair or user is disabled.");
+}
+
 Status Authenticate(CommandContext& ctx, std::string_view password) {
   std::string pass = ctx.server.config().requirepass();
   if (pass.empty()) {
@@ -49,26 +53,25 @@ Status Authenticate(CommandContext& ctx, std::string_view password) {
         "AUTH <password> called without any password configured for the default user. Are you "
         "sure your configuration is correct?");
   }
-  if (password != pass) {
-    return Status::Custom("WRONGPASS invalid username-password pair or user is disabled.");
-  }
+  if (password != pass) return WrongPass();
   ctx.client.SetAuthenticated(/*admin=*/true);
   return Status::OK();
 }
 
-Status WrongPass() {
-  return Status::Custom("WRONGPASS invalid username-password pair or user is disabled.");
+// AUTH <user> <password> and HELLO's AUTH: the only user is "default"; without requirepass it
+// takes any password (Redis's "nopass" default user). Checks only; the caller authenticates.
+Status CheckUserPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != "default") return WrongPass();
+  std::string pass = ctx.server.config().requirepass();
+  if (!pass.empty() && password != pass) return WrongPass();
+  return Status::OK();
 }
 
-// AUTH <user> <password> and HELLO's AUTH: the only user is "default"; without requirepass it
-// takes any password (Redis's "nopass" default user).
 Status AuthenticateUser(CommandContext& ctx, std::string_view user, std::string_view password) {
-  if (user != "default") return WrongPass();
-  if (ctx.server.config().requirepass().empty()) {
-    ctx.client.SetAuthenticated(/*admin=*/true);
-    return Status::OK();
-  }
-  return Authenticate(ctx, password);
+  Status s = CheckUserPassword(ctx, user, password);
+  if (!s.ok()) return s;
+  ctx.client.SetAuthenticated(/*admin=*/true);
+  return Status::OK();
 }
 
 Status CmdAuth(CommandContext& ctx) {
@@ -90,32 +93,47 @@ Status ValidateClientName(std::string_view name) {
   return Status::OK();
 }
 
+// HELLO [protover [AUTH user pass] [SETNAME name]]. The errors come in Redis 7's order: a
+// version outside 2..3 (-NOPROTO), a bad option or password, then -NOAUTH for a client that is
+// still not authenticated. Redis accepts version 3, so only after those checks does Mnemo, which
+// speaks RESP2 only, refuse it with -NOPROTO; an unauthenticated client thus gets the -NOAUTH
+// Redis gives. Nothing (authentication, name) is applied unless the whole command succeeds.
 Status CmdHello(CommandContext& ctx) {
+  int64_t version = 2;
   if (ctx.argc() >= 2) {
     auto ver = ParseInt64(ctx.args[1]);
     if (!ver) return Status::InvalidArgument("Protocol version is not an integer or out of range");
-    if (*ver != 2) return Status::Custom("NOPROTO unsupported protocol version");
+    if (*ver < 2 || *ver > 3) return Status::Custom("NOPROTO unsupported protocol version");
+    version = *ver;
   }
+  bool auth = false;
+  const std::string* name = nullptr;
   for (size_t i = 2; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     if (opt == "auth" && i + 2 < ctx.argc()) {
-      Status s = AuthenticateUser(ctx, ctx.args[i + 1], ctx.args[i + 2]);
+      Status s = CheckUserPassword(ctx, ctx.args[i + 1], ctx.args[i + 2]);
       if (!s.ok()) return s;
+      auth = true;
       i += 2;
     } else if (opt == "setname" && i + 1 < ctx.argc()) {
-      Status s = ValidateClientName(ctx.args[i + 1]);
-      if (!s.ok()) return s;
-      ctx.client.set_name(ctx.args[++i]);
+      name = &ctx.args[++i];
     } else {
       return Status::InvalidArgument("Syntax error in HELLO option '" + ctx.args[i] + "'");
     }
   }
-  if (!ctx.client.authenticated()) {
+  if (!ctx.client.authenticated() && !auth) {
     return Status::NoAuth(
         "HELLO must be called with the client already authenticated, otherwise "
-        "the HELLO AUTH <user> <pass> option can be used to authenticate the "
+        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
         "client and select the RESP protocol version at the same time");
   }
+  if (version != 2) return Status::Custom("NOPROTO unsupported protocol version");
+  if (name) {
+    Status s = ValidateClientName(*name);
+    if (!s.ok()) return s;
+    ctx.client.set_name(*name);
+  }
+  if (auth) ctx.client.SetAuthenticated(/*admin=*/true);
   Reply& r = ctx.reply;
   r.MapHeader(7);
   r.Bulk("server");
@@ -312,8 +330,88 @@ Status CommandDocs(CommandContext& ctx) {
   return Status::OK();
 }
 
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]. Parsed as Redis does:
+// FILTERBY must be the last three arguments, anything else is a syntax error. Mnemo has no
+// modules and declares no ACL categories (COMMAND INFO lists none), so those two filters match
+// nothing; PATTERN is a case-insensitive glob over the names.
+Status CommandList(CommandContext& ctx) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
+  if (ctx.argc() > 2) {
+    if (ctx.argc() != 5 || !EqualsIgnoreCase(ctx.args[2], "filterby")) return SyntaxError();
+    if (EqualsIgnoreCase(ctx.args[3], "module")) {
+      filter = Filter::kModule;
+    } else if (EqualsIgnoreCase(ctx.args[3], "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (EqualsIgnoreCase(ctx.args[3], "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      return SyntaxError();
+    }
+  }
+  std::vector<std::string_view> names;
+  if (filter == Filter::kNone || filter == Filter::kPattern) {
+    for (const CommandSpec* c : CommandTable::Instance().All()) {
+      if (filter == Filter::kPattern && !GlobMatch(ctx.args[4], c->name, /*nocase=*/true)) {
+        continue;
+      }
+      names.push_back(c->name);
+    }
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (std::string_view name : names) ctx.reply.Bulk(name);
+  return Status::OK();
+}
+
+// COMMAND GETKEYS <command> [arg ...]: the keys of a full command line, taken from the key
+// positions of its row. Errors are checked in Redis's order: unknown command, no keys, arity.
+Status CommandGetKeys(CommandContext& ctx) {
+  const CommandSpec* c = CommandTable::Instance().Find(ctx.args[2]);
+  if (c == nullptr) return Status::InvalidArgument("Invalid command specified");
+  if (c->first_key == 0) return Status::InvalidArgument("The command has no key arguments");
+  std::span<const std::string> line(ctx.args.begin() + 2, ctx.args.end());
+  int argc = static_cast<int>(line.size());
+  if ((c->arity > 0 && argc != c->arity) || argc < -c->arity) {
+    return Status::InvalidArgument("Invalid number of arguments specified for command");
+  }
+  // last_key -1 is the last argument (Redis's legacy key range: negative counts from the end).
+  int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
+  std::vector<std::string_view> keys;
+  for (int i = c->first_key; i <= last && i < argc; i += c->key_step) keys.push_back(line[i]);
+  if (keys.empty()) return Status::InvalidArgument("Invalid arguments specified for command");
+  ctx.reply.ArrayHeader(keys.size());
+  for (std::string_view key : keys) ctx.reply.Bulk(key);
+  return Status::OK();
+}
+
+Status CommandHelp(CommandContext& ctx) {
+  static const char* const kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands in this server.",
+      "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+      "    Return a list of all commands in this server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple commands.",
+      "    If no command names are given, details for all commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full command.",
+      "HELP",
+      "    Prints this help."};
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.Simple(line);
+  return Status::OK();
+}
+
+// Arities as in Redis 7.0 (COMMAND INFO command|getkeys: -4, a command and one argument).
 const Subcommand kCommandSubcommands[] = {
-    {"count", 2, CommandCount}, {"info", -2, CommandInfo}, {"docs", -2, CommandDocs}};
+    {"count", 2, CommandCount}, {"list", -2, CommandList},       {"info", -2, CommandInfo},
+    {"docs", -2, CommandDocs},  {"getkeys", -4, CommandGetKeys}, {"help", 2, CommandHelp}};
 
 Status CmdCommand(CommandContext& ctx) {
   if (ctx.argc() == 1) {
@@ -389,10 +487,29 @@ Status ConfigResetStat(CommandContext& ctx) {
   return Status::OK();
 }
 
+Status ConfigHelp(CommandContext& ctx) {
+  static const char* const kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
+      "HELP",
+      "    Prints this help."};
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.Simple(line);
+  return Status::OK();
+}
+
 const Subcommand kConfigSubcommands[] = {{"get", -3, ConfigGet},
                                          {"set", -4, ConfigSet},
                                          {"rewrite", 2, ConfigRewrite},
-                                         {"resetstat", 2, ConfigResetStat}};
+                                         {"resetstat", 2, ConfigResetStat},
+                                         {"help", 2, ConfigHelp}};
 
 Status CmdConfig(CommandContext& ctx) { return RunSubcommand(ctx, kConfigSubcommands); }
 
@@ -428,10 +545,10 @@ const CommandSpec kServerCommands[] = {
     {"client", -2, kCmdLoading, 0, 0, 0, CmdClient, "connection",
      "Client connections: ID, SETNAME, GETNAME, LIST, KILL, INFO"},
     {"command", -1, kCmdLoading, 0, 0, 0, CmdCommand, "server",
-     "Command metadata: COUNT, INFO, DOCS"},
+     "Command metadata: COUNT, LIST, INFO, DOCS, GETKEYS, HELP"},
     {"info", -1, kCmdLoading, 0, 0, 0, CmdInfo, "server", "Server information and statistics"},
     {"config", -2, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdConfig, "server",
-     "Configuration: GET, SET, REWRITE, RESETSTAT"},
+     "Configuration: GET, SET, REWRITE, RESETSTAT, HELP"},
     {"time", 1, kConn, 0, 0, 0, CmdTime, "server", "The server's time"},
     {"shutdown", -1, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdShutdown, "server",
      "Stop the server cleanly"},

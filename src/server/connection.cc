@@ -132,8 +132,7 @@ void Connection::HandleRead() {
   last_active_ms_ = NowMs();
   if (in_.size() - in_pos_ > limit) {
     server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
-    Reply(&out_).Error(
-        "ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
+    ReplyError("ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
     close_after_reply_ = true;
     in_.clear();
     in_pos_ = 0;
@@ -151,7 +150,7 @@ void Connection::ProcessInput() {
     in_pos_ += consumed;
     if (r == RespParser::Result::kNeedMore) break;
     if (r == RespParser::Result::kError) {
-      Reply(&out_).Error("ERR " + parser_.error());
+      ReplyError("ERR " + parser_.error());
       close_after_reply_ = true;
       break;
     }
@@ -235,7 +234,7 @@ void Connection::Execute() {
   if (spec == nullptr) {
     CommitPending();
     server_->stats().unknown_commands.fetch_add(1, std::memory_order_relaxed);
-    reply.Error(UnknownCommandError(args_));
+    ReplyError(UnknownCommandError(args_));
     return;
   }
   last_command_ = spec->name;
@@ -248,7 +247,7 @@ void Connection::Execute() {
   if (!s.ok()) {
     CommitPending();
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
-    reply.Error(s.ToString());
+    ReplyError(s.ToString());
     return;
   }
   bool batchable = spec->flags & kCmdBatchable;
@@ -267,7 +266,7 @@ void Connection::Execute() {
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
-    reply.Error(s.ToString());
+    ReplyError(s.ToString());
     return;
   }
   if (batchable && pending.commands > pending_before) {  // the handler added a blind write
@@ -281,6 +280,11 @@ void Connection::Execute() {
   }
 }
 
+void Connection::ReplyError(std::string_view line) {
+  server_->stats().error_replies.Add(1);
+  Reply(&out_).Error(line);
+}
+
 void Connection::CommitPending() {
   if (in_batch_) worker_->CommitPending();
 }
@@ -290,8 +294,7 @@ void Connection::BatchCommitted(const Status& s) {
   if (s.ok()) return;
   // Nothing of the batch was applied: every reply given for it becomes the error.
   out_.resize(batch_reply_start_);
-  Reply reply(&out_);
-  for (size_t i = 0; i < batch_replies_; i++) reply.Error(s.ToString());
+  for (size_t i = 0; i < batch_replies_; i++) ReplyError(s.ToString());
 }
 
 void Connection::ResumeAfterCommit() {
@@ -300,6 +303,8 @@ void Connection::ResumeAfterCommit() {
 }
 
 void Connection::ResumeWithReply(const std::string& reply_bytes) {
+  // A deferred job's bytes are exactly one reply, so a leading '-' means an error reply.
+  if (!reply_bytes.empty() && reply_bytes[0] == '-') server_->stats().error_replies.Add(1);
   out_.append(reply_bytes);
   paused_ = false;
   last_active_ms_ = NowMs();

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands/command.h"
@@ -71,6 +72,10 @@ class Connection : public ClientApi {
   void HandleRead();
   void ProcessInput();
   void Execute();
+  // Appends an error reply ("ERR ...", "NOAUTH ...") and counts it for INFO's
+  // total_error_replies. Every error this connection sends goes through here, except a deferred
+  // job's, which ResumeWithReply counts.
+  void ReplyError(std::string_view line);
   // Commits the worker's batch if this connection has writes in it.
   void CommitPending();
   void FlushOutput();

@@ -95,6 +95,7 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("total_net_output_bytes", s.net_output_bytes.Load());
   w.Field("rejected_connections", s.rejected_connections.load());
   w.Field("unknown_commands", s.unknown_commands.load());
+  w.Field("total_error_replies", s.error_replies.Load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
   w.Field("client_output_buffer_limit_disconnections", s.output_limit_disconnections.load());
   KeyCache::Stats kc = in.server.storage().key_cache().GetStats();

@@ -369,6 +369,7 @@ void Server::ResetStats() {
   stats_.connections_received = 0;
   stats_.rejected_connections = 0;
   stats_.unknown_commands = 0;
+  stats_.error_replies.Reset();
   stats_.net_input_bytes.Reset();
   stats_.net_output_bytes.Reset();
 }

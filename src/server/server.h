@@ -35,6 +35,9 @@ struct ServerStats {
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> unknown_commands{0};
+  // Error replies of every kind (rejected and failed commands, unknown commands, protocol
+  // errors): INFO's total_error_replies. Striped: a pipeline of failing commands adds per reply.
+  StripedCounter error_replies;
   std::atomic<uint64_t> rejected_query_buffer{0};
   std::atomic<uint64_t> output_limit_disconnections{0};
   StripedCounter net_input_bytes;

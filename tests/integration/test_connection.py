@@ -9,9 +9,14 @@ import pytest
 import redis
 
 from conftest import SANITIZED
-from helpers import RawClient, RespError, assert_error, cmd_error, raw, wait_until
+from helpers import (RawClient, RespError, assert_error, cmd_error, encode_command, raw,
+                     wait_until)
 
 NOAUTH = "Authentication required."
+HELLO_NOAUTH = (
+    "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time")
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 
 
@@ -203,10 +208,7 @@ def test_hello_setname_validates_name(r):
 def test_hello_with_requirepass(server_factory):
     s = server_factory(extra_args=["--requirepass", "secret"])
     c = s.client(decode_responses=True)
-    assert_error(raw, c, "HELLO", "2", exc=redis.AuthenticationError, text=(
-        "HELLO must be called with the client already authenticated, otherwise the HELLO AUTH "
-        "<user> <pass> option can be used to authenticate the client and select the RESP "
-        "protocol version at the same time"))
+    assert_error(raw, c, "HELLO", "2", exc=redis.AuthenticationError, text=HELLO_NOAUTH)
     assert cmd_error(c, "HELLO", "2", "AUTH", "default", "wrong") == WRONGPASS
     assert_error(raw, c, "GET", "a", text=NOAUTH, exc=redis.AuthenticationError)
     reply = raw(c, "HELLO", "2", "AUTH", "default", "secret", "SETNAME", "x")
@@ -215,6 +217,30 @@ def test_hello_with_requirepass(server_factory):
     assert c.client_getname() == "x"
     assert c.get("a") is None
     c.close()
+
+
+def test_hello_version_3_with_requirepass(server_factory):
+    # Redis 7 accepts version 3, so an unauthenticated HELLO 3 gets -NOAUTH, not -NOPROTO; only
+    # versions outside 2..3 are refused before authentication. Mnemo (RESP2 only) answers
+    # -NOPROTO for 3 once the client is authenticated.
+    s = server_factory(extra_args=["--requirepass", "secret"])
+    with RawClient(s.port) as c:
+        assert c.call("HELLO", "3") == RespError("NOAUTH " + HELLO_NOAUTH)
+        assert c.call("HELLO", "4") == RespError("NOPROTO unsupported protocol version")
+        assert c.call("HELLO", "1") == RespError("NOPROTO unsupported protocol version")
+        assert c.call("HELLO", "3", "AUTH", "default", "wrong") == RespError(WRONGPASS)
+        # Right password but a version Mnemo cannot speak: refused, and nothing is applied.
+        assert c.call("HELLO", "3", "AUTH", "default", "secret", "SETNAME", "n") == \
+            RespError("NOPROTO unsupported protocol version")
+        assert c.call("GET", "a") == RespError("NOAUTH " + NOAUTH)
+        # SETNAME is not applied (nor its name checked) before authentication.
+        assert c.call("HELLO", "2", "SETNAME", "x") == RespError("NOAUTH " + HELLO_NOAUTH)
+        assert c.call("HELLO", "2", "SETNAME", "a b") == RespError("NOAUTH " + HELLO_NOAUTH)
+        assert c.call("AUTH", "secret") == "OK"
+        assert c.call("CLIENT", "GETNAME") is None
+        assert c.call("HELLO", "3") == RespError("NOPROTO unsupported protocol version")
+        assert c.call("HELLO", "4") == RespError("NOPROTO unsupported protocol version")
+        assert c.call("HELLO", "2")[4:6] == [b"proto", 2]
 
 
 def test_hello_auth_checks_the_user_name(server_factory):
@@ -362,6 +388,67 @@ def test_command_subcommand_errors(r):
     assert cmd_error(r, "COMMAND", "FOO") == "unknown subcommand 'FOO'. Try COMMAND HELP."
     assert cmd_error(r, "COMMAND", "COUNT", "x") == \
         "wrong number of arguments for 'command|count' command"
+    assert cmd_error(r, "COMMAND", "HELP", "x") == \
+        "wrong number of arguments for 'command|help' command"
+    # Redis 7.0: COMMAND GETKEYS needs a command and at least one argument.
+    for args in (["GETKEYS"], ["GETKEYS", "get"], ["GETKEYS", "nosuchcommand"]):
+        assert cmd_error(r, "COMMAND", *args) == \
+            "wrong number of arguments for 'command|getkeys' command"
+
+
+def test_command_list(r):
+    names = raw(r, "COMMAND", "LIST")
+    assert len(names) == raw(r, "COMMAND", "COUNT")
+    assert sorted(names) == sorted(info[0] for info in raw(r, "COMMAND"))
+    assert {"get", "set", "mset", "command", "config", "hello"} <= set(names)
+    assert sorted(raw(r, "COMMAND", "LIST", "FILTERBY", "PATTERN", "pset*")) == ["psetex"]
+    # Case-insensitive both in the keywords and in the pattern, as in Redis.
+    assert raw(r, "command", "list", "filterby", "pattern", "P?NG") == ["ping"]
+    got = raw(r, "COMMAND", "LIST", "FILTERBY", "PATTERN", "*set*")
+    assert {"set", "getset", "mset", "setex"} <= set(got)
+    assert all("set" in n for n in got)
+    assert raw(r, "COMMAND", "LIST", "FILTERBY", "PATTERN", "nosuch*") == []
+    # No modules, and no ACL categories declared (COMMAND INFO lists none): nothing matches.
+    assert raw(r, "COMMAND", "LIST", "FILTERBY", "MODULE", "json") == []
+    assert raw(r, "COMMAND", "LIST", "FILTERBY", "ACLCAT", "string") == []
+    for args in (["x"], ["FILTERBY"], ["FILTERBY", "PATTERN"], ["FILTERBY", "foo", "bar"],
+                 ["FILTERBY", "PATTERN", "a", "b"],
+                 ["FILTERBY", "PATTERN", "a", "FILTERBY", "PATTERN", "b"]):
+        assert cmd_error(r, "COMMAND", "LIST", *args) == "syntax error"
+
+
+def test_command_getkeys(r):
+    assert raw(r, "COMMAND", "GETKEYS", "GET", "k") == ["k"]
+    assert raw(r, "COMMAND", "GETKEYS", "set", "k", "v", "EX", "10") == ["k"]
+    assert raw(r, "COMMAND", "GETKEYS", "DEL", "a", "b", "c") == ["a", "b", "c"]
+    assert raw(r, "COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2") == ["a", "b"]
+    assert raw(r, "COMMAND", "GETKEYS", "MSET", "a", "1", "b") == ["a", "b"]  # as Redis
+    assert raw(r, "COMMAND", "GETKEYS", "RENAME", "a", "b") == ["a", "b"]
+    assert raw(r, "COMMAND", "GETKEYS", "GET", "a\r\nb") == ["a\r\nb"]
+    assert cmd_error(r, "COMMAND", "GETKEYS", "nosuchcommand", "a") == "Invalid command specified"
+    assert cmd_error(r, "COMMAND", "GETKEYS", "PING", "x") == "The command has no key arguments"
+    assert cmd_error(r, "COMMAND", "GETKEYS", "CONFIG", "GET", "x") == \
+        "The command has no key arguments"
+    for args in (["GET", "a", "b"], ["RENAME", "a"], ["MSET", "a"], ["SETEX", "k", "10"]):
+        assert cmd_error(r, "COMMAND", "GETKEYS", *args) == \
+            "Invalid number of arguments specified for command"
+    # The checks come in Redis's order: unknown command, then no keys, then arity.
+    assert cmd_error(r, "COMMAND", "GETKEYS", "TIME", "x", "y") == \
+        "The command has no key arguments"
+    assert r.dbsize() == 0  # GETKEYS only looks at the arguments
+
+
+def test_command_help(r):
+    lines = raw(r, "COMMAND", "HELP")
+    assert lines[0] == "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    assert lines[-2:] == ["HELP", "    Prints this help."]
+    subcommands = [l.split()[0] for l in lines[1:] if not l.startswith(" ")]
+    assert subcommands == ["(no", "COUNT", "LIST", "INFO", "DOCS", "GETKEYS", "HELP"]
+    assert "GETKEYS <full-command>" in lines
+    # Every subcommand the help names exists.
+    for sub in subcommands[1:]:
+        if sub != "GETKEYS":
+            assert raw(r, "COMMAND", sub) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,6 +526,44 @@ def test_commandstats_counts_rejected_and_failed_calls(r):
     assert (stat("set")["calls"], stat("set")["failed_calls"]) == ("2", "1")
 
 
+def test_total_error_replies(r, shared_server):
+    assert r.config_resetstat() is True
+    assert int(info_fields(r, "stats")["total_error_replies"]) == 0
+    r.set("n", "abc")
+    r.get("n")
+    assert int(info_fields(r, "stats")["total_error_replies"]) == 0  # successes do not count
+    cmd_error(r, "NOSUCHCOMMAND", "x")       # unknown command
+    cmd_error(r, "GET")                      # wrong arity (rejected)
+    cmd_error(r, "INCR", "n")                # fails while running
+    cmd_error(r, "SET", "k", "v", "FOO")     # syntax error
+    cmd_error(r, "CLIENT", "FOO")            # unknown subcommand
+    cmd_error(r, "CLIENT", "KILL", "1.2.3.4:5")  # error built by a deferred job
+    with RawClient(shared_server.port) as c:
+        # A pipeline: each error reply counts.
+        c.send(b"".join(encode_command(*a) for a in (["GET"], ["PING"], ["GET"])))
+        assert [c.read_reply() for _ in range(3)] == [
+            RespError("ERR wrong number of arguments for 'get' command"), "PONG",
+            RespError("ERR wrong number of arguments for 'get' command")]
+    with RawClient(shared_server.port) as c:
+        c.send(b"*1\r\n$x\r\n")           # protocol error: replied, then closed
+        assert c.read_until_closed().startswith(b"-ERR Protocol error")
+    assert int(info_fields(r, "stats")["total_error_replies"]) == 9
+    assert r.config_resetstat() is True
+    assert int(info_fields(r, "stats")["total_error_replies"]) == 0
+
+
+def test_total_error_replies_counts_noauth(server_factory):
+    s = server_factory(extra_args=["--requirepass", "secret"])
+    admin = s.client(password="secret", decode_responses=True)
+    before = int(info_fields(admin, "stats")["total_error_replies"])
+    with RawClient(s.port) as c:
+        assert c.call("GET", "a") == RespError("NOAUTH " + NOAUTH)
+        assert c.call("HELLO", "3") == RespError("NOAUTH " + HELLO_NOAUTH)
+        assert c.call("AUTH", "wrong") == RespError(WRONGPASS)
+    assert int(info_fields(admin, "stats")["total_error_replies"]) == before + 3
+    admin.close()
+
+
 def test_info_keyspace(r):
     r.mset({"k%d" % i: "v" for i in range(100)})
     ks = info_fields(r, "keyspace")
@@ -513,6 +638,25 @@ def test_config_subcommand_errors(r):
     assert cmd_error(r, "CONFIG", "SET", "timeout") == \
         "wrong number of arguments for 'config|set' command"
     assert cmd_error(r, "CONFIG") == "wrong number of arguments for 'config' command"
+
+
+def test_config_help(r):
+    assert raw(r, "CONFIG", "HELP") == [
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    ]
+    assert raw(r, "config", "help")[0].startswith("CONFIG <subcommand>")
+    assert cmd_error(r, "CONFIG", "HELP", "x") == \
+        "wrong number of arguments for 'config|help' command"
 
 
 def test_config_rewrite_without_file(r):

@@ -124,7 +124,7 @@ Status CmdHello(CommandContext& ctx) {
   if (!ctx.client.authenticated() && !auth) {
     return Status::NoAuth(
         "HELLO must be called with the client already authenticated, otherwise "
-        "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+        "the HELLO AUTH <user> <pass> option can be used to authenticate the "
         "client and select the RESP protocol version at the same time");
   }
   if (version != 2) return Status::Custom("NOPROTO unsupported protocol version");

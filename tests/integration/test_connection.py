@@ -13,8 +13,9 @@ from helpers import (RawClient, RespError, assert_error, cmd_error, encode_comma
                      wait_until)
 
 NOAUTH = "Authentication required."
+# The words of redis-server 7.0, the reference on this machine.
 HELLO_NOAUTH = (
-    "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> "
+    "HELLO must be called with the client already authenticated, otherwise the HELLO "
     "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
     "protocol version at the same time")
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."

@@ -456,6 +456,31 @@ def test_command_help(r):
 # INFO
 
 
+def test_every_info_field_is_documented(r):
+    """docs/info.md names every field of every section but memory and governor, which
+    docs/memory.md documents."""
+    r.set("k", "v")
+    r.get("k")  # so commandstats has a line
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    docs = {}
+    for name in ("info.md", "memory.md"):
+        with open(os.path.join(root, "docs", name)) as f:
+            docs[name] = f.read()
+    section = None
+    for line in raw(r, "INFO", "everything").split("\r\n"):
+        if line.startswith("# "):
+            section = line[2:].lower()
+        elif line:
+            field = line.split(":", 1)[0]
+            if field.startswith("cmdstat_"):
+                field = "cmdstat_<name>"
+            doc = "memory.md" if section in ("memory", "governor") else "info.md"
+            if field.endswith("_human") and "`%s`" % field[:-6] in docs[doc]:
+                continue  # documented with the number it spells out
+            assert "`%s`" % field in docs[doc], "%s (INFO %s) is not in docs/%s" % (
+                field, section, doc)
+
+
 def test_info_sections_and_fields(r, shared_server):
     default = info_fields(r)
     assert default["#sections"][:3] == ["Server", "Clients", "Memory"]

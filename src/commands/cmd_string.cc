@@ -228,7 +228,7 @@ Status CmdStrLen(CommandContext& ctx) {
 }
 
 Status Incr(CommandContext& ctx, int64_t delta) {
-  auto r = Strings(ctx).IncrBy(ctx.args[1], delta);
+  auto r = Strings(ctx).IncrBy(ctx.args[1], delta, ctx.rmw);
   if (!r.ok()) return r.status();
   ctx.reply.Integer(*r);
   return Status::OK();
@@ -306,10 +306,14 @@ const CommandSpec kStringCommands[] = {
      "Get a key's value and change its expiry"},
     {"append", 3, kW | kCmdFast, 1, 1, 1, CmdAppend, "string", "Append to a key's value"},
     {"strlen", 2, kR | kCmdFast, 1, 1, 1, CmdStrLen, "string", "Length of a key's value"},
-    {"incr", 2, kW | kCmdFast, 1, 1, 1, CmdIncr, "string", "Increment an integer value by one"},
-    {"decr", 2, kW | kCmdFast, 1, 1, 1, CmdDecr, "string", "Decrement an integer value by one"},
-    {"incrby", 3, kW | kCmdFast, 1, 1, 1, CmdIncrBy, "string", "Increment an integer value"},
-    {"decrby", 3, kW | kCmdFast, 1, 1, 1, CmdDecrBy, "string", "Decrement an integer value"},
+    {"incr", 2, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdIncr, "string",
+     "Increment an integer value by one"},
+    {"decr", 2, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdDecr, "string",
+     "Decrement an integer value by one"},
+    {"incrby", 3, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdIncrBy, "string",
+     "Increment an integer value"},
+    {"decrby", 3, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdDecrBy, "string",
+     "Decrement an integer value"},
     {"incrbyfloat", 3, kW | kCmdFast, 1, 1, 1, CmdIncrByFloat, "string",
      "Increment a floating-point value"},
     {"getrange", 4, kR, 1, 1, 1, CmdGetRange, "string", "Get a substring of a key's value"},

@@ -28,6 +28,7 @@ class Storage;
 class Database;
 class HeapProfiler;
 struct PendingWrites;
+class RmwBatch;
 struct MemorySnapshot;
 
 enum CommandFlag : uint32_t {
@@ -39,6 +40,9 @@ enum CommandFlag : uint32_t {
   kCmdDenyOOM = 1 << 5,    // may add data: refused when memory is full
   kCmdBatchable = 1 << 6,  // a blind write that can join the pipeline's write batch
   kCmdLoading = 1 << 7,    // harmless while loading
+  // A single-key read-modify-write that can join its connection's RmwBatch (types/database.h):
+  // the handler gets ctx.rmw, with the stripe of key 1 already held.
+  kCmdRmwBatchable = 1 << 8,
 };
 
 struct CommandContext;
@@ -129,6 +133,8 @@ struct CommandContext {
   // counts it in pending->commands), or calls client.CommitPendingWrites() before reading.
   PendingWrites* pending;
   const CommandSpec* spec;
+  // Non-null only for kCmdRmwBatchable commands.
+  RmwBatch* rmw = nullptr;
 
   size_t argc() const { return args.size(); }
 };

@@ -49,7 +49,8 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
       addr_(std::move(addr)),
       laddr_(std::move(laddr)),
       ns_(kDefaultNamespace),
-      parser_(LimitsFrom(server->config())) {
+      parser_(LimitsFrom(server->config())),
+      rmw_(&server->storage()) {
   created_ms_ = last_active_ms_ = NowMs();
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
@@ -158,8 +159,10 @@ void Connection::ProcessInput() {
     if (out_.size() - out_pos_ > kOutputLimitCheckBytes) CheckOutputLimit();
     PendingWrites& pending = worker_->pending();
     if (pending.commands >= kMaxBatchCommands || pending.batch.GetDataSize() >= kMaxBatchBytes) {
+      CommitRmw();  // never wait on the worker batch's stripes while holding the RMW batch's
       worker_->CommitPending();
     }
+    if (rmw_.writes() >= kMaxBatchCommands) CommitRmw();
     // Flush once a pipeline's replies grow large, so they do not pile up in memory.
     if (out_.size() - out_pos_ >= (1 << 20)) {
       CommitPending();
@@ -174,6 +177,7 @@ void Connection::ProcessInput() {
     in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
+  CommitRmw();
   // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
   if (!in_batch_) FlushOutput();
   AccountBuffers();
@@ -251,12 +255,25 @@ void Connection::Execute() {
     return;
   }
   bool batchable = spec->flags & kCmdBatchable;
-  if (!batchable) CommitPending();
+  bool rmw = spec->flags & kCmdRmwBatchable;
+  if (rmw) {
+    // Earlier blind writes of this connection first (then the RMW batch is empty: the blind
+    // write committed it), so the read below sees them.
+    if (in_batch_) CommitPending();
+    AcquireRmwStripe();
+  } else if (!batchable) {
+    CommitPending();
+  } else {
+    CommitRmw();
+  }
   PendingWrites& pending = worker_->pending();
   size_t reply_start = out_.size();
   size_t pending_before = pending.commands;
   Database db(&server_->storage(), ns_);
-  CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
+  CommandContext ctx{args_,    reply,
+                     *server_, *this,
+                     db,       batchable ? &pending : nullptr,
+                     spec,     rmw ? &rmw_ : nullptr};
   int64_t start = MonotonicUs();
   s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
@@ -268,6 +285,10 @@ void Connection::Execute() {
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     ReplyError(s.ToString());
     return;
+  }
+  if (rmw) {
+    if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
+    rmw_replies_++;
   }
   if (batchable && pending.commands > pending_before) {  // the handler added a blind write
     if (!in_batch_) {
@@ -286,7 +307,26 @@ void Connection::ReplyError(std::string_view line) {
 }
 
 void Connection::CommitPending() {
+  CommitRmw();
   if (in_batch_) worker_->CommitPending();
+}
+
+void Connection::CommitRmw() {
+  if (rmw_.empty()) return;
+  Status s = rmw_.Commit();
+  size_t replies = rmw_replies_;
+  rmw_replies_ = 0;
+  if (s.ok()) return;
+  // A RocksDB write is atomic: nothing of the batch was applied, every reply becomes the error.
+  out_.resize(rmw_reply_start_);
+  for (size_t i = 0; i < replies; i++) ReplyError(s.ToString());
+}
+
+void Connection::AcquireRmwStripe() {
+  std::string meta_key = EncodeMetaKey(ns_, args_[1]);
+  if (rmw_.TryAcquire(meta_key)) return;
+  CommitRmw();  // wait only while holding nothing
+  rmw_.Acquire(meta_key);
 }
 
 void Connection::BatchCommitted(const Status& s) {

@@ -78,6 +78,10 @@ class Connection : public ClientApi {
   void ReplyError(std::string_view line);
   // Commits the worker's batch if this connection has writes in it.
   void CommitPending();
+  // Writes the RmwBatch; if that fails, its replies become the error.
+  void CommitRmw();
+  // Holds the stripe of the command's key in rmw_, committing rmw_ first if another thread has it.
+  void AcquireRmwStripe();
   void FlushOutput();
   void Close();
   Status CheckAccess(const CommandSpec* spec) const;
@@ -121,6 +125,12 @@ class Connection : public ClientApi {
   bool in_batch_ = false;  // replies at [batch_reply_start_, end) wait for the batch
   size_t batch_reply_start_ = 0;
   size_t batch_replies_ = 0;
+  // Consecutive read-modify-writes (INCR...) of this connection, committed together before any
+  // other command runs and before replies are sent. Their replies are the last rmw_replies_
+  // ones, starting at rmw_reply_start_.
+  RmwBatch rmw_;
+  size_t rmw_reply_start_ = 0;
+  size_t rmw_replies_ = 0;
 };
 
 }  // namespace mnemo

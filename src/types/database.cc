@@ -9,9 +9,15 @@
 namespace mnemo {
 
 StatusOr<KeyRecord> Database::GetRecord(std::string_view user_key) const {
-  KeyRecord rec;
-  Status s = storage_->Get(ColumnFamily::kMetadata, MetaKey(user_key), &rec.raw);
+  std::string raw;
+  Status s = storage_->Get(ColumnFamily::kMetadata, MetaKey(user_key), &raw);
   if (!s.ok()) return s;
+  return LiveRecord(std::move(raw));
+}
+
+StatusOr<KeyRecord> Database::LiveRecord(std::string raw) {
+  KeyRecord rec;
+  rec.raw = std::move(raw);
   auto meta = DecodeMetadata(rec.raw);
   if (!meta) return Status::Corruption("undecodable metadata");
   if (meta->expire_ms > 0 && meta->Expired(NowMs())) return Status::NotFound();  // clock if needed
@@ -35,6 +41,54 @@ Status Database::Commit(PendingWrites* pending) {
     s = storage_->Write(&pending->batch);
   }
   pending->Clear();
+  return s;
+}
+
+RmwBatch::~RmwBatch() {
+  // Connections commit before they reply; this only runs if one is torn down mid-command.
+  (void)Commit();
+}
+
+bool RmwBatch::TryAcquire(std::string_view meta_key) {
+  size_t stripe = storage_->locks()->StripeOf(meta_key);
+  if (std::find(held_.begin(), held_.end(), stripe) != held_.end()) return true;
+  if (!storage_->locks()->Stripe(stripe).try_lock()) return false;
+  held_.push_back(stripe);
+  return true;
+}
+
+void RmwBatch::Acquire(std::string_view meta_key) {
+  size_t stripe = storage_->locks()->StripeOf(meta_key);
+  storage_->locks()->Stripe(stripe).lock();
+  held_.push_back(stripe);
+}
+
+const std::string* RmwBatch::Find(std::string_view meta_key) const {
+  for (auto it = values_.rbegin(); it != values_.rend(); ++it) {
+    if (it->first == meta_key) return &it->second;
+  }
+  return nullptr;
+}
+
+void RmwBatch::Put(std::string_view meta_key, std::string record) {
+  // Put can only fail on a malformed batch; Commit reports storage errors.
+  (void)batch_.Put(storage_->Handle(ColumnFamily::kMetadata), meta_key, record);
+  for (auto& v : values_) {
+    if (v.first == meta_key) {
+      v.second = std::move(record);
+      return;
+    }
+  }
+  values_.emplace_back(std::string(meta_key), std::move(record));
+}
+
+Status RmwBatch::Commit() {
+  Status s;
+  if (batch_.Count() > 0) s = storage_->Write(&batch_);  // stripes held: cache order is kept
+  for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
+  held_.clear();
+  values_.clear();
+  batch_.Clear();
   return s;
 }
 

@@ -37,6 +37,43 @@ struct PendingWrites {
   }
 };
 
+// Read-modify-writes (INCR and friends) of one connection's consecutive commands, committed as
+// one RocksDB write. The batch holds the stripe of each key from the command that first touches
+// it until Commit, so no other thread reads or writes those keys in between, and later commands
+// of the batch read the values it holds (Find).
+//
+// Deadlock freedom: a thread holding a batch's stripes never waits for a lock. TryAcquire only
+// try-locks; when it fails, the owner commits the batch (releasing everything) before waiting
+// with Acquire, and the owner commits before running any other command. Other lock users
+// (KeyLockGuard) may wait while holding stripes, but a cycle of waiters would need a batch
+// holder among the waiters, and there is none. Not thread-safe: owned by one connection.
+class RmwBatch {
+ public:
+  explicit RmwBatch(Storage* storage) : storage_(storage) {}
+  ~RmwBatch();  // commits what is left
+  RmwBatch(const RmwBatch&) = delete;
+  RmwBatch& operator=(const RmwBatch&) = delete;
+
+  // Takes the key's stripe if it is free (or already ours); false when another thread holds it.
+  bool TryAcquire(std::string_view meta_key);
+  // Waits for the key's stripe. REQUIRES: the batch is empty (holds nothing).
+  void Acquire(std::string_view meta_key);
+  // The record this batch wrote for `meta_key`, or nullptr.
+  const std::string* Find(std::string_view meta_key) const;
+  // Adds a put of `record`. REQUIRES: Holds(meta_key).
+  void Put(std::string_view meta_key, std::string record);
+  // Writes the batch (if it has writes) and releases every stripe.
+  Status Commit();
+  bool empty() const { return held_.empty(); }
+  size_t writes() const { return values_.size(); }
+
+ private:
+  Storage* storage_;
+  rocksdb::WriteBatch batch_;
+  std::vector<std::pair<std::string, std::string>> values_;  // meta key -> latest record
+  std::vector<size_t> held_;                                 // stripes locked by this batch
+};
+
 // A metadata record read from storage. `raw` owns the bytes `meta.payload` views into; copies
 // and moves re-point the view (a short string's bytes live inside the string object itself).
 struct KeyRecord {
@@ -81,6 +118,8 @@ class Database {
   StatusOr<KeyRecord> GetRecord(std::string_view user_key) const;
   // Same, additionally WrongType when the key holds another type. NotFound when absent.
   StatusOr<KeyRecord> GetRecordOfType(std::string_view user_key, DataType type) const;
+  // GetRecord's checks applied to a record at hand (say, one an RmwBatch holds).
+  static StatusOr<KeyRecord> LiveRecord(std::string raw);
 
   // Commits and clears `pending`, holding the stripes of its keys while writing.
   Status Commit(PendingWrites* pending);

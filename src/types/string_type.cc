@@ -174,10 +174,23 @@ StatusOr<int64_t> StringType::StrLen(std::string_view key) const {
   return rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
 }
 
-StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
+StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta, RmwBatch* rmw) {
   std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
-  auto rec = Load(key);
+  std::optional<KeyLockGuard> guard;
+  if (rmw == nullptr) guard.emplace(db_->storage()->locks(), meta_key);
+  StatusOr<std::optional<KeyRecord>> rec = std::optional<KeyRecord>();
+  const std::string* pending = rmw != nullptr ? rmw->Find(meta_key) : nullptr;
+  if (pending != nullptr) {
+    auto live = Database::LiveRecord(*pending);
+    if (live.ok() && live->meta.type != DataType::kString) return Status::WrongType();
+    if (live.ok()) {
+      rec = std::optional<KeyRecord>(std::move(live.value()));
+    } else if (!live.status().IsNotFound()) {
+      return live.status();
+    }
+  } else {
+    rec = Load(key);
+  }
   if (!rec.ok()) return rec.status();
   int64_t cur = 0, expire = 0;
   if (rec->has_value()) {
@@ -191,6 +204,10 @@ StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
     return Status::InvalidArgument("increment or decrement would overflow");
   }
   cur += delta;
+  if (rmw != nullptr) {
+    rmw->Put(meta_key, EncodeStringValue(std::to_string(cur), expire));
+    return cur;
+  }
   Status s = Store(meta_key, std::to_string(cur), expire);
   if (!s.ok()) return s;
   return cur;

@@ -49,7 +49,9 @@ class StringType {
                                              std::optional<int64_t> expire_ms);
   StatusOr<int64_t> Append(std::string_view key, std::string_view value);
   StatusOr<int64_t> StrLen(std::string_view key) const;
-  StatusOr<int64_t> IncrBy(std::string_view key, int64_t delta);
+  // With `rmw`, the key's stripe must already be held by it: the new value joins that batch
+  // (committed by its owner) instead of being written now.
+  StatusOr<int64_t> IncrBy(std::string_view key, int64_t delta, RmwBatch* rmw = nullptr);
   StatusOr<std::string> IncrByFloat(std::string_view key, long double delta);
   StatusOr<std::string> GetRange(std::string_view key, int64_t start, int64_t end) const;
   StatusOr<int64_t> SetRange(std::string_view key, int64_t offset, std::string_view value);

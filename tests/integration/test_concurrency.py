@@ -307,3 +307,36 @@ def test_setnx_against_pipelined_blind_sets_of_other_keys(port):
         winners = [i for i in range(8) if k in wins[i]]
         assert len(winners) == 1, (k, winners)
         assert c.get("nx:%d" % k) == str(winners[0])
+
+
+def test_pipelined_incr_on_shared_keys_is_exact(port):
+    """Pipelines of INCR/INCRBY over a few shared keys from many clients: a connection's
+    consecutive read-modify-writes are committed as one batch that holds their keys, and two
+    batches wanting each other's keys must not deadlock or lose an update."""
+    keys = ["shared:%d" % i for i in range(5)]
+    seen = [dict() for _ in range(8)]
+
+    def work(i):
+        c = client(port)
+        for n in range(150):
+            p = c.pipeline(transaction=False)
+            order = [keys[(i + n + j) % len(keys)] for j in range(16)]
+            for j, k in enumerate(order):
+                if j % 3:
+                    p.incr(k)
+                else:
+                    p.incrby(k, 2)
+            for k, v in zip(order, p.execute()):
+                last = seen[i].get(k, 0)
+                assert v > last, "a client saw %s go from %d to %d" % (k, last, v)
+                seen[i][k] = v
+        c.connection_pool.disconnect()
+
+    run_threads(8, work)
+    c = client(port)
+    expected = {k: 0 for k in keys}
+    for i in range(8):
+        for n in range(150):
+            for j in range(16):
+                expected[keys[(i + n + j) % len(keys)]] += 1 if j % 3 else 2
+    assert {k: int(c.get(k)) for k in keys} == expected

@@ -361,6 +361,40 @@ def test_incr_decr(r):
     ttl_between(r, "n", 95, 100)  # INCR keeps the TTL
 
 
+def test_incr_pipelined_among_other_commands(r):
+    """Consecutive INCRs of a pipeline share one write; every other command, and every error,
+    sees them committed, in order."""
+    p = r.pipeline(transaction=False)
+    p.set("n", 5)
+    p.incr("n")
+    p.incr("n")
+    p.get("n")
+    p.incrby("n", 10)
+    p.set("n", "x")
+    p.incr("n")
+    p.incr("m")
+    p.decr("m")
+    p.decrby("m", 4)
+    p.get("m")
+    p.delete("n")
+    p.incr("n")
+    p.set("t", 1, px=100)
+    p.incr("t")
+    p.incr("t")
+    got = p.execute(raise_on_error=False)
+    assert got[:6] == [True, 6, 7, "7", 17, True]
+    assert isinstance(got[6], redis.ResponseError) and "not an integer" in str(got[6])
+    assert got[7:] == [1, 0, -4, "-4", 1, 1, True, 2, 3]
+    assert r.get("n") == "1" and r.get("m") == "-4"
+    assert 0 < r.pttl("t") <= 100  # the TTL survives INCRs in one batch
+    time.sleep(0.2)
+    p = r.pipeline(transaction=False)
+    for _ in range(3):
+        p.incr("t")  # expired: starts again from 0, with no TTL
+    assert p.execute() == [1, 2, 3]
+    assert r.ttl("t") == -1
+
+
 @pytest.mark.parametrize("value", ["abc", "1.5", " 1", "1 ", "01", "", "+1", "0x10", "1e3",
                                    "9223372036854775808", "-9223372036854775809"])
 def test_incr_non_integer_value(r, value):

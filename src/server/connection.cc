@@ -19,6 +19,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // A pipeline's batch is committed early past these sizes, bounding its memory.
 constexpr size_t kMaxBatchCommands = 1024;
 constexpr size_t kMaxBatchBytes = 4 << 20;
+// An RmwBatch looks its keys up by a linear scan (pipelines are short); past this many distinct
+// keys it commits, so a long pipeline of distinct keys stays linear overall.
+constexpr size_t kMaxRmwKeys = 64;
 // Output limits are checked only above this many pending reply bytes (skips the common case).
 constexpr size_t kOutputLimitCheckBytes = 64 * 1024;
 
@@ -162,7 +165,7 @@ void Connection::ProcessInput() {
       CommitRmw();  // never wait on the worker batch's stripes while holding the RMW batch's
       worker_->CommitPending();
     }
-    if (rmw_.writes() >= kMaxBatchCommands) CommitRmw();
+    if (rmw_.writes() >= kMaxRmwKeys) CommitRmw();
     // Flush once a pipeline's replies grow large, so they do not pile up in memory.
     if (out_.size() - out_pos_ >= (1 << 20)) {
       CommitPending();

@@ -65,7 +65,7 @@ class RmwBatch {
   // Writes the batch (if it has writes) and releases every stripe.
   Status Commit();
   bool empty() const { return held_.empty(); }
-  size_t writes() const { return values_.size(); }
+  size_t writes() const { return values_.size(); }  // distinct keys written
 
  private:
   Storage* storage_;

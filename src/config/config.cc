@@ -191,7 +191,9 @@ const std::vector<Config::Entry>& Config::Table() {
        &Config::write_buffer_budget},
       {{"rocksdb.write-buffer-size", T::kMemory, "4mb", false, kMiB, 64 * kGiB, "bytes", nullptr,
         "Size of one memtable (RocksDB write buffer) per column family: writes collect in it "
-        "until it is full, then it is flushed to an SST file. Larger means fewer, larger flushes "
+        "until it is full; full memtables are flushed to an SST file two at a time (one at a "
+        "time when `rocksdb.max-write-buffer-number` is 2, or when the memory budget or the "
+        "governor asks for a flush). Larger means fewer, larger flushes "
         "and less write amplification, but more memory and a longer WAL replay after a crash. "
         "The default is small on purpose: a point read or write searches the memtable's "
         "skiplist, whose cost grows with its size, while flushed data is found through bloom "
@@ -201,7 +203,8 @@ const std::vector<Config::Entry>& Config::Table() {
        &Config::write_buffer_size},
       {{"rocksdb.max-write-buffer-number", T::kInt, "4", false, 2, 64, "count", nullptr,
         "Most memtables per column family, the active one included. When all are full, writes "
-        "stall until a flush finishes. More absorbs longer write bursts, at up to "
+        "stall until a flush finishes. At least 3 lets a flush write two full memtables as one "
+        "file (a key overwritten in both is written once). More absorbs longer write bursts, at up to "
         "`rocksdb.write-buffer-size` more memory each."},
        &Config::max_write_buffer_number},
       {{"rocksdb.max-open-files", T::kInt, "4096", false, -1, kInt32Max, "count", nullptr,

@@ -189,23 +189,22 @@ const std::vector<Config::Entry>& Config::Table() {
         "quarter of the effective memory limit, or no shared budget when there is no limit. "
         "The governor lowers it at run time under memory pressure."},
        &Config::write_buffer_budget},
-      {{"rocksdb.write-buffer-size", T::kMemory, "4mb", false, kMiB, 64 * kGiB, "bytes", nullptr,
+      {{"rocksdb.write-buffer-size", T::kMemory, "1mb", false, kMiB, 64 * kGiB, "bytes", nullptr,
         "Size of one memtable (RocksDB write buffer) per column family: writes collect in it "
-        "until it is full; full memtables are flushed to an SST file two at a time (one at a "
-        "time when `rocksdb.max-write-buffer-number` is 2, or when the memory budget or the "
-        "governor asks for a flush). Larger means fewer, larger flushes "
-        "and less write amplification, but more memory and a longer WAL replay after a crash. "
-        "The default is small on purpose: a point read or write searches the memtable's "
-        "skiplist, whose cost grows with its size, while flushed data is found through bloom "
-        "filters and hash-indexed blocks (docs/benchmarks.md measures 4mb against 64mb). "
-        "Memtables can take up to `rocksdb.write-buffer-size` x "
-        "`rocksdb.max-write-buffer-number` per column family."},
+        "until it is full. Full memtables wait until there are half "
+        "`rocksdb.max-write-buffer-number` of them (at most 4), then are flushed together as "
+        "one SST file, which writes a key overwritten in several of them once; a flush that "
+        "the memory budget or the governor asks for does not wait. The default is small on "
+        "purpose: a write inserts into the memtable's skiplist, whose cost grows with its size, "
+        "while several small memtables per flush keep the SST files as few as large memtables "
+        "would (docs/benchmarks.md measures 1mb, 4mb and 64mb). Larger values suit large "
+        "values, at more memory and a longer WAL replay after a crash. Memtables can take up "
+        "to `rocksdb.write-buffer-size` x `rocksdb.max-write-buffer-number` per column family."},
        &Config::write_buffer_size},
-      {{"rocksdb.max-write-buffer-number", T::kInt, "4", false, 2, 64, "count", nullptr,
-        "Most memtables per column family, the active one included. When all are full, writes "
-        "stall until a flush finishes. At least 3 lets a flush write two full memtables as one "
-        "file (a key overwritten in both is written once). More absorbs longer write bursts, at up to "
-        "`rocksdb.write-buffer-size` more memory each."},
+      {{"rocksdb.max-write-buffer-number", T::kInt, "8", false, 2, 64, "count", nullptr,
+        "Most memtables per column family, the active one included. Half of them (at most 4) "
+        "are flushed together; when all are full, writes stall until a flush finishes. More "
+        "absorbs longer write bursts, at up to `rocksdb.write-buffer-size` more memory each."},
        &Config::max_write_buffer_number},
       {{"rocksdb.max-open-files", T::kInt, "4096", false, -1, kInt32Max, "count", nullptr,
         "Most SST files RocksDB keeps open at once. -1 keeps every file open: fastest reads, "

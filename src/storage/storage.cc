@@ -1,5 +1,7 @@
 #include "storage/storage.h"
 
+#include <algorithm>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -36,17 +38,28 @@ rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cach
   return t;
 }
 
+}  // namespace
+
+// Small memtables, flushed several at a time. A skiplist insert is bound by memory latency, and
+// a small list is shallower and stays in the CPU's caches; merging several full memtables into
+// one L0 file writes a key overwritten in them once and keeps L0 files (and so L0 compactions,
+// which rewrite the level below) as few as with large memtables. 1 MB x 4 against one 4 MB
+// memtable per flush: SET CPU -10 to -15 % (docs/benchmarks.md). Half the memtables may wait,
+// so that writes fill the other half while they flush. A read that misses the key cache searches
+// each waiting memtable behind its bloom filter. Flushes that the write-buffer budget or the
+// governor ask for do not wait.
+int MemtablesPerFlush(int max_write_buffer_number) {
+  return std::clamp(max_write_buffer_number / 2, 1, 4);
+}
+
+namespace {
+
 rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
                                        const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = static_cast<size_t>(o.write_buffer_size);
   cf.max_write_buffer_number = o.max_write_buffer_number;
-  // A flush waits for two full memtables and writes them as one L0 file: a key overwritten in
-  // both is written once, and half as many L0 files means half as many L0 compactions, which
-  // rewrite the level below each time. Took about 10 % off SET's CPU (docs/benchmarks.md); a
-  // read that misses the key cache searches one more memtable, behind its bloom filter. Flushes
-  // that the write-buffer budget or the governor ask for do not wait for a second memtable.
-  cf.min_write_buffer_number_to_merge = o.max_write_buffer_number > 2 ? 2 : 1;
+  cf.min_write_buffer_number_to_merge = MemtablesPerFlush(o.max_write_buffer_number);
   cf.level_compaction_dynamic_level_bytes = true;
   // A whole-key bloom filter per memtable: a point read skips the memtables that cannot hold
   // the key instead of searching their skiplists.

@@ -38,11 +38,11 @@ struct StorageOptions {
   bool sync_writes = false;  // fsync the WAL on every write
   int64_t block_cache_size = 256 << 20;
   int64_t key_cache_size = 128 << 20;    // KeyCache capacity; 0 keeps nothing
-  int64_t write_buffer_size = 64 << 20;  // per column family
+  int64_t write_buffer_size = 1 << 20;  // per memtable, per column family
   // Budget of all memtables together (RocksDB WriteBufferManager). Always set: the memory
   // governor lowers it at run time under pressure.
   int64_t write_buffer_budget = 768 << 20;
-  int max_write_buffer_number = 4;
+  int max_write_buffer_number = 8;  // memtables per column family, the active one included
   int max_open_files = 4096;
 };
 
@@ -62,6 +62,10 @@ struct StorageMemory {
 };
 
 Status FromRocks(const rocksdb::Status& s);
+
+// How many full memtables of a column family one flush waits for and writes as one L0 file:
+// half of `max_write_buffer_number`, from 1 to 4.
+int MemtablesPerFlush(int max_write_buffer_number);
 
 class Storage {
  public:

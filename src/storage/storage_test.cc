@@ -155,11 +155,19 @@ TEST_F(StorageTest, MemoryPropertiesMove) {
   EXPECT_GE(after.memtables_all, after.memtables_active);
 }
 
-// Full memtables are flushed two at a time; with only two memtables per column family that
-// would never start (one active, one full), so they are flushed one at a time. Either way every
-// write completes and reads find the newest value, in a memtable or in a flushed file.
+TEST(MemtablesPerFlushTest, HalfTheMemtablesFromOneToFour) {
+  EXPECT_EQ(MemtablesPerFlush(2), 1);
+  EXPECT_EQ(MemtablesPerFlush(3), 1);
+  EXPECT_EQ(MemtablesPerFlush(4), 2);
+  EXPECT_EQ(MemtablesPerFlush(8), 4);
+  EXPECT_EQ(MemtablesPerFlush(64), 4);
+}
+
+// Full memtables are flushed several at a time; with only two memtables per column family
+// that would never start (one active, one full), so they are flushed one at a time. Either way
+// every write completes and reads find the newest value, in a memtable or in a flushed file.
 TEST_F(StorageTest, WritesAcrossManyMemtablesNeverStallAndReadNewest) {
-  for (int buffers : {2, 4}) {
+  for (int buffers : {2, 4, 8}) {
     Reopen(buffers, /*key_cache=*/0);  // every read goes to RocksDB
     const int kKeys = 2000;
     for (int round = 0; round < 4; round++) {  // 4 x 2000 x ~1 KiB: about 8 memtables

@@ -1,12 +1,12 @@
 #include "storage/storage.h"
 
-#include <algorithm>
-
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
+
+#include <algorithm>
 
 #include "common/string_util.h"
 #include "storage/compaction_filter.h"

@@ -37,7 +37,7 @@ struct StorageOptions {
   std::string dir;           // RocksDB directory
   bool sync_writes = false;  // fsync the WAL on every write
   int64_t block_cache_size = 256 << 20;
-  int64_t key_cache_size = 128 << 20;    // KeyCache capacity; 0 keeps nothing
+  int64_t key_cache_size = 128 << 20;   // KeyCache capacity; 0 keeps nothing
   int64_t write_buffer_size = 1 << 20;  // per memtable, per column family
   // Budget of all memtables together (RocksDB WriteBufferManager). Always set: the memory
   // governor lowers it at run time under pressure.

@@ -177,9 +177,9 @@ TEST_F(StorageTest, WritesAcrossManyMemtablesNeverStallAndReadNewest) {
     }
     for (int i = 0; i < kKeys; i += 97) {
       std::string raw;
-      ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "key" + std::to_string(i)),
-                           &raw)
-                      .ok());
+      ASSERT_TRUE(
+          db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "key" + std::to_string(i)), &raw)
+              .ok());
       EXPECT_EQ(DecodeMetadata(raw)->payload.substr(0, 1), "3") << buffers << " buffers, key " << i;
     }
     Reopen(buffers, 0);  // and after WAL replay

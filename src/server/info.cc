@@ -147,6 +147,7 @@ void GovernorSection(InfoWriter& w, const InfoInput& in) {
   w.Field("governor_key_cache_baseline", b.key_cache);
   w.Field("governor_memtable_budget", g.memtable_budget());
   w.Field("governor_memtable_baseline", b.memtable_budget);
+  w.Field("governor_memtables_per_flush", in.server.storage().memtables_per_flush());
   w.Field("governor_purges", c.purges.load());
   w.Field("governor_purged_bytes", c.purged_bytes.load());
   w.Field("governor_cache_shrinks", c.cache_shrinks.load());

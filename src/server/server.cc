@@ -58,6 +58,7 @@ Status Server::Start() {
   so.write_buffer_budget = static_cast<int64_t>(budgets_.memtable_budget);
   so.write_buffer_size = config_->write_buffer_size.load();
   so.max_write_buffer_number = static_cast<int>(config_->max_write_buffer_number.load());
+  so.memtables_per_flush = budgets_.memtables_per_flush;
   so.max_open_files = static_cast<int>(config_->max_open_files.load());
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();

@@ -43,6 +43,9 @@ struct StorageOptions {
   // governor lowers it at run time under pressure.
   int64_t write_buffer_budget = 768 << 20;
   int max_write_buffer_number = 8;  // memtables per column family, the active one included
+  // Full memtables one flush waits for and writes as one L0 file; capped at
+  // max_write_buffer_number - 1 (see MemtablesPerFlush).
+  int memtables_per_flush = 1;
   int max_open_files = 4096;
 };
 
@@ -63,9 +66,10 @@ struct StorageMemory {
 
 Status FromRocks(const rocksdb::Status& s);
 
-// How many full memtables of a column family one flush waits for and writes as one L0 file:
-// half of `max_write_buffer_number`, from 1 to 4.
-int MemtablesPerFlush(int max_write_buffer_number);
+// How many full memtables of a column family one flush should wait for and write as one L0 file:
+// half of `max_write_buffer_number`, from 1 to 4; 1 under a memory limit (`limited`), where
+// waiting memtables cost more memory than the saved compaction work is worth.
+int MemtablesPerFlush(int max_write_buffer_number, bool limited);
 
 class Storage {
  public:
@@ -105,6 +109,8 @@ class Storage {
   void SetKeyCacheCapacity(uint64_t bytes) { key_cache_.SetCapacity(bytes); }
   const KeyCache& key_cache() const { return key_cache_; }
   uint64_t write_buffer_budget() const;
+  // Full memtables one flush of the metadata column family waits for, as RocksDB applies it.
+  int memtables_per_flush() const;
   void set_sync_writes(bool v) { sync_writes_.store(v, std::memory_order_relaxed); }
   // Total bytes of SST and WAL files (disk, not memory).
   uint64_t DiskUsage() const;

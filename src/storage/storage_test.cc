@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "common/string_util.h"
 #include "storage/encoding.h"
@@ -24,13 +25,14 @@ class StorageTest : public ::testing::Test {
     db_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Reopen(int max_write_buffers = 4, int64_t key_cache = 128 << 20) {
+  void Reopen(int max_write_buffers = 4, int64_t key_cache = 128 << 20, int per_flush = 1) {
     db_.reset();
     StorageOptions o;
     o.dir = dir_.string();
     o.block_cache_size = 8 << 20;
     o.write_buffer_size = 1 << 20;
     o.max_write_buffer_number = max_write_buffers;
+    o.memtables_per_flush = per_flush;
     o.key_cache_size = key_cache;
     auto s = Storage::Open(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -155,20 +157,23 @@ TEST_F(StorageTest, MemoryPropertiesMove) {
   EXPECT_GE(after.memtables_all, after.memtables_active);
 }
 
-TEST(MemtablesPerFlushTest, HalfTheMemtablesFromOneToFour) {
-  EXPECT_EQ(MemtablesPerFlush(2), 1);
-  EXPECT_EQ(MemtablesPerFlush(3), 1);
-  EXPECT_EQ(MemtablesPerFlush(4), 2);
-  EXPECT_EQ(MemtablesPerFlush(8), 4);
-  EXPECT_EQ(MemtablesPerFlush(64), 4);
+TEST(MemtablesPerFlushTest, HalfTheMemtablesFromOneToFourAndOneUnderALimit) {
+  EXPECT_EQ(MemtablesPerFlush(2, false), 1);
+  EXPECT_EQ(MemtablesPerFlush(3, false), 1);
+  EXPECT_EQ(MemtablesPerFlush(4, false), 2);
+  EXPECT_EQ(MemtablesPerFlush(8, false), 4);
+  EXPECT_EQ(MemtablesPerFlush(64, false), 4);
+  EXPECT_EQ(MemtablesPerFlush(8, true), 1);
 }
 
-// Full memtables are flushed several at a time; with only two memtables per column family
-// that would never start (one active, one full), so they are flushed one at a time. Either way
-// every write completes and reads find the newest value, in a memtable or in a flushed file.
+// Full memtables are flushed several at a time; a flush that waited for all of them would never
+// start (one is always active), so Storage caps the count at one less. Either way every write
+// completes and reads find the newest value, in a memtable or in a flushed file.
 TEST_F(StorageTest, WritesAcrossManyMemtablesNeverStallAndReadNewest) {
-  for (int buffers : {2, 4, 8}) {
-    Reopen(buffers, /*key_cache=*/0);  // every read goes to RocksDB
+  for (auto [buffers, per_flush, applied] :
+       {std::tuple{2, 4, 1}, {4, 2, 2}, {8, 4, 4}, {8, 1, 1}}) {
+    Reopen(buffers, /*key_cache=*/0, per_flush);  // every read goes to RocksDB
+    EXPECT_EQ(db_->memtables_per_flush(), applied) << buffers << " buffers";
     const int kKeys = 2000;
     for (int round = 0; round < 4; round++) {  // 4 x 2000 x ~1 KiB: about 8 memtables
       for (int i = 0; i < kKeys; i++) {
@@ -182,7 +187,7 @@ TEST_F(StorageTest, WritesAcrossManyMemtablesNeverStallAndReadNewest) {
               .ok());
       EXPECT_EQ(DecodeMetadata(raw)->payload.substr(0, 1), "3") << buffers << " buffers, key " << i;
     }
-    Reopen(buffers, 0);  // and after WAL replay
+    Reopen(buffers, 0, per_flush);  // and after WAL replay
     std::string raw;
     ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "key1999"), &raw).ok());
     EXPECT_EQ(DecodeMetadata(raw)->payload.substr(0, 1), "3");

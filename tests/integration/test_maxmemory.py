@@ -398,10 +398,13 @@ def test_maxmemory_source(server_factory):
     # Budgets: block cache and memtables get at most a quarter of the limit each.
     assert 0 < g["governor_block_cache_baseline"] <= 16 * MB
     assert 0 < g["governor_memtable_baseline"] <= 16 * MB
-    # Removing the limit at run time.
+    # Under a limit full memtables are flushed one at a time (8 memtables: 4 without a limit).
+    assert g["governor_memtables_per_flush"] == 1
+    # Removing the limit at run time; how memtables are flushed is fixed until a restart.
     c.config_set("maxmemory", "0")
     g = governor(c)
     assert g["maxmemory_source"] in ("none", "cgroup")
+    assert g["governor_memtables_per_flush"] == 1
     c.close()
 
 
@@ -426,10 +429,12 @@ def test_maxmemory_source_without_flag(server_factory):
     if limit is None:
         assert g["maxmemory_source"] == "none"
         assert g["maxmemory_effective"] == 0
+        assert g["governor_memtables_per_flush"] == 4  # half of the 8 memtables
     else:
         assert g["maxmemory_source"] == "cgroup"
         assert g["maxmemory_effective"] == int(limit * 0.9) or \
             abs(g["maxmemory_effective"] - limit * 0.9) < 4096
+        assert g["governor_memtables_per_flush"] == 1
     assert g["memory_level"] == "normal"
     c.close()
 

@@ -33,8 +33,6 @@ MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t>
                           ? static_cast<uint64_t>(config.write_buffer_budget.load())
                           : 3 * per_cf;  // what three column families can take anyway
   b.key_cache = static_cast<uint64_t>(config.key_cache_size.load());
-  b.memtables_per_flush =
-      MemtablesPerFlush(static_cast<int>(config.max_write_buffer_number.load()), b.limit > 0);
   if (b.limit > 0) {
     b.cache = std::min(b.cache, b.limit / 4);
     b.key_cache = std::min(b.key_cache, b.limit / 8);

@@ -24,7 +24,6 @@ struct MemoryBudgets {
   uint64_t memtable_floor = 0;
   uint64_t key_cache = 0;  // key cache capacity at the normal level
   uint64_t key_cache_floor = 0;
-  int memtables_per_flush = 1;  // MemtablesPerFlush: 1 under a limit; fixed at startup
 };
 
 // Pure: the budgets for this config and cgroup limit. With a limit, the block cache and the

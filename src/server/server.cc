@@ -58,7 +58,8 @@ Status Server::Start() {
   so.write_buffer_budget = static_cast<int64_t>(budgets_.memtable_budget);
   so.write_buffer_size = config_->write_buffer_size.load();
   so.max_write_buffer_number = static_cast<int>(config_->max_write_buffer_number.load());
-  so.memtables_per_flush = budgets_.memtables_per_flush;
+  // Fixed for the life of the process: RocksDB cannot change it on an open database.
+  so.memtables_per_flush = MemtablesPerFlush(so.max_write_buffer_number, budgets_.limit > 0);
   so.max_open_files = static_cast<int>(config_->max_open_files.load());
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();

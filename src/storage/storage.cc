@@ -320,8 +320,7 @@ void Storage::SetWriteBufferBudget(uint64_t bytes) {
 uint64_t Storage::write_buffer_budget() const { return write_buffer_manager_->buffer_size(); }
 
 int Storage::memtables_per_flush() const {
-  return db_->GetOptions(handles_[static_cast<int>(ColumnFamily::kMetadata)])
-      .min_write_buffer_number_to_merge;
+  return db_->GetOptions(Handle(ColumnFamily::kMetadata)).min_write_buffer_number_to_merge;
 }
 
 uint64_t Storage::DiskUsage() const {

@@ -70,7 +70,16 @@ class Connection : public ClientApi {
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
   static void OnWritable(evutil_socket_t fd, short events, void* arg);
   void HandleRead();
+  // Makes room for `extra` more bytes after the unparsed input (a large bulk arriving).
+  void ReserveInput(size_t extra);
+  // Runs the buffered commands, flushes, and repeats while a flush unblocked the output.
   void ProcessInput();
+  // Runs buffered commands until one of them must wait. Returns true when the input is used up
+  // (the parser needs more bytes), false when the connection stopped with commands buffered.
+  bool RunCommands();
+  void CompactInput();  // drops parsed bytes; frees a large buffer once it is empty
+  // Arms the read event exactly while the connection can run commands (see ProcessInput).
+  void UpdateReadInterest();
   void Execute();
   // Appends an error reply ("ERR ...", "NOAUTH ...") and counts it for INFO's
   // total_error_replies. Every error this connection sends goes through here, except a deferred
@@ -111,6 +120,7 @@ class Connection : public ClientApi {
   event* read_event_ = nullptr;
   event* write_event_ = nullptr;
   bool write_armed_ = false;
+  bool read_armed_ = false;
 
   std::string in_;
   size_t in_pos_ = 0;

@@ -246,8 +246,8 @@ void Connection::UpdateReadInterest() {
   }
 }
 
-void Connection::CheckOutputLimit() {
-  if (closed_) return;
+bool Connection::CheckOutputLimit() {
+  if (closed_) return false;
   OutputBufferLimits l = server_->config().output_limits();
   auto pending = static_cast<int64_t>(out_.size() - out_pos_);
   bool over = l.hard > 0 && pending > l.hard;
@@ -258,13 +258,14 @@ void Connection::CheckOutputLimit() {
   } else if (!over) {
     soft_limit_since_ms_ = 0;
   }
-  if (!over) return;
+  if (!over) return false;
   server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
   fprintf(stderr,
           "mnemo: closing client id=%llu addr=%s: %lld reply bytes pending exceed "
           "client-output-buffer-limit\n",
           static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
   Close();
+  return true;
 }
 
 Status Connection::CheckMemory(const CommandSpec* spec) const {
@@ -281,6 +282,16 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
   if (static_cast<int64_t>(bytes) <= kHardLevelRequestLimit) return Status::OK();
   counters.refused_oversized.fetch_add(1, std::memory_order_relaxed);
   return Status::OutOfMemory("request too large while used memory is near 'maxmemory'.");
+}
+
+Status Connection::CheckReplyMemory(const CommandSpec* spec, size_t reply_start) {
+  // Only a read's reply can be taken back: a write's reply reports what was done.
+  if (!(spec->flags & kCmdReadOnly)) return Status::OK();
+  if (server_->ReplyFits(0)) return Status::OK();
+  size_t bytes = out_.size() - reply_start;
+  out_.resize(reply_start);
+  if (out_.capacity() > kFlushReplyBytes) out_.shrink_to_fit();
+  return ReplyTooLargeError(bytes);
 }
 
 Status Connection::CheckAccess(const CommandSpec* spec) const {
@@ -342,6 +353,8 @@ void Connection::Execute() {
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.Add(1);
+  if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
+    s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();

@@ -65,6 +65,10 @@ class Connection : public ClientApi {
   void ResumeAfterCommit();
   Worker* worker() const { return worker_; }
   size_t pending_reply_bytes() const { return out_.size() - out_pos_; }
+  // Closes the connection when its pending replies break client-output-buffer-limit (the hard
+  // limit, or the soft one held for its seconds); returns true when it did. Runs as replies are
+  // produced and refused by the socket, and from the governor at level hard for every client.
+  bool CheckOutputLimit();
 
  private:
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
@@ -96,8 +100,9 @@ class Connection : public ClientApi {
   Status CheckAccess(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
   void AccountBuffers();
-  // Closes the connection when its pending replies break client-output-buffer-limit.
-  void CheckOutputLimit();
+  // The reply gate: a read's reply over kLargeReplyBytes that carried used memory past the
+  // limit is taken back and becomes ReplyTooLargeError.
+  Status CheckReplyMemory(const CommandSpec* spec, size_t reply_start);
   // The memory gate: -OOM for commands that can add data when memory is full (or, near the
   // limit, when the request is large).
   Status CheckMemory(const CommandSpec* spec) const;

@@ -416,8 +416,9 @@ void Connection::BatchCommitted(const Status& s) {
 void Connection::ResumeAfterCommit() {
   if (closed_ || in_batch_) return;
   FlushOutput();
-  // Commands still buffered (none today: a pass ends in a batch only once its input is used
-  // up) would otherwise wait for a read event that their already-read bytes never bring.
+  // Complete commands still buffered (none today: a pass ends in a batch only once its input
+  // is used up) would otherwise wait for a read event that their already-read bytes never
+  // bring; a partial one just parses to "need more" again.
   if (!closed_ && !write_armed_ && !paused_ && in_pos_ < in_.size()) ProcessInput();
 }
 
@@ -494,7 +495,8 @@ std::string Connection::Describe() {
        " qbuf-free=" + std::to_string(in_.capacity() - in_.size()) + " argv-mem=0" +
        " obl=0 oll=0 omem=" + std::to_string(out_.capacity()) +
        " tot-mem=" + std::to_string(in_.capacity() + out_.capacity() + sizeof(*this)) +
-       " events=r cmd=" + last_command_ + " user=default ns=" + ns_;
+       " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
+       " user=default ns=" + ns_;
   return s;
 }
 

@@ -161,6 +161,7 @@ def test_client_that_never_reads_is_held_to_bounded_memory(server_factory):
         # The hog keeps sending until the kernel's buffers are full, then blocks.
         wait_until(lambda: client_fields(probe, "hog") is not None, what="the hog connected")
         peak = {"client": 0, "buffers": 0, "used": 0}
+        seen_blocked = False
         end = time.time() + 4
         while time.time() < end:
             t0 = time.time()
@@ -175,6 +176,8 @@ def test_client_that_never_reads_is_held_to_bounded_memory(server_factory):
                                   mem["mem_client_reply_buffers"])
             peak["used"] = max(peak["used"], mem["used_memory"] - before["used_memory"])
             assert hog_fields["qbuf"] <= 64 * KB, hog_fields  # unparsed input: one read chunk
+            if hog_fields["events"] == "w":  # waits to write, reads nothing meanwhile
+                seen_blocked = True
     finally:
         stop.set()
         hog.shutdown(socket.SHUT_RDWR)
@@ -184,6 +187,7 @@ def test_client_that_never_reads_is_held_to_bounded_memory(server_factory):
     # push-back the server read 4 GB of requests in 8 s.
     assert 64 * KB < sent[0] < 64 * MB, "the hog sent %d bytes" % sent[0]
     # Its pending replies (1 MB each, flushed past 1 MB) and one read chunk; capacities round up.
+    assert seen_blocked, "CLIENT LIST never showed the hog with events=w (no read event)"
     assert peak["client"] < 8 * MB, peak
     assert peak["buffers"] < 16 * MB, peak
     if not SANITIZED:  # without jemalloc used_memory reads 0; the buffer fields above still count

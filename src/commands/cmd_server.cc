@@ -448,11 +448,13 @@ Status ConfigGet(CommandContext& ctx) {
   return Status::OK();
 }
 
-// CONFIG SET k v [k v ...]: all or nothing, as in Redis 7. Every pair is checked against a
-// scratch config first; only then is anything applied.
+// CONFIG SET k v [k v ...]: all or nothing, as in Redis 7. Every pair is checked (a path key
+// against enable-protected-configs and where the client connects from) before any is applied.
 Status ConfigSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 0) return WrongArgsError("config|set");
-  Config scratch;
+  Config& config = ctx.server.config();
+  SetSource source =
+      ctx.client.from_loopback() ? SetSource::kLocalClient : SetSource::kRemoteClient;
   std::vector<std::string> seen;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     std::string key = ToLower(ctx.args[i]);
@@ -463,11 +465,11 @@ Status ConfigSet(CommandContext& ctx) {
       }
     }
     seen.push_back(key);
-    Status s = scratch.Set(ctx.args[i], ctx.args[i + 1]);
+    Status s = config.Check(ctx.args[i], ctx.args[i + 1], source);
     if (!s.ok()) return s;
   }
   for (size_t i = 2; i < ctx.argc(); i += 2) {
-    Status s = ctx.server.config().Set(ctx.args[i], ctx.args[i + 1]);
+    Status s = config.Set(ctx.args[i], ctx.args[i + 1], source);
     if (!s.ok()) return s;
   }
   ctx.reply.Ok();

@@ -116,6 +116,9 @@ class ClientApi {
   virtual bool admin() const = 0;
   virtual void SetAuthenticated(bool admin) = 0;
   virtual const std::string& ns() const = 0;
+  // The peer is a loopback address (127.0.0.0/8, ::1): the clients `enable-protected-configs
+  // local` trusts.
+  virtual bool from_loopback() const = 0;
   virtual void CloseAfterReply() = 0;  // QUIT
   // Commits the blind writes this connection has pending in its worker's batch, so that a
   // read-modify-write that follows them in a pipeline sees them.

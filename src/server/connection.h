@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "common/net_address.h"
 #include "protocol/resp_parser.h"
 #include "types/database.h"
 
@@ -48,6 +49,7 @@ class Connection : public ClientApi {
   bool admin() const override { return admin_; }
   void SetAuthenticated(bool admin) override;
   const std::string& ns() const override { return ns_; }
+  bool from_loopback() const override { return IsLoopbackIp(HostOfAddress(addr_)); }
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
   std::string Describe() override;

@@ -14,6 +14,7 @@
 #include "memory/cgroup.h"
 #include "server/connection.h"
 #include "server/info.h"
+#include "server/protected_mode.h"
 #include "server/worker.h"
 
 namespace mnemo {
@@ -250,6 +251,17 @@ bool Server::AdmitClient() {
     stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
+  return true;
+}
+
+bool Server::ProtectedModeRefuses(std::string_view peer_ip) {
+  if (!config_->protected_mode.load(std::memory_order_relaxed)) return false;
+  if (!mnemo::ProtectedModeRefuses(true, config_->bind(), !config_->requirepass().empty(),
+                                   peer_ip)) {
+    return false;
+  }
+  stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
+  stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

@@ -72,7 +72,11 @@ class Server : public ServerApi {
   StatusOr<std::string> LoadCursor(uint64_t cursor) override;
 
   // For workers and connections.
-  bool AdmitClient();    // counts a new client; false when maxclients is reached
+  bool AdmitClient();  // counts a new client; false when maxclients is reached
+  // Whether protected mode (server/protected_mode.h) refuses a new connection from `peer_ip`;
+  // counts a refusal in connections_received and rejected_connections. Reads `bind` and
+  // `requirepass` (the config's string lock) only while protected-mode is on.
+  bool ProtectedModeRefuses(std::string_view peer_ip);
   void ReleaseClient();  // a client closed
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   ServerStats& stats() { return stats_; }

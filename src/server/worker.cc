@@ -12,10 +12,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/net_address.h"
 #include "common/string_util.h"
 #include "common/striped_counter.h"
 #include "memory/allocator.h"
 #include "server/connection.h"
+#include "server/protected_mode.h"
 #include "server/server.h"
 
 namespace mnemo {
@@ -39,6 +41,19 @@ std::string PeerName(int fd, bool local) {
     port = ntohs(a->sin6_port);
   }
   return std::string(ip) + ":" + std::to_string(port);
+}
+
+// Sends a refusal line on a fresh connection and closes it. The client may already have sent
+// its first command: closing with unread input would reset the connection, and the client could
+// lose the line, so the write side is shut first and the input that arrived is read away.
+void Refuse(int fd, const char* line) {
+  ssize_t n = write(fd, line, strlen(line));
+  (void)n;  // a fresh socket's buffer takes one line; a client that is gone needs no answer
+  shutdown(fd, SHUT_WR);
+  char sink[4096];
+  for (int i = 0; i < 16 && read(fd, sink, sizeof(sink)) > 0; i++) {
+  }
+  close(fd);
 }
 
 }  // namespace
@@ -204,16 +219,18 @@ void Worker::Accept() {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    std::string peer = PeerName(fd, false);
+    if (server_->ProtectedModeRefuses(HostOfAddress(peer))) {
+      Refuse(fd, kProtectedModeDenied);
+      continue;
+    }
     if (!server_->AdmitClient()) {
-      static const char kMsg[] = "-ERR max number of clients reached\r\n";
-      ssize_t n = write(fd, kMsg, sizeof(kMsg) - 1);
-      (void)n;
-      close(fd);
+      Refuse(fd, "-ERR max number of clients reached\r\n");
       continue;
     }
     uint64_t id = server_->NextClientId();
-    auto conn = std::make_unique<Connection>(this, server_, fd, id, PeerName(fd, false),
-                                             PeerName(fd, true));
+    auto conn =
+        std::make_unique<Connection>(this, server_, fd, id, std::move(peer), PeerName(fd, true));
     Connection* c = conn.get();
     conns_.emplace(id, std::move(conn));
     conn_count_.store(conns_.size(), std::memory_order_relaxed);

@@ -26,7 +26,8 @@ struct Config::Entry {
 namespace {
 
 // Parses "normal <hard> <soft> <seconds>".
-StatusOr<OutputBufferLimits> ParseOutputLimit(std::string_view value) {
+// Splits on spaces, dropping empty words.
+std::vector<std::string> SplitWords(std::string_view value) {
   std::vector<std::string> parts;
   std::string cur;
   for (char c : value) {
@@ -38,6 +39,11 @@ StatusOr<OutputBufferLimits> ParseOutputLimit(std::string_view value) {
     }
   }
   if (!cur.empty()) parts.push_back(cur);
+  return parts;
+}
+
+StatusOr<OutputBufferLimits> ParseOutputLimit(std::string_view value) {
+  std::vector<std::string> parts = SplitWords(value);
   if (parts.size() != 4 || !EqualsIgnoreCase(parts[0], "normal")) {
     return Status::InvalidArgument("argument must be 'normal <hard> <soft> <seconds>'");
   }
@@ -50,6 +56,19 @@ StatusOr<OutputBufferLimits> ParseOutputLimit(std::string_view value) {
 }
 
 Status ValidateOutputLimit(std::string_view value) { return ParseOutputLimit(value).status(); }
+
+// tls-protocols: words among TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (or empty for the default).
+Status ValidateTlsProtocols(std::string_view value) {
+  for (const std::string& word : SplitWords(value)) {
+    if (!EqualsIgnoreCase(word, "tlsv1") && !EqualsIgnoreCase(word, "tlsv1.1") &&
+        !EqualsIgnoreCase(word, "tlsv1.2") && !EqualsIgnoreCase(word, "tlsv1.3")) {
+      return Status::InvalidArgument(
+          "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' "
+          "and 'TLSv1.3'.");
+    }
+  }
+  return Status::OK();
+}
 
 std::string RatioText(int64_t millionths) {
   char buf[32];
@@ -106,6 +125,47 @@ const std::vector<Config::Entry>& Config::Table() {
         "cost more than the work on a busy pipeline; when traffic stops it costs at most this "
         "much CPU. 0 = always sleep when idle."},
        &Config::worker_spin_us},
+      // TLS (docs/security.md). The paths and the TLS context are read once at startup.
+      {{"tls-port", T::kInt, "0", false, 0, 65535, "", nullptr,
+        "TCP port for TLS connections, served beside `port` on the same `bind` address; a "
+        "client on it speaks RESP inside TLS. 0 = no TLS port. Needs `tls-cert-file` and "
+        "`tls-key-file`."},
+       &Config::tls_port},
+      {{"tls-cert-file", T::kString, "", false, 0, 0, "", nullptr,
+        "PEM file with the server's certificate, followed by any intermediate certificates "
+        "clients need to build the chain. Read at startup when `tls-port` is set; a missing or "
+        "unreadable file stops startup.",
+        kPath},
+       &Config::tls_cert_file_},
+      {{"tls-key-file", T::kString, "", false, 0, 0, "", nullptr,
+        "PEM file with the private key of `tls-cert-file` (unencrypted). Read at startup; a key "
+        "that does not match the certificate stops startup. Keep it readable only by the "
+        "server's user.",
+        kPath},
+       &Config::tls_key_file_},
+      {{"tls-ca-cert-file", T::kString, "", false, 0, 0, "", nullptr,
+        "PEM file of the certificate authorities whose client certificates are accepted "
+        "(`tls-auth-clients`). Required unless `tls-auth-clients` is `no`.",
+        kPath},
+       &Config::tls_ca_cert_file_},
+      {{"tls-auth-clients", T::kEnum, "yes", false, 0, 0, "", "yes|no|optional",
+        "Whether a TLS client must present a certificate signed by `tls-ca-cert-file`: `yes` "
+        "refuses the handshake of a client without a valid one; `optional` accepts a client "
+        "without a certificate but refuses an invalid one; `no` asks for none. A certificate "
+        "proves the client holds a key the CA signed; it does not replace `requirepass`."},
+       &Config::tls_auth_clients_},
+      {{"tls-protocols", T::kString, "", false, 0, 0, "", nullptr,
+        "TLS versions accepted, separated by spaces, from `TLSv1`, `TLSv1.1`, `TLSv1.2` and "
+        "`TLSv1.3` (case-insensitive). Empty = `TLSv1.2 TLSv1.3`. The system's OpenSSL "
+        "security level may refuse the older versions even when listed."},
+       &Config::tls_protocols_,
+       &ValidateTlsProtocols},
+      {{"tls-handshake-timeout", T::kInt, "10", true, 1, 3600, "seconds", nullptr,
+        "A TLS client whose handshake has not completed this long after it connected is "
+        "disconnected, so clients that connect and stall hold no connection slot for long. "
+        "Handshakes never block a worker: they advance as bytes arrive. Checked once a "
+        "second."},
+       &Config::tls_handshake_timeout},
       // Clients and protocol limits.
       {{"maxclients", T::kInt, "10000", true, 1, 1000000, "count", nullptr,
         "Most clients connected at once; further connections are refused with an error, as in "
@@ -484,6 +544,11 @@ std::string Config::profiling_dir() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!profiling_dir_.empty()) return profiling_dir_;
   return (std::filesystem::path(dir_) / "heap-profiles").string();
+}
+
+TlsSettings Config::tls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_};
 }
 
 std::string Config::loglevel() const {

@@ -42,6 +42,13 @@ struct OutputBufferLimits {
   int64_t soft_seconds = 0;
 };
 
+// The TLS keys' text values, read together when the server builds its TLS context.
+struct TlsSettings {
+  std::string cert_file, key_file, ca_cert_file;
+  std::string auth_clients;  // "yes", "no" or "optional"
+  std::string protocols;     // validated words ("TLSv1.2 TLSv1.3"), "" = the default
+};
+
 // One row of the config table; the single source for parsing, CONFIG GET/SET and the docs.
 struct ConfigSpec {
   const char* name;  // lower case, as written in the file and in CONFIG GET/SET
@@ -137,7 +144,7 @@ class Config {
       client_query_buffer_limit, proto_max_multibulk_len, maxmemory, block_cache_size,
       key_cache_size, write_buffer_size, max_write_buffer_number, max_open_files,
       profiling_max_dumps, profiling_auto_dump_growth, profiling_auto_dump_interval,
-      profiling_sample_bytes;
+      profiling_sample_bytes, tls_port, tls_handshake_timeout;
   // Ratios are kept in millionths (kRatio keys); ratio() turns one into a double.
   std::atomic<int64_t> maxmemory_cgroup_ratio, maxmemory_soft_ratio, maxmemory_hard_ratio,
       maxmemory_hysteresis, write_buffer_budget;
@@ -160,6 +167,7 @@ class Config {
   std::string profiling_dir() const;
   std::string loglevel() const;
   std::string enable_protected_configs() const;  // "no", "yes" or "local"
+  TlsSettings tls() const;
 
  private:
   struct Entry;  // a ConfigSpec plus the field it sets; defined in config.cc
@@ -185,6 +193,7 @@ class Config {
   mutable std::mutex mu_;  // guards the strings, config_file_ and callbacks_
   std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
       enable_protected_configs_;
+  std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name

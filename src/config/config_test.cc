@@ -455,4 +455,32 @@ TEST(ConfigOutputLimit, ParsedIntoLimits) {
   EXPECT_EQ(c.output_limits().hard, 32 << 20);  // failures keep the old value
 }
 
+TEST(ConfigTls, ProtocolsAndSettings) {
+  Config c;
+  TlsSettings d = c.tls();
+  EXPECT_EQ(d.auth_clients, "yes");  // Redis's default
+  EXPECT_EQ(d.protocols, "");
+  EXPECT_EQ(c.tls_port, 0);
+  for (const char* ok : {"TLSv1.2 TLSv1.3", "tlsv1.3", "TLSv1 TLSv1.1", "  TLSv1.2  ", ""}) {
+    EXPECT_TRUE(c.Set("tls-protocols", ok, /*at_startup=*/true).ok()) << ok;
+  }
+  for (const char* bad : {"TLSv1.4", "SSLv3", "TLSv1.2,TLSv1.3", "TLSv1.2 x"}) {
+    EXPECT_EQ(c.Set("tls-protocols", bad, /*at_startup=*/true).ToString(),
+              "ERR CONFIG SET failed (possibly related to argument 'tls-protocols') - Invalid "
+              "tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and "
+              "'TLSv1.3'.")
+        << bad;
+  }
+  EXPECT_FALSE(c.Set("tls-auth-clients", "maybe", /*at_startup=*/true).ok());
+  ASSERT_TRUE(c.Set("tls-auth-clients", "Optional", /*at_startup=*/true).ok());
+  ASSERT_TRUE(c.Set("tls-cert-file", "/etc/mnemo/server.crt", /*at_startup=*/true).ok());
+  TlsSettings s = c.tls();
+  EXPECT_EQ(s.auth_clients, "optional");
+  EXPECT_EQ(s.cert_file, "/etc/mnemo/server.crt");
+  EXPECT_EQ(s.protocols, "");  // the last good value; the bad ones were not stored
+  // Paths are read once at startup: not changeable by a client.
+  EXPECT_FALSE(c.Set("tls-cert-file", "/tmp/evil.crt").ok());
+  EXPECT_EQ(c.tls().cert_file, "/etc/mnemo/server.crt");
+}
+
 }  // namespace mnemo

@@ -18,6 +18,7 @@
 #include "commands/command.h"
 #include "common/net_address.h"
 #include "protocol/resp_parser.h"
+#include "server/transport.h"
 #include "types/database.h"
 
 namespace mnemo {
@@ -27,8 +28,9 @@ class Worker;
 
 class Connection : public ClientApi {
  public:
+  // A plain connection over `fd`, or TLS over it when `tls` is given.
   Connection(Worker* worker, Server* server, int fd, uint64_t id, std::string addr,
-             std::string laddr);
+             std::string laddr, std::unique_ptr<TlsSession> tls = nullptr);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -40,6 +42,9 @@ class Connection : public ClientApi {
   // Closes the connection at the next safe point (after pending replies are flushed if `flush`).
   void Kill();
   bool IdleLongerThan(int64_t seconds, int64_t now_ms) const;
+  // True while a TLS connection has not completed its handshake.
+  bool tls_handshaking() const { return transport_.handshaking(); }
+  int64_t created_ms() const { return created_ms_; }
 
   // ClientApi
   uint64_t id() const override { return id_; }
@@ -85,6 +90,7 @@ class Connection : public ClientApi {
   // Holds the stripe of the command's key in rmw_, committing rmw_ first if another thread has it.
   void AcquireRmwStripe();
   void FlushOutput();
+  void ArmWrite();  // waits for the socket to become writable (OnWritable)
   void Close();
   Status CheckAccess(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
@@ -98,6 +104,7 @@ class Connection : public ClientApi {
   Worker* worker_;
   Server* server_;
   int fd_;
+  Transport transport_;
   uint64_t id_;
   std::string addr_, laddr_, name_;
   std::string ns_;
@@ -113,6 +120,10 @@ class Connection : public ClientApi {
   event* read_event_ = nullptr;
   event* write_event_ = nullptr;
   bool write_armed_ = false;
+  // TLS only: the last read must send before it can go on (it waits for writable), or the last
+  // write must receive (it waits for readable). Each is retried on that event.
+  bool read_wants_write_ = false;
+  bool write_wants_read_ = false;
 
   std::string in_;
   size_t in_pos_ = 0;

@@ -58,6 +58,7 @@ void ServerSection(InfoWriter& w, const InfoInput& in) {
   w.Field("arch_bits", static_cast<int>(sizeof(void*) * 8));
   w.Field("process_id", static_cast<int64_t>(getpid()));
   w.Field("tcp_port", in.server.port());
+  w.Field("tls_port", in.server.tls_port());
   w.Field("uptime_in_seconds", uptime);
   w.Field("uptime_in_days", uptime / 86400);
   w.Field("config_file", in.server.config().config_file());
@@ -98,6 +99,9 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("total_error_replies", s.error_replies.Load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
   w.Field("client_output_buffer_limit_disconnections", s.output_limit_disconnections.load());
+  TlsContext* tls = in.server.tls();
+  w.Field("tls_handshake_failures", tls != nullptr ? tls->handshake_failures() : 0);
+  w.Field("tls_handshake_timeouts", tls != nullptr ? tls->handshake_timeouts() : 0);
   KeyCache::Stats kc = in.server.storage().key_cache().GetStats();
   w.Field("key_cache_hits", kc.hits);
   w.Field("key_cache_misses", kc.misses);

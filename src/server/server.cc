@@ -49,6 +49,16 @@ HeapProfiler::Settings Server::ProfilerSettings() const {
 
 Status Server::Start() {
   start_ms_ = NowMs();
+  // TLS first: a bad certificate stops startup before the database is opened.
+  if (int tls_port = static_cast<int>(config_->tls_port.load()); tls_port != 0) {
+    // SO_REUSEPORT would let both sockets share one port, each taking some of its clients.
+    if (tls_port == config_->port.load()) {
+      return Status::InvalidArgument("tls-port must differ from port");
+    }
+    auto tls = TlsContext::Create(config_->tls());
+    if (!tls.ok()) return tls.status();
+    tls_ = std::move(tls.value());
+  }
   cgroup_limit_ = CgroupMemoryLimit();
   budgets_ = ComputeMemoryBudgets(*config_, cgroup_limit_);
   StorageOptions so;
@@ -86,9 +96,10 @@ Status Server::Start() {
   int n = static_cast<int>(config_->workers.load());
   if (n <= 0) n = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   int port = static_cast<int>(config_->port.load());
+  int tls_port = static_cast<int>(config_->tls_port.load());
   for (int i = 0; i < n; i++) {
     auto w = std::make_unique<Worker>(this, i);
-    Status s = w->Listen(config_->bind(), port);
+    Status s = w->Listen(config_->bind(), port, tls_port);
     if (!s.ok()) return s;
     port = w->BoundPort();  // port 0: every worker shares the port the first one got
     workers_.push_back(std::move(w));

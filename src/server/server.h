@@ -23,6 +23,7 @@
 #include "memory/heap_profiler.h"
 #include "memory/snapshot.h"
 #include "server/memory_limit.h"
+#include "server/tls.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -54,6 +55,9 @@ class Server : public ServerApi {
   // Blocks until SHUTDOWN or SIGTERM/SIGINT, then stops everything cleanly.
   void Run();
   int port() const { return port_; }
+  int tls_port() const { return tls_ != nullptr ? static_cast<int>(config_->tls_port.load()) : 0; }
+  // The TLS context; null when tls-port is 0.
+  TlsContext* tls() { return tls_.get(); }
 
   // ServerApi
   Config& config() override { return *config_; }
@@ -115,6 +119,7 @@ class Server : public ServerApi {
   MemoryBudgets budgets_;
   std::optional<uint64_t> cgroup_limit_;
   std::unique_ptr<HeapProfiler> profiler_;
+  std::unique_ptr<TlsContext> tls_;  // before workers_: their connections use it
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;
   int64_t start_ms_ = 0;

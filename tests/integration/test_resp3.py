@@ -10,7 +10,7 @@ import time
 import pytest
 import redis
 
-from conftest import free_port
+from conftest import SANITIZED, free_port
 from helpers import RawClient, RespError, wait_until
 from resp3_client import Resp3Client, plain, shape
 
@@ -39,7 +39,8 @@ def redis_port():
 
 # What both servers get, in order, on one RESP3 connection each. "exact": same bytes; "shape":
 # same types and structure (values differ by nature: ids, times, cursors); "type": same top-level
-# type only (the content differs: INFO text, MEMORY STATS fields, help lines).
+# type only (the content differs: INFO text, MEMORY STATS fields, help lines); "jemalloc": as
+# "type", but a build without jemalloc (MNEMO_SANITIZED=1) answers an error instead.
 SCRIPT = [
     ("exact", "FLUSHALL"),
     ("exact", "PING"),
@@ -136,7 +137,7 @@ SCRIPT = [
     ("exact", "MEMORY", "USAGE", "missing"),
     ("type", "MEMORY", "STATS"),
     ("type", "MEMORY", "DOCTOR"),
-    ("type", "MEMORY", "MALLOC-STATS"),
+    ("jemalloc", "MEMORY", "MALLOC-STATS"),
     ("type", "MEMORY", "HELP"),
     ("exact", "FLUSHDB"),
     ("exact", "RANDOMKEY"),
@@ -165,6 +166,8 @@ def test_every_command_answers_as_redis_does_in_resp3(server, redis_port):
             same = raw == rraw
         elif mode == "shape":
             same = shape(v) == shape(rv)
+        elif mode == "jemalloc" and SANITIZED:
+            same = v[0] == "error" and "not available" in v[1]
         else:
             same = v[0] == rv[0] and (v[0] != "verbatim" or v[1] == rv[1])
         if not same:
@@ -317,3 +320,27 @@ def test_client_setinfo_shows_in_client_list(server):
     assert str(e.value) == "lib-name cannot contain spaces, newlines or special characters."
     assert c.client_info()["lib-name"] == "mylib"  # unchanged by the refused call
     c.close()
+
+
+def test_command_info_flags_are_sets_as_in_redis(server, redis_port):
+    for port in (server.port, redis_port):
+        with Resp3Client(port) as c:
+            c.call("HELLO", "3")
+            kind, entries = c.call("COMMAND", "INFO", "get")
+            assert kind == "array" and entries[0][0] == "array"
+            info = entries[0][1]
+            assert info[2][0] == "set" and ("simple", "readonly") in info[2][1]
+            assert info[6][0] == "set"  # ACL categories
+
+
+def test_kprofile_info_is_a_map_in_resp3(server):
+    with Resp3Client(server.port) as c:
+        c.call("HELLO", "3")
+        reply = c.call("KPROFILE", "MEMORY", "INFO")
+        if SANITIZED:  # no jemalloc: the profiler is not armed
+            assert reply[0] == "error"
+        else:
+            assert reply[0] == "map" and "active" in plain(reply)
+        c.call("HELLO", "2")
+        reply = c.call("KPROFILE", "MEMORY", "INFO")
+        assert reply[0] == ("error" if SANITIZED else "array")

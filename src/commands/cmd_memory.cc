@@ -215,7 +215,9 @@ const Subcommand kSubcommands[] = {
 
 Status CmdMemory(CommandContext& ctx) {
   for (const Subcommand& sub : kSubcommands) {
-    if (EqualsIgnoreCase(ctx.args[1], sub.name)) return sub.run(ctx);
+    if (!EqualsIgnoreCase(ctx.args[1], sub.name)) continue;
+    ctx.client.NoteSubcommand(sub.name);
+    return sub.run(ctx);
   }
   return Status::InvalidArgument("unknown subcommand '" + ctx.args[1].substr(0, 128) +
                                  "'. Try MEMORY HELP.");

@@ -132,6 +132,9 @@ class ClientApi {
   // CLIENT SETINFO LIB-NAME / LIB-VER: shown in CLIENT LIST as lib-name= and lib-ver=.
   virtual void set_lib_name(std::string name) = 0;
   virtual void set_lib_ver(std::string ver) = 0;
+  // Called by a container command's dispatcher with the subcommand about to run (lower case),
+  // so CLIENT LIST's cmd= shows "client|list" as Redis 7 does.
+  virtual void NoteSubcommand(std::string_view sub) = 0;
 };
 
 struct CommandContext {

@@ -55,6 +55,10 @@ class Connection : public ClientApi {
   void set_resp(RespVersion v) override { resp_ = v; }
   void set_lib_name(std::string name) override { lib_name_ = std::move(name); }
   void set_lib_ver(std::string ver) override { lib_ver_ = std::move(ver); }
+  void NoteSubcommand(std::string_view sub) override {
+    last_command_ += '|';
+    last_command_.append(sub);
+  }
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
   size_t query_buffer_bytes() const { return in_.capacity(); }

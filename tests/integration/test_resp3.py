@@ -344,3 +344,20 @@ def test_kprofile_info_is_a_map_in_resp3(server):
         c.call("HELLO", "2")
         reply = c.call("KPROFILE", "MEMORY", "INFO")
         assert reply[0] == ("error" if SANITIZED else "array")
+
+
+def test_client_list_cmd_names_the_subcommand(server):
+    c = server.client(decode_responses=True)
+    assert c.client_info()["cmd"] == "client|info"
+    c_id = c.client_id()
+    c.config_get("maxmemory")
+    other = server.client(decode_responses=True)
+    rows = {int(x["id"]): x for x in other.client_list()}
+    assert rows[c_id]["cmd"] == "config|get"
+    assert rows[other.client_id()]["cmd"] == "client|list"
+    c.memory_stats()
+    assert {int(x["id"]): x for x in other.client_list()}[c_id]["cmd"] == "memory|stats"
+    c.get("x")
+    assert {int(x["id"]): x for x in other.client_list()}[c_id]["cmd"] == "get"
+    c.close()
+    other.close()

@@ -248,7 +248,7 @@ Status Connection::CheckAccess(const CommandSpec* spec) const {
 }
 
 void Connection::Execute() {
-  Reply reply(&out_);
+  Reply reply(&out_, resp_);
   CommandTable& table = CommandTable::Instance();
   CommandStats* stats_ptr = nullptr;
   const CommandSpec* spec = table.Find(args_[0], &stats_ptr);
@@ -421,19 +421,24 @@ void Connection::Close() {
   worker_->Remove(id_);
 }
 
+// Redis 7's fields in Redis's order, then Mnemo's (ns=); docs/clients.md says what each means.
 std::string Connection::Describe() {
   int64_t now = NowMs();
+  auto num = [](auto v) { return std::to_string(v); };
+  size_t reply_pending = out_.size() - out_pos_;
   std::string s;
-  s.reserve(256);
-  s += "id=" + std::to_string(id_) + " addr=" + addr_ + " laddr=" + laddr_ +
-       " fd=" + std::to_string(fd_) + " name=" + name_ +
-       " age=" + std::to_string((now - created_ms_) / 1000) +
-       " idle=" + std::to_string((now - last_active_ms_) / 1000) + " flags=N db=0 sub=0 psub=0" +
-       " multi=-1 qbuf=" + std::to_string(in_.size() - in_pos_) +
-       " qbuf-free=" + std::to_string(in_.capacity() - in_.size()) + " argv-mem=0" +
-       " obl=0 oll=0 omem=" + std::to_string(out_.capacity()) +
-       " tot-mem=" + std::to_string(in_.capacity() + out_.capacity() + sizeof(*this)) +
-       " events=r cmd=" + last_command_ + " user=default ns=" + ns_;
+  s.reserve(384);
+  s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
+       " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
+       " idle=" + num((now - last_active_ms_) / 1000) +
+       " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(in_.size() - in_pos_) +
+       " qbuf-free=" + num(in_.capacity() - in_.size()) + " argv-mem=0 multi-mem=0" +
+       " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
+       " obl=0 oll=0 omem=" + num(out_.capacity()) +
+       " tot-mem=" + num(in_.capacity() + out_.capacity() + sizeof(*this)) +
+       " events=r cmd=" + last_command_ +
+       " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
+       " lib-ver=" + lib_ver_ + " ns=" + ns_;
   return s;
 }
 

@@ -58,6 +58,14 @@ class Connection : public ClientApi {
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
   std::string Describe() override;
+  RespVersion resp() const override { return resp_; }
+  void set_resp(RespVersion v) override { resp_ = v; }
+  void set_lib_name(std::string name) override { lib_name_ = std::move(name); }
+  void set_lib_ver(std::string ver) override { lib_ver_ = std::move(ver); }
+  void NoteSubcommand(std::string_view sub) override {
+    last_command_ += '|';
+    last_command_.append(sub);
+  }
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
   size_t query_buffer_bytes() const { return in_.capacity(); }
@@ -107,6 +115,8 @@ class Connection : public ClientApi {
   Transport transport_;
   uint64_t id_;
   std::string addr_, laddr_, name_;
+  std::string lib_name_, lib_ver_;  // CLIENT SETINFO
+  RespVersion resp_ = RespVersion::kResp2;
   std::string ns_;
   bool authenticated_ = false;
   bool admin_ = false;

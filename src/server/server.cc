@@ -174,8 +174,6 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.key_cache_usage = sm.key_cache_usage;
   in.key_cache_capacity = sm.key_cache_capacity;
   in.key_cache_entries = sm.key_cache_entries;
-  storage_->db()->GetIntProperty(storage_->Handle(ColumnFamily::kMetadata),
-                                 "rocksdb.estimate-num-keys", &in.keys_estimate);
   in.clients_normal_count = static_cast<uint64_t>(std::max<int64_t>(0, connected_clients()));
   in.clients_normal_query = ClientQueryBufferBytes();
   in.clients_normal_reply = ClientReplyBufferBytes();
@@ -301,13 +299,20 @@ void Server::RunInBackground(std::function<void()> job) {
   bg_cv_.notify_one();
 }
 
-void Server::Defer(CommandContext& ctx, std::function<std::string()> job) {
+void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
   auto* conn = static_cast<Connection*>(&ctx.client);
   conn->Pause();
   Worker* worker = conn->worker();
   uint64_t id = conn->id();
-  RunInBackground([worker, id, job = std::move(job)] {
-    std::string bytes = job();
+  RespVersion version = ctx.reply.version();
+  RunInBackground([worker, id, version, job = std::move(job)] {
+    std::string bytes;
+    Reply r(&bytes, version);
+    Status s = job(r);
+    if (!s.ok()) {
+      bytes.clear();
+      r.Error(s.ToString());
+    }
     worker->RunInLoop([worker, id, bytes = std::move(bytes)] {
       if (Connection* c = worker->Find(id)) c->ResumeWithReply(bytes);
     });
@@ -417,8 +422,8 @@ StatusOr<std::string> Server::LoadCursor(uint64_t cursor) {
   return slot.last_key;
 }
 
-std::string Server::Info(std::string_view section) {
-  InfoInput in{*this, start_ms_, startup_allocated_};
+std::string Server::Info(std::string_view section, std::string_view ns) {
+  InfoInput in{*this, start_ms_, startup_allocated_, ns};
   return RenderInfo(in, section);
 }
 

@@ -63,7 +63,7 @@ class Server : public ServerApi {
   Config& config() override { return *config_; }
   Storage& storage() override { return *storage_; }
   HeapProfiler& profiler() override { return *profiler_; }
-  std::string Info(std::string_view section) override;
+  std::string Info(std::string_view section, std::string_view ns) override;
   MemorySnapshot TakeMemorySnapshot() override;
   std::string ClientList() override;
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
@@ -71,7 +71,7 @@ class Server : public ServerApi {
   int64_t MemoryHeadroom() override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
-  void Defer(CommandContext& ctx, std::function<std::string()> job) override;
+  void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) override;
   uint64_t SaveCursor(std::string last_key) override;
   StatusOr<std::string> LoadCursor(uint64_t cursor) override;
 

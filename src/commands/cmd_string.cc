@@ -137,11 +137,27 @@ Status CmdGetSet(CommandContext& ctx) {
 
 Status CmdMGet(CommandContext& ctx) {
   std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end());
-  auto r = Strings(ctx).MGet(keys);
-  if (!r.ok()) return r.status();
-  ctx.reply.ArrayHeader(r->size());
-  for (const auto& v : *r) ReplyOptional(ctx.reply, v);
-  return Status::OK();
+  // The values go straight into the reply, which stops (and is taken back) as soon as it
+  // would not fit under the memory limit: a reply of many large values is refused before it
+  // is built, not after.
+  std::string& out = *ctx.reply.buffer();
+  size_t start = out.size();
+  bool fits = true;
+  ctx.reply.ArrayHeader(keys.size());
+  Status s = Strings(ctx).MGet(keys, [&](std::optional<std::string_view> v) {
+    constexpr size_t kBulkHeader = 16;  // "$<len>\r\n" and the closing "\r\n"
+    if (!ReplyCanGrow(ctx, (v ? v->size() : 0) + kBulkHeader)) return fits = false;
+    if (v) {
+      ctx.reply.Bulk(*v);
+    } else {
+      ctx.reply.Null();
+    }
+    return true;
+  });
+  if (s.ok() && fits) return s;
+  size_t built = out.size() - start;
+  out.resize(start);  // a failing handler writes nothing
+  return s.ok() ? ReplyTooLargeError(built) : s;
 }
 
 Status CmdMSet(CommandContext& ctx) {

@@ -97,6 +97,12 @@ class ServerApi {
   // Bytes left under the effective memory limit (INT64_MAX without a limit). A command that
   // builds one large value refuses to build more than this.
   virtual int64_t MemoryHeadroom() = 0;
+  // Whether memory for a reply being built can grow by `bytes` without carrying used memory
+  // past the effective limit (true without a limit, or where the allocator gives no figure).
+  // Reads the allocator afresh (a few µs), so it is meant for large allocations only (see
+  // ReplyCanGrow). A false answer counts as one refused reply (INFO oom_rejected_replies): the
+  // caller must then answer ReplyTooLargeError instead of the reply.
+  virtual bool ReplyFits(uint64_t bytes) = 0;
   virtual void ResetStats() = 0;
   virtual std::span<const CommandSpec* const> AllCommands() = 0;
   // Runs `job` on the background thread; what it writes to its Reply (in the calling
@@ -167,5 +173,18 @@ std::span<const CommandSpec> KProfileCommands();
 Status SyntaxError();
 Status NotIntegerError();
 Status WrongArgsError(std::string_view cmd);  // "wrong number of arguments for 'x' command"
+// "-OOM command not allowed: the reply (at least N bytes) would exceed the memory left under
+// 'maxmemory'." for a read whose reply does not fit (ServerApi::ReplyFits).
+Status ReplyTooLargeError(uint64_t bytes);
+
+// Replies up to this size are never checked against the memory limit: the connection sends
+// them in chunks of this size anyway, and their memory is bounded by that.
+constexpr size_t kLargeReplyBytes = 1 << 20;
+
+// For a handler building a reply piece by piece: true when `bytes` more can be appended to
+// ctx.reply. Free while the buffer has room or stays under kLargeReplyBytes; when appending
+// would make it reallocate past that, asks ServerApi::ReplyFits for what the reallocation takes
+// (std::string doubles its capacity), so the check comes before the memory is taken.
+bool ReplyCanGrow(CommandContext& ctx, size_t bytes);
 
 }  // namespace mnemo

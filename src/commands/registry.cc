@@ -15,6 +15,18 @@ Status WrongArgsError(std::string_view cmd) {
   return Status::InvalidArgument("wrong number of arguments for '" + lower + "' command");
 }
 
+Status ReplyTooLargeError(uint64_t bytes) {
+  return Status::OutOfMemory("command not allowed: the reply (at least " + std::to_string(bytes) +
+                             " bytes) would exceed the memory left under 'maxmemory'.");
+}
+
+bool ReplyCanGrow(CommandContext& ctx, size_t bytes) {
+  const std::string& out = *ctx.reply.buffer();
+  size_t need = out.size() + bytes;
+  if (need <= out.capacity() || need <= kLargeReplyBytes) return true;
+  return ctx.server.ReplyFits(std::max(need, 2 * out.capacity()));
+}
+
 CommandTable& CommandTable::Instance() {
   static CommandTable table;
   return table;

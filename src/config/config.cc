@@ -200,10 +200,11 @@ const std::vector<Config::Entry>& Config::Table() {
         "memory one argument can take."},
        &Config::proto_max_bulk_len},
       {{"client-query-buffer-limit", T::kMemory, "1gb", true, kMiB, kNoMax, "bytes", nullptr,
-        "Most bytes of received but not yet executed request data held for one client (its "
-        "query buffer, including pipelined requests); a client exceeding it is disconnected. "
-        "Bounds the input memory of one connection. Keep it at least `proto-max-bulk-len`, or "
-        "the largest allowed argument can't be received."},
+        "Most memory one client's query buffer may hold (its allocated capacity, not only the "
+        "bytes not yet executed); a client exceeding it is disconnected. Bounds the input "
+        "memory of one connection. A client's requests are read only while its replies are not "
+        "blocked, so a pipeline waits in the kernel's socket buffers rather than here. Keep it "
+        "at least `proto-max-bulk-len`, or the largest allowed argument can't be received."},
        &Config::client_query_buffer_limit},
       {{"proto-max-multibulk-len", T::kInt, "1048576", true, 1024, kInt32Max, "count", nullptr,
         "Most arguments (array elements, command name included) in one request; a request "

@@ -6,8 +6,9 @@
 //   soft (>= soft ratio): purge the allocator's dirty pages; shrink the block cache and key
 //        cache capacities step by step toward their floors; lower the memtable budget so
 //        memtables flush earlier.
-//   hard (>= hard ratio): pause active heap profiling; close clients whose reply buffers exceed
-//        the output-buffer limit; refuse oversized requests (dispatch reads the level).
+//   hard (>= hard ratio): pause active heap profiling; apply the configured output-buffer
+//        limit to every client, also those not being served; refuse oversized requests
+//        (dispatch reads the level).
 //   full (>= full ratio): refuse commands that can add data (-OOM); reads, deletes and admin
 //        commands keep working.
 // Coming back down, actions are undone in reverse order: cache capacities and memtable budget
@@ -43,7 +44,9 @@ class MemoryLevers {
   virtual void SetMemtableBudget(uint64_t bytes) = 0;
   virtual bool PauseProfiling() = 0;  // true when profiling was active and is now paused
   virtual void ResumeProfiling() = 0;
-  virtual int CloseClientsOverOutputLimit() = 0;  // number of clients closed
+  // Closes the clients over the configured output-buffer limit. Returns how many it closed at
+  // once; closes it leaves to other threads count themselves in clients_closed.
+  virtual int CloseClientsOverOutputLimit() = 0;
   virtual void LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used, uint64_t limit) = 0;
 };
 
@@ -73,6 +76,7 @@ struct GovernorCounters {
   std::atomic<uint64_t> level_changes{0};
   std::atomic<uint64_t> refused_commands{0};   // counted by dispatch
   std::atomic<uint64_t> refused_oversized{0};  // counted by dispatch
+  std::atomic<uint64_t> refused_replies{0};    // counted by the server's ReplyFits
 };
 
 class MemoryGovernor {

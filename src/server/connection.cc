@@ -24,6 +24,9 @@ constexpr size_t kMaxBatchBytes = 4 << 20;
 constexpr size_t kMaxRmwKeys = 64;
 // Output limits are checked only above this many pending reply bytes (skips the common case).
 constexpr size_t kOutputLimitCheckBytes = 64 * 1024;
+// Replies are flushed while a pipeline runs once this many are pending; when the socket then
+// refuses them, the connection stops running and reading commands until it drains.
+constexpr size_t kFlushReplyBytes = 1 << 20;
 
 RespLimits LimitsFrom(const Config& c) {
   RespLimits l;
@@ -84,6 +87,7 @@ void Connection::Start() {
   write_event_ =
       event_new(worker_->base(), fd_, EV_WRITE | EV_PERSIST, &Connection::OnWritable, this);
   event_add(read_event_, nullptr);
+  read_armed_ = true;
 }
 
 void Connection::SetAuthenticated(bool admin) {
@@ -119,10 +123,12 @@ void Connection::HandleRead() {
   if (closed_) return;
   // Limits may change at run time (CONFIG SET); two relaxed loads per read keep them current.
   parser_.set_limits(LimitsFrom(server_->config()));
-  size_t want = std::max(kReadChunk, parser_.BytesWanted());
+  size_t held = in_.size() - in_pos_;
+  size_t wanted = parser_.BytesWanted();
+  size_t want = std::max(kReadChunk, wanted > held ? wanted - held : 0);
   size_t limit = static_cast<size_t>(
       server_->config().client_query_buffer_limit.load(std::memory_order_relaxed));
-  want = std::min(want, limit + 1 - std::min(limit, in_.size() - in_pos_));
+  want = std::min(want, limit + 1 - std::min(limit, held));
   IoResult r;
   if (want <= kReadChunk) {
     // Usual case: a read returns far less than the chunk, so read on the stack and append what
@@ -131,6 +137,7 @@ void Connection::HandleRead() {
     r = transport_.Read(chunk, want);
     in_.append(chunk, r.bytes);
   } else {  // a large bulk is arriving: read it in place
+    ReserveInput(want);
     size_t old = in_.size();
     in_.resize(old + want);
     r = transport_.Read(in_.data() + old, want);
@@ -148,25 +155,64 @@ void Connection::HandleRead() {
   if (transport_.buffered_input()) event_active(read_event_, EV_READ, 0);
   server_->stats().net_input_bytes.Add(r.bytes);
   last_active_ms_ = NowMs();
-  if (in_.size() - in_pos_ > limit) {
+  // The limit counts what the buffer holds (its capacity), not just the unparsed bytes.
+  if (in_.capacity() > limit) {
     server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
     ReplyError("ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
     close_after_reply_ = true;
     in_.clear();
+    in_.shrink_to_fit();
     in_pos_ = 0;
-    FlushOutput();
+    if (!in_batch_) FlushOutput();
+    UpdateReadInterest();
+    AccountBuffers();
     return;
   }
   ProcessInput();
 }
 
+void Connection::ReserveInput(size_t extra) {
+  if (in_pos_ > 0) {  // drop the parsed prefix first: only unparsed bytes are kept
+    in_.erase(0, in_pos_);
+    in_pos_ = 0;
+  }
+  size_t need = in_.size() + extra;
+  if (need <= in_.capacity()) return;
+  // std::string grows to at least twice its capacity; a large bulk gets exactly its size, so
+  // the buffer holds no more than the request (and the limit, which counts capacity, agrees).
+  std::string bigger;
+  bigger.reserve(need);
+  bigger.append(in_);
+  in_.swap(bigger);
+}
+
 void Connection::ProcessInput() {
+  // Runs commands until the input is used up or the connection must wait (paused, closing,
+  // output blocked, or replies held for the worker's batch). A round that stopped because the
+  // socket refused replies ends with one more flush; when that flush drains the output (the
+  // client read meanwhile), the write event is disarmed and nothing else would come back for
+  // the commands still buffered here (their bytes were already read, so no read event either):
+  // go round again instead of leaving them stranded.
+  while (true) {
+    bool input_used_up = RunCommands();
+    CompactInput();
+    CommitRmw();
+    // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
+    if (in_batch_) break;
+    FlushOutput();
+    if (input_used_up || closed_ || paused_ || close_after_reply_ || write_armed_) break;
+  }
+  UpdateReadInterest();
+  AccountBuffers();
+}
+
+bool Connection::RunCommands() {
   // While the socket refuses replies, hold further input back (backpressure).
   while (!closed_ && !paused_ && !close_after_reply_ && !write_armed_) {
     size_t consumed = 0;
     auto r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
     in_pos_ += consumed;
-    if (r == RespParser::Result::kNeedMore) break;
+    if (r == RespParser::Result::kNeedMore) return true;
     if (r == RespParser::Result::kError) {
       ReplyError("ERR " + parser_.error());
       close_after_reply_ = true;
@@ -181,11 +227,15 @@ void Connection::ProcessInput() {
     }
     if (rmw_.writes() >= kMaxRmwKeys) CommitRmw();
     // Flush once a pipeline's replies grow large, so they do not pile up in memory.
-    if (out_.size() - out_pos_ >= (1 << 20)) {
+    if (out_.size() - out_pos_ >= kFlushReplyBytes) {
       CommitPending();
       FlushOutput();
     }
   }
+  return false;
+}
+
+void Connection::CompactInput() {
   if (in_pos_ == in_.size()) {
     in_.clear();
     in_pos_ = 0;
@@ -194,14 +244,27 @@ void Connection::ProcessInput() {
     in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
-  CommitRmw();
-  // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
-  if (!in_batch_) FlushOutput();
-  AccountBuffers();
 }
 
-void Connection::CheckOutputLimit() {
-  if (closed_) return;
+void Connection::UpdateReadInterest() {
+  // Read only while requests can run: a connection whose replies the socket refuses, that
+  // waits for a deferred reply or that is closing reads nothing more, so a client that does
+  // not read its replies fills the kernel's buffers and blocks instead of growing ours. A TLS
+  // write that waits for incoming bytes keeps the read event, which is where it is retried.
+  bool want = !closed_ && (write_wants_read_ || (!write_armed_ && !paused_ && !close_after_reply_));
+  if (want == read_armed_) return;
+  read_armed_ = want;
+  if (want) {
+    event_add(read_event_, nullptr);
+    // TLS may hold decrypted bytes read before the pause, which no socket event will announce.
+    if (transport_.buffered_input()) event_active(read_event_, EV_READ, 0);
+  } else {
+    event_del(read_event_);
+  }
+}
+
+bool Connection::CheckOutputLimit() {
+  if (closed_) return false;
   OutputBufferLimits l = server_->config().output_limits();
   auto pending = static_cast<int64_t>(out_.size() - out_pos_);
   bool over = l.hard > 0 && pending > l.hard;
@@ -212,13 +275,14 @@ void Connection::CheckOutputLimit() {
   } else if (!over) {
     soft_limit_since_ms_ = 0;
   }
-  if (!over) return;
+  if (!over) return false;
   server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
   fprintf(stderr,
           "mnemo: closing client id=%llu addr=%s: %lld reply bytes pending exceed "
           "client-output-buffer-limit\n",
           static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
   Close();
+  return true;
 }
 
 Status Connection::CheckMemory(const CommandSpec* spec) const {
@@ -235,6 +299,16 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
   if (static_cast<int64_t>(bytes) <= kHardLevelRequestLimit) return Status::OK();
   counters.refused_oversized.fetch_add(1, std::memory_order_relaxed);
   return Status::OutOfMemory("request too large while used memory is near 'maxmemory'.");
+}
+
+Status Connection::CheckReplyMemory(const CommandSpec* spec, size_t reply_start) {
+  // Only a read's reply can be taken back: a write's reply reports what was done.
+  if (!(spec->flags & kCmdReadOnly)) return Status::OK();
+  if (server_->ReplyFits(0)) return Status::OK();
+  size_t bytes = out_.size() - reply_start;
+  out_.resize(reply_start);
+  if (out_.capacity() > kFlushReplyBytes) out_.shrink_to_fit();
+  return ReplyTooLargeError(bytes);
 }
 
 Status Connection::CheckAccess(const CommandSpec* spec) const {
@@ -296,6 +370,8 @@ void Connection::Execute() {
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.Add(1);
+  if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
+    s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();
@@ -357,6 +433,10 @@ void Connection::BatchCommitted(const Status& s) {
 void Connection::ResumeAfterCommit() {
   if (closed_ || in_batch_) return;
   FlushOutput();
+  // Complete commands still buffered (none today: a pass ends in a batch only once its input
+  // is used up) would otherwise wait for a read event that their already-read bytes never
+  // bring; a partial one just parses to "need more" again.
+  if (!closed_ && !write_armed_ && !paused_ && in_pos_ < in_.size()) ProcessInput();
 }
 
 void Connection::ResumeWithReply(const std::string& reply_bytes) {
@@ -384,7 +464,10 @@ void Connection::FlushOutput() {
     CheckOutputLimit();
     if (closed_) return;
     if (r.wait == IoWait::kWritable) ArmWrite();
-    if (r.wait == IoWait::kReadable) write_wants_read_ = true;  // the read event is persistent
+    if (r.wait == IoWait::kReadable) {  // TLS: retried on the read event, kept armed for it
+      write_wants_read_ = true;
+      UpdateReadInterest();
+    }
     return;
   }
   if (closed_) return;
@@ -395,6 +478,7 @@ void Connection::FlushOutput() {
   if (write_armed_ && !read_wants_write_) {
     event_del(write_event_);
     write_armed_ = false;
+    UpdateReadInterest();
   }
   AccountBuffers();
   if (close_after_reply_ && !paused_) Close();
@@ -404,6 +488,7 @@ void Connection::ArmWrite() {
   if (write_armed_) return;
   event_add(write_event_, nullptr);
   write_armed_ = true;
+  UpdateReadInterest();
 }
 
 void Connection::Kill() {
@@ -414,6 +499,7 @@ void Connection::Kill() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  read_armed_ = false;
   event_del(read_event_);
   event_del(write_event_);
   transport_.Shutdown();
@@ -436,7 +522,7 @@ std::string Connection::Describe() {
        " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
        " obl=0 oll=0 omem=" + num(out_.capacity()) +
        " tot-mem=" + num(in_.capacity() + out_.capacity() + sizeof(*this)) +
-       " events=r cmd=" + last_command_ +
+       " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
        " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
        " lib-ver=" + lib_ver_ + " ns=" + ns_;
   return s;

@@ -80,12 +80,25 @@ class Connection : public ClientApi {
   void ResumeAfterCommit();
   Worker* worker() const { return worker_; }
   size_t pending_reply_bytes() const { return out_.size() - out_pos_; }
+  // Closes the connection when its pending replies break client-output-buffer-limit (the hard
+  // limit, or the soft one held for its seconds); returns true when it did. Runs as replies are
+  // produced and refused by the socket, and from the governor at level hard for every client.
+  bool CheckOutputLimit();
 
  private:
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
   static void OnWritable(evutil_socket_t fd, short events, void* arg);
   void HandleRead();
+  // Makes room for `extra` more bytes after the unparsed input (a large bulk arriving).
+  void ReserveInput(size_t extra);
+  // Runs the buffered commands, flushes, and repeats while a flush unblocked the output.
   void ProcessInput();
+  // Runs buffered commands until one of them must wait. Returns true when the input is used up
+  // (the parser needs more bytes), false when the connection stopped with commands buffered.
+  bool RunCommands();
+  void CompactInput();  // drops parsed bytes; frees a large buffer once it is empty
+  // Arms the read event exactly while the connection can run commands (see ProcessInput).
+  void UpdateReadInterest();
   void Execute();
   // Appends an error reply ("ERR ...", "NOAUTH ...") and counts it for INFO's
   // total_error_replies. Every error this connection sends goes through here, except a deferred
@@ -103,8 +116,9 @@ class Connection : public ClientApi {
   Status CheckAccess(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
   void AccountBuffers();
-  // Closes the connection when its pending replies break client-output-buffer-limit.
-  void CheckOutputLimit();
+  // The reply gate: a read's reply over kLargeReplyBytes that carried used memory past the
+  // limit is taken back and becomes ReplyTooLargeError.
+  Status CheckReplyMemory(const CommandSpec* spec, size_t reply_start);
   // The memory gate: -OOM for commands that can add data when memory is full (or, near the
   // limit, when the request is large).
   Status CheckMemory(const CommandSpec* spec) const;
@@ -130,6 +144,7 @@ class Connection : public ClientApi {
   event* read_event_ = nullptr;
   event* write_event_ = nullptr;
   bool write_armed_ = false;
+  bool read_armed_ = false;
   // TLS only: the last read must send before it can go on (it waits for writable), or the last
   // write must receive (it waits for readable). Each is retried on that event.
   bool read_wants_write_ = false;

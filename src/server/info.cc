@@ -167,6 +167,7 @@ void GovernorSection(InfoWriter& w, const InfoInput& in) {
   w.Field("governor_clients_closed", c.clients_closed.load());
   w.Field("oom_rejected_commands", c.refused_commands.load());
   w.Field("oom_rejected_oversized_requests", c.refused_oversized.load());
+  w.Field("oom_rejected_replies", c.refused_replies.load());
 }
 
 struct Section {

@@ -99,18 +99,15 @@ void ServerLevers::ResumeProfiling() {
 }
 
 int ServerLevers::CloseClientsOverOutputLimit() {
-  OutputBufferLimits limits = server_->config().output_limits();
-  int64_t cap = kHardLevelReplyLimit;
-  if (limits.hard > 0) cap = std::min(cap, limits.hard);
-  if (limits.soft > 0) cap = std::min(cap, limits.soft);
+  // Only client-output-buffer-limit closes a client, as at any level: here it is also applied
+  // to clients that produce no replies now (a soft limit held for its seconds by a client that
+  // stopped reading is noticed). Pending replies are not dropped on memory pressure alone:
+  // ReplyFits keeps large replies that would not fit from being built at all.
   GovernorCounters* counters = &server_->governor().counters();
-  // Posted, not awaited: each worker closes its own clients at its next pass.
-  server_->ForEachWorkerAsync([cap, counters](Worker& w) {
+  // Posted, not awaited: each worker checks its own clients at its next pass.
+  server_->ForEachWorkerAsync([counters](Worker& w) {
     for (Connection* c : w.Connections()) {
-      if (static_cast<int64_t>(c->pending_reply_bytes()) > cap) {
-        c->Kill();
-        counters->clients_closed++;
-      }
+      if (c->CheckOutputLimit()) counters->clients_closed++;
     }
   });
   return 0;

@@ -50,9 +50,6 @@ class ServerLevers : public MemoryLevers {
   std::optional<int64_t> paused_sample_bytes_;
 };
 
-// At the hard level, clients whose pending replies exceed this are closed when
-// client-output-buffer-limit sets no lower limit.
-constexpr int64_t kHardLevelReplyLimit = 16 << 20;
 // At the hard level, requests that can add data and carry more than this are refused.
 constexpr int64_t kHardLevelRequestLimit = 64 << 10;
 

@@ -228,6 +228,17 @@ int64_t Server::MemoryHeadroom() {
   return used >= limit ? 0 : static_cast<int64_t>(limit - used);
 }
 
+bool Server::ReplyFits(uint64_t bytes) {
+  uint64_t limit = governor_.limit();
+  if (limit == 0) return true;
+  // Fresh, not the governor's last tick: replies of several workers can grow by tens of
+  // megabytes within one tick.
+  uint64_t used = levers_.UsedBytes();
+  if (used == 0 || used + bytes <= limit) return true;  // 0: no allocator figure (no jemalloc)
+  governor_.counters().refused_replies.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 MemoryBudgets Server::budgets() const {
   std::lock_guard<std::mutex> lock(budgets_mu_);
   return budgets_;

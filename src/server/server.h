@@ -69,6 +69,7 @@ class Server : public ServerApi {
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
   void RequestShutdown() override;
   int64_t MemoryHeadroom() override;
+  bool ReplyFits(uint64_t bytes) override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
   void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) override;

@@ -223,11 +223,16 @@ void Worker::CommitPending() {
 }
 
 void Worker::EndOfPass() {
-  CommitPending();
-  std::vector<uint64_t> ids;
-  ids.swap(committed_);
-  for (uint64_t id : ids) {
-    if (Connection* c = Find(id)) c->ResumeAfterCommit();
+  // A connection resumed here may run more of its pipeline and start a new batch: repeat until
+  // no replies wait for a commit, so none is left held when the loop goes back to sleep.
+  while (true) {
+    CommitPending();
+    if (committed_.empty()) return;
+    std::vector<uint64_t> ids;
+    ids.swap(committed_);
+    for (uint64_t id : ids) {
+      if (Connection* c = Find(id)) c->ResumeAfterCommit();
+    }
   }
 }
 

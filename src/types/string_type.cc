@@ -41,21 +41,21 @@ Status StringType::Get(std::string_view key, std::string* value) const {
   return Status::OK();
 }
 
-StatusOr<std::vector<std::optional<std::string>>> StringType::MGet(
-    const std::vector<std::string_view>& keys) const {
-  std::vector<std::optional<std::string>> out;
-  out.reserve(keys.size());
+Status StringType::MGet(const std::vector<std::string_view>& keys,
+                        const std::function<bool(std::optional<std::string_view>)>& visit) const {
   for (auto k : keys) {
     auto rec = db_->GetRecord(k);
+    bool go_on;
     if (rec.ok() && rec->meta.type == DataType::kString) {
-      out.emplace_back(std::string(rec->meta.payload));
+      go_on = visit(std::string_view(rec->meta.payload));
     } else if (rec.ok() || rec.status().IsNotFound()) {
-      out.emplace_back();
+      go_on = visit(std::nullopt);
     } else {
       return rec.status();
     }
+    if (!go_on) break;
   }
-  return out;
+  return Status::OK();
 }
 
 StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::string_view value,

@@ -3,6 +3,7 @@
 // writes that may join a pipeline's batch (PendingWrites). Thread-safe like Database.
 #pragma once
 
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -23,9 +24,11 @@ class StringType {
 
   // NotFound when absent; WrongType when another type.
   Status Get(std::string_view key, std::string* value) const;
-  // One entry per key; nullopt for absent keys and keys of another type (as Redis's MGET).
-  StatusOr<std::vector<std::optional<std::string>>> MGet(
-      const std::vector<std::string_view>& keys) const;
+  // Hands `visit` one entry per key, in order: nullopt for absent keys and keys of another type
+  // (as Redis's MGET). Values are not collected, so memory stays one value however many keys;
+  // `visit` returns false to stop early. The view is valid only during the call.
+  Status MGet(const std::vector<std::string_view>& keys,
+              const std::function<bool(std::optional<std::string_view>)>& visit) const;
 
   struct SetArgs {
     enum class Cond { kAlways, kNX, kXX } cond = Cond::kAlways;

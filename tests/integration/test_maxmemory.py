@@ -17,6 +17,8 @@ from conftest import SANITIZED
 from helpers import cmd_error, raw, wait_until
 
 OOM_TEXT = "command not allowed when used memory > 'maxmemory'."
+# The start of the -OOM error of a read whose reply would not fit under the limit.
+REPLY_OOM_PREFIX = "OOM command not allowed: the reply (at least "
 MB = 1 << 20
 LEVELS = {"normal": 0, "soft": 1, "hard": 2, "full": 3}
 RATIOS_FILE = "/tmp/mnemo_maxmemory_pressure.txt"
@@ -104,8 +106,9 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
     through the hard level (bounded by `seconds`). Meanwhile checks that GET and DEL keep working:
     they must never be refused. Returns the loader (stopped)."""
     probe.set("probe", "v")
-    # Two readers of 8 MB MGET replies add reply-side pressure (below the 16 MiB hard-level
-    # reply limit, so they are not closed); reads must never be refused.
+    # Two readers of 8 MB MGET replies add reply-side pressure. No client is closed for them
+    # (no client-output-buffer-limit is set); a reply that would not fit under the limit is
+    # refused with its own -OOM error, and any other error fails the test.
     rkeys = ["rd%d" % i for i in range(16)]
     for k in rkeys:
         probe.set(k, value_for(k, 512 * 1024))
@@ -119,7 +122,8 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
             except redis.ConnectionError:
                 c = redis.Redis(port=server.port, socket_timeout=60)
             except redis.ResponseError as e:
-                reader_errors.append(str(e))
+                if not str(e).startswith(REPLY_OOM_PREFIX):
+                    reader_errors.append(str(e))
         c.close()
 
     loader = Loader(server.port, clients=10, depth=24)
@@ -298,11 +302,14 @@ def test_durability_of_acknowledged_and_refused_writes(server_factory):
     c = s.client(socket_timeout=60)
     missing, wrong = [], []
     keys = sorted(ok)
-    # Small MGETs: at the hard level the server closes clients with more than 16 MiB of pending
-    # replies, and the restarted server (same 64 MB limit) may be there while it replays its WAL.
+    # One key per read: a reply of up to 1 MiB is never refused, and the restarted server (same
+    # 64 MB limit) may be at level full while it replays its WAL, refusing larger replies.
     for i in range(0, len(keys), 8):
         chunk = keys[i:i + 8]
-        for k, v in zip(chunk, c.mget(chunk)):
+        p = c.pipeline(transaction=False)
+        for k in chunk:
+            p.get(k)
+        for k, v in zip(chunk, p.execute()):
             if v is None:
                 missing.append(k)
             elif v != value_for(k, ok[k]):
@@ -562,4 +569,98 @@ def test_pressure_stays_near_limit(server_factory):
     assert admin.ping()
     assert used_ratio <= 1.10, report
     assert rss_ratio <= 1.25, report
+    admin.close()
+
+
+def test_large_replies_under_a_limit_get_an_error_or_their_full_reply(server_factory):
+    """Four clients each MGET 2000 keys of 16 KB (32 MB replies) under maxmemory 256mb, with no
+    client-output-buffer-limit: each reply is either complete and right or an -OOM error naming
+    maxmemory; no client is closed; used memory stays within 1.10 x the limit."""
+    limit = 256 * MB
+    s = server_factory(["--maxmemory", "256mb"])
+    admin = s.client(socket_timeout=60)
+    keys = ["m%d" % i for i in range(2000)]
+    for i in range(0, len(keys), 100):
+        admin.mset({k: value_for(k, 16 * 1024) for k in keys[i:i + 100]})
+    expected = [value_for(k, 16 * 1024) for k in keys]
+    outcomes, failures = [], []
+    lock = threading.Lock()
+
+    def reader(i):
+        c = redis.Redis(port=s.port, socket_timeout=120)
+        for _ in range(3):
+            try:
+                got = c.mget(keys)
+            except redis.ResponseError as e:
+                with lock:
+                    outcomes.append(str(e))
+                continue
+            except Exception as e:  # a closed connection, a timeout: not graceful
+                with lock:
+                    failures.append(repr(e))
+                return
+            with lock:
+                outcomes.append("full" if got == expected else "wrong reply")
+        c.close()
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    peak = 0
+    while any(t.is_alive() for t in threads):
+        peak = max(peak, admin.info("memory")["used_memory"])
+        time.sleep(0.005)
+    for t in threads:
+        t.join()
+    g = governor(admin)
+    report = "peak used %.3f x limit, outcomes %r, failures %r, clients closed %d" % (
+        peak / limit, sorted(set(outcomes)), failures, g["governor_clients_closed"])
+    print(report)
+    assert not failures, report
+    assert len(outcomes) == 12, report
+    for o in outcomes:
+        assert o == "full" or (o.startswith(REPLY_OOM_PREFIX) and "'maxmemory'" in o), report
+    assert g["governor_clients_closed"] == 0, report
+    assert admin.info("stats")["client_output_buffer_limit_disconnections"] == 0, report
+    assert admin.ping()
+    if SANITIZED:  # no allocator figure: no limit is enforced, every reply goes through whole
+        assert outcomes == ["full"] * 12, report
+    else:
+        assert "full" in outcomes, report  # the limit leaves room for some of them
+        assert peak <= 1.10 * limit, report
+        assert g["oom_rejected_replies"] == sum(1 for o in outcomes if o != "full"), report
+
+    # Eight clients that send the MGET and read nothing until all eight were answered: 256 MB
+    # of replies cannot all be held under a 256 MB limit, so some must be refused, and what is
+    # held stays within the bound.
+    def mget_calls():
+        return admin.info("commandstats")["cmdstat_mget"]["calls"]
+    calls = mget_calls()
+    refused = g["oom_rejected_replies"]
+    stuck = [redis.Connection(port=s.port, socket_timeout=120) for _ in range(8)]
+    for conn in stuck:
+        conn.send_command("MGET", *keys)
+    wait_until(lambda: mget_calls() == calls + 8, timeout=120, what="eight MGETs to run")
+    held = admin.info("memory")["used_memory"]
+    replies = []
+    for conn in stuck:
+        try:
+            replies.append("full" if conn.read_response() == expected else "wrong reply")
+        except redis.ResponseError as e:
+            replies.append(str(e))
+        conn.disconnect()
+    g = governor(admin)
+    report = "held %.3f x limit, replies %r, refused %d" % (
+        held / limit, sorted(set(replies)), g["oom_rejected_replies"] - refused)
+    print(report)
+    for o in replies:
+        assert o == "full" or (o.startswith(REPLY_OOM_PREFIX) and "'maxmemory'" in o), report
+    assert g["governor_clients_closed"] == 0, report
+    assert admin.ping()
+    if SANITIZED:
+        assert replies == ["full"] * 8, report
+    else:
+        assert "full" in replies and len(set(replies)) > 1, report  # some held, some refused
+        assert g["oom_rejected_replies"] - refused == sum(1 for o in replies if o != "full"), report
+        assert held <= 1.10 * limit, report
     admin.close()

@@ -9,6 +9,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import time
 
 import pytest
 import redis
@@ -262,3 +263,30 @@ def test_bad_tls_settings_stop_startup_with_a_clear_message(certs, data_dir):
                          ["--tls-cert-file", certs.server_crt, "--tls-key-file",
                           certs.server_key], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and out.stderr.strip() == "mnemo: tls-port must differ from port"
+
+
+def test_tls_pipeline_of_large_replies_read_slowly_never_stalls(tls_server, certs):
+    """More pipelined requests than one read takes and replies far beyond the socket buffers,
+    read with pauses, over TLS: the connection stops reading while its replies are blocked and
+    must pick the requests left (in its buffer, in TLS's, or in the socket) up again once they
+    drain."""
+    value = os.urandom(64 * 1024)
+    t = tls_client(tls_server, certs)
+    assert t.set("v", value)
+    ctx = ssl.create_default_context(cafile=certs.ca_crt)
+    ctx.load_cert_chain(certs.client_crt, certs.client_key)
+    n = 800  # ~24 KB of requests, 50 MB of replies
+    request = b"*2\r\n$3\r\nGET\r\n$1\r\nv\r\n" * n + b"*1\r\n$4\r\nPING\r\n"
+    want = (b"$%d\r\n%s\r\n" % (len(value), value)) * n + b"+PONG\r\n"
+    with socket.create_connection(("127.0.0.1", tls_server.tls_port), timeout=10) as raw_sock:
+        with ctx.wrap_socket(raw_sock, server_hostname="127.0.0.1") as s:
+            s.sendall(request)
+            got = bytearray()
+            while len(got) < len(want):
+                if len(got) % 7 == 0:
+                    time.sleep(0.01)  # a slow reader now and then
+                chunk = s.recv(min(256 * 1024, len(want) - len(got)))  # 10 s silence fails
+                assert chunk, "closed after %d of %d reply bytes" % (len(got), len(want))
+                got += chunk
+    assert bytes(got) == want
+    assert t.ping()

@@ -2,6 +2,7 @@
 // CONFIG, TIME, SHUTDOWN.
 #include "commands/arg_parse.h"
 #include "commands/command.h"
+#include "commands/command_doc.h"
 #include "commands/registry.h"
 #include "commands/subcommand.h"
 #include "config/config.h"
@@ -242,50 +243,73 @@ Status ClientHelp(CommandContext& ctx) {
 }
 
 const Subcommand kClientSubcommands[] = {
-    {"id", 2, ClientId},           {"getname", 2, ClientGetName}, {"setname", 3, ClientSetName},
-    {"list", 2, ClientList},       {"info", 2, ClientInfo},       {"kill", -3, ClientKill},
-    {"setinfo", 4, ClientSetInfo}, {"help", 2, ClientHelp},
+    {"id",
+     2,
+     ClientId,
+     "Returns the client ID for the current connection",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow @connection"}},
+    {"getname",
+     2,
+     ClientGetName,
+     "Get the current connection name",
+     {.since = "2.6.9", .complexity = "O(1)", .acl = "@slow @connection"}},
+    {"setname",
+     3,
+     ClientSetName,
+     "Set the current connection name",
+     {.since = "2.6.9",
+      .complexity = "O(1)",
+      .args = "connection-name",
+      .acl = "@slow @connection"}},
+    {"list",
+     2,
+     ClientList,
+     "Get the list of client connections",
+     {.since = "2.4.0",
+      .complexity = "O(N) where N is the number of client connections",
+      .args = "[TYPE normal_master_replica_pubsub(NORMAL|MASTER|REPLICA|PUBSUB)@5.0.0] [ID "
+              "id(client-id:integer...)@6.2.0]",
+      .acl = "@admin @slow @dangerous @connection",
+      .tips = "nondeterministic_output"}},
+    {"info",
+     2,
+     ClientInfo,
+     "Returns information about the current client connection.",
+     {.since = "6.2.0",
+      .complexity = "O(1)",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output"}},
+    {"kill",
+     -3,
+     ClientKill,
+     "Kill the connection of a client",
+     {.since = "2.4.0",
+      .complexity = "O(N) where N is the number of client connections",
+      .args = "filter('ip:port'!2.8.12|new-format([ID client-id:integer@2.8.12]|[TYPE "
+              "normal_master_slave_pubsub(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)@2.8.12]|["
+              "USER username]|[ADDR 'ip:port']|[LADDR 'ip:port'@6.2.0]|[SKIPME 'yes/no'])...)",
+      .acl = "@admin @slow @dangerous @connection"}},
+    {"setinfo",
+     4,
+     ClientSetInfo,
+     "Set client or connection specific info",
+     {.since = "7.2.0",
+      .complexity = "O(1)",
+      .args = "attr(LIB-NAME libname|LIB-VER libver)",
+      .acl = "@slow @connection",
+      .notes = "from Redis 7.2 (not in 7.0)"}},
+    {"help",
+     2,
+     ClientHelp,
+     "Show helpful text about the different subcommands",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow @connection"}},
 };
 
 Status CmdClient(CommandContext& ctx) { return RunSubcommand(ctx, kClientSubcommands); }
 
-void ReplyFlags(Reply& r, uint32_t flags) {
-  std::vector<std::string> names;
-  if (flags & kCmdWrite) names.push_back("write");
-  if (flags & kCmdReadOnly) names.push_back("readonly");
-  if (flags & kCmdDenyOOM) names.push_back("denyoom");
-  if (flags & kCmdAdmin) names.push_back("admin");
-  if (flags & kCmdNoAuth) names.push_back("no_auth");
-  if (flags & kCmdFast) names.push_back("fast");
-  if (flags & kCmdLoading) names.push_back("loading");
-  r.ArrayHeader(names.size());
-  for (const auto& f : names) r.Simple(f);
-}
+void ReplyCommandInfo(Reply& r, const CommandSpec* c) { mnemo::ReplyCommandInfo(r, *c); }
 
-void ReplyCommandInfo(Reply& r, const CommandSpec* c) {
-  r.ArrayHeader(10);
-  r.Bulk(c->name);
-  r.Integer(c->arity);
-  ReplyFlags(r, c->flags);
-  r.Integer(c->first_key);
-  r.Integer(c->last_key);
-  r.Integer(c->key_step);
-  r.ArrayHeader(0);  // ACL categories
-  r.ArrayHeader(0);  // tips
-  r.ArrayHeader(0);  // key specifications
-  r.ArrayHeader(0);  // subcommands
-}
-
-void ReplyCommandDocs(Reply& r, const CommandSpec* c) {
-  r.Bulk(c->name);
-  r.MapHeader(3);
-  r.Bulk("summary");
-  r.Bulk(c->summary);
-  r.Bulk("since");
-  r.Bulk("0.1.0");
-  r.Bulk("group");
-  r.Bulk(c->group);
-}
+void ReplyCommandDocs(Reply& r, const CommandSpec* c) { mnemo::ReplyCommandDocs(r, *c); }
 
 void ReplyAllCommands(Reply& r) {
   auto all = CommandTable::Instance().All();
@@ -410,8 +434,51 @@ Status CommandHelp(CommandContext& ctx) {
 
 // Arities as in Redis 7.0 (COMMAND INFO command|getkeys: -4, a command and one argument).
 const Subcommand kCommandSubcommands[] = {
-    {"count", 2, CommandCount}, {"list", -2, CommandList},       {"info", -2, CommandInfo},
-    {"docs", -2, CommandDocs},  {"getkeys", -4, CommandGetKeys}, {"help", 2, CommandHelp}};
+    {"count",
+     2,
+     CommandCount,
+     "Get total number of Redis commands",
+     {.since = "2.8.13", .complexity = "O(1)", .acl = "@slow @connection"}},
+    {"list",
+     -2,
+     CommandList,
+     "Get an array of Redis command names",
+     {.since = "7.0.0",
+      .complexity = "O(N) where N is the total number of Redis commands",
+      .args = "[FILTERBY filterby(MODULE module-name|ACLCAT category|PATTERN pattern:pattern)]",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order"}},
+    {"info",
+     -2,
+     CommandInfo,
+     "Get array of specific Redis command details, or all when no argument is given.",
+     {.since = "2.8.13",
+      .complexity = "O(N) where N is the number of commands to look up",
+      .args = "[command-name...]",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order"}},
+    {"docs",
+     -2,
+     CommandDocs,
+     "Get array of specific Redis command documentation",
+     {.since = "7.0.0",
+      .complexity = "O(N) where N is the number of commands to look up",
+      .args = "[command-name...]",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order"}},
+    {"getkeys",
+     -4,
+     CommandGetKeys,
+     "Extract keys given a full Redis command",
+     {.since = "2.8.13",
+      .complexity = "O(N) where N is the number of arguments to the command",
+      .acl = "@slow @connection"}},
+    {"help",
+     2,
+     CommandHelp,
+     "Show helpful text about the different subcommands",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow @connection"}},
+};
 
 Status CmdCommand(CommandContext& ctx) {
   if (ctx.argc() == 1) {
@@ -505,11 +572,40 @@ Status ConfigHelp(CommandContext& ctx) {
   return Status::OK();
 }
 
-const Subcommand kConfigSubcommands[] = {{"get", -3, ConfigGet},
-                                         {"set", -4, ConfigSet},
-                                         {"rewrite", 2, ConfigRewrite},
-                                         {"resetstat", 2, ConfigResetStat},
-                                         {"help", 2, ConfigHelp}};
+const Subcommand kConfigSubcommands[] = {
+    {"get",
+     -3,
+     ConfigGet,
+     "Get the values of configuration parameters",
+     {.since = "2.0.0",
+      .complexity = "O(N) when N is the number of configuration parameters provided",
+      .args = "parameter(parameter)...",
+      .acl = "@admin @slow @dangerous"}},
+    {"set",
+     -4,
+     ConfigSet,
+     "Set configuration parameters to the given values",
+     {.since = "2.0.0",
+      .complexity = "O(N) when N is the number of configuration parameters provided",
+      .args = "parameter_value(parameter value)...",
+      .acl = "@admin @slow @dangerous",
+      .tips = "request_policy:all_nodes response_policy:all_succeeded"}},
+    {"rewrite",
+     2,
+     ConfigRewrite,
+     "Rewrite the configuration file with the in memory configuration",
+     {.since = "2.8.0", .complexity = "O(1)", .acl = "@admin @slow @dangerous"}},
+    {"resetstat",
+     2,
+     ConfigResetStat,
+     "Reset the stats returned by INFO",
+     {.since = "2.0.0", .complexity = "O(1)", .acl = "@admin @slow @dangerous"}},
+    {"help",
+     2,
+     ConfigHelp,
+     "Show helpful text about the different subcommands",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow"}},
+};
 
 Status CmdConfig(CommandContext& ctx) { return RunSubcommand(ctx, kConfigSubcommands); }
 
@@ -535,23 +631,156 @@ Status CmdShutdown(CommandContext& ctx) {
 constexpr uint32_t kConn = kCmdFast | kCmdLoading;
 
 const CommandSpec kServerCommands[] = {
-    {"ping", -1, kConn, 0, 0, 0, CmdPing, "connection", "Check the connection"},
-    {"echo", 2, kConn, 0, 0, 0, CmdEcho, "connection", "Return the argument"},
-    {"quit", -1, kConn | kCmdNoAuth, 0, 0, 0, CmdQuit, "connection", "Close the connection"},
-    {"select", 2, kConn, 0, 0, 0, CmdSelect, "connection", "Select database 0 (the only one)"},
-    {"auth", -2, kConn | kCmdNoAuth, 0, 0, 0, CmdAuth, "connection", "Authenticate"},
-    {"hello", -1, kConn | kCmdNoAuth, 0, 0, 0, CmdHello, "connection",
-     "Handshake: protocol version 2, optional AUTH and SETNAME"},
-    {"client", -2, kCmdLoading, 0, 0, 0, CmdClient, "connection",
-     "Client connections: ID, SETNAME, GETNAME, LIST, KILL, INFO"},
-    {"command", -1, kCmdLoading, 0, 0, 0, CmdCommand, "server",
-     "Command metadata: COUNT, LIST, INFO, DOCS, GETKEYS, HELP"},
-    {"info", -1, kCmdLoading, 0, 0, 0, CmdInfo, "server", "Server information and statistics"},
-    {"config", -2, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdConfig, "server",
-     "Configuration: GET, SET, REWRITE, RESETSTAT, HELP"},
-    {"time", 1, kConn, 0, 0, 0, CmdTime, "server", "The server's time"},
-    {"shutdown", -1, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdShutdown, "server",
-     "Stop the server cleanly"},
+    {"ping",
+     -1,
+     kConn,
+     0,
+     0,
+     0,
+     CmdPing,
+     "connection",
+     "Check the connection",
+     {.since = "1.0.0",
+      .complexity = "O(1)",
+      .args = "[message]",
+      .acl = "@fast @connection",
+      .tips = "request_policy:all_shards response_policy:all_succeeded"}},
+    {"echo",
+     2,
+     kConn,
+     0,
+     0,
+     0,
+     CmdEcho,
+     "connection",
+     "Return the argument",
+     {.since = "1.0.0", .complexity = "O(1)", .args = "message", .acl = "@fast @connection"}},
+    {"quit",
+     -1,
+     kConn | kCmdNoAuth,
+     0,
+     0,
+     0,
+     CmdQuit,
+     "connection",
+     "Close the connection",
+     {.since = "1.0.0", .complexity = "O(1)", .acl = "@fast @connection"}},
+    {"select",
+     2,
+     kConn,
+     0,
+     0,
+     0,
+     CmdSelect,
+     "connection",
+     "Select database 0 (the only one)",
+     {.since = "1.0.0", .complexity = "O(1)", .args = "index:integer", .acl = "@fast @connection"}},
+    {"auth",
+     -2,
+     kConn | kCmdNoAuth,
+     0,
+     0,
+     0,
+     CmdAuth,
+     "connection",
+     "Authenticate",
+     {.since = "1.0.0",
+      .complexity = "O(N) where N is the number of passwords defined for the user",
+      .args = "[username@6.0.0] password",
+      .acl = "@fast @connection"}},
+    {"hello",
+     -1,
+     kConn | kCmdNoAuth,
+     0,
+     0,
+     0,
+     CmdHello,
+     "connection",
+     "Handshake: protocol version 2, optional AUTH and SETNAME",
+     {.since = "6.0.0",
+      .complexity = "O(1)",
+      .args = "[arguments(protover:integer [AUTH username_password(username password)] [SETNAME "
+              "clientname])]",
+      .acl = "@fast @connection"}},
+    {"client",
+     -2,
+     kCmdLoading,
+     0,
+     0,
+     0,
+     CmdClient,
+     "connection",
+     "Client connections: ID, SETNAME, GETNAME, LIST, KILL, INFO",
+     {.since = "2.4.0",
+      .complexity = "Depends on subcommand.",
+      .acl = "@slow",
+      .subcommands = kClientSubcommands}},
+    {"command",
+     -1,
+     kCmdLoading,
+     0,
+     0,
+     0,
+     CmdCommand,
+     "server",
+     "Command metadata: COUNT, LIST, INFO, DOCS, GETKEYS, HELP",
+     {.since = "2.8.13",
+      .complexity = "O(N) where N is the total number of Redis commands",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order",
+      .subcommands = kCommandSubcommands}},
+    {"info",
+     -1,
+     kCmdLoading,
+     0,
+     0,
+     0,
+     CmdInfo,
+     "server",
+     "Server information and statistics",
+     {.since = "1.0.0",
+      .complexity = "O(1)",
+      .args = "[section...]",
+      .acl = "@slow @dangerous",
+      .tips = "nondeterministic_output request_policy:all_shards response_policy:special"}},
+    {"config",
+     -2,
+     kCmdAdmin | kCmdLoading,
+     0,
+     0,
+     0,
+     CmdConfig,
+     "server",
+     "Configuration: GET, SET, REWRITE, RESETSTAT, HELP",
+     {.since = "2.0.0",
+      .complexity = "Depends on subcommand.",
+      .acl = "@slow",
+      .subcommands = kConfigSubcommands}},
+    {"time",
+     1,
+     kConn,
+     0,
+     0,
+     0,
+     CmdTime,
+     "server",
+     "The server's time",
+     {.since = "2.6.0", .complexity = "O(1)", .acl = "@fast", .tips = "nondeterministic_output"}},
+    {"shutdown",
+     -1,
+     kCmdAdmin | kCmdLoading,
+     0,
+     0,
+     0,
+     CmdShutdown,
+     "server",
+     "Stop the server cleanly",
+     {.since = "1.0.0",
+      .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
+                    "saving data, otherwise O(1)",
+      .args = "[nosave_save(NOSAVE|SAVE)] [NOW@7.0.0] [FORCE@7.0.0] [ABORT@7.0.0]",
+      .acl = "@admin @slow @dangerous"}},
+
 };
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Command metadata and the context a command runs in.
 //
 // Each command family (cmd_string.cc, cmd_keys.cc, ...) exposes one table of CommandSpec rows:
-// name, arity, flags, key positions, handler and a one-line summary. The tables are the single
-// source for dispatch, the COMMAND command and docs. A handler parses its arguments, calls into
-// types/ or memory/, and writes exactly one reply — or returns a non-ok Status and writes
-// nothing, in which case the dispatcher sends the error.
+// name, arity, flags, key positions, handler, a one-line summary and its CommandDoc (argument
+// schema, ACL categories, key specifications, ...; the notation is in commands/command_doc.h).
+// The tables are the single source for dispatch, COMMAND INFO/DOCS and docs/commands.md. A handler
+// parses its arguments, calls into types/ or memory/, and writes exactly one reply — or returns a
+// non-ok Status and writes nothing, in which case the dispatcher sends the error.
 //
 // Commands know nothing of sockets: server-level facilities reach them through the ServerApi
 // and ClientApi interfaces, implemented by server/.
@@ -47,6 +48,27 @@ enum CommandFlag : uint32_t {
 
 struct CommandContext;
 using CommandHandler = Status (*)(CommandContext& ctx);
+struct Subcommand;
+
+// What COMMAND DOCS and COMMAND INFO say of a command beyond its arity, flags and key positions,
+// as text in the compact notations of commands/command_doc.h, parsed once when the command table
+// is built (a row that does not parse stops the server at start; registry_test parses them all).
+// For a command Redis 7.0 also has, every field is what Redis 7.0 answers (checked against
+// redis-server by tests/integration/test_command_docs.py), except `complexity` where Mnemo's
+// differs.
+struct CommandDoc {
+  const char* since = "";       // the Redis version that introduced it; Mnemo's for its own
+  const char* complexity = "";  // "O(1)", ...
+  const char* args = "";        // argument schema: "key:key value [condition(NX|XX)@2.6.12] ..."
+  const char* acl = "";         // ACL categories: "@write @string @slow"
+  const char* keys = "";        // key specifications: "RW access update index:1 range:0,1,0"
+  const char* tips = "";        // command tips: "nondeterministic_output ..."
+  const char* deprecated_since = "";  // with replaced_by: a deprecated command
+  const char* replaced_by = "";
+  // Mnemo's behaviour where it differs from Redis's; rendered into docs/commands.md.
+  const char* notes = "";
+  std::span<const Subcommand> subcommands = {};
+};
 
 struct CommandSpec {
   const char* name;  // lower case
@@ -56,6 +78,16 @@ struct CommandSpec {
   CommandHandler handler;
   const char* group;    // "string", "generic", "server", "connection", ...
   const char* summary;  // one line for COMMAND DOCS and docs/commands.md
+  CommandDoc doc;
+};
+
+// A row of a container command's subcommand table (CLIENT, CONFIG, ...; commands/subcommand.h).
+struct Subcommand {
+  const char* name;  // lower case
+  int arity;         // counts the command and the subcommand: n exactly, -n at least
+  Status (*run)(CommandContext&);
+  const char* summary = "";
+  CommandDoc doc = {};
 };
 
 // Per-command counters for INFO commandstats, updated with relaxed atomics. Each thread slot

@@ -311,6 +311,13 @@ void ReplyCommandInfo(Reply& r, const CommandSpec* c) { mnemo::ReplyCommandInfo(
 
 void ReplyCommandDocs(Reply& r, const CommandSpec* c) { mnemo::ReplyCommandDocs(r, *c); }
 
+bool HasAclCategory(const CommandSpec& c, std::string_view category) {
+  for (const std::string& cat : CommandTable::Instance().Parsed(c.doc).acl) {
+    if (EqualsIgnoreCase(std::string_view(cat).substr(1), category)) return true;
+  }
+  return false;
+}
+
 void ReplyAllCommands(Reply& r) {
   auto all = CommandTable::Instance().All();
   r.ArrayHeader(all.size());
@@ -356,8 +363,8 @@ Status CommandDocs(CommandContext& ctx) {
 
 // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]. Parsed as Redis does:
 // FILTERBY must be the last three arguments, anything else is a syntax error. Mnemo has no
-// modules and declares no ACL categories (COMMAND INFO lists none), so those two filters match
-// nothing; PATTERN is a case-insensitive glob over the names.
+// modules, so that filter matches nothing; ACLCAT matches the rows' ACL categories
+// (case-insensitive, without the '@'); PATTERN is a case-insensitive glob over the names.
 Status CommandList(CommandContext& ctx) {
   enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
   if (ctx.argc() > 2) {
@@ -373,11 +380,12 @@ Status CommandList(CommandContext& ctx) {
     }
   }
   std::vector<std::string_view> names;
-  if (filter == Filter::kNone || filter == Filter::kPattern) {
+  if (filter != Filter::kModule) {
     for (const CommandSpec* c : CommandTable::Instance().All()) {
       if (filter == Filter::kPattern && !GlobMatch(ctx.args[4], c->name, /*nocase=*/true)) {
         continue;
       }
+      if (filter == Filter::kAclCat && !HasAclCategory(*c, ctx.args[4])) continue;
       names.push_back(c->name);
     }
   }

@@ -242,6 +242,65 @@ Status ClientHelp(CommandContext& ctx) {
   return Status::OK();
 }
 
+// CLIENT NO-EVICT and NO-TOUCH: Mnemo evicts neither clients nor keys by access time, so the
+// modes are checked and accepted without effect.
+Status ClientOnOff(CommandContext& ctx) {
+  if (!EqualsIgnoreCase(ctx.args[2], "on") && !EqualsIgnoreCase(ctx.args[2], "off")) {
+    return SyntaxError();
+  }
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientReply(CommandContext& ctx) {
+  using Mode = ClientApi::ReplyMode;
+  Mode mode;
+  if (EqualsIgnoreCase(ctx.args[2], "on")) {
+    mode = Mode::kOn;
+  } else if (EqualsIgnoreCase(ctx.args[2], "off")) {
+    mode = Mode::kOff;
+  } else if (EqualsIgnoreCase(ctx.args[2], "skip")) {
+    mode = Mode::kSkip;
+  } else {
+    return SyntaxError();
+  }
+  ctx.reply.Ok();  // dropped by the connection unless the mode is ON
+  ctx.client.SetReplyMode(mode);
+  return Status::OK();
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]: the server holds the commands (only writes with WRITE) of
+// every client until the time is over; each waiting connection is woken by a timer.
+Status ClientPause(CommandContext& ctx) {
+  auto ms = ParseInt64(ctx.args[2]);
+  if (!ms) return Status::InvalidArgument("timeout is not an integer or out of range");
+  if (*ms < 0) return Status::InvalidArgument("timeout is negative");
+  bool writes_only = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "write")) {
+      writes_only = true;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
+      return Status::InvalidArgument("CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  } else if (ctx.argc() > 4) {
+    return SyntaxError();
+  }
+  ctx.server.PauseClients(NowMs() + *ms, writes_only);
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientUnpause(CommandContext& ctx) {
+  ctx.server.UnpauseClients();
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientTracking(CommandContext&) {
+  return Status::NotSupported(
+      "CLIENT TRACKING is not supported: this server sends no invalidation messages");
+}
+
 const Subcommand kClientSubcommands[] = {
     {"id",
      2,
@@ -298,6 +357,60 @@ const Subcommand kClientSubcommands[] = {
       .args = "attr(LIB-NAME libname|LIB-VER libver)",
       .acl = "@slow @connection",
       .notes = "from Redis 7.2 (not in 7.0)"}},
+    {"no-evict",
+     3,
+     ClientOnOff,
+     "Set client eviction mode for the current connection",
+     {.since = "7.0.0",
+      .complexity = "O(1)",
+      .args = "enabled(ON|OFF)",
+      .acl = "@admin @slow @dangerous @connection",
+      .notes = "accepted without effect: clients are never evicted (the memory governor drops the "
+               "largest buffers instead)"}},
+    {"no-touch",
+     3,
+     ClientOnOff,
+     "Controls whether commands sent by the client affect the LRU/LFU of accessed keys",
+     {.since = "7.2.0",
+      .complexity = "O(1)",
+      .args = "enabled(ON|OFF)",
+      .acl = "@slow @connection",
+      .notes = "from Redis 7.2; accepted without effect: no access time is kept per key"}},
+    {"reply",
+     3,
+     ClientReply,
+     "Instruct the server whether to reply to commands",
+     {.since = "3.2.0",
+      .complexity = "O(1)",
+      .args = "on_off_skip(ON|OFF|SKIP)",
+      .acl = "@slow @connection"}},
+    {"pause",
+     -3,
+     ClientPause,
+     "Stop processing commands from clients for some time",
+     {.since = "2.9.50",
+      .complexity = "O(1)",
+      .args = "timeout:integer [mode(WRITE|ALL)@6.2.0]",
+      .acl = "@admin @slow @dangerous @connection",
+      .notes = "`CLIENT` commands themselves are never held, so `CLIENT UNPAUSE` gets through in "
+               "`ALL` mode; with `WRITE` only commands flagged `write` wait"}},
+    {"unpause",
+     2,
+     ClientUnpause,
+     "Resume processing of clients that were paused",
+     {.since = "6.2.0",
+      .complexity = "O(N) Where N is the number of paused clients",
+      .acl = "@admin @slow @dangerous @connection"}},
+    {"tracking",
+     -3,
+     ClientTracking,
+     "Enable or disable server assisted client side caching support",
+     {.since = "6.0.0",
+      .complexity = "O(1). Some options may introduce additional complexity.",
+      .args = "status(ON|OFF) [REDIRECT client-id:integer] [PREFIX prefix...*] [BCAST] [OPTIN] "
+              "[OPTOUT] [NOLOOP]",
+      .acl = "@slow @connection",
+      .notes = "answers an error: client-side caching invalidations are not sent"}},
     {"help",
      2,
      ClientHelp,

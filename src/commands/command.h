@@ -135,6 +135,13 @@ class ServerApi {
   // SCAN cursors: a number standing for the last key returned.
   virtual uint64_t SaveCursor(std::string last_key) = 0;
   virtual StatusOr<std::string> LoadCursor(uint64_t cursor) = 0;
+  // Unix seconds of the last successful SAVE/BGSAVE (the start time until the first).
+  virtual int64_t LastSave() = 0;
+  virtual void SetLastSave(int64_t unix_seconds) = 0;
+  // CLIENT PAUSE / UNPAUSE: until `until_ms` (unix ms) commands of every client wait (only
+  // writing ones when writes_only); CLIENT commands are never held, so UNPAUSE gets through.
+  virtual void PauseClients(int64_t until_ms, bool writes_only) = 0;
+  virtual void UnpauseClients() = 0;
 };
 
 // The calling connection. Only touched from its own worker thread.
@@ -153,6 +160,12 @@ class ClientApi {
   // read-modify-write that follows them in a pipeline sees them.
   virtual void CommitPendingWrites() = 0;
   virtual std::string Describe() = 0;  // one CLIENT LIST line
+  // RESET: back to a fresh connection's state (name, authentication, reply mode).
+  virtual void Reset() = 0;
+  // CLIENT REPLY: kOff drops every reply from now on (this command's included), kSkip drops
+  // this command's and the next command's reply, kOn restores replies.
+  enum class ReplyMode { kOn, kOff, kSkip };
+  virtual void SetReplyMode(ReplyMode mode) = 0;
 };
 
 struct CommandContext {
@@ -177,6 +190,8 @@ std::span<const CommandSpec> KeyCommands();
 std::span<const CommandSpec> ServerCommands();
 std::span<const CommandSpec> MemoryCommands();
 std::span<const CommandSpec> KProfileCommands();
+std::span<const CommandSpec> AdminCommands();
+std::span<const CommandSpec> GenericCommands();
 
 // Builds the reply bytes of a deferred job (ServerApi::Defer) on the background thread: what
 // `fill` writes, or the error of the Status it returns.

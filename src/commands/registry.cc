@@ -23,8 +23,8 @@ CommandTable& CommandTable::Instance() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family :
-       {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands(), KProfileCommands()}) {
+  for (auto family : {StringCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
+                      AdminCommands(), MemoryCommands(), KProfileCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

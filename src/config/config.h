@@ -160,6 +160,7 @@ class Config {
 
   mutable std::mutex mu_;  // guards the strings, config_file_ and callbacks_
   std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_;
+  std::string save_, appendonly_;  // accepted for Redis tools, unused
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name

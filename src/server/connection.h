@@ -51,6 +51,8 @@ class Connection : public ClientApi {
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
   std::string Describe() override;
+  void Reset() override;
+  void SetReplyMode(ReplyMode mode) override;
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
   size_t query_buffer_bytes() const { return in_.capacity(); }
@@ -69,6 +71,11 @@ class Connection : public ClientApi {
  private:
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
   static void OnWritable(evutil_socket_t fd, short events, void* arg);
+  static void OnPauseTimer(evutil_socket_t fd, short events, void* arg);
+  // Execute, then drops the reply when CLIENT REPLY says so.
+  void ExecuteWithReplyMode();
+  // True (and a timer armed to retry) when CLIENT PAUSE holds the parsed command.
+  bool HeldByPause();
   void HandleRead();
   void ProcessInput();
   void Execute();
@@ -111,6 +118,11 @@ class Connection : public ClientApi {
   event* read_event_ = nullptr;
   event* write_event_ = nullptr;
   bool write_armed_ = false;
+  event* pause_event_ = nullptr;  // created at the first CLIENT PAUSE that holds this client
+  bool held_ = false;             // args_ is a parsed command waiting for the pause to end
+  bool reply_off_ = false;        // CLIENT REPLY OFF
+  bool skip_next_ = false;        // CLIENT REPLY SKIP: drop the next command's reply
+  bool drop_deferred_ = false;    // the deferred reply in progress is dropped
 
   std::string in_;
   size_t in_pos_ = 0;

@@ -48,6 +48,7 @@ HeapProfiler::Settings Server::ProfilerSettings() const {
 
 Status Server::Start() {
   start_ms_ = NowMs();
+  last_save_.store(start_ms_ / 1000, std::memory_order_relaxed);
   cgroup_limit_ = CgroupMemoryLimit();
   budgets_ = ComputeMemoryBudgets(*config_, cgroup_limit_);
   StorageOptions so;
@@ -377,6 +378,18 @@ void Server::ResetStats() {
 }
 
 std::span<const CommandSpec* const> Server::AllCommands() { return CommandTable::Instance().All(); }
+
+void Server::PauseClients(int64_t until_ms, bool writes_only) {
+  pause_writes_only_.store(writes_only, std::memory_order_relaxed);
+  pause_until_ms_.store(until_ms, std::memory_order_relaxed);
+}
+
+bool Server::PauseHolds(const CommandSpec* spec) const {
+  int64_t until = pause_until_ms_.load(std::memory_order_relaxed);
+  if (until == 0 || spec == nullptr || NowMs() >= until) return false;
+  if (std::string_view(spec->name) == "client") return false;  // so UNPAUSE gets through
+  return !pause_writes_only_.load(std::memory_order_relaxed) || (spec->flags & kCmdWrite);
+}
 
 uint64_t Server::SaveCursor(std::string last_key) {
   std::lock_guard<std::mutex> lock(cursor_mu_);

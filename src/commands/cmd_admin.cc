@@ -147,61 +147,40 @@ Status AclHelp(CommandContext& ctx) {
   return Status::OK();
 }
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const Subcommand kAclSubcommands[] = {
-    {"whoami",
-     2,
-     AclWhoAmI,
-     "Return the name of the user associated to the current connection",
+    {"whoami", 2, AclWhoAmI, "Return the name of the user associated to the current connection",
      {.since = "6.0.0", .complexity = "O(1)", .acl = "@slow"}},
-    {"cat",
-     -2,
-     AclCat,
-     "List the ACL categories or the commands inside a category",
+    {"cat", -2, AclCat, "List the ACL categories or the commands inside a category",
      {.since = "6.0.0",
       .complexity = "O(1) since the categories and commands are a fixed set.",
       .args = "[categoryname]",
       .acl = "@slow"}},
-    {"users",
-     2,
-     AclUsers,
-     "List the username of all the configured ACL rules",
+    {"users", 2, AclUsers, "List the username of all the configured ACL rules",
      {.since = "6.0.0",
       .complexity = "O(N). Where N is the number of configured users.",
       .acl = "@admin @slow @dangerous"}},
-    {"help",
-     2,
-     AclHelp,
-     "Show helpful text about the different subcommands",
+    {"help", 2, AclHelp, "Show helpful text about the different subcommands",
      {.since = "6.0.0", .complexity = "O(1)", .acl = "@slow"}},
+
 };
+// clang-format on
 
 Status CmdAcl(CommandContext& ctx) { return RunSubcommand(ctx, kAclSubcommands); }
 
 constexpr uint32_t kAdm = kCmdAdmin | kCmdLoading;
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const CommandSpec kAdminCommands[] = {
-    {"save",
-     1,
-     kAdm,
-     0,
-     0,
-     0,
-     CmdSave,
-     "server",
-     "Flush the memtables to disk",
+    {"save", 1, kAdm, 0, 0, 0, CmdSave, "server", "Flush the memtables to disk",
      {.since = "1.0.0",
       .complexity = "O(N) where N is the total number of keys in all databases",
       .acl = "@admin @slow @dangerous",
       .notes = "flushes every memtable to SST files (each acknowledged write is already in the "
                "write-ahead log); no RDB file is written"}},
-    {"bgsave",
-     -1,
-     kAdm,
-     0,
-     0,
-     0,
-     CmdBgSave,
-     "server",
+    {"bgsave", -1, kAdm, 0, 0, 0, CmdBgSave, "server",
      "Make a checkpoint of the database under `dir`",
      {.since = "1.0.0",
       .complexity = "O(1)",
@@ -210,14 +189,7 @@ const CommandSpec kAdminCommands[] = {
       .notes = "replies when a RocksDB checkpoint of the whole database is complete at "
                "`<dir>/checkpoint` (hard links to the SST files), replacing the previous one; "
                "`SCHEDULE` is accepted"}},
-    {"lastsave",
-     1,
-     kAdm | kCmdFast,
-     0,
-     0,
-     0,
-     CmdLastSave,
-     "server",
+    {"lastsave", 1, kAdm | kCmdFast, 0, 0, 0, CmdLastSave, "server",
      "Unix time of the last successful SAVE or BGSAVE",
      {.since = "1.0.0",
       .complexity = "O(1)",
@@ -225,27 +197,13 @@ const CommandSpec kAdminCommands[] = {
       .tips = "nondeterministic_output",
       .notes = "the time of the last successful `SAVE` or `BGSAVE`; the server's start time before "
                "the first"}},
-    {"role",
-     1,
-     kCmdFast | kCmdLoading,
-     0,
-     0,
-     0,
-     CmdRole,
-     "server",
+    {"role", 1, kCmdFast | kCmdLoading, 0, 0, 0, CmdRole, "server",
      "Replication role: always master with no replicas",
      {.since = "2.8.12",
       .complexity = "O(1)",
       .acl = "@admin @fast @dangerous",
       .notes = "`master`, offset 0, no replicas: replication does not exist yet"}},
-    {"wait",
-     3,
-     0,
-     0,
-     0,
-     0,
-     CmdWait,
-     "generic",
+    {"wait", 3, 0, 0, 0, 0, CmdWait, "generic",
      "Wait for replicas to acknowledge writes: there are none, so 0 at once",
      {.since = "3.0.0",
       .complexity = "O(1)",
@@ -254,14 +212,7 @@ const CommandSpec kAdminCommands[] = {
       .tips = "request_policy:all_shards response_policy:agg_min",
       .notes =
           "no replicas exist, so it replies 0 at once (a negative timeout is still an error)"}},
-    {"swapdb",
-     3,
-     kCmdWrite | kCmdFast,
-     0,
-     0,
-     0,
-     CmdSwapDb,
-     "server",
+    {"swapdb", 3, kCmdWrite | kCmdFast, 0, 0, 0, CmdSwapDb, "server",
      "Swap two databases: only database 0 exists",
      {.since = "4.0.0",
       .complexity =
@@ -270,35 +221,23 @@ const CommandSpec kAdminCommands[] = {
       .acl = "@keyspace @write @fast @dangerous",
       .notes = "only database 0 exists: `SWAPDB 0 0` is OK, any other index `ERR DB index is out "
                "of range`"}},
-    {"reset",
-     1,
-     kCmdFast | kCmdLoading | kCmdNoAuth,
-     0,
-     0,
-     0,
-     CmdReset,
-     "connection",
+    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth, 0, 0, 0, CmdReset, "connection",
      "Reset the connection to its initial state",
      {.since = "6.2.0",
       .complexity = "O(1)",
       .acl = "@fast @connection",
       .notes = "clears the name, authentication (when `requirepass` is set) and `CLIENT REPLY` "
                "mode; replies `RESET`"}},
-    {"acl",
-     -2,
-     kCmdLoading,
-     0,
-     0,
-     0,
-     CmdAcl,
-     "server",
+    {"acl", -2, kCmdLoading, 0, 0, 0, CmdAcl, "server",
      "Access control: WHOAMI, CAT, USERS, HELP (only the default user exists)",
      {.since = "6.0.0",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
       .notes = "only `WHOAMI`, `CAT`, `USERS` and `HELP`, for the single `default` user",
       .subcommands = kAclSubcommands}},
+
 };
+// clang-format on
 
 }  // namespace
 

@@ -51,23 +51,21 @@ Status ObjectHelp(CommandContext& ctx) {
   return Status::OK();
 }
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const Subcommand kObjectSubcommands[] = {
-    {"freq",
-     3,
-     ObjectFreq,
-     "Get the logarithmic access frequency counter of an object",
+    {"freq", 3, ObjectFreq, "Get the logarithmic access frequency counter of an object",
      {.since = "4.0.0",
       .complexity = "O(1)",
       .args = "key:key",
       .acl = "@keyspace @read @slow",
       .keys = "RO index:2 range:0,1,0",
       .tips = "nondeterministic_output"}},
-    {"help",
-     2,
-     ObjectHelp,
-     "Show helpful text about the different subcommands",
+    {"help", 2, ObjectHelp, "Show helpful text about the different subcommands",
      {.since = "6.2.0", .complexity = "O(1)", .acl = "@keyspace @slow"}},
+
 };
+// clang-format on
 
 Status CmdObject(CommandContext& ctx) { return RunSubcommand(ctx, kObjectSubcommands); }
 
@@ -209,15 +207,10 @@ Status CmdSortRo(CommandContext& ctx) { return Sort(ctx, true); }
 
 constexpr uint32_t kR = kCmdReadOnly;
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const CommandSpec kGenericCommands[] = {
-    {"touch",
-     -2,
-     kR | kCmdFast,
-     1,
-     -1,
-     1,
-     CmdTouch,
-     "generic",
+    {"touch", -2, kR | kCmdFast, 1, -1, 1, CmdTouch, "generic",
      "Count the keys that exist (no access time is kept)",
      {.since = "3.2.1",
       .complexity = "O(N) where N is the number of keys that will be touched.",
@@ -226,29 +219,14 @@ const CommandSpec kGenericCommands[] = {
       .keys = "RO index:1 range:-1,1,0",
       .tips = "request_policy:multi_shard response_policy:agg_sum",
       .notes = "counts the keys that exist; Mnemo keeps no per-key access time to update"}},
-    {"object",
-     -2,
-     kR,
-     0,
-     0,
-     0,
-     CmdObject,
-     "generic",
-     "Object introspection: FREQ, HELP",
+    {"object", -2, kR, 0, 0, 0, CmdObject, "generic", "Object introspection: FREQ, HELP",
      {.since = "2.2.3",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
       .notes = "only `FREQ` and `HELP`. `FREQ` answers nil for a missing key and otherwise Redis's "
                "error for a server without an LFU policy: no access frequency is kept per key",
       .subcommands = kObjectSubcommands}},
-    {"dump",
-     2,
-     kR,
-     1,
-     1,
-     1,
-     CmdDump,
-     "generic",
+    {"dump", 2, kR, 1, 1, 1, CmdDump, "generic",
      "A key's value in Redis's serialization format (RDB version 10)",
      {.since = "2.6.0",
       .complexity =
@@ -261,14 +239,7 @@ const CommandSpec kGenericCommands[] = {
       .tips = "nondeterministic_output",
       .notes = "Redis's format (RDB type byte, RDB version 10, CRC64), so payloads move between "
                "Redis 7.0 and Mnemo; only strings exist so far"}},
-    {"restore",
-     -4,
-     kCmdWrite | kCmdDenyOOM,
-     1,
-     1,
-     1,
-     CmdRestore,
-     "generic",
+    {"restore", -4, kCmdWrite | kCmdDenyOOM, 1, 1, 1, CmdRestore, "generic",
      "Create a key from a DUMP payload (of Mnemo or Redis)",
      {.since = "2.6.0",
       .complexity =
@@ -284,14 +255,7 @@ const CommandSpec kGenericCommands[] = {
       .notes = "reads Redis's string encodings (plain, integer, LZF); payloads of other types get "
                "an error until those types exist; `IDLETIME` and `FREQ` are checked and ignored "
                "(no access time or frequency is kept)"}},
-    {"sort",
-     -2,
-     kCmdWrite | kCmdDenyOOM,
-     1,
-     1,
-     1,
-     CmdSort,
-     "generic",
+    {"sort", -2, kCmdWrite | kCmdDenyOOM, 1, 1, 1, CmdSort, "generic",
      "Sort the elements of a list, set or sorted set",
      {.since = "1.0.0",
       .complexity =
@@ -309,14 +273,7 @@ const CommandSpec kGenericCommands[] = {
       .notes = "the whole syntax is parsed and checked, but lists, sets and sorted sets do not "
                "exist yet: a missing key sorts as empty (`STORE` deletes the destination and "
                "replies 0), a string gives `WRONGTYPE`"}},
-    {"sort_ro",
-     -2,
-     kR,
-     1,
-     1,
-     1,
-     CmdSortRo,
-     "generic",
+    {"sort_ro", -2, kR, 1, 1, 1, CmdSortRo, "generic",
      "Sort the elements of a list, set or sorted set (read-only)",
      {.since = "7.0.0",
       .complexity =
@@ -329,7 +286,9 @@ const CommandSpec kGenericCommands[] = {
               "'unknown' because the key names derive from the content of the key we sort\" RO "
               "access begin:unknown find:unknown",
       .notes = "as `SORT`, without `STORE`"}},
+
 };
+// clang-format on
 
 }  // namespace
 

@@ -189,80 +189,60 @@ Status Help(CommandContext& ctx) {
 }
 
 // MALLOC-STATS takes Mnemo's optional JSON: arity -2 where Redis's is 2.
+// One row per command, its CommandDoc below it.
+// clang-format off
 const Subcommand kSubcommands[] = {
-    {"stats",
-     2,
-     Stats,
-     "Show memory usage details",
+    {"stats", 2, Stats, "Show memory usage details",
      {.since = "4.0.0",
       .complexity = "O(1)",
       .acl = "@slow",
       .tips = "nondeterministic_output request_policy:all_shards response_policy:special"}},
-    {"usage",
-     -3,
-     Usage,
-     "Estimate the memory usage of a key",
+    {"usage", -3, Usage, "Estimate the memory usage of a key",
      {.since = "4.0.0",
       .complexity = "O(N) where N is the number of samples.",
       .args = "key:key [SAMPLES count:integer]",
       .acl = "@read @slow",
       .keys = "RO index:2 range:0,1,0"}},
-    {"doctor",
-     2,
-     Doctor,
-     "Outputs memory problems report",
+    {"doctor", 2, Doctor, "Outputs memory problems report",
      {.since = "4.0.0",
       .complexity = "O(1)",
       .acl = "@slow",
       .tips = "nondeterministic_output request_policy:all_shards response_policy:special"}},
-    {"malloc-stats",
-     -2,
-     MallocStats,
-     "Show allocator internal stats",
+    {"malloc-stats", -2, MallocStats, "Show allocator internal stats",
      {.since = "4.0.0",
       .complexity = "Depends on how much memory is allocated, could be slow",
       .acl = "@slow",
       .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
       .notes = "takes an optional `JSON` argument: jemalloc's report as JSON (not in the "
                "argument schema, which is Redis's)"}},
-    {"purge",
-     2,
-     Purge,
-     "Ask the allocator to release memory",
+    {"purge", 2, Purge, "Ask the allocator to release memory",
      {.since = "4.0.0",
       .complexity = "Depends on how much memory is allocated, could be slow",
       .acl = "@slow",
       .tips = "request_policy:all_shards response_policy:all_succeeded"}},
-    {"report",
-     2,
-     Report,
-     "The whole memory snapshot as one JSON document",
+    {"report", 2, Report, "The whole memory snapshot as one JSON document",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
-    {"help",
-     2,
-     Help,
-     "Show helpful text about the different subcommands",
+    {"help", 2, Help, "Show helpful text about the different subcommands",
      {.since = "4.0.0", .complexity = "O(1)", .acl = "@slow"}},
+
 };
+// clang-format on
 
 Status CmdMemory(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands); }
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const CommandSpec kMemoryCommands[] = {
-    {"memory",
-     -2,
-     kCmdReadOnly,
-     0,
-     0,
-     0,
-     CmdMemory,
-     "server",
+    {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
      "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
      "PURGE, REPORT, HELP",
      {.since = "4.0.0",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
       .subcommands = kSubcommands}},
+
 };
+// clang-format on
 
 }  // namespace
 

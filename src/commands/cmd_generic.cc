@@ -231,7 +231,7 @@ const CommandSpec kGenericCommands[] = {
      {.since = "2.6.0",
       .complexity =
           "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of "
-          "Redis objects composing the value and M their average size. For small string values the "
+          "objects composing the value and M their average size. For small string values the "
           "time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
       .args = "key:key",
       .acl = "@keyspace @read @slow",
@@ -244,7 +244,7 @@ const CommandSpec kGenericCommands[] = {
      {.since = "2.6.0",
       .complexity =
           "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
-          "where N is the number of Redis objects composing the value and M their average size. "
+          "where N is the number of objects composing the value and M their average size. "
           "For small string values the time complexity is thus O(1)+O(1*M) where M is small, so "
           "simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because "
           "inserting values into sorted sets is O(log(N)).",

@@ -309,7 +309,8 @@ void Connection::Execute() {
 }
 
 bool Connection::HeldByPause() {
-  held_ = server_->PauseHolds(CommandTable::Instance().Find(args_[0]));
+  // One relaxed load per command unless a pause was requested (the name lookup only then).
+  held_ = server_->PauseRequested() && server_->PauseHolds(CommandTable::Instance().Find(args_[0]));
   if (!held_) return false;
   // Retry every 10 ms at most: CLIENT UNPAUSE ends a pause early. The worker keeps serving.
   if (pause_event_ == nullptr) {

@@ -384,9 +384,13 @@ void Server::PauseClients(int64_t until_ms, bool writes_only) {
   pause_until_ms_.store(until_ms, std::memory_order_relaxed);
 }
 
-bool Server::PauseHolds(const CommandSpec* spec) const {
+bool Server::PauseHolds(const CommandSpec* spec) {
   int64_t until = pause_until_ms_.load(std::memory_order_relaxed);
-  if (until == 0 || spec == nullptr || NowMs() >= until) return false;
+  if (until == 0 || spec == nullptr) return false;
+  if (NowMs() >= until) {  // over: later commands skip the check (unless a new pause began)
+    pause_until_ms_.compare_exchange_strong(until, 0);
+    return false;
+  }
   if (std::string_view(spec->name) == "client") return false;  // so UNPAUSE gets through
   return !pause_writes_only_.load(std::memory_order_relaxed) || (spec->flags & kCmdWrite);
 }

@@ -77,8 +77,9 @@ class Server : public ServerApi {
   void PauseClients(int64_t until_ms, bool writes_only) override;
   void UnpauseClients() override { pause_until_ms_.store(0, std::memory_order_relaxed); }
   // Whether CLIENT PAUSE holds a command of `spec` now (nullptr: an unknown command, never
-  // held). One relaxed load when no pause was ever requested.
-  bool PauseHolds(const CommandSpec* spec) const;
+  // held).
+  bool PauseHolds(const CommandSpec* spec);
+  bool PauseRequested() const { return pause_until_ms_.load(std::memory_order_relaxed) != 0; }
 
   // For workers and connections.
   bool AdmitClient();    // counts a new client; false when maxclients is reached

@@ -20,14 +20,12 @@ int64_t NowSeconds() { return NowMs() / 1000; }
 // files alone hold the data (what a restart would otherwise replay). On the background thread.
 Status CmdSave(CommandContext& ctx) {
   ServerApi* server = &ctx.server;
-  ctx.server.Defer(ctx, [server] {
-    return EncodeDeferred([server](Reply& r) {
-      Status s = server->storage().Flush();
-      if (!s.ok()) return s;
-      server->SetLastSave(NowSeconds());
-      r.Ok();
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [server](Reply& r) {
+    Status s = server->storage().Flush();
+    if (!s.ok()) return s;
+    server->SetLastSave(NowSeconds());
+    r.Ok();
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -40,14 +38,12 @@ Status CmdBgSave(CommandContext& ctx) {
   }
   ServerApi* server = &ctx.server;
   std::string path = ctx.server.config().dir() + "/checkpoint";
-  ctx.server.Defer(ctx, [server, path] {
-    return EncodeDeferred([server, &path](Reply& r) {
-      Status s = server->storage().ReplaceCheckpoint(path);
-      if (!s.ok()) return s;
-      server->SetLastSave(NowSeconds());
-      r.Simple("Background saving started");
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [server, path](Reply& r) {
+    Status s = server->storage().ReplaceCheckpoint(path);
+    if (!s.ok()) return s;
+    server->SetLastSave(NowSeconds());
+    r.Simple("Background saving started");
+    return Status::OK();
   });
   return Status::OK();
 }

@@ -25,24 +25,40 @@ Status NoJemalloc(const char* what) {
                               "jemalloc (mem_allocator:libc)");
 }
 
+// A snapshot with its exact key count (a scan of every namespace's keys: background thread).
+StatusOr<MemorySnapshot> SnapshotWithKeys(ServerApi* server, Storage* storage) {
+  auto counts = Database::CountAllKeys(storage);
+  if (!counts.ok()) return counts.status();
+  MemorySnapshot s = server->TakeMemorySnapshot();
+  s.in.keys = static_cast<uint64_t>(counts->keys);
+  return s;
+}
+
 Status Stats(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|stats");
-  std::vector<MemoryField> fields = MemoryStatsFields(ctx.server.TakeMemorySnapshot());
-  ctx.reply.MapHeader(fields.size());
-  for (const MemoryField& f : fields) {
-    ctx.reply.Bulk(f.name);
-    switch (f.kind) {
-      case MemoryField::Kind::kInt:
-        ctx.reply.Integer(f.i);
-        break;
-      case MemoryField::Kind::kDouble:
-        ctx.reply.Double(f.d);
-        break;
-      case MemoryField::Kind::kText:
-        ctx.reply.Bulk(f.text);
-        break;
+  ServerApi* server = &ctx.server;
+  Storage* storage = ctx.db.storage();
+  ctx.server.Defer(ctx, [server, storage](Reply& r) {
+    auto snapshot = SnapshotWithKeys(server, storage);
+    if (!snapshot.ok()) return snapshot.status();
+    std::vector<MemoryField> fields = MemoryStatsFields(*snapshot);
+    r.MapHeader(fields.size());
+    for (const MemoryField& f : fields) {
+      r.Bulk(f.name);
+      switch (f.kind) {
+        case MemoryField::Kind::kInt:
+          r.Integer(f.i);
+          break;
+        case MemoryField::Kind::kDouble:
+          r.Double(f.d);
+          break;
+        case MemoryField::Kind::kText:
+          r.Bulk(f.text);
+          break;
+      }
     }
-  }
+    return Status::OK();
+  });
   return Status::OK();
 }
 
@@ -53,7 +69,7 @@ Status Doctor(CommandContext& ctx) {
     if (!text.empty()) text += '\n';
     text += line;
   }
-  ctx.reply.Bulk(text);
+  ctx.reply.Verbatim(text);
   return Status::OK();
 }
 
@@ -63,13 +79,15 @@ Status MallocStats(CommandContext& ctx) {
   bool json = ctx.argc() == 3;
   if (json && !EqualsIgnoreCase(ctx.args[2], "json")) return SyntaxError();
   if (!allocator::Available()) return NoJemalloc("MEMORY MALLOC-STATS");
-  ctx.server.Defer(ctx, [json] {
-    return EncodeDeferred([&](Reply& r) {
-      auto text = allocator::MallocStatsText(json);
-      if (!text.ok()) return text.status();
-      r.Bulk(*text);
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [json](Reply& r) {
+    auto text = allocator::MallocStatsText(json);
+    if (!text.ok()) return text.status();
+    if (json) {
+      r.Bulk(*text);  // for programs
+    } else {
+      r.Verbatim(*text);  // as Redis: a text for people
+    }
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -78,13 +96,11 @@ Status MallocStats(CommandContext& ctx) {
 Status Purge(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|purge");
   if (!allocator::Available()) return NoJemalloc("MEMORY PURGE");
-  ctx.server.Defer(ctx, [] {
-    return EncodeDeferred([](Reply& r) {
-      auto released = allocator::Purge();
-      if (!released.ok()) return released.status();
-      r.Integer(static_cast<int64_t>(*released));
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [](Reply& r) {
+    auto released = allocator::Purge();
+    if (!released.ok()) return released.status();
+    r.Integer(static_cast<int64_t>(*released));
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -93,12 +109,12 @@ Status Purge(CommandContext& ctx) {
 Status Report(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|report");
   ServerApi* server = &ctx.server;
-  ctx.server.Defer(ctx, [server] {
-    return EncodeDeferred([&](Reply& r) {
-      MemorySnapshot snapshot = server->TakeMemorySnapshot();
-      r.Bulk(RenderMemoryJson(snapshot, allocator::ReadAllocationPattern()));
-      return Status::OK();
-    });
+  Storage* storage = ctx.db.storage();
+  ctx.server.Defer(ctx, [server, storage](Reply& r) {
+    auto snapshot = SnapshotWithKeys(server, storage);
+    if (!snapshot.ok()) return snapshot.status();
+    r.Bulk(RenderMemoryJson(*snapshot, allocator::ReadAllocationPattern()));
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -224,7 +240,6 @@ const Subcommand kSubcommands[] = {
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
     {"help", 2, Help, "Show helpful text about the different subcommands",
      {.since = "4.0.0", .complexity = "O(1)", .acl = "@slow"}},
-
 };
 // clang-format on
 

@@ -6,7 +6,7 @@
 namespace mnemo {
 
 void ReplyWords(Reply& r, const std::vector<std::string>& words) {
-  r.ArrayHeader(words.size());
+  r.SetHeader(words.size());  // Redis's sets: an array in RESP2
   for (const auto& w : words) r.Simple(w);
 }
 

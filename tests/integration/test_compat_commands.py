@@ -240,3 +240,13 @@ def test_reset(server_factory):
         assert c.read_reply() == "OK"
         c.send_command("CLIENT", "GETNAME")
         assert c.read_reply() is None
+
+
+def test_reset_returns_to_resp2(shared_server, sr):
+    with RawClient(shared_server.port) as c:
+        # A null is "_" in RESP3 and "$-1" in RESP2.
+        for args in (("HELLO", "3"), ("CLIENT", "GETNAME"), ("RESET",), ("CLIENT", "GETNAME")):
+            c.send_command(*args)
+        end = b"_\r\n+RESET\r\n$-1\r\n"
+        while not c.buf.endswith(end):
+            c._fill()

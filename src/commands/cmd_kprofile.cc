@@ -209,11 +209,22 @@ Status CmdKProfile(CommandContext& ctx) {
       "LIST, TOP, DIFF)");
 }
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const CommandSpec kKProfileCommands[] = {
     {"kprofile", -3, kCmdAdmin | kCmdReadOnly, 0, 0, 0, CmdKProfile, "server",
      "Heap profiling: KPROFILE MEMORY ENABLE [SAMPLE bytes] [FOR seconds] | DISABLE | STATUS | "
-     "DUMP [dir] | INFO | LIST | TOP [N] [dump] | DIFF older newer [N]"},
+     "DUMP [dir] | INFO | LIST | TOP [N] [dump] | DIFF older newer [N]",
+     {.since = "0.1.0",
+      .complexity = "O(1); DUMP, TOP and DIFF in the background, O(size of the profile)",
+      .args =
+          "MEMORY operation(enable(ENABLE [SAMPLE bytes:integer] [FOR seconds:integer])|DISABLE|"
+          "STATUS|dump(DUMP [dir])|INFO|LIST|top(TOP [n:integer] [dump])|"
+          "diff(DIFF older newer [n:integer]))",
+      .acl = "@admin @slow @dangerous"}},
+
 };
+// clang-format on
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "commands/arg_parse.h"
 #include "commands/command.h"
+#include "commands/subcommand.h"
 #include "memory/allocator.h"
 #include "memory/snapshot.h"
 #include "types/database.h"
@@ -203,31 +204,60 @@ Status Help(CommandContext& ctx) {
   return Status::OK();
 }
 
-struct Subcommand {
-  const char* name;
-  Status (*run)(CommandContext&);
-};
-
+// MALLOC-STATS takes Mnemo's optional JSON: arity -2 where Redis's is 2.
+// One row per command, its CommandDoc below it.
+// clang-format off
 const Subcommand kSubcommands[] = {
-    {"stats", Stats}, {"usage", Usage},   {"doctor", Doctor}, {"malloc-stats", MallocStats},
-    {"purge", Purge}, {"report", Report}, {"help", Help},
+    {"stats", 2, Stats, "Show memory usage details",
+     {.since = "4.0.0",
+      .complexity = "O(1)",
+      .acl = "@slow",
+      .tips = "nondeterministic_output request_policy:all_shards response_policy:special"}},
+    {"usage", -3, Usage, "Estimate the memory usage of a key",
+     {.since = "4.0.0",
+      .complexity = "O(N) where N is the number of samples.",
+      .args = "key:key [SAMPLES count:integer]",
+      .acl = "@read @slow",
+      .keys = "RO index:2 range:0,1,0"}},
+    {"doctor", 2, Doctor, "Outputs memory problems report",
+     {.since = "4.0.0",
+      .complexity = "O(1)",
+      .acl = "@slow",
+      .tips = "nondeterministic_output request_policy:all_shards response_policy:special"}},
+    {"malloc-stats", -2, MallocStats, "Show allocator internal stats",
+     {.since = "4.0.0",
+      .complexity = "Depends on how much memory is allocated, could be slow",
+      .acl = "@slow",
+      .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+      .notes = "takes an optional `JSON` argument: jemalloc's report as JSON (not in the "
+               "argument schema, which is Redis's)"}},
+    {"purge", 2, Purge, "Ask the allocator to release memory",
+     {.since = "4.0.0",
+      .complexity = "Depends on how much memory is allocated, could be slow",
+      .acl = "@slow",
+      .tips = "request_policy:all_shards response_policy:all_succeeded"}},
+    {"report", 2, Report, "The whole memory snapshot as one JSON document",
+     {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
+    {"help", 2, Help, "Show helpful text about the different subcommands",
+     {.since = "4.0.0", .complexity = "O(1)", .acl = "@slow"}},
 };
+// clang-format on
 
-Status CmdMemory(CommandContext& ctx) {
-  for (const Subcommand& sub : kSubcommands) {
-    if (!EqualsIgnoreCase(ctx.args[1], sub.name)) continue;
-    ctx.client.NoteSubcommand(sub.name);
-    return sub.run(ctx);
-  }
-  return Status::InvalidArgument("unknown subcommand '" + ctx.args[1].substr(0, 128) +
-                                 "'. Try MEMORY HELP.");
-}
+Status CmdMemory(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands); }
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const CommandSpec kMemoryCommands[] = {
     {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
      "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
-     "PURGE, REPORT, HELP"},
+     "PURGE, REPORT, HELP",
+     {.since = "4.0.0",
+      .complexity = "Depends on subcommand.",
+      .acl = "@slow",
+      .subcommands = kSubcommands}},
+
 };
+// clang-format on
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include "commands/arg_parse.h"
 #include "commands/command.h"
+#include "commands/command_doc.h"
 #include "commands/registry.h"
 #include "commands/subcommand.h"
 #include "common/version.h"
@@ -265,50 +266,157 @@ Status ClientHelp(CommandContext& ctx) {
   return Status::OK();
 }
 
+// CLIENT NO-EVICT and NO-TOUCH: Mnemo evicts neither clients nor keys by access time, so the
+// modes are checked and accepted without effect.
+Status ClientOnOff(CommandContext& ctx) {
+  if (!EqualsIgnoreCase(ctx.args[2], "on") && !EqualsIgnoreCase(ctx.args[2], "off")) {
+    return SyntaxError();
+  }
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientReply(CommandContext& ctx) {
+  using Mode = ClientApi::ReplyMode;
+  Mode mode;
+  if (EqualsIgnoreCase(ctx.args[2], "on")) {
+    mode = Mode::kOn;
+  } else if (EqualsIgnoreCase(ctx.args[2], "off")) {
+    mode = Mode::kOff;
+  } else if (EqualsIgnoreCase(ctx.args[2], "skip")) {
+    mode = Mode::kSkip;
+  } else {
+    return SyntaxError();
+  }
+  ctx.reply.Ok();  // dropped by the connection unless the mode is ON
+  ctx.client.SetReplyMode(mode);
+  return Status::OK();
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]: the server holds the commands (only writes with WRITE) of
+// every client until the time is over; each waiting connection is woken by a timer.
+Status ClientPause(CommandContext& ctx) {
+  auto ms = ParseInt64(ctx.args[2]);
+  if (!ms) return Status::InvalidArgument("timeout is not an integer or out of range");
+  if (*ms < 0) return Status::InvalidArgument("timeout is negative");
+  bool writes_only = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "write")) {
+      writes_only = true;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "all")) {
+      return Status::InvalidArgument("CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  } else if (ctx.argc() > 4) {
+    return SyntaxError();
+  }
+  ctx.server.PauseClients(NowMs() + *ms, writes_only);
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientUnpause(CommandContext& ctx) {
+  ctx.server.UnpauseClients();
+  ctx.reply.Ok();
+  return Status::OK();
+}
+
+Status ClientTracking(CommandContext&) {
+  return Status::NotSupported(
+      "CLIENT TRACKING is not supported: this server sends no invalidation messages");
+}
+
+// One row per command, its CommandDoc below it.
+// clang-format off
 const Subcommand kClientSubcommands[] = {
-    {"id", 2, ClientId},           {"getname", 2, ClientGetName}, {"setname", 3, ClientSetName},
-    {"list", 2, ClientList},       {"info", 2, ClientInfo},       {"kill", -3, ClientKill},
-    {"setinfo", 4, ClientSetInfo}, {"help", 2, ClientHelp},
+    {"id", 2, ClientId, "Returns the client ID for the current connection",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow @connection"}},
+    {"getname", 2, ClientGetName, "Get the current connection name",
+     {.since = "2.6.9", .complexity = "O(1)", .acl = "@slow @connection"}},
+    {"setname", 3, ClientSetName, "Set the current connection name",
+     {.since = "2.6.9",
+      .complexity = "O(1)",
+      .args = "connection-name",
+      .acl = "@slow @connection"}},
+    {"list", 2, ClientList, "Get the list of client connections",
+     {.since = "2.4.0",
+      .complexity = "O(N) where N is the number of client connections",
+      .args = "[TYPE normal_master_replica_pubsub(NORMAL|MASTER|REPLICA|PUBSUB)@5.0.0] [ID "
+              "id(client-id:integer...)@6.2.0]",
+      .acl = "@admin @slow @dangerous @connection",
+      .tips = "nondeterministic_output"}},
+    {"info", 2, ClientInfo, "Returns information about the current client connection.",
+     {.since = "6.2.0",
+      .complexity = "O(1)",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output"}},
+    {"kill", -3, ClientKill, "Kill the connection of a client",
+     {.since = "2.4.0",
+      .complexity = "O(N) where N is the number of client connections",
+      .args = "filter('ip:port'!2.8.12|new-format([ID client-id:integer@2.8.12]|[TYPE "
+              "normal_master_slave_pubsub(NORMAL|MASTER@3.2.0|SLAVE|REPLICA@5.0.0|PUBSUB)@2.8.12]|["
+              "USER username]|[ADDR 'ip:port']|[LADDR 'ip:port'@6.2.0]|[SKIPME 'yes/no'])...)",
+      .acl = "@admin @slow @dangerous @connection"}},
+    {"setinfo", 4, ClientSetInfo, "Set client or connection specific info",
+     {.since = "7.2.0",
+      .complexity = "O(1)",
+      .args = "attr(LIB-NAME libname|LIB-VER libver)",
+      .acl = "@slow @connection",
+      .notes = "from Redis 7.2 (not in 7.0)"}},
+    {"no-evict", 3, ClientOnOff, "Set client eviction mode for the current connection",
+     {.since = "7.0.0",
+      .complexity = "O(1)",
+      .args = "enabled(ON|OFF)",
+      .acl = "@admin @slow @dangerous @connection",
+      .notes = "accepted without effect: clients are never evicted (the memory governor drops the "
+               "largest buffers instead)"}},
+    {"no-touch", 3, ClientOnOff,
+     "Controls whether commands sent by the client affect the LRU/LFU of accessed keys",
+     {.since = "7.2.0",
+      .complexity = "O(1)",
+      .args = "enabled(ON|OFF)",
+      .acl = "@slow @connection",
+      .notes = "from Redis 7.2; accepted without effect: no access time is kept per key"}},
+    {"reply", 3, ClientReply, "Instruct the server whether to reply to commands",
+     {.since = "3.2.0",
+      .complexity = "O(1)",
+      .args = "on_off_skip(ON|OFF|SKIP)",
+      .acl = "@slow @connection"}},
+    {"pause", -3, ClientPause, "Stop processing commands from clients for some time",
+     {.since = "2.9.50",
+      .complexity = "O(1)",
+      .args = "timeout:integer [mode(WRITE|ALL)@6.2.0]",
+      .acl = "@admin @slow @dangerous @connection",
+      .notes = "`CLIENT` commands themselves are never held, so `CLIENT UNPAUSE` gets through in "
+               "`ALL` mode; with `WRITE` only commands flagged `write` wait"}},
+    {"unpause", 2, ClientUnpause, "Resume processing of clients that were paused",
+     {.since = "6.2.0",
+      .complexity = "O(N) Where N is the number of paused clients",
+      .acl = "@admin @slow @dangerous @connection"}},
+    {"tracking", -3, ClientTracking,
+     "Enable or disable server assisted client side caching support",
+     {.since = "6.0.0",
+      .complexity = "O(1). Some options may introduce additional complexity.",
+      .args = "status(ON|OFF) [REDIRECT client-id:integer] [PREFIX prefix...*] [BCAST] [OPTIN] "
+              "[OPTOUT] [NOLOOP]",
+      .acl = "@slow @connection",
+      .notes = "answers an error: client-side caching invalidations are not sent"}},
+    {"help", 2, ClientHelp, "Show helpful text about the different subcommands",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow @connection"}},
+
 };
+// clang-format on
 
 Status CmdClient(CommandContext& ctx) { return RunSubcommand(ctx, kClientSubcommands); }
 
-void ReplyFlags(Reply& r, uint32_t flags) {
-  std::vector<std::string> names;
-  if (flags & kCmdWrite) names.push_back("write");
-  if (flags & kCmdReadOnly) names.push_back("readonly");
-  if (flags & kCmdDenyOOM) names.push_back("denyoom");
-  if (flags & kCmdAdmin) names.push_back("admin");
-  if (flags & kCmdNoAuth) names.push_back("no_auth");
-  if (flags & kCmdFast) names.push_back("fast");
-  if (flags & kCmdLoading) names.push_back("loading");
-  r.SetHeader(names.size());
-  for (const auto& f : names) r.Simple(f);
-}
+void ReplyCommandInfo(Reply& r, const CommandSpec* c) { mnemo::ReplyCommandInfo(r, *c); }
 
-void ReplyCommandInfo(Reply& r, const CommandSpec* c) {
-  r.ArrayHeader(10);
-  r.Bulk(c->name);
-  r.Integer(c->arity);
-  ReplyFlags(r, c->flags);
-  r.Integer(c->first_key);
-  r.Integer(c->last_key);
-  r.Integer(c->key_step);
-  r.SetHeader(0);    // ACL categories
-  r.ArrayHeader(0);  // tips
-  r.ArrayHeader(0);  // key specifications
-  r.ArrayHeader(0);  // subcommands
-}
+void ReplyCommandDocs(Reply& r, const CommandSpec* c) { mnemo::ReplyCommandDocs(r, *c); }
 
-void ReplyCommandDocs(Reply& r, const CommandSpec* c) {
-  r.Bulk(c->name);
-  r.MapHeader(3);
-  r.Bulk("summary");
-  r.Bulk(c->summary);
-  r.Bulk("since");
-  r.Bulk("0.1.0");
-  r.Bulk("group");
-  r.Bulk(c->group);
+bool HasAclCategory(const CommandSpec& c, std::string_view category) {
+  for (const std::string& cat : CommandTable::Instance().Parsed(c.doc).acl) {
+    if (EqualsIgnoreCase(std::string_view(cat).substr(1), category)) return true;
+  }
+  return false;
 }
 
 void ReplyAllCommands(Reply& r) {
@@ -356,8 +464,8 @@ Status CommandDocs(CommandContext& ctx) {
 
 // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]. Parsed as Redis does:
 // FILTERBY must be the last three arguments, anything else is a syntax error. Mnemo has no
-// modules and declares no ACL categories (COMMAND INFO lists none), so those two filters match
-// nothing; PATTERN is a case-insensitive glob over the names.
+// modules, so that filter matches nothing; ACLCAT matches the rows' ACL categories
+// (case-insensitive, without the '@'); PATTERN is a case-insensitive glob over the names.
 Status CommandList(CommandContext& ctx) {
   enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
   if (ctx.argc() > 2) {
@@ -373,11 +481,12 @@ Status CommandList(CommandContext& ctx) {
     }
   }
   std::vector<std::string_view> names;
-  if (filter == Filter::kNone || filter == Filter::kPattern) {
+  if (filter != Filter::kModule) {
     for (const CommandSpec* c : CommandTable::Instance().All()) {
       if (filter == Filter::kPattern && !GlobMatch(ctx.args[4], c->name, /*nocase=*/true)) {
         continue;
       }
+      if (filter == Filter::kAclCat && !HasAclCategory(*c, ctx.args[4])) continue;
       names.push_back(c->name);
     }
   }
@@ -433,9 +542,39 @@ Status CommandHelp(CommandContext& ctx) {
 }
 
 // Arities as in Redis 7.0 (COMMAND INFO command|getkeys: -4, a command and one argument).
+// One row per command, its CommandDoc below it.
+// clang-format off
 const Subcommand kCommandSubcommands[] = {
-    {"count", 2, CommandCount}, {"list", -2, CommandList},       {"info", -2, CommandInfo},
-    {"docs", -2, CommandDocs},  {"getkeys", -4, CommandGetKeys}, {"help", 2, CommandHelp}};
+    {"count", 2, CommandCount, "Get total number of commands",
+     {.since = "2.8.13", .complexity = "O(1)", .acl = "@slow @connection"}},
+    {"list", -2, CommandList, "Get an array of command names",
+     {.since = "7.0.0",
+      .complexity = "O(N) where N is the total number of commands",
+      .args = "[FILTERBY filterby(MODULE module-name|ACLCAT category|PATTERN pattern:pattern)]",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order"}},
+    {"info", -2, CommandInfo,
+     "Get array of specific command details, or all when no argument is given.",
+     {.since = "2.8.13",
+      .complexity = "O(N) where N is the number of commands to look up",
+      .args = "[command-name...]",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order"}},
+    {"docs", -2, CommandDocs, "Get array of specific command documentation",
+     {.since = "7.0.0",
+      .complexity = "O(N) where N is the number of commands to look up",
+      .args = "[command-name...]",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order"}},
+    {"getkeys", -4, CommandGetKeys, "Extract keys given a full command",
+     {.since = "2.8.13",
+      .complexity = "O(N) where N is the number of arguments to the command",
+      .acl = "@slow @connection"}},
+    {"help", 2, CommandHelp, "Show helpful text about the different subcommands",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow @connection"}},
+
+};
+// clang-format on
 
 Status CmdCommand(CommandContext& ctx) {
   if (ctx.argc() == 1) {
@@ -552,11 +691,29 @@ Status ConfigHelp(CommandContext& ctx) {
   return Status::OK();
 }
 
-const Subcommand kConfigSubcommands[] = {{"get", -3, ConfigGet},
-                                         {"set", -4, ConfigSet},
-                                         {"rewrite", 2, ConfigRewrite},
-                                         {"resetstat", 2, ConfigResetStat},
-                                         {"help", 2, ConfigHelp}};
+// One row per command, its CommandDoc below it.
+// clang-format off
+const Subcommand kConfigSubcommands[] = {
+    {"get", -3, ConfigGet, "Get the values of configuration parameters",
+     {.since = "2.0.0",
+      .complexity = "O(N) when N is the number of configuration parameters provided",
+      .args = "parameter(parameter)...",
+      .acl = "@admin @slow @dangerous"}},
+    {"set", -4, ConfigSet, "Set configuration parameters to the given values",
+     {.since = "2.0.0",
+      .complexity = "O(N) when N is the number of configuration parameters provided",
+      .args = "parameter_value(parameter value)...",
+      .acl = "@admin @slow @dangerous",
+      .tips = "request_policy:all_nodes response_policy:all_succeeded"}},
+    {"rewrite", 2, ConfigRewrite, "Rewrite the configuration file with the in memory configuration",
+     {.since = "2.8.0", .complexity = "O(1)", .acl = "@admin @slow @dangerous"}},
+    {"resetstat", 2, ConfigResetStat, "Reset the stats returned by INFO",
+     {.since = "2.0.0", .complexity = "O(1)", .acl = "@admin @slow @dangerous"}},
+    {"help", 2, ConfigHelp, "Show helpful text about the different subcommands",
+     {.since = "5.0.0", .complexity = "O(1)", .acl = "@slow"}},
+
+};
+// clang-format on
 
 Status CmdConfig(CommandContext& ctx) { return RunSubcommand(ctx, kConfigSubcommands); }
 
@@ -581,25 +738,70 @@ Status CmdShutdown(CommandContext& ctx) {
 
 constexpr uint32_t kConn = kCmdFast | kCmdLoading;
 
+// One row per command, its CommandDoc below it.
+// clang-format off
 const CommandSpec kServerCommands[] = {
-    {"ping", -1, kConn, 0, 0, 0, CmdPing, "connection", "Check the connection"},
-    {"echo", 2, kConn, 0, 0, 0, CmdEcho, "connection", "Return the argument"},
-    {"quit", -1, kConn | kCmdNoAuth, 0, 0, 0, CmdQuit, "connection", "Close the connection"},
-    {"select", 2, kConn, 0, 0, 0, CmdSelect, "connection", "Select database 0 (the only one)"},
-    {"auth", -2, kConn | kCmdNoAuth, 0, 0, 0, CmdAuth, "connection", "Authenticate"},
+    {"ping", -1, kConn, 0, 0, 0, CmdPing, "connection", "Check the connection",
+     {.since = "1.0.0",
+      .complexity = "O(1)",
+      .args = "[message]",
+      .acl = "@fast @connection",
+      .tips = "request_policy:all_shards response_policy:all_succeeded"}},
+    {"echo", 2, kConn, 0, 0, 0, CmdEcho, "connection", "Return the argument",
+     {.since = "1.0.0", .complexity = "O(1)", .args = "message", .acl = "@fast @connection"}},
+    {"quit", -1, kConn | kCmdNoAuth, 0, 0, 0, CmdQuit, "connection", "Close the connection",
+     {.since = "1.0.0", .complexity = "O(1)", .acl = "@fast @connection"}},
+    {"select", 2, kConn, 0, 0, 0, CmdSelect, "connection", "Select database 0 (the only one)",
+     {.since = "1.0.0", .complexity = "O(1)", .args = "index:integer", .acl = "@fast @connection"}},
+    {"auth", -2, kConn | kCmdNoAuth, 0, 0, 0, CmdAuth, "connection", "Authenticate",
+     {.since = "1.0.0",
+      .complexity = "O(N) where N is the number of passwords defined for the user",
+      .args = "[username@6.0.0] password",
+      .acl = "@fast @connection"}},
     {"hello", -1, kConn | kCmdNoAuth, 0, 0, 0, CmdHello, "connection",
-     "Handshake: protocol version 2, optional AUTH and SETNAME"},
+     "Handshake: protocol version 2, optional AUTH and SETNAME",
+     {.since = "6.0.0",
+      .complexity = "O(1)",
+      .args = "[arguments(protover:integer [AUTH username_password(username password)] [SETNAME "
+              "clientname])]",
+      .acl = "@fast @connection"}},
     {"client", -2, kCmdLoading, 0, 0, 0, CmdClient, "connection",
-     "Client connections: ID, SETNAME, GETNAME, LIST, KILL, INFO"},
+     "Client connections: ID, SETNAME, GETNAME, LIST, KILL, INFO",
+     {.since = "2.4.0",
+      .complexity = "Depends on subcommand.",
+      .acl = "@slow",
+      .subcommands = kClientSubcommands}},
     {"command", -1, kCmdLoading, 0, 0, 0, CmdCommand, "server",
-     "Command metadata: COUNT, LIST, INFO, DOCS, GETKEYS, HELP"},
-    {"info", -1, kCmdLoading, 0, 0, 0, CmdInfo, "server", "Server information and statistics"},
+     "Command metadata: COUNT, LIST, INFO, DOCS, GETKEYS, HELP",
+     {.since = "2.8.13",
+      .complexity = "O(N) where N is the total number of commands",
+      .acl = "@slow @connection",
+      .tips = "nondeterministic_output_order",
+      .subcommands = kCommandSubcommands}},
+    {"info", -1, kCmdLoading, 0, 0, 0, CmdInfo, "server", "Server information and statistics",
+     {.since = "1.0.0",
+      .complexity = "O(1)",
+      .args = "[section...]",
+      .acl = "@slow @dangerous",
+      .tips = "nondeterministic_output request_policy:all_shards response_policy:special"}},
     {"config", -2, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdConfig, "server",
-     "Configuration: GET, SET, REWRITE, RESETSTAT, HELP"},
-    {"time", 1, kConn, 0, 0, 0, CmdTime, "server", "The server's time"},
+     "Configuration: GET, SET, REWRITE, RESETSTAT, HELP",
+     {.since = "2.0.0",
+      .complexity = "Depends on subcommand.",
+      .acl = "@slow",
+      .subcommands = kConfigSubcommands}},
+    {"time", 1, kConn, 0, 0, 0, CmdTime, "server", "The server's time",
+     {.since = "2.6.0", .complexity = "O(1)", .acl = "@fast", .tips = "nondeterministic_output"}},
     {"shutdown", -1, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdShutdown, "server",
-     "Stop the server cleanly"},
+     "Stop the server cleanly",
+     {.since = "1.0.0",
+      .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
+                    "saving data, otherwise O(1)",
+      .args = "[nosave_save(NOSAVE|SAVE)] [NOW@7.0.0] [FORCE@7.0.0] [ABORT@7.0.0]",
+      .acl = "@admin @slow @dangerous"}},
+
 };
+// clang-format on
 
 }  // namespace
 

@@ -1,10 +1,11 @@
 // Command metadata and the context a command runs in.
 //
 // Each command family (cmd_string.cc, cmd_keys.cc, ...) exposes one table of CommandSpec rows:
-// name, arity, flags, key positions, handler and a one-line summary. The tables are the single
-// source for dispatch, the COMMAND command and docs. A handler parses its arguments, calls into
-// types/ or memory/, and writes exactly one reply — or returns a non-ok Status and writes
-// nothing, in which case the dispatcher sends the error.
+// name, arity, flags, key positions, handler, a one-line summary and its CommandDoc (argument
+// schema, ACL categories, key specifications, ...; the notation is in commands/command_doc.h).
+// The tables are the single source for dispatch, COMMAND INFO/DOCS and docs/commands.md. A handler
+// parses its arguments, calls into types/ or memory/, and writes exactly one reply — or returns a
+// non-ok Status and writes nothing, in which case the dispatcher sends the error.
 //
 // Commands know nothing of sockets: server-level facilities reach them through the ServerApi
 // and ClientApi interfaces, implemented by server/.
@@ -47,6 +48,27 @@ enum CommandFlag : uint32_t {
 
 struct CommandContext;
 using CommandHandler = Status (*)(CommandContext& ctx);
+struct Subcommand;
+
+// What COMMAND DOCS and COMMAND INFO say of a command beyond its arity, flags and key positions,
+// as text in the compact notations of commands/command_doc.h, parsed once when the command table
+// is built (a row that does not parse stops the server at start; registry_test parses them all).
+// For a command Redis 7.0 also has, every field is what Redis 7.0 answers (checked against
+// redis-server by tests/integration/test_command_docs.py), except `complexity` where Mnemo's
+// differs.
+struct CommandDoc {
+  const char* since = "";       // the Redis version that introduced it; Mnemo's for its own
+  const char* complexity = "";  // "O(1)", ...
+  const char* args = "";        // argument schema: "key:key value [condition(NX|XX)@2.6.12] ..."
+  const char* acl = "";         // ACL categories: "@write @string @slow"
+  const char* keys = "";        // key specifications: "RW access update index:1 range:0,1,0"
+  const char* tips = "";        // command tips: "nondeterministic_output ..."
+  const char* deprecated_since = "";  // with replaced_by: a deprecated command
+  const char* replaced_by = "";
+  // Mnemo's behaviour where it differs from Redis's; rendered into docs/commands.md.
+  const char* notes = "";
+  std::span<const Subcommand> subcommands = {};
+};
 
 struct CommandSpec {
   const char* name;  // lower case
@@ -56,6 +78,16 @@ struct CommandSpec {
   CommandHandler handler;
   const char* group;    // "string", "generic", "server", "connection", ...
   const char* summary;  // one line for COMMAND DOCS and docs/commands.md
+  CommandDoc doc;
+};
+
+// A row of a container command's subcommand table (CLIENT, CONFIG, ...; commands/subcommand.h).
+struct Subcommand {
+  const char* name;  // lower case
+  int arity;         // counts the command and the subcommand: n exactly, -n at least
+  Status (*run)(CommandContext&);
+  const char* summary = "";
+  CommandDoc doc = {};
 };
 
 // Per-command counters for INFO commandstats, updated with relaxed atomics. Each thread slot
@@ -114,6 +146,13 @@ class ServerApi {
   // SCAN cursors: a number standing for the last key returned.
   virtual uint64_t SaveCursor(std::string last_key) = 0;
   virtual StatusOr<std::string> LoadCursor(uint64_t cursor) = 0;
+  // Unix seconds of the last successful SAVE/BGSAVE (the start time until the first).
+  virtual int64_t LastSave() = 0;
+  virtual void SetLastSave(int64_t unix_seconds) = 0;
+  // CLIENT PAUSE / UNPAUSE: until `until_ms` (unix ms) commands of every client wait (only
+  // writing ones when writes_only); CLIENT commands are never held, so UNPAUSE gets through.
+  virtual void PauseClients(int64_t until_ms, bool writes_only) = 0;
+  virtual void UnpauseClients() = 0;
 };
 
 // The calling connection. Only touched from its own worker thread.
@@ -135,6 +174,12 @@ class ClientApi {
   // read-modify-write that follows them in a pipeline sees them.
   virtual void CommitPendingWrites() = 0;
   virtual std::string Describe() = 0;  // one CLIENT LIST line
+  // RESET: back to a fresh connection's state (name, authentication, reply mode, RESP2).
+  virtual void Reset() = 0;
+  // CLIENT REPLY: kOff drops every reply from now on (this command's included), kSkip drops
+  // this command's and the next command's reply, kOn restores replies.
+  enum class ReplyMode { kOn, kOff, kSkip };
+  virtual void SetReplyMode(ReplyMode mode) = 0;
   // The protocol this connection speaks (HELLO 2|3); new connections speak RESP2.
   virtual RespVersion resp() const = 0;
   virtual void set_resp(RespVersion v) = 0;
@@ -168,6 +213,8 @@ std::span<const CommandSpec> KeyCommands();
 std::span<const CommandSpec> ServerCommands();
 std::span<const CommandSpec> MemoryCommands();
 std::span<const CommandSpec> KProfileCommands();
+std::span<const CommandSpec> AdminCommands();
+std::span<const CommandSpec> GenericCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 
 namespace mnemo {
 
@@ -33,13 +35,25 @@ CommandTable& CommandTable::Instance() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family :
-       {StringCommands(), KeyCommands(), ServerCommands(), MemoryCommands(), KProfileCommands()}) {
+  for (auto family : {StringCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
+                      AdminCommands(), MemoryCommands(), KProfileCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());
       all_.push_back(&spec);
     }
+  }
+  for (const CommandSpec* spec : all_) {
+    auto add = [&](const char* name, const CommandDoc& doc) {
+      auto p = ParseDoc(doc);
+      if (!p.ok()) {  // a malformed row is a programming error, caught by registry_test
+        fprintf(stderr, "mnemo: command table row '%s': %s\n", name, p.status().ToString().c_str());
+        abort();
+      }
+      parsed_.emplace(&doc, std::move(*p));
+    };
+    add(spec->name, spec->doc);
+    for (const Subcommand& sub : spec->doc.subcommands) add(sub.name, sub.doc);
   }
   // Two spare entries keep the slots' arrays off each other's cache lines.
   for (auto& slot : stats_) slot = std::make_unique<CommandStats[]>(all_.size() + 2);
@@ -118,22 +132,41 @@ std::string Arity(int arity) {
   return arity >= 0 ? std::to_string(arity) : ">= " + std::to_string(-arity);
 }
 
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 }  // namespace
 
 std::string CommandTable::RenderMarkdown() const {
   std::string out =
       "# Commands\n\n"
       "Generated from the command tables in `src/commands/` by `build/mnemo --commands-doc`;\n"
-      "a unit test keeps this file equal to the code. Arity counts the command name, as Redis's\n"
+      "a unit test keeps this file equal to the code. The syntax is what `COMMAND DOCS` gives\n"
+      "(Redis 7.0's, for the commands Redis has). Arity counts the command name, as Redis's\n"
       "`COMMAND` does. Flags: `write` may change data, `readonly` never does, `denyoom` may add\n"
       "data, `admin` needs an admin connection when `requirepass` is set, `no-auth` is allowed\n"
       "before `AUTH`, `fast` is O(1) or O(log n), `batchable` is a blind write that joins the\n"
-      "worker's group commit (see internals.md).\n";
+      "worker's group commit (see internals.md). Where Mnemo behaves differently from Redis,\n"
+      "the notes at the end say how.\n";
   std::vector<const CommandSpec*> sorted = all_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const CommandSpec* a, const CommandSpec* b) {
     return std::string_view(a->group) < std::string_view(b->group);
   });
-  std::string group;
+  std::string group, notes;
+  auto row = [&](std::string name, const CommandDoc& doc, int arity, uint32_t flags,
+                 const std::string& keys, const char* summary) {
+    std::string usage;
+    for (char ch : RenderUsage(Parsed(doc).args)) {
+      if (ch == '|') usage += '\\';  // a table cell's pipe
+      usage += ch;
+    }
+    out += "| `" + name + (usage.empty() ? "" : " " + usage) + "` | " + Arity(arity) + " | " +
+           FlagNames(flags) + " | " + keys + " | " + summary + " |\n";
+    if (*doc.notes) notes += "- `" + name + "`: " + doc.notes + "\n";
+  };
   for (const CommandSpec* c : sorted) {
     if (group != c->group) {
       group = c->group;
@@ -144,11 +177,12 @@ std::string CommandTable::RenderMarkdown() const {
                            ? "-"
                            : std::to_string(c->first_key) + ".." + std::to_string(c->last_key) +
                                  " step " + std::to_string(c->key_step);
-    std::string name = c->name;
-    for (char& ch : name) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
-    out += "| `" + name + "` | " + Arity(c->arity) + " | " + FlagNames(c->flags) + " | " + keys +
-           " | " + c->summary + " |\n";
+    row(Upper(c->name), c->doc, c->arity, c->flags, keys, c->summary);
+    for (const Subcommand& sub : c->doc.subcommands) {
+      row(Upper(c->name) + " " + Upper(sub.name), sub.doc, sub.arity, c->flags, "-", sub.summary);
+    }
   }
+  if (!notes.empty()) out += "\n## Notes\n\n" + notes;
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/command_doc.h"
 #include "common/striped_counter.h"
 
 namespace mnemo {
@@ -26,6 +27,10 @@ class CommandTable {
   CommandCounts Counts(const CommandSpec* spec) const;
   std::span<const CommandSpec* const> All() const { return all_; }
   void ResetStats();
+  // The parsed text of a row's CommandDoc (or a subcommand's), parsed once at construction.
+  const ParsedDoc& Parsed(const CommandDoc& doc) const { return parsed_.at(&doc); }
+  // Every row's CommandDoc parsed; the first error, naming the command, otherwise.
+  static Status CheckDocs(std::span<const CommandSpec* const> all);
   // docs/commands.md, generated from the tables (`mnemo --commands-doc`).
   std::string RenderMarkdown() const;
 
@@ -34,6 +39,7 @@ class CommandTable {
   std::vector<const CommandSpec*> all_;
   std::unordered_map<std::string_view, size_t> index_;       // lower-case name -> position in all_
   std::unordered_map<const CommandSpec*, size_t> position_;  // spec -> position in all_
+  std::unordered_map<const CommandDoc*, ParsedDoc> parsed_;
   std::array<std::unique_ptr<CommandStats[]>, kThreadSlots> stats_;  // per thread slot
 };
 

@@ -8,12 +8,6 @@
 
 namespace mnemo {
 
-struct Subcommand {
-  const char* name;  // lower case
-  int arity;         // counts the command and the subcommand: n exactly, -n at least
-  Status (*run)(CommandContext&);
-};
-
 // Runs the row named by args[1]. Unknown: "unknown subcommand 'X'. Try CMD HELP."; bad arity:
 // "wrong number of arguments for 'cmd|sub' command".
 Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table);

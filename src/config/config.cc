@@ -320,6 +320,17 @@ const std::vector<Config::Entry>& Config::Table() {
         "Minimum time between two automatic dumps (`profiling-auto-dump-growth`); growth "
         "beyond the threshold sooner than this waits. Unused while that is 0."},
        &Config::profiling_auto_dump_interval},
+      // Accepted for Redis's tools (redis-benchmark reads both), not used by Mnemo.
+      {{"save", T::kString, "", false, 0, 0, "", nullptr,
+        "Accepted for Redis compatibility and ignored: Mnemo takes no snapshots on a schedule. "
+        "Every acknowledged write is in RocksDB's write-ahead log; `BGSAVE` makes a checkpoint "
+        "and `SAVE` flushes the memtables on demand. `CONFIG GET save` answers the configured "
+        "text (empty by default)."},
+       &Config::save_},
+      {{"appendonly", T::kEnum, "no", false, 0, 0, "", "no",
+        "Accepted for Redis compatibility and always `no`: there is no append-only file; "
+        "durability comes from RocksDB's write-ahead log (see `sync-writes`)."},
+       &Config::appendonly_},
   };
   return kTable;
 }

@@ -191,6 +191,7 @@ class Config {
   std::string Text(const Entry& e) const;
 
   mutable std::mutex mu_;  // guards the strings, config_file_ and callbacks_
+  std::string save_, appendonly_;  // accepted for Redis tools, unused
   std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
       enable_protected_configs_;
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;

@@ -77,6 +77,7 @@ Connection::~Connection() {
                           -static_cast<int64_t>(accounted_reply_));
   if (read_event_) event_free(read_event_);
   if (write_event_) event_free(write_event_);
+  if (pause_event_) event_free(pause_event_);
   if (fd_ >= 0) close(fd_);
   server_->ReleaseClient();
 }
@@ -200,7 +201,7 @@ void Connection::ProcessInput() {
     // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
     if (in_batch_) break;
     FlushOutput();
-    if (input_used_up || closed_ || paused_ || close_after_reply_ || write_armed_) break;
+    if (input_used_up || closed_ || paused_ || held_ || close_after_reply_ || write_armed_) break;
   }
   UpdateReadInterest();
   AccountBuffers();
@@ -209,16 +210,19 @@ void Connection::ProcessInput() {
 bool Connection::RunCommands() {
   // While the socket refuses replies, hold further input back (backpressure).
   while (!closed_ && !paused_ && !close_after_reply_ && !write_armed_) {
-    size_t consumed = 0;
-    auto r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
-    in_pos_ += consumed;
-    if (r == RespParser::Result::kNeedMore) return true;
-    if (r == RespParser::Result::kError) {
-      ReplyError("ERR " + parser_.error());
-      close_after_reply_ = true;
-      break;
+    if (!held_) {
+      size_t consumed = 0;
+      auto r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
+      in_pos_ += consumed;
+      if (r == RespParser::Result::kNeedMore) return true;
+      if (r == RespParser::Result::kError) {
+        ReplyError("ERR " + parser_.error());
+        close_after_reply_ = true;
+        break;
+      }
     }
-    Execute();
+    if (HeldByPause()) break;
+    ExecuteWithReplyMode();
     if (out_.size() - out_pos_ > kOutputLimitCheckBytes) CheckOutputLimit();
     PendingWrites& pending = worker_->pending();
     if (pending.commands >= kMaxBatchCommands || pending.batch.GetDataSize() >= kMaxBatchBytes) {
@@ -248,10 +252,11 @@ void Connection::CompactInput() {
 
 void Connection::UpdateReadInterest() {
   // Read only while requests can run: a connection whose replies the socket refuses, that
-  // waits for a deferred reply or that is closing reads nothing more, so a client that does
+  // waits for a deferred reply, that CLIENT PAUSE holds or that is closing reads nothing more, so a client that does
   // not read its replies fills the kernel's buffers and blocks instead of growing ours. A TLS
   // write that waits for incoming bytes keeps the read event, which is where it is retried.
-  bool want = !closed_ && (write_wants_read_ || (!write_armed_ && !paused_ && !close_after_reply_));
+  bool want = !closed_ && (write_wants_read_ ||
+                           (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
   if (want == read_armed_) return;
   read_armed_ = want;
   if (want) {
@@ -394,6 +399,53 @@ void Connection::Execute() {
   }
 }
 
+bool Connection::HeldByPause() {
+  // One relaxed load per command unless a pause was requested (the name lookup only then).
+  held_ = server_->PauseRequested() && server_->PauseHolds(CommandTable::Instance().Find(args_[0]));
+  if (!held_) return false;
+  // Retry every 10 ms at most: CLIENT UNPAUSE ends a pause early. The worker keeps serving.
+  if (pause_event_ == nullptr) {
+    pause_event_ = evtimer_new(worker_->base(), &Connection::OnPauseTimer, this);
+  }
+  timeval tv{0, 10 * 1000};
+  evtimer_add(pause_event_, &tv);
+  return true;
+}
+
+void Connection::OnPauseTimer(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (!c->closed_ && c->held_) c->ProcessInput();
+}
+
+void Connection::ExecuteWithReplyMode() {
+  size_t mark = out_.size();
+  bool skip_this = skip_next_;
+  skip_next_ = false;
+  Execute();
+  if (!reply_off_ && !skip_this && !skip_next_) return;
+  // The batches first, so no batched reply is rewritten past `mark` later.
+  CommitPending();
+  if (paused_) {
+    drop_deferred_ = true;
+  } else {
+    out_.resize(mark);
+  }
+}
+
+void Connection::SetReplyMode(ReplyMode mode) {
+  reply_off_ = mode == ReplyMode::kOff;
+  skip_next_ = mode == ReplyMode::kSkip;
+}
+
+void Connection::Reset() {
+  name_.clear();
+  authenticated_ = server_->config().requirepass().empty();
+  admin_ = authenticated_;
+  reply_off_ = false;
+  skip_next_ = false;
+  resp_ = RespVersion::kResp2;  // as Redis: RESET leaves a HELLO 3 connection on RESP2
+}
+
 void Connection::ReplyError(std::string_view line) {
   server_->stats().error_replies.Add(1);
   Reply(&out_).Error(line);
@@ -442,7 +494,8 @@ void Connection::ResumeAfterCommit() {
 void Connection::ResumeWithReply(const std::string& reply_bytes) {
   // A deferred job's bytes are exactly one reply, so a leading '-' means an error reply.
   if (!reply_bytes.empty() && reply_bytes[0] == '-') server_->stats().error_replies.Add(1);
-  out_.append(reply_bytes);
+  if (!drop_deferred_) out_.append(reply_bytes);
+  drop_deferred_ = false;
   paused_ = false;
   last_active_ms_ = NowMs();
   FlushOutput();

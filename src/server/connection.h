@@ -58,6 +58,8 @@ class Connection : public ClientApi {
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
   std::string Describe() override;
+  void Reset() override;
+  void SetReplyMode(ReplyMode mode) override;
   RespVersion resp() const override { return resp_; }
   void set_resp(RespVersion v) override { resp_ = v; }
   void set_lib_name(std::string name) override { lib_name_ = std::move(name); }
@@ -88,6 +90,11 @@ class Connection : public ClientApi {
  private:
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
   static void OnWritable(evutil_socket_t fd, short events, void* arg);
+  static void OnPauseTimer(evutil_socket_t fd, short events, void* arg);
+  // Execute, then drops the reply when CLIENT REPLY says so.
+  void ExecuteWithReplyMode();
+  // True (and a timer armed to retry) when CLIENT PAUSE holds the parsed command.
+  bool HeldByPause();
   void HandleRead();
   // Makes room for `extra` more bytes after the unparsed input (a large bulk arriving).
   void ReserveInput(size_t extra);
@@ -145,6 +152,11 @@ class Connection : public ClientApi {
   event* write_event_ = nullptr;
   bool write_armed_ = false;
   bool read_armed_ = false;
+  event* pause_event_ = nullptr;  // created at the first CLIENT PAUSE that holds this client
+  bool held_ = false;             // args_ is a parsed command waiting for the pause to end
+  bool reply_off_ = false;        // CLIENT REPLY OFF
+  bool skip_next_ = false;        // CLIENT REPLY SKIP: drop the next command's reply
+  bool drop_deferred_ = false;    // the deferred reply in progress is dropped
   // TLS only: the last read must send before it can go on (it waits for writable), or the last
   // write must receive (it waits for readable). Each is retried on that event.
   bool read_wants_write_ = false;

@@ -49,6 +49,7 @@ HeapProfiler::Settings Server::ProfilerSettings() const {
 
 Status Server::Start() {
   start_ms_ = NowMs();
+  last_save_.store(start_ms_ / 1000, std::memory_order_relaxed);
   // TLS first: a bad certificate stops startup before the database is opened.
   if (int tls_port = static_cast<int>(config_->tls_port.load()); tls_port != 0) {
     // SO_REUSEPORT would let both sockets share one port, each taking some of its clients.
@@ -416,6 +417,22 @@ void Server::ResetStats() {
 }
 
 std::span<const CommandSpec* const> Server::AllCommands() { return CommandTable::Instance().All(); }
+
+void Server::PauseClients(int64_t until_ms, bool writes_only) {
+  pause_writes_only_.store(writes_only, std::memory_order_relaxed);
+  pause_until_ms_.store(until_ms, std::memory_order_relaxed);
+}
+
+bool Server::PauseHolds(const CommandSpec* spec) {
+  int64_t until = pause_until_ms_.load(std::memory_order_relaxed);
+  if (until == 0 || spec == nullptr) return false;
+  if (NowMs() >= until) {  // over: later commands skip the check (unless a new pause began)
+    pause_until_ms_.compare_exchange_strong(until, 0);
+    return false;
+  }
+  if (std::string_view(spec->name) == "client") return false;  // so UNPAUSE gets through
+  return !pause_writes_only_.load(std::memory_order_relaxed) || (spec->flags & kCmdWrite);
+}
 
 uint64_t Server::SaveCursor(std::string last_key) {
   std::lock_guard<std::mutex> lock(cursor_mu_);

@@ -75,6 +75,16 @@ class Server : public ServerApi {
   void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) override;
   uint64_t SaveCursor(std::string last_key) override;
   StatusOr<std::string> LoadCursor(uint64_t cursor) override;
+  int64_t LastSave() override { return last_save_.load(std::memory_order_relaxed); }
+  void SetLastSave(int64_t unix_seconds) override {
+    last_save_.store(unix_seconds, std::memory_order_relaxed);
+  }
+  void PauseClients(int64_t until_ms, bool writes_only) override;
+  void UnpauseClients() override { pause_until_ms_.store(0, std::memory_order_relaxed); }
+  // Whether CLIENT PAUSE holds a command of `spec` now (nullptr: an unknown command, never
+  // held).
+  bool PauseHolds(const CommandSpec* spec);
+  bool PauseRequested() const { return pause_until_ms_.load(std::memory_order_relaxed) != 0; }
 
   // For workers and connections.
   bool AdmitClient();  // counts a new client; false when maxclients is reached
@@ -130,6 +140,9 @@ class Server : public ServerApi {
   ServerStats stats_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};
+  std::atomic<int64_t> last_save_{0};
+  std::atomic<int64_t> pause_until_ms_{0};  // 0: no pause
+  std::atomic<bool> pause_writes_only_{false};
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;

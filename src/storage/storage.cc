@@ -4,9 +4,11 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "common/string_util.h"
 #include "storage/compaction_filter.h"
@@ -254,6 +256,26 @@ Status Storage::DeleteAll() {
     if (!rs.ok()) return FromRocks(rs);
   }
   return WriteExclusive(&batch);
+}
+
+Status Storage::ReplaceCheckpoint(const std::string& path) {
+  std::string tmp = path + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);  // left by a crash in the middle of an earlier one
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status rs = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!rs.ok()) return FromRocks(rs);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  rs = checkpoint->CreateCheckpoint(tmp);
+  if (!rs.ok()) return FromRocks(rs);
+  std::string old = path + ".old";
+  std::filesystem::remove_all(old, ec);
+  if (std::filesystem::exists(path)) std::filesystem::rename(path, old, ec);
+  if (ec) return Status::IOError("checkpoint: " + ec.message());
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::IOError("checkpoint: " + ec.message());
+  std::filesystem::remove_all(old, ec);
+  return Status::OK();
 }
 
 Status Storage::Flush() {

@@ -92,6 +92,10 @@ class Storage {
   Status DeleteAll();
   Status Flush();
   Status CompactAll();
+  // Replaces `path` with a consistent copy of the whole database (a RocksDB checkpoint: hard
+  // links to the SST files on the same file system, copies otherwise, plus the WAL). It is built
+  // at `path`.tmp and renamed, so `path` always holds a whole checkpoint or the previous one.
+  Status ReplaceCheckpoint(const std::string& path);
 
   rocksdb::ColumnFamilyHandle* Handle(ColumnFamily cf) const {
     return handles_[static_cast<int>(cf)];

@@ -410,9 +410,10 @@ def test_command_list(r):
     assert {"set", "getset", "mset", "setex"} <= set(got)
     assert all("set" in n for n in got)
     assert raw(r, "COMMAND", "LIST", "FILTERBY", "PATTERN", "nosuch*") == []
-    # No modules, and no ACL categories declared (COMMAND INFO lists none): nothing matches.
+    # No modules: nothing matches. ACL categories are the rows' (Redis 7.0's), case-insensitive.
     assert raw(r, "COMMAND", "LIST", "FILTERBY", "MODULE", "json") == []
-    assert raw(r, "COMMAND", "LIST", "FILTERBY", "ACLCAT", "string") == []
+    strings = raw(r, "COMMAND", "LIST", "FILTERBY", "ACLCAT", "STRING")
+    assert {"get", "set", "getrange"} <= set(strings) and "del" not in strings
     for args in (["x"], ["FILTERBY"], ["FILTERBY", "PATTERN"], ["FILTERBY", "foo", "bar"],
                  ["FILTERBY", "PATTERN", "a", "b"],
                  ["FILTERBY", "PATTERN", "a", "FILTERBY", "PATTERN", "b"]):

@@ -14,6 +14,7 @@ import pytest
 from conftest import MNEMO_BIN, ROOT
 
 CLIENTS_DIR = os.path.join(ROOT, "tests", "clients")
+CLIENTS_DOC = os.path.join(ROOT, "docs", "clients.md")
 NODE_DIR = os.path.join(CLIENTS_DIR, "node")
 
 # name -> (argv before the port, argv after it, what the result line starts with)
@@ -50,7 +51,14 @@ def test_client_runs_the_matrix(name, shared_server, sr):
     out = res.stdout.strip()
     assert res.returncode == 0, "%s failed (exit %d):\n%s\n%s" % (name, res.returncode, out,
                                                                   res.stderr[-4000:])
-    assert re.fullmatch(re.escape(CLIENTS[name][2]) + r"\S+.*: ok", out), out
+    m = re.fullmatch(re.escape(CLIENTS[name][2]) + r"(\S+).*: ok", out)
+    assert m, out
+    # docs/clients.md names the version that ran: its table row for the client has it.
+    client, version = out.split()[0], m.group(1)
+    with open(CLIENTS_DOC) as f:
+        rows = [line for line in f if line.startswith("| %s |" % client)]
+    assert len(rows) == 1 and " %s " % version in rows[0], \
+        "docs/clients.md must give %s's version as %s: %r" % (client, version, rows)
     # What the script left behind is what it wrote: 500 + 50 SCAN keys, 50 pipeline keys, the
     # first string (with its TTL), the INCR counter, the error key and the 1 MB value; the
     # renamed and deleted strings are gone.

@@ -16,7 +16,7 @@ import time
 import pytest
 import redis
 
-from conftest import free_port
+from conftest import ROOT, free_port
 from helpers import wait_until
 
 # The environment of every redis-cli run: no history file or rc file of the user's.
@@ -272,3 +272,11 @@ def test_cli_resp3(target):
     want = target.client.config_get("maxmemory")["maxmemory"]
     res = target.cli("-3", "--no-raw", "CONFIG", "GET", "maxmemory")
     assert (res.returncode, res.stdout) == (0, '1# "maxmemory" => "%s"\n' % want), res.stderr
+
+
+def test_docs_name_the_redis_cli_version():
+    version = subprocess.run(["redis-cli", "--version"], capture_output=True, text=True,
+                             check=True, timeout=30).stdout.split()[1]
+    with open(os.path.join(ROOT, "docs", "clients.md")) as f:
+        rows = [line for line in f if line.startswith("| redis-cli |")]
+    assert len(rows) == 1 and rows[0].startswith("| redis-cli | %s |" % version), rows

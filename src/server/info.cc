@@ -84,6 +84,14 @@ void PersistenceSection(InfoWriter& w, const InfoInput& in) {
   w.Field("aof_enabled", 0);
   w.Field("sync_writes", in.server.config().sync_writes.load() ? "yes" : "no");
   w.Field("db_disk_bytes", in.server.storage().DiskUsage());
+  // RocksDB's background error state: a full disk refuses writes until RocksDB recovers.
+  StorageHealth h = in.server.storage().GetHealth();
+  w.Field("storage_status", h.error.empty() ? "ok" : "err");
+  w.Field("storage_writes_refused", h.writes_refused ? 1 : 0);
+  w.Field("storage_error", h.error);
+  w.Field("storage_error_since", h.error_since_ms / 1000);
+  w.Field("storage_errors", h.errors);
+  w.Field("storage_recoveries", h.recoveries);
 }
 
 void StatsSection(InfoWriter& w, const InfoInput& in) {

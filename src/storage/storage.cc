@@ -18,6 +18,9 @@ namespace mnemo {
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::OK();
   if (s.IsNotFound()) return Status::NotFound();
+  if (s.IsNoSpace()) {
+    return Status::IOError("disk full: write refused until space is freed (" + s.ToString() + ")");
+  }
   if (s.IsCorruption()) return Status::Corruption("storage corruption: " + s.ToString());
   if (s.IsInvalidArgument()) return Status::InvalidArgument("storage: " + s.ToString());
   return Status::IOError("storage error: " + s.ToString());
@@ -108,8 +111,13 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   db_opts.max_total_wal_size = 512 << 20;
   db_opts.enable_pipelined_write = true;
   db_opts.avoid_unnecessary_blocking_io = true;
+  // RocksDB's warnings go to the server's log, not to a LOG file on the data disk
+  // (storage_events.h: on a full disk that file brings the process down).
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_opts.keep_log_file_num = 4;
+  db_opts.info_log = std::make_shared<StderrLogger>(db_opts.info_log_level);
+  // Background errors and their recovery, for INFO. The recovery itself is RocksDB's: on ENOSPC
+  // its SstFileManager (created by default) polls the free space and resumes the database.
+  db_opts.listeners.push_back(s->errors_);
 
   auto subkey_filter = std::make_shared<SubkeyFilterFactory>();
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -132,6 +140,7 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   // handles[0] is the default CF; keep ours in ColumnFamily order and the default last.
   s->handles_ = {handles[1], handles[2], handles[3], handles[0]};
   subkey_filter->Attach(raw, handles[1]);
+  s->KeepWalGuard();
   s->version_counter_ = static_cast<uint64_t>(NowUs()) << 11;
   return s;
 }
@@ -194,7 +203,25 @@ class KeyCacheCollector : public rocksdb::WriteBatch::Handler {
 
 }  // namespace
 
+// Works around RocksDB 7.8 on a full disk: a WAL append that fails leaves the WAL's file writer
+// marked failed, and RocksDB's recovery only replaces that writer when it has a memtable to
+// flush; with every memtable empty (the failed write was the first after a flush) recovery
+// "succeeds" and the next write to the old writer aborts the process (an assertion in
+// WritableFileWriter; without assertions, writes would fail for good). So one tiny key is kept
+// in the memtable of the default column family, which Mnemo does not otherwise use: written
+// without the WAL (it is never needed after a restart, and never touches the failed writer),
+// and put back after each flush of that column family. Costs one relaxed load per write.
+void Storage::KeepWalGuard() {
+  if (!errors_->TakeGuardNeeded()) return;
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  wo.no_slowdown = true;  // never wait here; retried by the next write
+  rocksdb::Status rs = db_->Put(wo, handles_[3], "mnemo-wal-guard", "");
+  if (!rs.ok()) errors_->SetGuardNeeded();
+}
+
 Status Storage::WriteToRocks(rocksdb::WriteBatch* batch) {
+  KeepWalGuard();
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_.load(std::memory_order_relaxed);
   Status s = FromRocks(db_->Write(wo, batch));

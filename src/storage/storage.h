@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "storage/key_cache.h"
 #include "storage/lock_manager.h"
+#include "storage/storage_events.h"
 
 namespace rocksdb {
 class Cache;
@@ -64,6 +65,9 @@ struct StorageMemory {
   uint64_t key_cache_misses = 0;
 };
 
+// A RocksDB status as a mnemo Status. No space on the data directory's filesystem (a write's own
+// ENOSPC, or the background error that refuses writes after one) is an IOError whose message
+// starts with "disk full: " and says the write was refused.
 Status FromRocks(const rocksdb::Status& s);
 
 // How many full memtables of a column family one flush should wait for and write as one L0 file:
@@ -118,6 +122,8 @@ class Storage {
   void set_sync_writes(bool v) { sync_writes_.store(v, std::memory_order_relaxed); }
   // Total bytes of SST and WAL files (disk, not memory).
   uint64_t DiskUsage() const;
+  // Background error state (storage_events.h): whether RocksDB refuses writes now, and why.
+  StorageHealth GetHealth() const { return errors_->Get(); }
 
  private:
   explicit Storage(size_t key_cache_size) : key_cache_(key_cache_size) {}
@@ -125,11 +131,13 @@ class Storage {
   // is deleted and the key cache cleared, so no concurrent write's record survives the clear.
   Status WriteExclusive(rocksdb::WriteBatch* batch);
   Status WriteToRocks(rocksdb::WriteBatch* batch);
+  void KeepWalGuard();
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffer_manager_;
+  std::shared_ptr<StorageErrorListener> errors_ = std::make_shared<StorageErrorListener>();
   std::atomic<bool> sync_writes_{false};
   std::atomic<uint64_t> version_counter_{0};
   LockManager locks_;

@@ -1,0 +1,105 @@
+#include "storage/storage_events.h"
+
+#include <rocksdb/db.h>
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "common/string_util.h"
+
+namespace mnemo {
+
+namespace {
+
+const char* ReasonName(rocksdb::BackgroundErrorReason reason) {
+  switch (reason) {
+    case rocksdb::BackgroundErrorReason::kFlush:
+    case rocksdb::BackgroundErrorReason::kFlushNoWAL:
+      return "flush";
+    case rocksdb::BackgroundErrorReason::kCompaction:
+      return "compaction";
+    case rocksdb::BackgroundErrorReason::kWriteCallback:
+      return "write";
+    case rocksdb::BackgroundErrorReason::kMemTable:
+      return "memtable insert";
+    case rocksdb::BackgroundErrorReason::kManifestWrite:
+    case rocksdb::BackgroundErrorReason::kManifestWriteNoWAL:
+      return "manifest write";
+  }
+  return "background work";
+}
+
+// INFO prints one "field:value" line per field: no line breaks in a value.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return text;
+}
+
+bool StopsWrites(const rocksdb::Status& s) {
+  return s.severity() >= rocksdb::Status::Severity::kHardError;
+}
+
+}  // namespace
+
+std::string DescribeBackgroundError(rocksdb::BackgroundErrorReason reason,
+                                    const rocksdb::Status& error) {
+  std::string what = error.IsNoSpace() ? "disk full" : "storage error";
+  return OneLine(what + " during " + ReasonName(reason) + ": " + error.ToString());
+}
+
+void StorageErrorListener::OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                                             rocksdb::Status* error) {
+  if (error->ok()) return;  // an earlier listener suppressed it
+  std::string text = DescribeBackgroundError(reason, *error);
+  bool stops = StopsWrites(*error);
+  std::lock_guard lock(mu_);
+  health_.errors++;
+  if (health_.error.empty()) health_.error_since_ms = NowMs();
+  // A less severe error (a compaction's) does not hide the one that stops writes.
+  if (stops || !health_.writes_refused) health_.error = std::move(text);
+  health_.writes_refused = health_.writes_refused || stops;
+}
+
+void StorageErrorListener::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) {
+  std::lock_guard lock(mu_);
+  if (info.new_bg_error.ok()) {
+    health_.writes_refused = false;
+    health_.error.clear();
+    health_.error_since_ms = 0;
+    health_.recoveries++;
+    return;
+  }
+  // The attempt failed (RocksDB gave up retrying): the error stays, possibly another one now,
+  // and writes stay refused if they were.
+  health_.error = OneLine((info.new_bg_error.IsNoSpace() ? "disk full: " : "storage error: ") +
+                          info.new_bg_error.ToString());
+  health_.writes_refused = health_.writes_refused || StopsWrites(info.new_bg_error);
+  if (health_.error_since_ms == 0) health_.error_since_ms = NowMs();
+}
+
+void StorageErrorListener::OnFlushCompleted(rocksdb::DB* /*db*/,
+                                            const rocksdb::FlushJobInfo& info) {
+  if (info.cf_name == rocksdb::kDefaultColumnFamilyName) SetGuardNeeded();
+}
+
+StorageHealth StorageErrorListener::Get() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
+void StderrLogger::Logv(const char* format, va_list ap) {
+  Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+}
+
+void StderrLogger::Logv(rocksdb::InfoLogLevel level, const char* format, va_list ap) {
+  static const char* const kLevels[] = {"debug", "info", "warn", "error", "fatal", "header"};
+  if (level < GetInfoLogLevel()) return;
+  char line[1024];
+  vsnprintf(line, sizeof(line), format, ap);
+  auto i = static_cast<size_t>(level);
+  fprintf(stderr, "mnemo: rocksdb %s: %s\n", i < 6 ? kLevels[i] : "log", line);
+}
+
+}  // namespace mnemo

@@ -1,0 +1,75 @@
+// What RocksDB reports to Storage from its own threads: background errors and their recovery
+// (StorageErrorListener, read back as StorageHealth for INFO), and its log lines (StderrLogger).
+//
+// A full disk is the expected case. A flush, compaction or WAL append that fails with ENOSPC
+// makes RocksDB refuse every write (a "hard" background error; a compaction's is "soft" and
+// only stops compactions) while reads go on; its SstFileManager then polls the free space and
+// resumes the database once there is room again, with no restart and nothing acknowledged lost.
+// The listener only watches this, so INFO can say whether writes are refused, why, and since
+// when.
+//
+// Thread-safety: RocksDB calls the listener from flush, compaction, write and recovery threads
+// with its DB mutex held, so each call only takes the listener's own mutex for a few stores.
+// Get() may be called from any thread. Both classes are owned through shared_ptrs that the
+// RocksDB options hold as well.
+#pragma once
+
+#include <rocksdb/env.h>
+#include <rocksdb/listener.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace mnemo {
+
+// The storage's background error state. A soft error (a compaction that found no room) leaves
+// writes accepted; a hard one refuses them until RocksDB recovers.
+struct StorageHealth {
+  bool writes_refused = false;  // RocksDB refuses writes until its recovery succeeds
+  std::string error;            // the pending background error, one line; empty when none
+  int64_t error_since_ms = 0;   // unix ms when the pending error began; 0 when none
+  uint64_t errors = 0;          // background errors reported since start
+  uint64_t recoveries = 0;      // recoveries completed since start (each clears an error)
+};
+
+// Also keeps the WAL guard (see Storage::KeepWalGuard): a flush of the default column family
+// empties the memtable that holds it, so the next write puts it back.
+class StorageErrorListener : public rocksdb::EventListener {
+ public:
+  const char* Name() const override { return "MnemoStorageErrorListener"; }
+  void OnFlushCompleted(rocksdb::DB* db, const rocksdb::FlushJobInfo& info) override;
+  // True once after each flush of the default column family (and at the start).
+  bool TakeGuardNeeded() {
+    return guard_needed_.load(std::memory_order_relaxed) && guard_needed_.exchange(false);
+  }
+  void SetGuardNeeded() { guard_needed_.store(true, std::memory_order_relaxed); }
+  // Records the error; RocksDB's own recovery, not this, decides what happens next.
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override;
+  // Called after each recovery attempt: an OK new_bg_error means writes are accepted again.
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override;
+  StorageHealth Get() const;
+
+ private:
+  mutable std::mutex mu_;
+  StorageHealth health_;
+  std::atomic<bool> guard_needed_{true};
+};
+
+// RocksDB's log lines at WARN and above, written to the server's stderr as "mnemo: rocksdb: ...".
+// Not RocksDB's own LOG file in the data directory: on a full disk that file's failed append
+// makes the next log line abort the process (an assertion in RocksDB 7.8's file writer), and
+// the disk that is full is the one the LOG would be on.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  explicit StderrLogger(rocksdb::InfoLogLevel level) : rocksdb::Logger(level) {}
+  void Logv(const char* format, va_list ap) override;
+  void Logv(rocksdb::InfoLogLevel level, const char* format, va_list ap) override;
+};
+
+// "disk full during flush: IO error: No space left on device: ..." with line breaks removed.
+std::string DescribeBackgroundError(rocksdb::BackgroundErrorReason reason,
+                                    const rocksdb::Status& error);
+
+}  // namespace mnemo

@@ -1,0 +1,88 @@
+#include "storage/storage_events.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/storage.h"
+
+namespace mnemo {
+namespace {
+
+rocksdb::Status NoSpace(rocksdb::Status::Severity severity) {
+  return rocksdb::Status(rocksdb::Status::NoSpace("While appending to file: 000012.log"), severity);
+}
+
+TEST(StorageErrorListener, HardErrorRefusesWritesUntilRecovery) {
+  StorageErrorListener l;
+  EXPECT_FALSE(l.Get().writes_refused);
+  EXPECT_EQ(l.Get().error, "");
+  rocksdb::Status e = NoSpace(rocksdb::Status::Severity::kHardError);
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kWriteCallback, &e);
+  StorageHealth h = l.Get();
+  EXPECT_TRUE(h.writes_refused);
+  EXPECT_EQ(h.error.rfind("disk full during write: IO error: No space left on device", 0), 0u)
+      << h.error;
+  EXPECT_GT(h.error_since_ms, 0);
+  EXPECT_EQ(h.errors, 1u);
+  EXPECT_EQ(h.recoveries, 0u);
+
+  // A later soft error (a compaction's) keeps the error that refuses writes, and its start.
+  rocksdb::Status soft = NoSpace(rocksdb::Status::Severity::kSoftError);
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kCompaction, &soft);
+  EXPECT_TRUE(l.Get().writes_refused);
+  EXPECT_EQ(l.Get().error, h.error);
+  EXPECT_EQ(l.Get().error_since_ms, h.error_since_ms);
+  EXPECT_EQ(l.Get().errors, 2u);
+
+  // A failed attempt leaves writes refused.
+  rocksdb::BackgroundErrorRecoveryInfo failed{e, e};
+  l.OnErrorRecoveryEnd(failed);
+  EXPECT_TRUE(l.Get().writes_refused);
+  EXPECT_EQ(l.Get().recoveries, 0u);
+
+  rocksdb::BackgroundErrorRecoveryInfo done{e, rocksdb::Status::OK()};
+  l.OnErrorRecoveryEnd(done);
+  h = l.Get();
+  EXPECT_FALSE(h.writes_refused);
+  EXPECT_EQ(h.error, "");
+  EXPECT_EQ(h.error_since_ms, 0);
+  EXPECT_EQ(h.errors, 2u);
+  EXPECT_EQ(h.recoveries, 1u);
+}
+
+TEST(StorageErrorListener, SoftErrorLeavesWritesAccepted) {
+  StorageErrorListener l;
+  rocksdb::Status soft = NoSpace(rocksdb::Status::Severity::kSoftError);
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kCompaction, &soft);
+  EXPECT_FALSE(l.Get().writes_refused);
+  EXPECT_EQ(l.Get().error.rfind("disk full during compaction: ", 0), 0u) << l.Get().error;
+  // Then a flush fails too: now writes are refused, and INFO names the flush.
+  rocksdb::Status hard = NoSpace(rocksdb::Status::Severity::kHardError);
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kFlush, &hard);
+  EXPECT_TRUE(l.Get().writes_refused);
+  EXPECT_EQ(l.Get().error.rfind("disk full during flush: ", 0), 0u) << l.Get().error;
+}
+
+TEST(StorageErrorListener, SuppressedAndOtherErrors) {
+  StorageErrorListener l;
+  rocksdb::Status ok;
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kFlush, &ok);  // suppressed upstream
+  EXPECT_EQ(l.Get().errors, 0u);
+  rocksdb::Status io(rocksdb::Status::IOError("bad\r\nsector"),
+                     rocksdb::Status::Severity::kFatalError);
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kManifestWrite, &io);
+  EXPECT_TRUE(l.Get().writes_refused);
+  EXPECT_EQ(l.Get().error, "storage error during manifest write: IO error: bad  sector");
+}
+
+TEST(FromRocks, NoSpaceSaysDiskFull) {
+  Status s = FromRocks(rocksdb::Status::NoSpace("While appending to file: 000012.log"));
+  EXPECT_EQ(s.code(), Status::Code::kIOError);
+  EXPECT_EQ(s.message(),
+            "disk full: write refused until space is freed (IO error: No space left on device: "
+            "While appending to file: 000012.log)");
+  // Other I/O errors keep their words.
+  EXPECT_EQ(FromRocks(rocksdb::Status::IOError("EIO")).message(), "storage error: IO error: EIO");
+}
+
+}  // namespace
+}  // namespace mnemo

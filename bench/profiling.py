@@ -167,8 +167,9 @@ def throughput(args, workdir):
             for m in names:
                 for test, v in this_round[m].items():
                     base = this_round["never"][test]
-                    paired[m].setdefault(test, []).append(
-                        (v["rps"] / base["rps"], v["cpu_us"] / base["cpu_us"]))
+                    # CPU time is counted in clock ticks (10 ms): a tiny run can read 0.
+                    cpu_ratio = v["cpu_us"] / base["cpu_us"] if base["cpu_us"] else float("nan")
+                    paired[m].setdefault(test, []).append((v["rps"] / base["rps"], cpu_ratio))
         infos = {s.name: s.check_mode() for s in servers}  # still in the intended state
     finally:
         for s in started.values():

@@ -37,8 +37,8 @@ def test_run_py_measures_mnemo_and_redis():
 def test_profiling_py_measures_every_mode_and_the_stall():
     out = run_bench("profiling.py", *TINY, *STALL_TINY)
     for mode in ("never", "armed", "active", "armed2"):
-        assert re.search(r"(?m)^set\s+%s\s+%s" % (mode, NUMBER), out), out
-        assert re.search(r"(?m)^get\s+%s\s+%s" % (mode, NUMBER), out), out
+        assert re.search(r"(?im)^set\s+%s\s+%s" % (mode, NUMBER), out), out
+        assert re.search(r"(?im)^get\s+%s\s+%s" % (mode, NUMBER), out), out
     assert re.search(r"(?m)^no dumps\s+\d+\s+%s" % NUMBER, out), out
     assert re.search(r"(?m)^dump: 2 taken", out), out
 
@@ -46,7 +46,7 @@ def test_profiling_py_measures_every_mode_and_the_stall():
 def test_governor_py_measures_both_servers_and_the_stall():
     out = run_bench("governor.py", *TINY, *STALL_TINY)
     for name in ("nolimit", "limit8g"):
-        assert re.search(r"(?m)^set\s+%s\s+%s" % (name, NUMBER), out), out
+        assert re.search(r"(?im)^set\s+%s\s+%s" % (name, NUMBER), out), out
     assert re.search(r"(?m)^dump: 2 taken", out), out
 
 

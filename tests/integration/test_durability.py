@@ -460,7 +460,10 @@ def test_sync_writes_fsyncs_every_write_and_no_does_not(server_factory, fsync_co
 
 
 def test_timeout_closes_idle_clients(server_factory):
-    s = server_factory(extra_args=["--timeout", "1"])
+    """`timeout 2`: a client silent for 2 s is closed, never sooner; one that keeps talking (a
+    PING every 20 ms: only a stall of the whole machine for 2 s could starve it) is never
+    closed; with `timeout 0` an idle client stays open well past the old timeout."""
+    s = server_factory(extra_args=["--timeout", "2"])
     active_errors = []
     done = threading.Event()
 
@@ -469,7 +472,7 @@ def test_timeout_closes_idle_clients(server_factory):
             with RawClient(s.port, timeout=30) as a:
                 while not done.is_set():
                     assert a.call("PING") == "PONG"
-                    time.sleep(0.2)
+                    time.sleep(0.02)
                 assert a.call("PING") == "PONG"
         except Exception as e:  # pragma: no cover - reported below
             active_errors.append(e)
@@ -478,19 +481,25 @@ def test_timeout_closes_idle_clients(server_factory):
     busy.start()
     idle = RawClient(s.port)
     assert idle.call("PING") == "PONG"
+    last_command = time.monotonic()
     out = idle.read_until_closed(timeout=30)
+    assert time.monotonic() - last_command >= 2.0
     idle.close()
     done.set()
     busy.join(timeout=60)
     assert out == b""
     assert active_errors == []  # the client that kept talking was never closed
-    # Switching the timeout off keeps idle clients.
+    # Switching the timeout off keeps idle clients: still open once the server's own clock is
+    # 5 s past its last command (2.5 times the old timeout).
     c = s.client(decode_responses=True)
     assert c.config_set("timeout", 0) is True
-    c.connection_pool.disconnect()
     quiet = RawClient(s.port)
     assert quiet.call("PING") == "PONG"
-    quiet.sock.settimeout(2.5)
+    sec, usec = c.time()
+    since = sec + usec / 1e6
+    wait_until(lambda: (lambda t: t[0] + t[1] / 1e6)(c.time()) > since + 5, timeout=60,
+               interval=0.2, what="5 s on the server's clock")
+    quiet.sock.settimeout(0.5)
     try:
         data = quiet.sock.recv(100)
         assert False, "idle client closed although timeout is 0: %r" % data
@@ -498,3 +507,4 @@ def test_timeout_closes_idle_clients(server_factory):
         pass
     assert quiet.call("PING") == "PONG"
     quiet.close()
+    c.connection_pool.disconnect()

@@ -2,6 +2,8 @@
 idle clients are closed after `timeout`."""
 import os
 import random
+import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -507,4 +509,66 @@ def test_timeout_closes_idle_clients(server_factory):
         pass
     assert quiet.call("PING") == "PONG"
     quiet.close()
+    c.connection_pool.disconnect()
+
+
+def test_failed_group_commit_turns_every_reply_of_its_batch_into_the_error(server_factory):
+    """The server runs with a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored), so once the WAL
+    reaches it RocksDB's write fails as on a full disk. Pipelines of SETs from several clients
+    share group commits: every reply of a batch that failed is the error, none is +OK, and after
+    a restart without the limit exactly the acknowledged keys are there."""
+    limit = 1 << 20
+    s = server_factory(start=False)
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an ignored signal stays ignored in exec
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    s.preexec_fn = limit_file_size
+    s.start()
+    value = "v" * 20000
+    results = {}
+    errors = []
+
+    def pipeliner(tag):
+        c = s.client(decode_responses=True)
+        try:
+            for round_ in range(8):
+                p = c.pipeline(transaction=False)
+                keys = ["%s:%d:%d" % (tag, round_, i) for i in range(40)]
+                for k in keys:
+                    p.set(k, value)
+                for k, r in zip(keys, p.execute(raise_on_error=False)):
+                    results[k] = r
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+        finally:
+            c.connection_pool.disconnect()
+
+    threads = [threading.Thread(target=pipeliner, args=("t%d" % i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    acked = {k for k, r in results.items() if r is True}
+    failed = {k: r for k, r in results.items() if r is not True}
+    # The case happened: some writes were acknowledged before the limit, some failed after it.
+    assert acked and failed, (len(acked), len(failed))
+    texts = {str(r) for r in failed.values()}
+    assert all(isinstance(r, redis.ResponseError) for r in failed.values()), texts
+    assert all("+OK" not in t for t in texts)
+    # Each pipeline (40 x 20 KB, under the 4 MiB batch size) was one batch: all or nothing.
+    for prefix in {k.rsplit(":", 1)[0] for k in results}:
+        outcome = {results["%s:%d" % (prefix, i)] is True for i in range(40)}
+        assert len(outcome) == 1, "pipeline %s partly acknowledged" % prefix
+    assert all(t.startswith("storage error: IO error") for t in texts), texts
+    assert int(s.client().info("stats")["total_error_replies"]) >= len(failed)
+    s.preexec_fn = None
+    assert s.stop() == 0
+    s.start()
+    c = s.client(decode_responses=True)
+    keys = sorted(results)
+    got = dict(zip(keys, c.mget(keys)))
+    assert {k for k in keys if got[k] is not None} == acked
+    assert all(got[k] == value for k in acked)
     c.connection_pool.disconnect()

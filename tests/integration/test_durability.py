@@ -544,6 +544,15 @@ def test_failed_group_commit_turns_every_reply_of_its_batch_into_the_error(serve
         finally:
             c.connection_pool.disconnect()
 
+    # First one client alone, well under the limit: these are acknowledged.
+    first = s.client(decode_responses=True)
+    p = first.pipeline(transaction=False)
+    for i in range(10):
+        p.set("first:%d" % i, value)
+    assert p.execute() == [True] * 10
+    first.connection_pool.disconnect()
+    results.update({"first:%d" % i: True for i in range(10)})
+    # Then four at once, sharing group commits, far past it.
     threads = [threading.Thread(target=pipeliner, args=("t%d" % i,)) for i in range(4)]
     for t in threads:
         t.start()

@@ -70,10 +70,11 @@ def start_redis(workdir):
     return port, proc
 
 
-def run_benchmark(port, tests, requests, clients, pipeline, size, keyspace):
+def run_benchmark(port, tests, requests, clients, pipeline, size, keyspace, extra=()):
+    """One redis-benchmark run; `extra` adds flags (bench/tls.py passes --tls and its files)."""
     out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-P",
                           str(pipeline), "-d", str(size), "-n", str(requests), "-r",
-                          str(keyspace), "-t", tests, "--csv"],
+                          str(keyspace), "-t", tests, "--csv"] + list(extra),
                          capture_output=True, text=True, check=True).stdout
     rows = list(csv.reader(io.StringIO(out)))
     result = {}

@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
     Measure("  part: allocator::ReadStats", o.iterations,
             [&] { (void)mnemo::allocator::ReadStats(); });
     Measure("RenderInfoMemory", o.iterations, [&] { (void)mnemo::RenderInfoMemory(snap); });
-    Measure("INFO memory (snapshot + text)", o.iterations, [&] { (void)server.Info("memory"); });
+    Measure("INFO memory (snapshot + text)", o.iterations,
+            [&] { (void)server.Info("memory", mnemo::kDefaultNamespace); });
     Measure("MemoryDoctor", o.iterations, [&] { (void)mnemo::MemoryDoctor(snap); });
     if (mnemo::allocator::Available()) {
       auto pattern = mnemo::allocator::ReadAllocationPattern();

@@ -3,7 +3,8 @@
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 set -euo pipefail
 PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev libgtest-dev
-          libdw-dev python3-pytest python3-redis redis-tools redis-server clang libclang-rt-14-dev)
+          libdw-dev libssl-dev openssl python3-pytest python3-redis redis-tools redis-server clang
+          libclang-rt-14-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

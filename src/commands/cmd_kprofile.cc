@@ -75,13 +75,11 @@ Status Dump(CommandContext& ctx) {
     return Status::InvalidArgument("jemalloc profiling is not active, please enable it first");
   }
   std::string dir = ctx.argc() == 4 ? ctx.args[3] : "";
-  ctx.server.Defer(ctx, [profiler, dir] {
-    return EncodeDeferred([&](Reply& r) {
-      auto path = profiler->Dump(dir);
-      if (!path.ok()) return path.status();
-      r.Ok();
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [profiler, dir](Reply& r) {
+    auto path = profiler->Dump(dir);
+    if (!path.ok()) return path.status();
+    r.Ok();
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -161,13 +159,11 @@ Status Top(CommandContext& ctx) {
     return Status::InvalidArgument(
         "jemalloc profiling is not active, please enable it first (or name a dump)");
   }
-  ctx.server.Defer(ctx, [profiler, n, dump] {
-    return EncodeDeferred([&](Reply& r) {
-      auto sites = profiler->Top(n, dump);
-      if (!sites.ok()) return sites.status();
-      ReplySites(r, *sites);
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [profiler, n, dump](Reply& r) {
+    auto sites = profiler->Top(n, dump);
+    if (!sites.ok()) return sites.status();
+    ReplySites(r, *sites);
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -182,13 +178,11 @@ Status Diff(CommandContext& ctx) {
   }
   HeapProfiler* profiler = &ctx.server.profiler();
   std::string older = ctx.args[3], newer = ctx.args[4];
-  ctx.server.Defer(ctx, [profiler, n, older, newer] {
-    return EncodeDeferred([&](Reply& r) {
-      auto sites = profiler->Diff(older, newer, n);
-      if (!sites.ok()) return sites.status();
-      ReplySites(r, *sites);
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [profiler, n, older, newer](Reply& r) {
+    auto sites = profiler->Diff(older, newer, n);
+    if (!sites.ok()) return sites.status();
+    ReplySites(r, *sites);
+    return Status::OK();
   });
   return Status::OK();
 }

@@ -24,24 +24,40 @@ Status NoJemalloc(const char* what) {
                               "jemalloc (mem_allocator:libc)");
 }
 
+// A snapshot with its exact key count (a scan of every namespace's keys: background thread).
+StatusOr<MemorySnapshot> SnapshotWithKeys(ServerApi* server, Storage* storage) {
+  auto counts = Database::CountAllKeys(storage);
+  if (!counts.ok()) return counts.status();
+  MemorySnapshot s = server->TakeMemorySnapshot();
+  s.in.keys = static_cast<uint64_t>(counts->keys);
+  return s;
+}
+
 Status Stats(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|stats");
-  std::vector<MemoryField> fields = MemoryStatsFields(ctx.server.TakeMemorySnapshot());
-  ctx.reply.MapHeader(fields.size());
-  for (const MemoryField& f : fields) {
-    ctx.reply.Bulk(f.name);
-    switch (f.kind) {
-      case MemoryField::Kind::kInt:
-        ctx.reply.Integer(f.i);
-        break;
-      case MemoryField::Kind::kDouble:
-        ctx.reply.Double(f.d);
-        break;
-      case MemoryField::Kind::kText:
-        ctx.reply.Bulk(f.text);
-        break;
+  ServerApi* server = &ctx.server;
+  Storage* storage = ctx.db.storage();
+  ctx.server.Defer(ctx, [server, storage](Reply& r) {
+    auto snapshot = SnapshotWithKeys(server, storage);
+    if (!snapshot.ok()) return snapshot.status();
+    std::vector<MemoryField> fields = MemoryStatsFields(*snapshot);
+    r.MapHeader(fields.size());
+    for (const MemoryField& f : fields) {
+      r.Bulk(f.name);
+      switch (f.kind) {
+        case MemoryField::Kind::kInt:
+          r.Integer(f.i);
+          break;
+        case MemoryField::Kind::kDouble:
+          r.Double(f.d);
+          break;
+        case MemoryField::Kind::kText:
+          r.Bulk(f.text);
+          break;
+      }
     }
-  }
+    return Status::OK();
+  });
   return Status::OK();
 }
 
@@ -52,7 +68,7 @@ Status Doctor(CommandContext& ctx) {
     if (!text.empty()) text += '\n';
     text += line;
   }
-  ctx.reply.Bulk(text);
+  ctx.reply.Verbatim(text);
   return Status::OK();
 }
 
@@ -62,13 +78,15 @@ Status MallocStats(CommandContext& ctx) {
   bool json = ctx.argc() == 3;
   if (json && !EqualsIgnoreCase(ctx.args[2], "json")) return SyntaxError();
   if (!allocator::Available()) return NoJemalloc("MEMORY MALLOC-STATS");
-  ctx.server.Defer(ctx, [json] {
-    return EncodeDeferred([&](Reply& r) {
-      auto text = allocator::MallocStatsText(json);
-      if (!text.ok()) return text.status();
-      r.Bulk(*text);
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [json](Reply& r) {
+    auto text = allocator::MallocStatsText(json);
+    if (!text.ok()) return text.status();
+    if (json) {
+      r.Bulk(*text);  // for programs
+    } else {
+      r.Verbatim(*text);  // as Redis: a text for people
+    }
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -77,13 +95,11 @@ Status MallocStats(CommandContext& ctx) {
 Status Purge(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|purge");
   if (!allocator::Available()) return NoJemalloc("MEMORY PURGE");
-  ctx.server.Defer(ctx, [] {
-    return EncodeDeferred([](Reply& r) {
-      auto released = allocator::Purge();
-      if (!released.ok()) return released.status();
-      r.Integer(static_cast<int64_t>(*released));
-      return Status::OK();
-    });
+  ctx.server.Defer(ctx, [](Reply& r) {
+    auto released = allocator::Purge();
+    if (!released.ok()) return released.status();
+    r.Integer(static_cast<int64_t>(*released));
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -92,12 +108,12 @@ Status Purge(CommandContext& ctx) {
 Status Report(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|report");
   ServerApi* server = &ctx.server;
-  ctx.server.Defer(ctx, [server] {
-    return EncodeDeferred([&](Reply& r) {
-      MemorySnapshot snapshot = server->TakeMemorySnapshot();
-      r.Bulk(RenderMemoryJson(snapshot, allocator::ReadAllocationPattern()));
-      return Status::OK();
-    });
+  Storage* storage = ctx.db.storage();
+  ctx.server.Defer(ctx, [server, storage](Reply& r) {
+    auto snapshot = SnapshotWithKeys(server, storage);
+    if (!snapshot.ok()) return snapshot.status();
+    r.Bulk(RenderMemoryJson(*snapshot, allocator::ReadAllocationPattern()));
+    return Status::OK();
   });
   return Status::OK();
 }
@@ -199,7 +215,9 @@ const Subcommand kSubcommands[] = {
 
 Status CmdMemory(CommandContext& ctx) {
   for (const Subcommand& sub : kSubcommands) {
-    if (EqualsIgnoreCase(ctx.args[1], sub.name)) return sub.run(ctx);
+    if (!EqualsIgnoreCase(ctx.args[1], sub.name)) continue;
+    ctx.client.NoteSubcommand(sub.name);
+    return sub.run(ctx);
   }
   return Status::InvalidArgument("unknown subcommand '" + ctx.args[1].substr(0, 128) +
                                  "'. Try MEMORY HELP.");

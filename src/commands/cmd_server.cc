@@ -1,14 +1,13 @@
 // Connection and server commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO, CLIENT, COMMAND, INFO,
 // CONFIG, TIME, SHUTDOWN.
+#include <optional>
+
 #include "commands/arg_parse.h"
 #include "commands/command.h"
 #include "commands/registry.h"
 #include "commands/subcommand.h"
+#include "common/version.h"
 #include "config/config.h"
-
-#ifndef MNEMO_VERSION
-#define MNEMO_VERSION "0.1.0"
-#endif
 
 namespace mnemo {
 namespace {
@@ -83,6 +82,28 @@ Status CmdAuth(CommandContext& ctx) {
   return Status::OK();
 }
 
+// HELLO's map: Redis 7.0's seven fields, then Mnemo's own version. `version` is the Redis
+// version clients gate features on (INFO's redis_version), see common/version.h.
+void ReplyHello(Reply& r, const ClientApi& client) {
+  r.MapHeader(8);
+  r.Bulk("server");
+  r.Bulk(kServerName);
+  r.Bulk("version");
+  r.Bulk(kRedisCompatVersion);
+  r.Bulk("proto");
+  r.Integer(static_cast<int64_t>(client.resp()));
+  r.Bulk("id");
+  r.Integer(static_cast<int64_t>(client.id()));
+  r.Bulk("mode");
+  r.Bulk("standalone");
+  r.Bulk("role");
+  r.Bulk("master");
+  r.Bulk("modules");
+  r.ArrayHeader(0);
+  r.Bulk("mnemo_version");
+  r.Bulk(kMnemoVersion);
+}
+
 Status ValidateClientName(std::string_view name) {
   for (char c : name) {
     if (c < '!' || c > '~') {
@@ -93,18 +114,18 @@ Status ValidateClientName(std::string_view name) {
   return Status::OK();
 }
 
-// HELLO [protover [AUTH user pass] [SETNAME name]]. The errors come in Redis 7's order: a
-// version outside 2..3 (-NOPROTO), a bad option or password, then -NOAUTH for a client that is
-// still not authenticated. Redis accepts version 3, so only after those checks does Mnemo, which
-// speaks RESP2 only, refuse it with -NOPROTO; an unauthenticated client thus gets the -NOAUTH
-// Redis gives. Nothing (authentication, name) is applied unless the whole command succeeds.
+// HELLO [protover [AUTH user pass] [SETNAME name]]. The errors come in Redis 7.0's order: a
+// version outside 2..3 (-NOPROTO), a bad option, a wrong password, then -NOAUTH for a client that
+// is still not authenticated, then a bad name. Unlike Redis, nothing (authentication, name,
+// protocol) is applied unless the whole command succeeds. Without a version the protocol stays
+// as it is. The protocol switches before the reply, so `HELLO 3` is answered in RESP3.
 Status CmdHello(CommandContext& ctx) {
-  int64_t version = 2;
+  std::optional<RespVersion> version;
   if (ctx.argc() >= 2) {
     auto ver = ParseInt64(ctx.args[1]);
     if (!ver) return Status::InvalidArgument("Protocol version is not an integer or out of range");
     if (*ver < 2 || *ver > 3) return Status::Custom("NOPROTO unsupported protocol version");
-    version = *ver;
+    version = *ver == 3 ? RespVersion::kResp3 : RespVersion::kResp2;
   }
   bool auth = false;
   const std::string* name = nullptr;
@@ -127,29 +148,17 @@ Status CmdHello(CommandContext& ctx) {
         "the HELLO AUTH <user> <pass> option can be used to authenticate the "
         "client and select the RESP protocol version at the same time");
   }
-  if (version != 2) return Status::Custom("NOPROTO unsupported protocol version");
   if (name) {
     Status s = ValidateClientName(*name);
     if (!s.ok()) return s;
     ctx.client.set_name(*name);
   }
   if (auth) ctx.client.SetAuthenticated(/*admin=*/true);
-  Reply& r = ctx.reply;
-  r.MapHeader(7);
-  r.Bulk("server");
-  r.Bulk("mnemo");
-  r.Bulk("version");
-  r.Bulk(MNEMO_VERSION);
-  r.Bulk("proto");
-  r.Integer(2);
-  r.Bulk("id");
-  r.Integer(static_cast<int64_t>(ctx.client.id()));
-  r.Bulk("mode");
-  r.Bulk("standalone");
-  r.Bulk("role");
-  r.Bulk("master");
-  r.Bulk("modules");
-  r.ArrayHeader(0);
+  if (version) {
+    ctx.client.set_resp(*version);
+    ctx.reply.set_version(*version);
+  }
+  ReplyHello(ctx.reply, ctx.client);
   return Status::OK();
 }
 
@@ -178,16 +187,15 @@ Status ClientSetName(CommandContext& ctx) {
 Status ClientList(CommandContext& ctx) {
   // Visits every worker: runs on the background thread, never on an event loop.
   ServerApi* server = &ctx.server;
-  ctx.server.Defer(ctx, [server] {
-    std::string out;
-    Reply(&out).Bulk(server->ClientList());
-    return out;
+  ctx.server.Defer(ctx, [server](Reply& r) {
+    r.Verbatim(server->ClientList());
+    return Status::OK();
   });
   return Status::OK();
 }
 
 Status ClientInfo(CommandContext& ctx) {
-  ctx.reply.Bulk(ctx.client.Describe() + "\n");
+  ctx.reply.Verbatim(ctx.client.Describe() + "\n");
   return Status::OK();
 }
 
@@ -196,26 +204,42 @@ Status ClientKill(CommandContext& ctx) {
   ServerApi* server = &ctx.server;
   uint64_t self = ctx.client.id();
   bool old_form = ctx.argc() == 3;  // CLIENT KILL ip:port
-  ctx.server.Defer(ctx, [server, filter, self, old_form] {
-    std::string out;
-    Reply r(&out);
+  ctx.server.Defer(ctx, [server, filter, self, old_form](Reply& r) {
     auto killed = server->KillClients(filter, self);
-    if (!killed.ok()) {
-      r.Error(killed.status().ToString());
-    } else if (old_form && *killed == 0) {
-      r.Error("ERR No such client");
-    } else if (old_form) {
+    if (!killed.ok()) return killed.status();
+    if (old_form && *killed == 0) return Status::InvalidArgument("No such client");
+    if (old_form) {
       r.Ok();
     } else {
       r.Integer(*killed);
     }
-    return out;
+    return Status::OK();
   });
   return Status::OK();
 }
 
+// CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2's subcommand, sent by clients on connect):
+// the value may not contain spaces, newlines or other special characters, as a client name.
+// Shown in CLIENT LIST / CLIENT INFO.
 Status ClientSetInfo(CommandContext& ctx) {
-  ctx.reply.Ok();  // library name/version: accepted for client compatibility, not stored
+  std::string attr = ToLower(ctx.args[2]);
+  const std::string& value = ctx.args[3];
+  if (attr != "lib-name" && attr != "lib-ver") {
+    return Status::InvalidArgument("Unrecognized option '" + ctx.args[2] + "'");
+  }
+  for (char c : value) {
+    if (c < '!' || c > '~') {
+      return Status::InvalidArgument(attr +
+                                     " cannot contain spaces, newlines or special "
+                                     "characters.");
+    }
+  }
+  if (attr == "lib-name") {
+    ctx.client.set_lib_name(value);
+  } else {
+    ctx.client.set_lib_ver(value);
+  }
+  ctx.reply.Ok();
   return Status::OK();
 }
 
@@ -258,7 +282,7 @@ void ReplyFlags(Reply& r, uint32_t flags) {
   if (flags & kCmdNoAuth) names.push_back("no_auth");
   if (flags & kCmdFast) names.push_back("fast");
   if (flags & kCmdLoading) names.push_back("loading");
-  r.ArrayHeader(names.size());
+  r.SetHeader(names.size());
   for (const auto& f : names) r.Simple(f);
 }
 
@@ -270,7 +294,7 @@ void ReplyCommandInfo(Reply& r, const CommandSpec* c) {
   r.Integer(c->first_key);
   r.Integer(c->last_key);
   r.Integer(c->key_step);
-  r.ArrayHeader(0);  // ACL categories
+  r.SetHeader(0);    // ACL categories
   r.ArrayHeader(0);  // tips
   r.ArrayHeader(0);  // key specifications
   r.ArrayHeader(0);  // subcommands
@@ -421,13 +445,34 @@ Status CmdCommand(CommandContext& ctx) {
   return RunSubcommand(ctx, kCommandSubcommands);
 }
 
+// Whether INFO's reply holds the keyspace section (no argument, default, all, everything or
+// keyspace: see server/info.cc), which scans the namespace's keys and so is rendered on the
+// background thread. Other sections are rendered on the spot.
+bool InfoScansKeys(const CommandContext& ctx) {
+  if (ctx.argc() == 1) return true;
+  for (size_t i = 1; i < ctx.argc(); i++) {
+    for (const char* s : {"default", "all", "everything", "keyspace"}) {
+      if (EqualsIgnoreCase(ctx.args[i], s)) return true;
+    }
+  }
+  return false;
+}
+
 Status CmdInfo(CommandContext& ctx) {
   std::string section;
   for (size_t i = 1; i < ctx.argc(); i++) {
     if (!section.empty()) section += " ";
     section += ToLower(ctx.args[i]);
   }
-  ctx.reply.Bulk(ctx.server.Info(section));
+  if (!InfoScansKeys(ctx)) {
+    ctx.reply.Verbatim(ctx.server.Info(section, ctx.client.ns()));
+    return Status::OK();
+  }
+  ServerApi* server = &ctx.server;
+  ctx.server.Defer(ctx, [server, section, ns = ctx.client.ns()](Reply& r) {
+    r.Verbatim(server->Info(section, ns));
+    return Status::OK();
+  });
   return Status::OK();
 }
 
@@ -448,11 +493,13 @@ Status ConfigGet(CommandContext& ctx) {
   return Status::OK();
 }
 
-// CONFIG SET k v [k v ...]: all or nothing, as in Redis 7. Every pair is checked against a
-// scratch config first; only then is anything applied.
+// CONFIG SET k v [k v ...]: all or nothing, as in Redis 7. Every pair is checked (a path key
+// against enable-protected-configs and where the client connects from) before any is applied.
 Status ConfigSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 0) return WrongArgsError("config|set");
-  Config scratch;
+  Config& config = ctx.server.config();
+  SetSource source =
+      ctx.client.from_loopback() ? SetSource::kLocalClient : SetSource::kRemoteClient;
   std::vector<std::string> seen;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     std::string key = ToLower(ctx.args[i]);
@@ -463,11 +510,11 @@ Status ConfigSet(CommandContext& ctx) {
       }
     }
     seen.push_back(key);
-    Status s = scratch.Set(ctx.args[i], ctx.args[i + 1]);
+    Status s = config.Check(ctx.args[i], ctx.args[i + 1], source);
     if (!s.ok()) return s;
   }
   for (size_t i = 2; i < ctx.argc(); i += 2) {
-    Status s = ctx.server.config().Set(ctx.args[i], ctx.args[i + 1]);
+    Status s = config.Set(ctx.args[i], ctx.args[i + 1], source);
     if (!s.ok()) return s;
   }
   ctx.reply.Ok();

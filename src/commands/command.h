@@ -81,7 +81,10 @@ class ServerApi {
   virtual Config& config() = 0;
   virtual Storage& storage() = 0;
   virtual HeapProfiler& profiler() = 0;
-  virtual std::string Info(std::string_view section) = 0;  // INFO text ("" = default sections)
+  // INFO text ("" = default sections); `ns` is the caller's namespace, whose keys the keyspace
+  // section counts. With that section it scans the namespace's keys: then call it from the
+  // background thread (Defer).
+  virtual std::string Info(std::string_view section, std::string_view ns) = 0;
   // A memory snapshot (memory/snapshot.h) of this moment: allocator, RSS, RocksDB, client
   // buffers, profiler, baselines and limits. Tens of microseconds; raises the recorded peak.
   virtual MemorySnapshot TakeMemorySnapshot() = 0;
@@ -96,10 +99,12 @@ class ServerApi {
   virtual int64_t MemoryHeadroom() = 0;
   virtual void ResetStats() = 0;
   virtual std::span<const CommandSpec* const> AllCommands() = 0;
-  // Runs `job` on the background thread; its returned bytes become this command's reply.
-  // The connection processes nothing else until then. Used for work that must not stall the
-  // event loop (heap profile dumps, symbolized reports).
-  virtual void Defer(CommandContext& ctx, std::function<std::string()> job) = 0;
+  // Runs `job` on the background thread; what it writes to its Reply (in the calling
+  // connection's protocol) becomes this command's reply, or the error of the non-ok Status it
+  // returns (anything it wrote is then dropped). The connection processes nothing else until
+  // then. Used for work that must not stall the event loop (heap profile dumps, symbolized
+  // reports, scans of the keyspace). `job` must write exactly one reply when it returns OK.
+  virtual void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) = 0;
   // SCAN cursors: a number standing for the last key returned.
   virtual uint64_t SaveCursor(std::string last_key) = 0;
   virtual StatusOr<std::string> LoadCursor(uint64_t cursor) = 0;
@@ -116,11 +121,23 @@ class ClientApi {
   virtual bool admin() const = 0;
   virtual void SetAuthenticated(bool admin) = 0;
   virtual const std::string& ns() const = 0;
+  // The peer is a loopback address (127.0.0.0/8, ::1): the clients `enable-protected-configs
+  // local` trusts.
+  virtual bool from_loopback() const = 0;
   virtual void CloseAfterReply() = 0;  // QUIT
   // Commits the blind writes this connection has pending in its worker's batch, so that a
   // read-modify-write that follows them in a pipeline sees them.
   virtual void CommitPendingWrites() = 0;
   virtual std::string Describe() = 0;  // one CLIENT LIST line
+  // The protocol this connection speaks (HELLO 2|3); new connections speak RESP2.
+  virtual RespVersion resp() const = 0;
+  virtual void set_resp(RespVersion v) = 0;
+  // CLIENT SETINFO LIB-NAME / LIB-VER: shown in CLIENT LIST as lib-name= and lib-ver=.
+  virtual void set_lib_name(std::string name) = 0;
+  virtual void set_lib_ver(std::string ver) = 0;
+  // Called by a container command's dispatcher with the subcommand about to run (lower case),
+  // so CLIENT LIST's cmd= shows "client|list" as Redis 7 does.
+  virtual void NoteSubcommand(std::string_view sub) = 0;
 };
 
 struct CommandContext {
@@ -145,20 +162,6 @@ std::span<const CommandSpec> KeyCommands();
 std::span<const CommandSpec> ServerCommands();
 std::span<const CommandSpec> MemoryCommands();
 std::span<const CommandSpec> KProfileCommands();
-
-// Builds the reply bytes of a deferred job (ServerApi::Defer) on the background thread: what
-// `fill` writes, or the error of the Status it returns.
-template <typename Fn>
-std::string EncodeDeferred(Fn&& fill) {
-  std::string out;
-  Reply r(&out);
-  Status s = fill(r);
-  if (!s.ok()) {
-    out.clear();
-    r.Error(s.ToString());
-  }
-  return out;
-}
 
 // Redis's error texts used by several families.
 Status SyntaxError();

@@ -12,6 +12,7 @@ Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table) {
       return Status::InvalidArgument("wrong number of arguments for '" +
                                      std::string(ctx.spec->name) + "|" + sub.name + "' command");
     }
+    ctx.client.NoteSubcommand(sub.name);
     return sub.run(ctx);
   }
   std::string upper = ctx.spec->name;

@@ -42,6 +42,13 @@ struct OutputBufferLimits {
   int64_t soft_seconds = 0;
 };
 
+// The TLS keys' text values, read together when the server builds its TLS context.
+struct TlsSettings {
+  std::string cert_file, key_file, ca_cert_file;
+  std::string auth_clients;  // "yes", "no" or "optional"
+  std::string protocols;     // validated words ("TLSv1.2 TLSv1.3"), "" = the default
+};
+
 // One row of the config table; the single source for parsing, CONFIG GET/SET and the docs.
 struct ConfigSpec {
   const char* name;  // lower case, as written in the file and in CONFIG GET/SET
@@ -52,7 +59,16 @@ struct ConfigSpec {
   const char* unit;           // "bytes", "seconds", "count", "" ...
   const char* enum_values;    // "debug|verbose|notice|warning" for kEnum, else nullptr
   const char* doc;            // what it means, what it includes/excludes, the trade-off
+  // The value names a filesystem path the server writes or reads: a protected config (Redis 7's
+  // PROTECTED_CONFIG), which CONFIG SET changes only as `enable-protected-configs` allows.
+  // Every key whose value is a path sets it (config_test checks the *dir and *-file names).
+  bool path = false;
 };
+
+// Who asks Config::Set for a change: the config file and command line at startup, or a client's
+// CONFIG SET from a loopback peer (127.0.0.0/8, ::1) or from any other peer. `enable-protected-
+// configs local` tells the two kinds of client apart.
+enum class SetSource { kStartup, kLocalClient, kRemoteClient };
 
 class Config {
  public:
@@ -78,12 +94,23 @@ class Config {
   // message in Redis 7 wording, without the leading "ERR " that Status::ToString adds):
   //   unknown key:    "Unknown option or number of arguments for CONFIG SET - 'foo'"
   //   bad value:      "CONFIG SET failed (possibly related to argument 'maxclients') - <reason>"
-  //   immutable key when !at_startup:
+  //   immutable key from a client:
   //                   "CONFIG SET failed (possibly related to argument 'port') - can't set
   //                    immutable config"
-  // On failure the old value stays. After a successful Set with at_startup=false, the callbacks
+  //   path key (ConfigSpec::path) from a client that enable-protected-configs does not allow
+  //   (`no`: none; `local`: only kLocalClient; `yes`: all):
+  //                   "CONFIG SET failed (possibly related to argument 'profiling-dir') - can't
+  //                    set protected config"
+  // On failure the old value stays. After a successful Set from a client, the callbacks
   // registered for the key run (even if the value did not change).
-  Status Set(std::string_view name, std::string_view value, bool at_startup = false);
+  Status Set(std::string_view name, std::string_view value, SetSource source);
+  // at_startup ? kStartup : kRemoteClient (the strictest client).
+  Status Set(std::string_view name, std::string_view value, bool at_startup = false) {
+    return Set(name, value, at_startup ? SetSource::kStartup : SetSource::kRemoteClient);
+  }
+  // The checks of Set, with the same errors, without applying anything: CONFIG SET checks every
+  // pair before it applies any.
+  Status Check(std::string_view name, std::string_view value, SetSource source) const;
 
   // (name, value-as-text) of every key matching the Redis glob (case-insensitive), in table
   // order. Booleans are "yes"/"no", memory sizes plain byte counts, as CONFIG GET shows them.
@@ -117,14 +144,14 @@ class Config {
       client_query_buffer_limit, proto_max_multibulk_len, maxmemory, block_cache_size,
       key_cache_size, write_buffer_size, max_write_buffer_number, max_open_files,
       profiling_max_dumps, profiling_auto_dump_growth, profiling_auto_dump_interval,
-      profiling_sample_bytes, debug_used_memory;
+      profiling_sample_bytes, tls_port, tls_handshake_timeout, debug_used_memory;
   // Ratios are kept in millionths (kRatio keys); ratio() turns one into a double.
   std::atomic<int64_t> maxmemory_cgroup_ratio, maxmemory_soft_ratio, maxmemory_hard_ratio,
       maxmemory_hysteresis, write_buffer_budget;
   static double ratio(const std::atomic<int64_t>& millionths) {
     return static_cast<double>(millionths.load(std::memory_order_relaxed)) / 1e6;
   }
-  std::atomic<bool> sync_writes;
+  std::atomic<bool> sync_writes, protected_mode;
 
   // client-output-buffer-limit for normal clients, parsed; lock-free.
   OutputBufferLimits output_limits() const {
@@ -139,6 +166,8 @@ class Config {
   // The directory for heap profile dumps: profiling-dir, or <dir>/heap-profiles when it is "".
   std::string profiling_dir() const;
   std::string loglevel() const;
+  std::string enable_protected_configs() const;  // "no", "yes" or "local"
+  TlsSettings tls() const;
 
  private:
   struct Entry;  // a ConfigSpec plus the field it sets; defined in config.cc
@@ -154,12 +183,17 @@ class Config {
   // Format, but in the key's own notation (ratios as decimals).
   static std::string FormatAs(const Entry& e, const Parsed& v);
   static std::string Format(const Parsed& v);  // as CONFIG GET shows it
+  // Set's checks: the row and the parsed value, or Set's error.
+  StatusOr<std::pair<const Entry*, Parsed>> Prepare(std::string_view name, std::string_view value,
+                                                    SetSource source) const;
 
   void Store(const Entry& e, const Parsed& v);
   std::string Text(const Entry& e) const;
 
   mutable std::mutex mu_;  // guards the strings, config_file_ and callbacks_
-  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_;
+  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
+      enable_protected_configs_;
+  std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name

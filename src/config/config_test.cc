@@ -73,6 +73,8 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c.maxclients, 10000);
   EXPECT_EQ(c.timeout, 0);
   EXPECT_EQ(c.requirepass(), "");
+  EXPECT_TRUE(c.protected_mode);
+  EXPECT_EQ(c.enable_protected_configs(), "no");
   EXPECT_EQ(c.proto_max_bulk_len, 512LL << 20);
   EXPECT_EQ(c.client_query_buffer_limit, 1LL << 30);
   EXPECT_EQ(c.proto_max_multibulk_len, 1048576);
@@ -215,6 +217,81 @@ TEST(ConfigSet, ErrorMessagesUseRedisWording) {
   EXPECT_EQ(c.Set("foo", "1").ToString(),
             "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
   EXPECT_EQ(c.maxclients, 10000);  // failures leave the old value
+}
+
+// Every key whose value is a filesystem path is a protected config: one named like a path key
+// (dir, *-dir, *-file, *-path, *file) must carry ConfigSpec::path, so a key added later can't
+// forget it. A key that is not a path does not carry it.
+TEST(ConfigTable, PathKeysAreProtected) {
+  std::set<std::string> paths;
+  for (const ConfigSpec& s : Config::Specs()) {
+    std::string name = s.name;
+    bool path_name = name == "dir" || name.ends_with("-dir") || name.ends_with("-file") ||
+                     name.ends_with("-path") || name.ends_with("file");
+    EXPECT_EQ(s.path, path_name) << name << ": a path key is marked `kPath`, and only a path key";
+    if (s.path) {
+      paths.insert(name);
+      EXPECT_EQ(s.type, ConfigType::kString) << name;
+    }
+  }
+  EXPECT_TRUE(paths.count("dir") && paths.count("profiling-dir"));
+}
+
+TEST(ConfigSet, ProtectedConfigsFollowEnableProtectedConfigs) {
+  const std::string refused =
+      "ERR CONFIG SET failed (possibly related to argument 'profiling-dir') - can't set "
+      "protected config";
+  const SetSource kLocal = SetSource::kLocalClient, kRemote = SetSource::kRemoteClient;
+  Config no;  // the default
+  EXPECT_EQ(no.enable_protected_configs(), "no");
+  EXPECT_EQ(no.Set("profiling-dir", "/etc", kRemote).ToString(), refused);
+  EXPECT_EQ(no.Set("profiling-dir", "/etc", kLocal).ToString(), refused);
+  EXPECT_EQ(no.Set("profiling-dir", "/etc").ToString(), refused);
+  EXPECT_EQ(no.Check("profiling-dir", "/etc", kLocal).ToString(), refused);
+  EXPECT_EQ(no.GetText("profiling-dir"), "");  // unchanged
+  // The file and the command line set it regardless.
+  EXPECT_TRUE(no.Set("profiling-dir", "/var/prof", SetSource::kStartup).ok());
+  EXPECT_EQ(no.GetText("profiling-dir"), "/var/prof");
+  // An immutable key says so first, as in Redis.
+  EXPECT_EQ(no.Set("dir", "/tmp", kLocal).ToString(),
+            "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set immutable "
+            "config");
+  // Keys that are not paths are not affected.
+  EXPECT_TRUE(no.Set("profiling-max-dumps", "5", kRemote).ok());
+
+  Config local;
+  ASSERT_TRUE(local.Set("enable-protected-configs", "LOCAL", SetSource::kStartup).ok());
+  EXPECT_EQ(local.enable_protected_configs(), "local");
+  EXPECT_EQ(local.Set("profiling-dir", "/etc", kRemote).ToString(), refused);
+  EXPECT_EQ(local.Check("profiling-dir", "/etc", kRemote).ToString(), refused);
+  EXPECT_TRUE(local.Check("profiling-dir", "/p", kLocal).ok());
+  EXPECT_EQ(local.GetText("profiling-dir"), "");  // Check applies nothing
+  EXPECT_TRUE(local.Set("profiling-dir", "/p", kLocal).ok());
+  EXPECT_EQ(local.GetText("profiling-dir"), "/p");
+
+  Config yes;
+  ASSERT_TRUE(yes.Set("enable-protected-configs", "yes", SetSource::kStartup).ok());
+  EXPECT_TRUE(yes.Set("profiling-dir", "/a", kRemote).ok());
+  EXPECT_TRUE(yes.Set("profiling-dir", "/b", kLocal).ok());
+  EXPECT_EQ(yes.GetText("profiling-dir"), "/b");
+  // enable-protected-configs takes Redis's three values.
+  Config bad;
+  EXPECT_EQ(bad.Set("enable-protected-configs", "maybe", SetSource::kStartup).ToString(),
+            "ERR CONFIG SET failed (possibly related to argument 'enable-protected-configs') - "
+            "argument(s) must be one of the following: no, yes, local");
+}
+
+TEST(ConfigSet, EnableProtectedConfigsIsNotChangeableAtRunTime) {
+  Config c;
+  for (SetSource source : {SetSource::kLocalClient, SetSource::kRemoteClient}) {
+    EXPECT_EQ(c.Set("enable-protected-configs", "yes", source).ToString(),
+              "ERR CONFIG SET failed (possibly related to argument 'enable-protected-configs') - "
+              "can't set immutable config");
+  }
+  EXPECT_EQ(c.enable_protected_configs(), "no");
+  EXPECT_TRUE(c.protected_mode);  // protected-mode yes by default, changeable at run time
+  EXPECT_TRUE(c.Set("protected-mode", "no", SetSource::kRemoteClient).ok());
+  EXPECT_FALSE(c.protected_mode);
 }
 
 TEST(ConfigGet, GlobInTableOrderWithCanonicalText) {
@@ -376,6 +453,34 @@ TEST(ConfigOutputLimit, ParsedIntoLimits) {
     EXPECT_FALSE(c.Set("client-output-buffer-limit", bad).ok()) << bad;
   }
   EXPECT_EQ(c.output_limits().hard, 32 << 20);  // failures keep the old value
+}
+
+TEST(ConfigTls, ProtocolsAndSettings) {
+  Config c;
+  TlsSettings d = c.tls();
+  EXPECT_EQ(d.auth_clients, "yes");  // Redis's default
+  EXPECT_EQ(d.protocols, "");
+  EXPECT_EQ(c.tls_port, 0);
+  for (const char* ok : {"TLSv1.2 TLSv1.3", "tlsv1.3", "TLSv1 TLSv1.1", "  TLSv1.2  ", ""}) {
+    EXPECT_TRUE(c.Set("tls-protocols", ok, /*at_startup=*/true).ok()) << ok;
+  }
+  for (const char* bad : {"TLSv1.4", "SSLv3", "TLSv1.2,TLSv1.3", "TLSv1.2 x"}) {
+    EXPECT_EQ(c.Set("tls-protocols", bad, /*at_startup=*/true).ToString(),
+              "ERR CONFIG SET failed (possibly related to argument 'tls-protocols') - Invalid "
+              "tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and "
+              "'TLSv1.3'.")
+        << bad;
+  }
+  EXPECT_FALSE(c.Set("tls-auth-clients", "maybe", /*at_startup=*/true).ok());
+  ASSERT_TRUE(c.Set("tls-auth-clients", "Optional", /*at_startup=*/true).ok());
+  ASSERT_TRUE(c.Set("tls-cert-file", "/etc/mnemo/server.crt", /*at_startup=*/true).ok());
+  TlsSettings s = c.tls();
+  EXPECT_EQ(s.auth_clients, "optional");
+  EXPECT_EQ(s.cert_file, "/etc/mnemo/server.crt");
+  EXPECT_EQ(s.protocols, "");  // the last good value; the bad ones were not stored
+  // Paths are read once at startup: not changeable by a client.
+  EXPECT_FALSE(c.Set("tls-cert-file", "/tmp/evil.crt").ok());
+  EXPECT_EQ(c.tls().cert_file, "/etc/mnemo/server.crt");
 }
 
 }  // namespace mnemo

@@ -1,14 +1,15 @@
 #include "memory/heap_profile.h"
 
 #include <cxxabi.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #if MNEMO_HAVE_LIBDW
@@ -159,14 +160,28 @@ StatusOr<HeapProfile> HeapProfile::Parse(std::string_view text) {
 }
 
 StatusOr<HeapProfile> HeapProfile::ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read heap profile '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::IOError("error reading heap profile '" + path + "'");
-  auto profile = Parse(text.str());
+  // O_NONBLOCK: a FIFO put in place of a dump must not block the reader; it is refused below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot read heap profile '" + path + "'");
   struct stat st;
-  if (profile.ok() && ::stat(path.c_str(), &st) == 0) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IOError("heap profile '" + path + "' is not a regular file");
+  }
+  std::string text;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof(buf))) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return Status::IOError("error reading heap profile '" + path + "'");
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  auto profile = Parse(text);
+  if (profile.ok()) {
     profile->written_ns_ = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
   }
   return profile;

@@ -57,7 +57,8 @@ class HeapProfile {
  public:
   // Parses the text of a heap_v2 dump. Corruption when it is not one.
   static StatusOr<HeapProfile> Parse(std::string_view text);
-  // Reads and parses a file. IOError when it cannot be read.
+  // Reads and parses a file. IOError when it cannot be read or is not a regular file (it is
+  // opened without blocking and without following a symlink, so a FIFO is refused at once).
   static StatusOr<HeapProfile> ReadFile(const std::string& path);
 
   // The dump file's modification time (unix ns) when read by ReadFile, else 0. The symbolizer

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/confined_path.h"
 #include "common/string_util.h"
 #include "memory/allocator.h"
 
@@ -52,11 +53,6 @@ std::optional<std::string> RealPath(const std::string& path, int* err) {
   std::string out(real);
   std::free(real);
   return out;
-}
-
-bool IsInside(const std::string& base, const std::string& path) {
-  if (base == "/") return true;
-  return path == base || (path.starts_with(base) && path[base.size()] == '/');
 }
 
 bool IsDumpName(const std::string& name) {
@@ -216,16 +212,12 @@ StatusOr<std::string> HeapProfiler::ProfilingDir(bool create) const {
   return *real;
 }
 
-StatusOr<std::string> HeapProfiler::ResolveInside(const std::string& dir,
-                                                  std::string_view path) const {
-  std::string candidate = path.starts_with('/') ? std::string(path) : dir + "/" + std::string(path);
-  int err = 0;
-  auto real = RealPath(candidate, &err);
-  if (!real) return Status::NotFound(Quote(path) + ": " + ErrnoText(err));
-  if (!IsInside(dir, *real)) {
-    return Status::InvalidArgument(Quote(path) + " is outside profiling-dir " + Quote(dir));
-  }
-  return *real;
+ConfinedPath HeapProfiler::ResolveInside(const std::string& dir, std::string_view path) const {
+  // The configured spelling of the directory (maybe relative, maybe through a symlink) is
+  // accepted in absolute paths too: it is how INFO and the config show the directory.
+  std::error_code ec;
+  std::filesystem::path alias = std::filesystem::absolute(GetSettings().dir, ec);
+  return ResolveConfined(dir, path, ec ? std::string() : alias.string());
 }
 
 StatusOr<std::string> HeapProfiler::Dump(std::string_view subdir) {
@@ -237,16 +229,14 @@ StatusOr<std::string> HeapProfiler::Dump(std::string_view subdir) {
   if (!dir.ok()) return dir.status();
   std::string target = *dir;
   if (!subdir.empty()) {
-    auto resolved = ResolveInside(*dir, subdir);
-    if (resolved.status().IsNotFound()) {
+    ConfinedPath resolved = ResolveInside(*dir, subdir);
+    if (resolved.where == ConfinedPath::Where::kOutside) {
+      return Status::InvalidArgument(Quote(subdir) + " is outside profiling-dir " + Quote(*dir));
+    }
+    if (resolved.where != ConfinedPath::Where::kInside || !S_ISDIR(resolved.mode)) {
       return Status::InvalidArgument(Quote(subdir) + " is not a directory");
     }
-    if (!resolved.ok()) return resolved.status();
-    target = *resolved;
-  }
-  struct stat st;
-  if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return Status::InvalidArgument(Quote(subdir) + " is not a directory");
+    target = resolved.path;
   }
   if (::access(target.c_str(), W_OK) != 0) {
     return Status::IOError(Quote(target) + " is not writable: " + ErrnoText(errno));
@@ -335,17 +325,17 @@ StatusOr<std::vector<HeapProfiler::DumpFile>> HeapProfiler::List() const {
 
 // ---- reading dumps ----
 
+// Anything that is not a regular file inside the directory, wherever the name points and
+// whether or not that exists, is answered as a missing dump: a client learns nothing of the
+// filesystem outside, and nothing outside is opened or looked at (ResolveConfined).
 StatusOr<std::string> HeapProfiler::ResolveDump(std::string_view dump) const {
+  Status missing = Status::InvalidArgument("no such dump " + Quote(dump));
   auto dir = ProfilingDir(/*create=*/false);
   // No profiling dir yet means no dump has been taken: the name cannot exist.
-  if (!dir.ok()) return Status::InvalidArgument("no such dump " + Quote(dump));
-  auto path = ResolveInside(*dir, dump);
-  struct stat st;
-  if (path.status().IsNotFound() ||
-      (path.ok() && (::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)))) {
-    return Status::InvalidArgument("no such dump " + Quote(dump));
-  }
-  return path;
+  if (!dir.ok()) return missing;
+  ConfinedPath path = ResolveInside(*dir, dump);
+  if (path.where != ConfinedPath::Where::kInside || !S_ISREG(path.mode)) return missing;
+  return path.path;
 }
 
 StatusOr<std::vector<HeapProfiler::Site>> HeapProfiler::SitesOf(const std::string& path) {

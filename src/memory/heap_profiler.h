@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/confined_path.h"
 #include "common/status.h"
 #include "memory/heap_profile.h"
 
@@ -79,9 +80,11 @@ class HeapProfiler {
   Status CheckArmed() const;
 
   // Writes a dump into `subdir` ("" = Settings::dir), named jeprof.<pid>.<seq>.heap (seq chosen
-  // so no existing file is overwritten). `subdir` may be absolute or relative to `dir`; its real
-  // path (symlinks followed) must be `dir` or below, else InvalidArgument("... outside
-  // profiling-dir ..."); not an existing directory -> InvalidArgument("'<x>' is not a directory").
+  // so no existing file is overwritten). `subdir` may be absolute or relative to `dir`; it is
+  // resolved like a real path but without looking outside `dir` (common/confined_path.h): a path
+  // that leads outside, lexically or through a symlink, gets InvalidArgument("'<x>' is outside
+  // profiling-dir '<real dir>'") whether or not it exists; inside `dir`, not an existing
+  // directory -> InvalidArgument("'<x>' is not a directory").
   // Returns the final path. Errors: InvalidArgument("jemalloc profiling is not active, please
   // enable it first"), Busy("a heap profile dump is already in progress"), IOError (write,
   // rename, disk full, or less than twice the last dump's size free on the disk; the temporary
@@ -125,8 +128,10 @@ class HeapProfiler {
 
   using Site = HeapSite;
   // The `n` largest live-heap call sites (n == 0: all) of dump `dump` (a name from List() or a
-  // path, confined to `dir` like Dump; missing -> InvalidArgument("no such dump '<x>'")), or of
-  // a fresh profile of the live heap when `dump` is "" (needs Active(); Busy while a dump runs).
+  // path, resolved inside `dir` like Dump), or of a fresh profile of the live heap when `dump`
+  // is "" (needs Active(); Busy while a dump runs). Anything but a regular file inside `dir` —
+  // missing, outside (existing or not), a directory, a FIFO — gets the same
+  // InvalidArgument("no such dump '<x>'"), and nothing outside `dir` is opened or looked at.
   StatusOr<std::vector<Site>> Top(size_t n, std::string_view dump);
   // Sites that grew from dump `older` to dump `newer`, largest growth first; bytes/objects are
   // the growth, percent is of the total growth.
@@ -135,7 +140,8 @@ class HeapProfiler {
  private:
   Status DisableLocked();                                 // REQUIRES: state_mu_ held
   StatusOr<std::string> ProfilingDir(bool create) const;  // real path of Settings::dir
-  StatusOr<std::string> ResolveInside(const std::string& dir, std::string_view path) const;
+  // `path` resolved inside `dir` (the real profiling-dir) without looking outside it.
+  ConfinedPath ResolveInside(const std::string& dir, std::string_view path) const;
   StatusOr<std::string> ResolveDump(std::string_view dump) const;
   StatusOr<std::string> WriteDump(const std::string& dir, bool keep);  // REQUIRES: dump_mu_ held
   StatusOr<std::vector<Site>> SitesOf(const std::string& path);

@@ -53,7 +53,9 @@ struct MemoryInputs {
   uint64_t memtables_unflushed = 0;   // cur-size-all-mem-tables: active + unflushed immutable
   uint64_t memtables_all = 0;         // size-all-mem-tables: + flushed but still pinned
   uint64_t table_readers = 0;         // estimate-table-readers-mem: outside the block cache
-  uint64_t keys_estimate = 0;         // estimate-num-keys of the metadata column family
+  // Live keys of every namespace, counted exactly (types/database.h CountAllKeys, a scan) by
+  // the callers that report them — MEMORY STATS and MEMORY REPORT — and 0 in other snapshots.
+  uint64_t keys = 0;
   // Mnemo's key cache (storage/key_cache.h): entries and tables, capacity, records held.
   uint64_t key_cache_usage = 0;
   uint64_t key_cache_capacity = 0;

@@ -24,7 +24,7 @@ MemoryInputs HealthyInputs() {
   in.memtables_unflushed = 10 * kMiB;
   in.memtables_all = 12 * kMiB;
   in.table_readers = 2 * kMiB;
-  in.keys_estimate = 1000;
+  in.keys = 1000;
   in.clients_normal_count = 4;
   in.clients_normal_query = 64 * 1024;
   in.clients_normal_reply = 32 * 1024;

@@ -46,7 +46,7 @@ Derived Derive(const MemorySnapshot& s) {
   d.peak_perc = 100.0 * Ratio(a.allocated, s.peak_allocated);
   uint64_t net = a.allocated > s.in.startup_allocated ? a.allocated - s.in.startup_allocated : 0;
   d.dataset_perc = 100.0 * Ratio(s.dataset, net);
-  d.bytes_per_key = s.in.keys_estimate == 0 ? 0 : Signed(net / s.in.keys_estimate);
+  d.bytes_per_key = s.in.keys == 0 ? 0 : Signed(net / s.in.keys);
   return d;
 }
 
@@ -152,7 +152,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("startup.allocated", in.startup_allocated),
       Bytes("clients.normal", s.clients_normal),
       Bytes("overhead.total", s.overhead),
-      Bytes("keys.count", in.keys_estimate),
+      Bytes("keys.count", in.keys),
       Int("keys.bytes-per-key", d.bytes_per_key),
       Bytes("dataset.bytes", s.dataset),
       Dbl("dataset.percentage", d.dataset_perc),
@@ -268,7 +268,7 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("block_cache_capacity", in.block_cache_capacity);
   w.Member("block_cache_pinned", in.block_cache_pinned);
   w.Member("memtables_all", in.memtables_all).Member("memtables_unflushed", in.memtables_unflushed);
-  w.Member("table_readers", in.table_readers).Member("keys_estimate", in.keys_estimate);
+  w.Member("table_readers", in.table_readers).Member("keys", in.keys);
   w.EndObject();
   w.Key("key_cache").BeginObject().Member("usage", in.key_cache_usage);
   w.Member("capacity", in.key_cache_capacity).Member("entries", in.key_cache_entries);

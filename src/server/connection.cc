@@ -44,10 +44,11 @@ std::string UnknownCommandError(const std::vector<std::string>& args) {
 }  // namespace
 
 Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std::string addr,
-                       std::string laddr)
+                       std::string laddr, std::unique_ptr<TlsSession> tls)
     : worker_(worker),
       server_(server),
       fd_(fd),
+      transport_(fd, std::move(tls)),
       id_(id),
       addr_(std::move(addr)),
       laddr_(std::move(laddr)),
@@ -95,13 +96,21 @@ bool Connection::IdleLongerThan(int64_t seconds, int64_t now_ms) const {
 }
 
 void Connection::OnReadable(evutil_socket_t, short, void* arg) {
-  static_cast<Connection*>(arg)->worker_->NoteRead();
-  static_cast<Connection*>(arg)->HandleRead();
+  auto* c = static_cast<Connection*>(arg);
+  c->worker_->NoteRead();
+  if (c->write_wants_read_) {  // TLS: the pending write waited for these bytes
+    c->write_wants_read_ = false;
+    c->FlushOutput();
+  }
+  c->HandleRead();
 }
 
 void Connection::OnWritable(evutil_socket_t, short, void* arg) {
   auto* c = static_cast<Connection*>(arg);
+  bool retry_read = c->read_wants_write_;  // TLS: the last read waited for socket space
+  c->read_wants_write_ = false;
   c->FlushOutput();
+  if (retry_read && !c->closed_) c->HandleRead();
   // Output drained: continue with input that was held back while replies were pending.
   if (!c->closed_ && !c->write_armed_ && !c->paused_) c->ProcessInput();
 }
@@ -114,25 +123,30 @@ void Connection::HandleRead() {
   size_t limit = static_cast<size_t>(
       server_->config().client_query_buffer_limit.load(std::memory_order_relaxed));
   want = std::min(want, limit + 1 - std::min(limit, in_.size() - in_pos_));
-  ssize_t n;
+  IoResult r;
   if (want <= kReadChunk) {
     // Usual case: a read returns far less than the chunk, so read on the stack and append what
     // came, rather than zero-filling a whole chunk of the buffer first.
     char chunk[kReadChunk];
-    n = read(fd_, chunk, want);
-    if (n > 0) in_.append(chunk, static_cast<size_t>(n));
+    r = transport_.Read(chunk, want);
+    in_.append(chunk, r.bytes);
   } else {  // a large bulk is arriving: read it in place
     size_t old = in_.size();
     in_.resize(old + want);
-    n = read(fd_, in_.data() + old, want);
-    in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    r = transport_.Read(in_.data() + old, want);
+    in_.resize(old + r.bytes);
   }
-  if (n <= 0) {
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    Close();
-    return;
+  if (r.bytes == 0) {
+    if (r.wait == IoWait::kClosed) Close();
+    if (r.wait == IoWait::kWritable) {
+      read_wants_write_ = true;
+      ArmWrite();
+    }
+    return;  // kReadable: the read event is persistent
   }
-  server_->stats().net_input_bytes.Add(static_cast<uint64_t>(n));
+  // TLS may hold decrypted bytes beyond this read that no socket event will announce.
+  if (transport_.buffered_input()) event_active(read_event_, EV_READ, 0);
+  server_->stats().net_input_bytes.Add(r.bytes);
   last_active_ms_ = NowMs();
   if (in_.size() - in_pos_ > limit) {
     server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
@@ -234,7 +248,7 @@ Status Connection::CheckAccess(const CommandSpec* spec) const {
 }
 
 void Connection::Execute() {
-  Reply reply(&out_);
+  Reply reply(&out_, resp_);
   CommandTable& table = CommandTable::Instance();
   CommandStats* stats_ptr = nullptr;
   const CommandSpec* spec = table.Find(args_[0], &stats_ptr);
@@ -357,23 +371,20 @@ void Connection::ResumeWithReply(const std::string& reply_bytes) {
 
 void Connection::FlushOutput() {
   while (!closed_ && out_pos_ < out_.size()) {
-    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
-    if (n > 0) {
-      out_pos_ += static_cast<size_t>(n);
-      server_->stats().net_output_bytes.Add(static_cast<uint64_t>(n));
+    IoResult r = transport_.Write(out_.data() + out_pos_, out_.size() - out_pos_);
+    if (r.bytes > 0) {
+      out_pos_ += r.bytes;
+      server_->stats().net_output_bytes.Add(r.bytes);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      CheckOutputLimit();
-      if (closed_) return;
-      if (!write_armed_) {
-        event_add(write_event_, nullptr);
-        write_armed_ = true;
-      }
+    if (r.wait == IoWait::kClosed) {
+      Close();
       return;
     }
-    Close();
+    CheckOutputLimit();
+    if (closed_) return;
+    if (r.wait == IoWait::kWritable) ArmWrite();
+    if (r.wait == IoWait::kReadable) write_wants_read_ = true;  // the read event is persistent
     return;
   }
   if (closed_) return;
@@ -381,12 +392,18 @@ void Connection::FlushOutput() {
   out_pos_ = 0;
   soft_limit_since_ms_ = 0;
   if (out_.capacity() > 1 << 20) out_.shrink_to_fit();
-  if (write_armed_) {
+  if (write_armed_ && !read_wants_write_) {
     event_del(write_event_);
     write_armed_ = false;
   }
   AccountBuffers();
   if (close_after_reply_ && !paused_) Close();
+}
+
+void Connection::ArmWrite() {
+  if (write_armed_) return;
+  event_add(write_event_, nullptr);
+  write_armed_ = true;
 }
 
 void Connection::Kill() {
@@ -399,23 +416,29 @@ void Connection::Close() {
   closed_ = true;
   event_del(read_event_);
   event_del(write_event_);
+  transport_.Shutdown();
   shutdown(fd_, SHUT_RDWR);
   worker_->Remove(id_);
 }
 
+// Redis 7's fields in Redis's order, then Mnemo's (ns=); docs/clients.md says what each means.
 std::string Connection::Describe() {
   int64_t now = NowMs();
+  auto num = [](auto v) { return std::to_string(v); };
+  size_t reply_pending = out_.size() - out_pos_;
   std::string s;
-  s.reserve(256);
-  s += "id=" + std::to_string(id_) + " addr=" + addr_ + " laddr=" + laddr_ +
-       " fd=" + std::to_string(fd_) + " name=" + name_ +
-       " age=" + std::to_string((now - created_ms_) / 1000) +
-       " idle=" + std::to_string((now - last_active_ms_) / 1000) + " flags=N db=0 sub=0 psub=0" +
-       " multi=-1 qbuf=" + std::to_string(in_.size() - in_pos_) +
-       " qbuf-free=" + std::to_string(in_.capacity() - in_.size()) + " argv-mem=0" +
-       " obl=0 oll=0 omem=" + std::to_string(out_.capacity()) +
-       " tot-mem=" + std::to_string(in_.capacity() + out_.capacity() + sizeof(*this)) +
-       " events=r cmd=" + last_command_ + " user=default ns=" + ns_;
+  s.reserve(384);
+  s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
+       " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
+       " idle=" + num((now - last_active_ms_) / 1000) +
+       " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(in_.size() - in_pos_) +
+       " qbuf-free=" + num(in_.capacity() - in_.size()) + " argv-mem=0 multi-mem=0" +
+       " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
+       " obl=0 oll=0 omem=" + num(out_.capacity()) +
+       " tot-mem=" + num(in_.capacity() + out_.capacity() + sizeof(*this)) +
+       " events=r cmd=" + last_command_ +
+       " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
+       " lib-ver=" + lib_ver_ + " ns=" + ns_;
   return s;
 }
 

@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "common/net_address.h"
 #include "protocol/resp_parser.h"
+#include "server/transport.h"
 #include "types/database.h"
 
 namespace mnemo {
@@ -26,8 +28,9 @@ class Worker;
 
 class Connection : public ClientApi {
  public:
+  // A plain connection over `fd`, or TLS over it when `tls` is given.
   Connection(Worker* worker, Server* server, int fd, uint64_t id, std::string addr,
-             std::string laddr);
+             std::string laddr, std::unique_ptr<TlsSession> tls = nullptr);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -39,6 +42,9 @@ class Connection : public ClientApi {
   // Closes the connection at the next safe point (after pending replies are flushed if `flush`).
   void Kill();
   bool IdleLongerThan(int64_t seconds, int64_t now_ms) const;
+  // True while a TLS connection has not completed its handshake.
+  bool tls_handshaking() const { return transport_.handshaking(); }
+  int64_t created_ms() const { return created_ms_; }
 
   // ClientApi
   uint64_t id() const override { return id_; }
@@ -48,9 +54,18 @@ class Connection : public ClientApi {
   bool admin() const override { return admin_; }
   void SetAuthenticated(bool admin) override;
   const std::string& ns() const override { return ns_; }
+  bool from_loopback() const override { return IsLoopbackIp(HostOfAddress(addr_)); }
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
   std::string Describe() override;
+  RespVersion resp() const override { return resp_; }
+  void set_resp(RespVersion v) override { resp_ = v; }
+  void set_lib_name(std::string name) override { lib_name_ = std::move(name); }
+  void set_lib_ver(std::string ver) override { lib_ver_ = std::move(ver); }
+  void NoteSubcommand(std::string_view sub) override {
+    last_command_ += '|';
+    last_command_.append(sub);
+  }
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
   size_t query_buffer_bytes() const { return in_.capacity(); }
@@ -83,6 +98,7 @@ class Connection : public ClientApi {
   // Holds the stripe of the command's key in rmw_, committing rmw_ first if another thread has it.
   void AcquireRmwStripe();
   void FlushOutput();
+  void ArmWrite();  // waits for the socket to become writable (OnWritable)
   void Close();
   Status CheckAccess(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
@@ -96,8 +112,11 @@ class Connection : public ClientApi {
   Worker* worker_;
   Server* server_;
   int fd_;
+  Transport transport_;
   uint64_t id_;
   std::string addr_, laddr_, name_;
+  std::string lib_name_, lib_ver_;  // CLIENT SETINFO
+  RespVersion resp_ = RespVersion::kResp2;
   std::string ns_;
   bool authenticated_ = false;
   bool admin_ = false;
@@ -111,6 +130,10 @@ class Connection : public ClientApi {
   event* read_event_ = nullptr;
   event* write_event_ = nullptr;
   bool write_armed_ = false;
+  // TLS only: the last read must send before it can go on (it waits for writable), or the last
+  // write must receive (it waits for readable). Each is retried on that event.
+  bool read_wants_write_ = false;
+  bool write_wants_read_ = false;
 
   std::string in_;
   size_t in_pos_ = 0;

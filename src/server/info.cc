@@ -8,12 +8,10 @@
 
 #include "commands/registry.h"
 #include "common/string_util.h"
+#include "common/version.h"
 #include "memory/snapshot.h"
 #include "server/server.h"
-
-#ifndef MNEMO_VERSION
-#define MNEMO_VERSION "0.1.0"
-#endif
+#include "types/database.h"
 
 namespace mnemo {
 namespace {
@@ -51,13 +49,15 @@ void ServerSection(InfoWriter& w, const InfoInput& in) {
   uname(&u);
   int64_t uptime = (NowMs() - in.start_ms) / 1000;
   w.Header("Server");
-  w.Field("redis_version", "7.0.0");
-  w.Field("mnemo_version", MNEMO_VERSION);
+  w.Field("redis_version", kRedisCompatVersion);
+  w.Field("server_name", kServerName);
+  w.Field("mnemo_version", kMnemoVersion);
   w.Field("redis_mode", "standalone");
   w.Field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   w.Field("arch_bits", static_cast<int>(sizeof(void*) * 8));
   w.Field("process_id", static_cast<int64_t>(getpid()));
   w.Field("tcp_port", in.server.port());
+  w.Field("tls_port", in.server.tls_port());
   w.Field("uptime_in_seconds", uptime);
   w.Field("uptime_in_days", uptime / 86400);
   w.Field("config_file", in.server.config().config_file());
@@ -98,17 +98,26 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("total_error_replies", s.error_replies.Load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
   w.Field("client_output_buffer_limit_disconnections", s.output_limit_disconnections.load());
+  TlsContext* tls = in.server.tls();
+  w.Field("tls_handshake_failures", tls != nullptr ? tls->handshake_failures() : 0);
+  w.Field("tls_handshake_timeouts", tls != nullptr ? tls->handshake_timeouts() : 0);
   KeyCache::Stats kc = in.server.storage().key_cache().GetStats();
   w.Field("key_cache_hits", kc.hits);
   w.Field("key_cache_misses", kc.misses);
 }
 
+// Redis's db0 line for the caller's namespace, counted exactly (Database::CountKeys), so it
+// agrees with DBSIZE. Without keys there is no line, as in Redis.
 void KeyspaceSection(InfoWriter& w, const InfoInput& in) {
   w.Header("Keyspace");
-  uint64_t keys = 0;
-  Storage& st = in.server.storage();
-  st.db()->GetIntProperty(st.Handle(ColumnFamily::kMetadata), "rocksdb.estimate-num-keys", &keys);
-  if (keys > 0) w.Field("db0", "keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0");
+  auto c = Database(&in.server.storage(), in.ns).CountKeys();
+  if (!c.ok()) {
+    w.Field("keyspace_error", c.status().ToString());
+    return;
+  }
+  if (c->keys == 0) return;
+  w.Field("db0", "keys=" + std::to_string(c->keys) + ",expires=" + std::to_string(c->expires) +
+                     ",avg_ttl=" + std::to_string(c->avg_ttl_ms));
 }
 
 void CommandStatsSection(InfoWriter& w, const InfoInput&) {

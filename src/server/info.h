@@ -15,6 +15,7 @@ struct InfoInput {
   Server& server;
   int64_t start_ms;
   uint64_t startup_allocated;
+  std::string_view ns;  // the caller's namespace: the keyspace section counts its keys
 };
 
 // `section`: "" or "default", "all", "everything", or space-separated section names.

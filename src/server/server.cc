@@ -14,6 +14,7 @@
 #include "memory/cgroup.h"
 #include "server/connection.h"
 #include "server/info.h"
+#include "server/protected_mode.h"
 #include "server/worker.h"
 
 namespace mnemo {
@@ -48,6 +49,16 @@ HeapProfiler::Settings Server::ProfilerSettings() const {
 
 Status Server::Start() {
   start_ms_ = NowMs();
+  // TLS first: a bad certificate stops startup before the database is opened.
+  if (int tls_port = static_cast<int>(config_->tls_port.load()); tls_port != 0) {
+    // SO_REUSEPORT would let both sockets share one port, each taking some of its clients.
+    if (tls_port == config_->port.load()) {
+      return Status::InvalidArgument("tls-port must differ from port");
+    }
+    auto tls = TlsContext::Create(config_->tls());
+    if (!tls.ok()) return tls.status();
+    tls_ = std::move(tls.value());
+  }
   cgroup_limit_ = CgroupMemoryLimit();
   budgets_ = ComputeMemoryBudgets(*config_, cgroup_limit_);
   StorageOptions so;
@@ -85,9 +96,10 @@ Status Server::Start() {
   int n = static_cast<int>(config_->workers.load());
   if (n <= 0) n = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   int port = static_cast<int>(config_->port.load());
+  int tls_port = static_cast<int>(config_->tls_port.load());
   for (int i = 0; i < n; i++) {
     auto w = std::make_unique<Worker>(this, i);
-    Status s = w->Listen(config_->bind(), port);
+    Status s = w->Listen(config_->bind(), port, tls_port);
     if (!s.ok()) return s;
     port = w->BoundPort();  // port 0: every worker shares the port the first one got
     workers_.push_back(std::move(w));
@@ -162,8 +174,6 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.key_cache_usage = sm.key_cache_usage;
   in.key_cache_capacity = sm.key_cache_capacity;
   in.key_cache_entries = sm.key_cache_entries;
-  storage_->db()->GetIntProperty(storage_->Handle(ColumnFamily::kMetadata),
-                                 "rocksdb.estimate-num-keys", &in.keys_estimate);
   in.clients_normal_count = static_cast<uint64_t>(std::max<int64_t>(0, connected_clients()));
   in.clients_normal_query = ClientQueryBufferBytes();
   in.clients_normal_reply = ClientReplyBufferBytes();
@@ -253,6 +263,17 @@ bool Server::AdmitClient() {
   return true;
 }
 
+bool Server::ProtectedModeRefuses(std::string_view peer_ip) {
+  if (!config_->protected_mode.load(std::memory_order_relaxed)) return false;
+  if (!mnemo::ProtectedModeRefuses(true, config_->bind(), !config_->requirepass().empty(),
+                                   peer_ip)) {
+    return false;
+  }
+  stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
+  stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 void Server::ReleaseClient() { clients_.fetch_sub(1, std::memory_order_relaxed); }
 
 void Server::BackgroundLoop() {
@@ -278,13 +299,20 @@ void Server::RunInBackground(std::function<void()> job) {
   bg_cv_.notify_one();
 }
 
-void Server::Defer(CommandContext& ctx, std::function<std::string()> job) {
+void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
   auto* conn = static_cast<Connection*>(&ctx.client);
   conn->Pause();
   Worker* worker = conn->worker();
   uint64_t id = conn->id();
-  RunInBackground([worker, id, job = std::move(job)] {
-    std::string bytes = job();
+  RespVersion version = ctx.reply.version();
+  RunInBackground([worker, id, version, job = std::move(job)] {
+    std::string bytes;
+    Reply r(&bytes, version);
+    Status s = job(r);
+    if (!s.ok()) {
+      bytes.clear();
+      r.Error(s.ToString());
+    }
     worker->RunInLoop([worker, id, bytes = std::move(bytes)] {
       if (Connection* c = worker->Find(id)) c->ResumeWithReply(bytes);
     });
@@ -394,8 +422,8 @@ StatusOr<std::string> Server::LoadCursor(uint64_t cursor) {
   return slot.last_key;
 }
 
-std::string Server::Info(std::string_view section) {
-  InfoInput in{*this, start_ms_, startup_allocated_};
+std::string Server::Info(std::string_view section, std::string_view ns) {
+  InfoInput in{*this, start_ms_, startup_allocated_, ns};
   return RenderInfo(in, section);
 }
 

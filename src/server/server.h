@@ -23,6 +23,7 @@
 #include "memory/heap_profiler.h"
 #include "memory/snapshot.h"
 #include "server/memory_limit.h"
+#include "server/tls.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -54,12 +55,15 @@ class Server : public ServerApi {
   // Blocks until SHUTDOWN or SIGTERM/SIGINT, then stops everything cleanly.
   void Run();
   int port() const { return port_; }
+  int tls_port() const { return tls_ != nullptr ? static_cast<int>(config_->tls_port.load()) : 0; }
+  // The TLS context; null when tls-port is 0.
+  TlsContext* tls() { return tls_.get(); }
 
   // ServerApi
   Config& config() override { return *config_; }
   Storage& storage() override { return *storage_; }
   HeapProfiler& profiler() override { return *profiler_; }
-  std::string Info(std::string_view section) override;
+  std::string Info(std::string_view section, std::string_view ns) override;
   MemorySnapshot TakeMemorySnapshot() override;
   std::string ClientList() override;
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
@@ -67,12 +71,16 @@ class Server : public ServerApi {
   int64_t MemoryHeadroom() override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
-  void Defer(CommandContext& ctx, std::function<std::string()> job) override;
+  void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) override;
   uint64_t SaveCursor(std::string last_key) override;
   StatusOr<std::string> LoadCursor(uint64_t cursor) override;
 
   // For workers and connections.
-  bool AdmitClient();    // counts a new client; false when maxclients is reached
+  bool AdmitClient();  // counts a new client; false when maxclients is reached
+  // Whether protected mode (server/protected_mode.h) refuses a new connection from `peer_ip`;
+  // counts a refusal in connections_received and rejected_connections. Reads `bind` and
+  // `requirepass` (the config's string lock) only while protected-mode is on.
+  bool ProtectedModeRefuses(std::string_view peer_ip);
   void ReleaseClient();  // a client closed
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   ServerStats& stats() { return stats_; }
@@ -111,6 +119,7 @@ class Server : public ServerApi {
   MemoryBudgets budgets_;
   std::optional<uint64_t> cgroup_limit_;
   std::unique_ptr<HeapProfiler> profiler_;
+  std::unique_ptr<TlsContext> tls_;  // before workers_: their connections use it
   std::vector<std::unique_ptr<Worker>> workers_;
   int port_ = 0;
   int64_t start_ms_ = 0;

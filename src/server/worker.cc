@@ -12,11 +12,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/net_address.h"
 #include "common/string_util.h"
 #include "common/striped_counter.h"
 #include "memory/allocator.h"
 #include "server/connection.h"
+#include "server/protected_mode.h"
 #include "server/server.h"
+#include "server/tls.h"
 
 namespace mnemo {
 namespace {
@@ -41,26 +44,24 @@ std::string PeerName(int fd, bool local) {
   return std::string(ip) + ":" + std::to_string(port);
 }
 
-}  // namespace
-
-Worker::Worker(Server* server, int index) : server_(server), index_(index) {
-  base_ = event_base_new();
-}
-
-Worker::~Worker() {
-  Stop();
-  conns_.clear();
-  if (accept_event_) event_free(accept_event_);
-  if (notify_event_) event_free(notify_event_);
-  if (cron_event_) event_free(cron_event_);
-  if (listen_fd_ >= 0) close(listen_fd_);
-  for (int fd : notify_fds_) {
-    if (fd >= 0) close(fd);
+// Sends a refusal line on a fresh connection and closes it. The client may already have sent
+// its first command: closing with unread input would reset the connection, and the client could
+// lose the line, so the write side is shut first and the input that arrived is read away. A TLS
+// client could not read a plain line before its handshake: it just sees the connection close.
+void Refuse(int fd, const char* line, bool tls) {
+  if (!tls) {
+    ssize_t n = write(fd, line, strlen(line));
+    (void)n;  // a fresh socket's buffer takes one line; a client that is gone needs no answer
   }
-  if (base_) event_base_free(base_);
+  shutdown(fd, SHUT_WR);
+  char sink[4096];
+  for (int i = 0; i < 16 && read(fd, sink, sizeof(sink)) > 0; i++) {
+  }
+  close(fd);
 }
 
-Status Worker::Listen(const std::string& bind, int port) {
+// A non-blocking listening socket on bind:port, shared with the other workers (SO_REUSEPORT).
+StatusOr<int> ListenOn(const std::string& bind, int port) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -79,8 +80,43 @@ Status Worker::Listen(const std::string& bind, int port) {
     return Status::IOError("cannot listen on " + bind + ":" + std::to_string(port) + ": " + err);
   }
   freeaddrinfo(res);
-  listen_fd_ = fd;
-  accept_event_ = event_new(base_, fd, EV_READ | EV_PERSIST, &Worker::OnAccept, this);
+  return fd;
+}
+
+}  // namespace
+
+Worker::Worker(Server* server, int index) : server_(server), index_(index) {
+  base_ = event_base_new();
+}
+
+Worker::~Worker() {
+  Stop();
+  conns_.clear();
+  if (accept_event_) event_free(accept_event_);
+  if (tls_accept_event_) event_free(tls_accept_event_);
+  if (tls_listen_fd_ >= 0) close(tls_listen_fd_);
+  if (notify_event_) event_free(notify_event_);
+  if (cron_event_) event_free(cron_event_);
+  if (listen_fd_ >= 0) close(listen_fd_);
+  for (int fd : notify_fds_) {
+    if (fd >= 0) close(fd);
+  }
+  if (base_) event_base_free(base_);
+}
+
+Status Worker::Listen(const std::string& bind, int port, int tls_port) {
+  // The TLS port first: a plain port of 0 then can't be given the TLS port's number.
+  if (tls_port != 0) {
+    StatusOr<int> fd = ListenOn(bind, tls_port);
+    if (!fd.ok()) return fd.status();
+    tls_listen_fd_ = *fd;
+    tls_accept_event_ = event_new(base_, *fd, EV_READ | EV_PERSIST, &Worker::OnAcceptTls, this);
+    event_add(tls_accept_event_, nullptr);
+  }
+  StatusOr<int> fd = ListenOn(bind, port);
+  if (!fd.ok()) return fd.status();
+  listen_fd_ = *fd;
+  accept_event_ = event_new(base_, *fd, EV_READ | EV_PERSIST, &Worker::OnAccept, this);
   event_add(accept_event_, nullptr);
   if (pipe2(notify_fds_, O_NONBLOCK | O_CLOEXEC) != 0) return Status::IOError("pipe2 failed");
   notify_event_ = event_new(base_, notify_fds_[0], EV_READ | EV_PERSIST, &Worker::OnNotify, this);
@@ -195,25 +231,42 @@ void Worker::EndOfPass() {
   }
 }
 
-void Worker::OnAccept(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->Accept(); }
+void Worker::OnAccept(evutil_socket_t, short, void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  w->Accept(w->listen_fd_, false);
+}
 
-void Worker::Accept() {
+void Worker::OnAcceptTls(evutil_socket_t, short, void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  w->Accept(w->tls_listen_fd_, true);
+}
+
+void Worker::Accept(int listen_fd, bool tls) {
   while (true) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or a transient error: the next readiness retries
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    std::string peer = PeerName(fd, false);
+    if (server_->ProtectedModeRefuses(HostOfAddress(peer))) {
+      Refuse(fd, kProtectedModeDenied, tls);
+      continue;
+    }
     if (!server_->AdmitClient()) {
-      static const char kMsg[] = "-ERR max number of clients reached\r\n";
-      ssize_t n = write(fd, kMsg, sizeof(kMsg) - 1);
-      (void)n;
+      Refuse(fd, "-ERR max number of clients reached\r\n", tls);
+      continue;
+    }
+    std::unique_ptr<TlsSession> session;
+    if (tls && (session = server_->tls()->NewSession(fd)) == nullptr) {
+      server_->ReleaseClient();
       close(fd);
       continue;
     }
     uint64_t id = server_->NextClientId();
-    auto conn = std::make_unique<Connection>(this, server_, fd, id, PeerName(fd, false),
-                                             PeerName(fd, true));
+    auto conn = std::make_unique<Connection>(this, server_, fd, id, std::move(peer),
+                                             PeerName(fd, true), std::move(session));
+    if (tls) handshakes_.push_back(id);
     Connection* c = conn.get();
     conns_.emplace(id, std::move(conn));
     conn_count_.store(conns_.size(), std::memory_order_relaxed);
@@ -254,11 +307,25 @@ void Worker::PublishThreadCounters() {
   thread_counters_ms_.store(NowMs(), std::memory_order_relaxed);
 }
 
+void Worker::ExpireHandshakes(int64_t now_ms) {
+  int64_t limit_ms = server_->config().tls_handshake_timeout.load(std::memory_order_relaxed) * 1000;
+  while (!handshakes_.empty()) {
+    Connection* c = Find(handshakes_.front());
+    if (c != nullptr && c->tls_handshaking()) {
+      if (now_ms - c->created_ms() < limit_ms) return;  // the rest connected later
+      server_->tls()->CountHandshakeTimeout();
+      c->Kill();
+    }
+    handshakes_.pop_front();
+  }
+}
+
 void Worker::Cron() {
   PublishThreadCounters();
+  int64_t now = NowMs();
+  ExpireHandshakes(now);
   int64_t timeout = server_->config().timeout.load(std::memory_order_relaxed);
   if (timeout <= 0) return;
-  int64_t now = NowMs();
   for (Connection* c : Connections()) {
     if (c->IdleLongerThan(timeout, now)) c->Kill();
   }

@@ -8,6 +8,7 @@
 #include <netdb.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,8 +30,9 @@ class Worker {
   Worker(Server* server, int index);
   ~Worker();
 
-  // Binds the listening socket; errors (port in use...) are returned before any thread starts.
-  Status Listen(const std::string& bind, int port);
+  // Binds the listening sockets (the plain port, and the TLS port unless tls_port is 0); errors
+  // (port in use...) are returned before any thread starts.
+  Status Listen(const std::string& bind, int port, int tls_port);
   int BoundPort() const;  // the port actually bound (differs from the config when it was 0)
   void Start();
   void Stop();  // thread-safe: ends the loop, closes every connection, joins the thread
@@ -81,9 +83,13 @@ class Worker {
 
  private:
   static void OnAccept(evutil_socket_t fd, short events, void* arg);
+  static void OnAcceptTls(evutil_socket_t fd, short events, void* arg);
   static void OnNotify(evutil_socket_t fd, short events, void* arg);
   static void OnCron(evutil_socket_t fd, short events, void* arg);
-  void Accept();
+  // Accepts every pending connection of `listen_fd`, over TLS when `tls`.
+  void Accept(int listen_fd, bool tls);
+  // Closes TLS connections whose handshake outlived tls-handshake-timeout.
+  void ExpireHandshakes(int64_t now_ms);
   void RunTasks();
   void Cron();
   void EndOfPass();              // commit the pass's batch and send the replies that waited for it
@@ -93,7 +99,11 @@ class Worker {
   int index_;
   event_base* base_ = nullptr;
   int listen_fd_ = -1;
+  int tls_listen_fd_ = -1;
   event* accept_event_ = nullptr;
+  event* tls_accept_event_ = nullptr;
+  // TLS connections in accept order, dropped from the front once their handshake is over.
+  std::deque<uint64_t> handshakes_;
   event* notify_event_ = nullptr;
   event* cron_event_ = nullptr;
   int notify_fds_[2] = {-1, -1};

@@ -272,6 +272,36 @@ StatusOr<int64_t> Database::Size() const {
   return n;
 }
 
+namespace {
+
+// Counts the live keys whose metadata keys start with `prefix` ("" = all).
+StatusOr<KeyspaceCounts> CountLive(Storage* storage, std::string_view prefix) {
+  KeyspaceCounts c;
+  int64_t ttl_sum_ms = 0;  // int64 ms: 2^63 ms of summed TTLs is far beyond any keyspace
+  int64_t now = NowMs();
+  auto it = storage->NewIterator(ColumnFamily::kMetadata);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto meta = DecodeMetadata(it->value().ToStringView());
+    if (!meta || meta->Expired(now) || (meta->IsComposite() && meta->size == 0)) continue;
+    c.keys++;
+    if (meta->expire_ms > 0) {
+      c.expires++;
+      ttl_sum_ms += meta->expire_ms - now;
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  if (c.expires > 0) c.avg_ttl_ms = ttl_sum_ms / c.expires;
+  return c;
+}
+
+}  // namespace
+
+StatusOr<KeyspaceCounts> Database::CountKeys() const {
+  return CountLive(storage_, NamespacePrefix(ns_));
+}
+
+StatusOr<KeyspaceCounts> Database::CountAllKeys(Storage* storage) { return CountLive(storage, {}); }
+
 Status Database::Flush() { return storage_->DeleteNamespace(ns_); }
 
 Status Database::CopySubkeys(std::string_view src, const Metadata& meta, std::string_view dst,

@@ -105,6 +105,14 @@ struct KeyRecord {
   }
 };
 
+// What INFO keyspace and MEMORY STATS report (Redis's definitions): live keys, those of them
+// with an expiry, and the mean time left of those, in ms (0 without any).
+struct KeyspaceCounts {
+  int64_t keys = 0;
+  int64_t expires = 0;
+  int64_t avg_ttl_ms = 0;
+};
+
 class Database {
  public:
   Database(Storage* storage, std::string_view ns) : storage_(storage), ns_(ns) {}
@@ -151,6 +159,11 @@ class Database {
                             DataType type) const;
   StatusOr<std::optional<std::string>> RandomKey() const;
   StatusOr<int64_t> Size() const;
+  // Counted by one scan of the namespace's metadata records, as Size(): exact (expired keys
+  // and overwritten versions are not counted), O(keys) — call it off the event loop.
+  StatusOr<KeyspaceCounts> CountKeys() const;
+  // The same over every namespace.
+  static StatusOr<KeyspaceCounts> CountAllKeys(Storage* storage);
   Status Flush();
   // RENAME / RENAMENX. NotFound("no such key") when src is absent; returns false when nx and
   // dst exists.

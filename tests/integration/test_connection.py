@@ -177,21 +177,24 @@ def test_requirepass_set_at_runtime(server_factory):
 
 def test_hello(r):
     reply = raw(r, "HELLO", "2")
-    assert isinstance(reply, list) and len(reply) == 14
+    assert isinstance(reply, list) and len(reply) == 16
     m = dict(zip(reply[0::2], reply[1::2]))
     assert m["proto"] == 2
     assert m["id"] == r.client_id()
     assert m["mode"] == "standalone"
     assert m["role"] == "master"
     assert m["modules"] == []
-    assert set(m) == {"server", "version", "proto", "id", "mode", "role", "modules"}
+    assert m["server"] == "mnemo" and m["version"] == "7.0.0"
+    assert m["mnemo_version"] == info_fields(r, "server")["mnemo_version"]
+    assert set(m) == {"server", "version", "proto", "id", "mode", "role", "modules",
+                      "mnemo_version"}
     assert raw(r, "HELLO")[4:6] == ["proto", 2]
     assert raw(r, "HELLO", "2", "SETNAME", "myname")[4:6] == ["proto", 2]
     assert r.client_getname() == "myname"
 
 
 def test_hello_errors(r):
-    for v in ("3", "1", "4", "0"):
+    for v in ("1", "4", "0", "-1", "99999999999"):
         assert cmd_error(r, "HELLO", v) == "NOPROTO unsupported protocol version"
     assert cmd_error(r, "HELLO", "abc") == "Protocol version is not an integer or out of range"
     assert cmd_error(r, "HELLO", "2", "foo") == "Syntax error in HELLO option 'foo'"
@@ -221,25 +224,23 @@ def test_hello_with_requirepass(server_factory):
 
 
 def test_hello_version_3_with_requirepass(server_factory):
-    # Redis 7 accepts version 3, so an unauthenticated HELLO 3 gets -NOAUTH, not -NOPROTO; only
-    # versions outside 2..3 are refused before authentication. Mnemo (RESP2 only) answers
-    # -NOPROTO for 3 once the client is authenticated.
+    # Only versions outside 2..3 are refused (-NOPROTO) before authentication; an
+    # unauthenticated HELLO 3 gets -NOAUTH, as in Redis 7.
     s = server_factory(extra_args=["--requirepass", "secret"])
     with RawClient(s.port) as c:
         assert c.call("HELLO", "3") == RespError("NOAUTH " + HELLO_NOAUTH)
         assert c.call("HELLO", "4") == RespError("NOPROTO unsupported protocol version")
         assert c.call("HELLO", "1") == RespError("NOPROTO unsupported protocol version")
         assert c.call("HELLO", "3", "AUTH", "default", "wrong") == RespError(WRONGPASS)
-        # Right password but a version Mnemo cannot speak: refused, and nothing is applied.
-        assert c.call("HELLO", "3", "AUTH", "default", "secret", "SETNAME", "n") == \
-            RespError("NOPROTO unsupported protocol version")
+        # A bad name after the right password: refused, and nothing is applied.
+        assert c.call("HELLO", "2", "AUTH", "default", "secret", "SETNAME", "a b") == \
+            RespError("ERR Client names cannot contain spaces, newlines or special characters.")
         assert c.call("GET", "a") == RespError("NOAUTH " + NOAUTH)
         # SETNAME is not applied (nor its name checked) before authentication.
         assert c.call("HELLO", "2", "SETNAME", "x") == RespError("NOAUTH " + HELLO_NOAUTH)
         assert c.call("HELLO", "2", "SETNAME", "a b") == RespError("NOAUTH " + HELLO_NOAUTH)
         assert c.call("AUTH", "secret") == "OK"
         assert c.call("CLIENT", "GETNAME") is None
-        assert c.call("HELLO", "3") == RespError("NOPROTO unsupported protocol version")
         assert c.call("HELLO", "4") == RespError("NOPROTO unsupported protocol version")
         assert c.call("HELLO", "2")[4:6] == [b"proto", 2]
 
@@ -590,20 +591,19 @@ def test_total_error_replies_counts_noauth(server_factory):
     admin.close()
 
 
-def test_info_keyspace(server_factory):
-    # A fresh server (FLUSHALL leaves deletions that the estimate counts): no db0 line.
-    r = server_factory().client(decode_responses=True)
+def test_info_keyspace(r):
+    # An empty keyspace has no db0 line; then the exact counts.
     ks = info_fields(r, "keyspace")
     assert ks["#sections"] == ["Keyspace"] and "db0" not in ks
     r.mset({"k%d" % i: "v" for i in range(100)})
     ks = info_fields(r, "keyspace")
     line = dict(kv.split("=") for kv in ks["db0"].split(","))
-    assert set(line) == {"keys", "expires", "avg_ttl"}
-    # RocksDB's estimate is exact while every key is a distinct insert in the memtable.
     assert line == {"keys": "100", "expires": "0", "avg_ttl": "0"}
     r.mset({"n%d" % i: "v" for i in range(50)})
+    r.expire("n0", 1000)
     line = dict(kv.split("=") for kv in info_fields(r, "keyspace")["db0"].split(","))
-    assert line["keys"] == "150"
+    assert line["keys"] == "150" and line["expires"] == "1"
+    assert 900000 <= int(line["avg_ttl"]) <= 1000000
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_report_is_one_json_document_whose_views_agree(r):
     assert info["mem_components"] == doc["components"]["total"] == sum(info[c] for c in COMPONENTS)
     assert info["mem_allocator"] == alloc["name"]
     assert alloc["available"] == (not SANITIZED)
-    assert stats["keys.count"] == doc["rocksdb"]["keys_estimate"]
+    assert stats["keys.count"] == doc["rocksdb"]["keys"]
     assert isinstance(doc["doctor"], list) and doc["doctor"]
     workers = int(raw(r, "CONFIG", "GET", "workers")[1]) or None
     assert len(doc["threads"]) >= 1 and (workers is None or len(doc["threads"]) == workers)

@@ -59,11 +59,23 @@ test-tsan: deps
 	MNEMO_BIN=$(abspath $(TSAN_DIR)/mnemo) MNEMO_SANITIZED=1 TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider $(addprefix tests/integration/,$(TSAN_TESTS))
 
+# Each target runs FUZZ_SECONDS; -max_len reaches past the 64 KiB request limits. The last line
+# of each run is its executions per second (libFuzzer's final stats).
+FUZZ_TARGETS ?= resp_parser command
+FUZZ_MAX_LEN ?= 70000
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DMNEMO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build $(FUZZ_DIR) -j $(JOBS) --target resp_parser_fuzz
-	mkdir -p $(FUZZ_DIR)/corpus
-	$(FUZZ_DIR)/fuzz/resp_parser_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_DIR)/corpus fuzz/corpus
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s =="; \
+	  $(FUZZ_DIR)/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+	    -timeout=120 -rss_limit_mb=4096 -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_DIR)/$$t.log \
+	    || { tail -60 $(FUZZ_DIR)/$$t.log; exit 1; }; \
+	  awk -v t=$$t '/stat::number_of_executed_units/ {n=$$2} /stat::average_exec_per_sec/ {r=$$2} \
+	    END {printf "fuzz %s: %d executions, %d exec/s\n", t, n, r}' $(FUZZ_DIR)/$$t.log; \
+	done
 
 bench: build
 	$(PYTHON) bench/run.py --bin $(BUILD_DIR)/mnemo $(BENCH_ARGS)

@@ -160,6 +160,8 @@ def main():
     ap.add_argument("--pipeline", type=int, default=16)
     ap.add_argument("--requests", type=int, default=1000000, help="SET requests per load run")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=3000, help="snapshot_bench iterations")
+    ap.add_argument("--preload", type=int, default=200000, help="SET requests loaded first")
     args = ap.parse_args()
 
     bench = args.snapshot_bench or os.path.join(os.path.dirname(os.path.abspath(args.bin)),
@@ -167,7 +169,7 @@ def main():
     if os.path.exists(bench):
         print("== in-process snapshot cost (%s) ==" % bench)
         sys.stdout.flush()
-        subprocess.run([bench, "--iterations", "3000"], check=True)
+        subprocess.run([bench, "--iterations", str(args.iterations)], check=True)
     else:
         print("(snapshot_bench not found at %s: skipping the in-process measurement)" % bench)
 
@@ -178,11 +180,11 @@ def main():
                             stderr=subprocess.DEVNULL)
     try:
         wait_ready(port, proc)
-        subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-n", "200000", "-r",
-                        "100000", "-d", "100", "-c", "50", "-P", "16", "-q"], check=True,
-                       capture_output=True)
+        subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-n", str(args.preload),
+                        "-r", str(max(args.preload // 2, 1)), "-d", "100", "-c", "50", "-P", "16",
+                        "-q"], check=True, capture_output=True)
         print("\n== over TCP, one call at a time (%d calls each) ==" % args.calls)
-        measure(port, "idle server (100k keys loaded)", args)
+        measure(port, "idle server (%d SETs loaded)" % args.preload, args)
 
         load = benchmark(port, args, args.requests * 10)
         time.sleep(1.0)

@@ -248,6 +248,12 @@ const std::vector<Config::Entry>& Config::Table() {
         "A level is left only when usage falls this share of the limit below the level's "
         "threshold, so the governor does not flap around a threshold."},
        &Config::maxmemory_hysteresis},
+      {{"debug-used-memory", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
+        "For tests only, never in production: when not 0 the memory governor takes this as the "
+        "used memory instead of the allocator's allocated bytes, through the same ladder, so a "
+        "test can put the server at any level deterministically, in builds without jemalloc "
+        "too. Admin-only like every `CONFIG SET`; 0 = off."},
+       &Config::debug_used_memory},
       {{"client-output-buffer-limit", T::kString, "normal 0 0 0", true, 0, 0, "", nullptr,
         "`normal <hard> <soft> <seconds>` as in Redis: a client whose pending replies exceed "
         "<hard> bytes, or stay above <soft> bytes for <seconds>, is disconnected. 0 = no limit. "

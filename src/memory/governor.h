@@ -37,7 +37,7 @@ const char* MemoryLevelName(MemoryLevel level);  // "normal", "soft", "hard", "f
 class MemoryLevers {
  public:
   virtual ~MemoryLevers() = default;
-  virtual uint64_t UsedBytes() = 0;       // the allocator's allocated bytes
+  virtual uint64_t UsedBytes() = 0;       // the allocator's allocated bytes (or debug-used-memory)
   virtual uint64_t PurgeAllocator() = 0;  // returns resident bytes released
   virtual void SetBlockCacheCapacity(uint64_t bytes) = 0;
   virtual void SetKeyCacheCapacity(uint64_t bytes) = 0;

@@ -1,10 +1,15 @@
 #include "memory/heap_profiler.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +27,22 @@
 // compiled in and armed, not sampling.
 extern "C" {
 const char* malloc_conf = "prof:true,prof_active:false";
+}
+
+// Test hook for the free-space guard: while g_fake_free_bytes >= 0, statvfs (the profiler's
+// only way to learn the free space, linked into this binary) reports that many bytes available.
+// Everything else of statvfs is the real call's.
+std::atomic<int64_t> g_fake_free_bytes{-1};
+extern "C" int statvfs(const char* __restrict path, struct statvfs* __restrict buf) noexcept {
+  using Real = int (*)(const char*, struct statvfs*);
+  static Real real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "statvfs"));
+  int r = real(path, buf);
+  int64_t fake = g_fake_free_bytes.load();
+  if (r == 0 && fake >= 0) {
+    buf->f_frsize = 1;  // so the figure is exact
+    buf->f_bavail = static_cast<uint64_t>(fake);
+  }
+  return r;
 }
 #endif
 
@@ -191,6 +212,88 @@ TEST_F(HeapProfilerTest, DumpWritesJeprofFile) {
   EXPECT_EQ((*list)[0].name, fs::path(second).filename().string());
   EXPECT_GT((*list)[0].size, 0u);
   EXPECT_GT((*list)[0].mtime_ms, 0);
+}
+
+// Names of every file under `dir`, hidden temporaries included.
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(HeapProfilerTest, FreeSpaceGuardRefusesAndLeavesNothing) {
+  Enable();
+  std::string first = DumpOk();
+  const uint64_t size = fs::file_size(first);
+  const std::vector<std::string> before = Names(dir_);
+  g_fake_free_bytes = static_cast<int64_t>(2 * size - 1);  // one byte short of twice the dump
+  auto refused = profiler_->Dump("");
+  g_fake_free_bytes = static_cast<int64_t>(2 * size);  // exactly enough
+  auto allowed = profiler_->Dump("");
+  g_fake_free_bytes = -1;
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kIOError);
+  EXPECT_EQ(
+      refused.status().message().rfind("not enough free disk space for a heap profile dump: " +
+                                           std::to_string(2 * size - 1) + " bytes free",
+                                       0),
+      0u)
+      << refused.status().message();
+  ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
+  std::vector<std::string> after = before;
+  after.push_back(fs::path(*allowed).filename());
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(Names(dir_), after);  // the refused dump created nothing
+  EXPECT_EQ(profiler_->GetInfo().dumps_taken, 2);
+}
+
+TEST_F(HeapProfilerTest, FailedDumpLeavesNothingBehind) {
+  Enable();
+  std::string first = DumpOk();
+  const std::vector<std::string> before = Names(dir_);
+  // A write error, as on a full disk: a file size limit of 0 makes jemalloc's first write fail
+  // with EFBIG (SIGXFSZ ignored so the process survives it). A limit that lets part of the
+  // dump through is not used: jemalloc takes a short write of its buffer as success.
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 0;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto failed = profiler_->Dump("");
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  ::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), Status::Code::kIOError);
+  EXPECT_EQ(failed.status().message().rfind("heap profile dump failed: ", 0), 0u)
+      << failed.status().message();
+  EXPECT_EQ(Names(dir_), before);  // neither the temporary nor a partial dump is left
+  EXPECT_EQ(profiler_->GetInfo().dumps_taken, 1);
+  EXPECT_EQ(profiler_->GetInfo().last_dump, first);
+  DumpOk();  // and the next dump works
+}
+
+TEST_F(HeapProfilerTest, ChangingTheSampleRateDiscardsSamples) {
+  Enable();  // the default 512 KiB
+  Blocks blocks = MnemoProfilerTestAllocate64Mb();
+  auto has_site = [&] {
+    auto top = profiler_->Top(20, "");
+    EXPECT_TRUE(top.ok()) << top.status().ToString();
+    if (!top.ok()) return false;
+    return std::any_of(top->begin(), top->end(),
+                       [](const HeapSite& site) { return HasFrame(site, kSite); });
+  };
+  ASSERT_TRUE(has_site());
+  // The same rate again keeps the samples.
+  ASSERT_TRUE(profiler_->Enable(524288, std::nullopt).ok());
+  EXPECT_TRUE(has_site());
+  // Another rate discards them (jemalloc prof.reset), although the blocks are still live.
+  ASSERT_TRUE(profiler_->Enable(1 << 20, std::nullopt).ok());
+  EXPECT_EQ(profiler_->GetInfo().sample_bytes, 1 << 20);
+  EXPECT_FALSE(has_site());
+  blocks.clear();
+  ASSERT_TRUE(profiler_->Enable(524288, std::nullopt).ok());
 }
 
 TEST_F(HeapProfilerTest, DumpRefusedWhenInactive) {

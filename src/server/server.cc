@@ -90,7 +90,7 @@ Status Server::Start() {
 
   governor_.UpdateSettings(GovernorSettingsFor(*config_, budgets_));
   for (const char* key : {"maxmemory", "maxmemory-cgroup-ratio", "maxmemory-soft-ratio",
-                          "maxmemory-hard-ratio", "maxmemory-hysteresis"}) {
+                          "maxmemory-hard-ratio", "maxmemory-hysteresis", "debug-used-memory"}) {
     config_->OnChange(key, [this](const Config&) { ApplyMemoryConfig(); });
   }
 

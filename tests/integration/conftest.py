@@ -33,6 +33,8 @@ class MnemoServer:
         self.config_text = config_text
         # Extra environment variables for the process (e.g. {"MALLOC_CONF": "prof:false"}).
         self.env = dict(env or {})
+        # Called in the child before exec (e.g. to set a resource limit), or None.
+        self.preexec_fn = None
         self.port = None
         self.proc = None
         self.log_path = os.path.join(data_dir, "server.log")
@@ -49,7 +51,8 @@ class MnemoServer:
         args += self.extra_args
         self.log = open(self.log_path, "ab")
         env = dict(os.environ, **self.env) if self.env else None
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     preexec_fn=self.preexec_fn)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

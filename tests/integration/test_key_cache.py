@@ -1,10 +1,11 @@
 """The key cache: reads of hot keys are served from memory, and no write of any kind, from any
 number of clients, can leave a read seeing an older value than RocksDB holds."""
 import random
+import re
 import threading
 import time
 
-from helpers import raw
+from helpers import raw, wait_until
 
 MB = 1 << 20
 
@@ -78,14 +79,15 @@ def test_each_kind_of_write_is_seen_by_the_next_read(r):
     r.pexpire("e", 50)
     time.sleep(0.2)
     assert r.get("e") is None  # the cached record carries its expiry
-    r.set("e", "v2", px=50)
+    # A TTL long enough to read the value back on a slow machine, then a wait for it to run out.
+    r.set("e", "v2", px=2000)
     assert r.get("e") == "v2"
-    time.sleep(0.2)
-    assert r.get("e") is None and r.exists("e") == 0
     r.set("g", "v")
-    assert r.getex("g", px=50) == "v"
-    time.sleep(0.2)
-    assert r.get("g") is None
+    assert r.getex("g", px=2000) == "v"
+    assert r.get("g") == "v" and 0 < r.pttl("g") <= 2000
+    wait_until(lambda: r.get("e") is None and r.get("g") is None, timeout=30,
+               what="e and g to expire")
+    assert r.exists("e", "g") == 0
     r.set("d", "v")
     assert r.get("d") == "v"
     assert r.delete("d") == 1
@@ -189,11 +191,26 @@ def test_concurrent_writes_and_reads_agree_with_storage_after_restart(server_fac
         finally:
             c.close()
 
+    # Every value a writer can leave: a SET's "seed:n", a pipeline's "pN" or MSET's "mN", or
+    # nothing, followed by APPENDs' "+"s.
+    well_formed = re.compile(r"^(\d+:\d+|p\d+|m\d+)?\+*$")
+    reads_during_writes = [0]
+
     def reader():
         c = s.client(decode_responses=True)
+        seen = [0] * len(counters)  # counters only grow: a smaller value is a stale read
         try:
             while not stop.is_set():
-                c.mget(keys + counters)
+                writing = any(t.is_alive() for t in writers)
+                got = c.mget(keys + counters)
+                for k, v in zip(keys, got):
+                    assert v is None or well_formed.match(v), (k, v)
+                for i, v in enumerate(got[len(keys):]):
+                    n = int(v or 0)
+                    assert n >= seen[i], "stale read of %s: %d after %d" % (counters[i], n, seen[i])
+                    seen[i] = n
+                if writing and any(t.is_alive() for t in writers):
+                    reads_during_writes[0] += 1
         except Exception as e:  # noqa: BLE001
             errors.append(e)
         finally:
@@ -209,12 +226,13 @@ def test_concurrent_writes_and_reads_agree_with_storage_after_restart(server_fac
     for t in readers:
         t.join()
     assert not errors, errors
+    assert reads_during_writes[0] >= 20, "the readers hardly overlapped the writers"
 
     c = s.client(decode_responses=True)
     warm = c.mget(keys + counters)
     assert sum(int(v or 0) for v in warm[len(keys):]) == sum(increments)
     c.close()
-    s.stop()
+    assert s.stop() == 0
     s.start()
     c = s.client(decode_responses=True)
     cold = c.mget(keys + counters)

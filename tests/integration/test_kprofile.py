@@ -71,6 +71,12 @@ def info(c):
     return as_map(kp(c, "INFO"))
 
 
+def server_ms(c):
+    """The server's clock (unix ms), to wait for a deadline it set."""
+    sec, usec = c.time()
+    return sec * 1000 + usec // 1000
+
+
 def listing(c):
     return [as_map(x) for x in kp(c, "LIST")]
 
@@ -465,10 +471,14 @@ def test_enable_for_turns_off_again(server, r):
     assert 0.8 <= elapsed <= 5, elapsed
     i = info(r)
     assert i["active"] == 0 and i["since"] == 0 and i["auto-off-at"] == 0
-    # ENABLE without FOR clears the deadline.
+    # ENABLE without FOR clears the deadline: none is left, and once the old one has passed
+    # (a wait for a time, measured on the server's clock) profiling is still on.
     assert kp(r, "ENABLE", "FOR", "1") == "OK"
+    old_deadline_ms = info(r)["auto-off-at"]
+    assert old_deadline_ms > 0
     assert kp(r, "ENABLE") == "OK"
-    time.sleep(2.0)
+    assert info(r)["auto-off-at"] == 0
+    wait_until(lambda: server_ms(r) > old_deadline_ms + 1000, 30, "the old deadline to pass")
     assert kp(r, "STATUS") == "enabled"
     # A later FOR replaces an earlier one.
     assert kp(r, "ENABLE", "FOR", "1") == "OK"

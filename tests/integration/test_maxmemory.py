@@ -202,8 +202,11 @@ def test_ladder_oom_reads_deletes_and_raise(server_factory):
     assert g["maxmemory_effective"] == 64 * MB
     assert g["maxmemory_source"] == "maxmemory"
     assert g["memory_level_changes"] > 0
-    assert g["governor_purges"] > 0 or g["governor_cache_shrinks"] > 0, g
-    assert g["oom_rejected_commands"] + g["oom_rejected_oversized_requests"] >= 1
+    # The load went through soft (each of its actions ran) and every -OOM the loader saw was
+    # counted (a batch lost to a connection error may add refusals the loader did not see).
+    assert g["governor_purges"] > 0 and g["governor_cache_shrinks"] > 0, g
+    assert g["governor_memtable_budget_cuts"] > 0, g
+    assert g["oom_rejected_commands"] + g["oom_rejected_oversized_requests"] >= len(loader.oom), g
 
     # The full level, deterministically: a limit below what is in use. Small writes get Redis's
     # words; reads, deletes and admin commands keep working.
@@ -548,6 +551,9 @@ def test_pressure_stays_near_limit(server_factory):
                                                  "mem_client_reply_buffers", "mem_unaccounted",
                                                  "used_memory_rss")}
             peak_rss = max(peak_rss, m["used_memory_rss"])
+            # A peak between two samples goes unseen: sampling every 10 ms instead saw 1.16 x the
+            # limit once (2026-12-01), over the 1.10 bound below. Tightening the overshoot is the
+            # governor's work (issue 9, item 8); until then this samples as before.
             time.sleep(0.1)
     finally:
         stop.set()
@@ -567,6 +573,11 @@ def test_pressure_stays_near_limit(server_factory):
         f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()) + report + "\n")
     assert not errors or all("OOM" in e for e in errors), errors[:3]
     assert admin.ping()
+    # The load did press on the limit: writes were refused (the governor saw the full level)
+    # and the sampled peak came near it (sampling every 100 ms can miss the top: 0.85 seen).
+    assert used_ratio >= 0.75, report
+    assert g["memory_level_changes"] > 0, report
+    assert g["oom_rejected_commands"] + g["oom_rejected_oversized_requests"] > 0, report
     assert used_ratio <= 1.10, report
     assert rss_ratio <= 1.25, report
     admin.close()

@@ -378,7 +378,7 @@ def test_incr_pipelined_among_other_commands(r):
     p.get("m")
     p.delete("n")
     p.incr("n")
-    p.set("t", 1, px=100)
+    p.set("t", 1, px=60000)
     p.incr("t")
     p.incr("t")
     got = p.execute(raise_on_error=False)
@@ -386,7 +386,9 @@ def test_incr_pipelined_among_other_commands(r):
     assert isinstance(got[6], redis.ResponseError) and "not an integer" in str(got[6])
     assert got[7:] == [1, 0, -4, "-4", 1, 1, True, 2, 3]
     assert r.get("n") == "1" and r.get("m") == "-4"
-    assert 0 < r.pttl("t") <= 100  # the TTL survives INCRs in one batch
+    assert 0 < r.pttl("t") <= 60000  # the TTL survives INCRs in one batch
+    # Then let it run out: 200 ms after a 100 ms TTL was set it has passed, however slow we are.
+    assert r.pexpire("t", 100) is True
     time.sleep(0.2)
     p = r.pipeline(transaction=False)
     for _ in range(3):

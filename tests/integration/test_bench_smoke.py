@@ -1,0 +1,58 @@
+"""Every script in bench/ runs with tiny sizes: it starts its servers, measures and prints its
+figures. This is no measurement (the sizes are far too small for that); it only keeps a
+benchmark from breaking unseen. The benchmarks measure the release build with jemalloc, so the
+sanitizer build (no jemalloc, no heap profiling) does not run them.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import MNEMO_BIN, ROOT, SANITIZED
+
+pytestmark = pytest.mark.skipif(SANITIZED, reason="benchmarks measure the release build")
+
+BENCH = os.path.join(ROOT, "bench")
+TINY = ["--rounds", "1", "--requests", "2000", "--clients", "4", "--keyspace", "200"]
+STALL_TINY = ["--stall-keys", "2000", "--dumps", "2", "--repeats", "1", "--probe-seconds", "0.2"]
+NUMBER = r"\d+(\.\d+)?"
+
+
+def run_bench(script, *args):
+    out = subprocess.run([sys.executable, os.path.join(BENCH, script), "--bin", MNEMO_BIN,
+                          *args], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, "%s failed:\n%s\n%s" % (script, out.stdout[-3000:],
+                                                        out.stderr[-3000:])
+    return out.stdout
+
+
+def test_run_py_measures_mnemo_and_redis():
+    out = run_bench("run.py", *TINY, "--tests", "set,get")
+    for test in ("SET", "GET"):
+        assert re.search(r"(?im)^%s\b.*%s" % (test, NUMBER), out), out
+
+
+def test_profiling_py_measures_every_mode_and_the_stall():
+    out = run_bench("profiling.py", *TINY, *STALL_TINY)
+    for mode in ("never", "armed", "active", "armed2"):
+        assert re.search(r"(?im)^set\s+%s\s+%s" % (mode, NUMBER), out), out
+        assert re.search(r"(?im)^get\s+%s\s+%s" % (mode, NUMBER), out), out
+    assert re.search(r"(?m)^no dumps\s+\d+\s+%s" % NUMBER, out), out
+    assert re.search(r"(?m)^dump: 2 taken", out), out
+
+
+def test_governor_py_measures_both_servers_and_the_stall():
+    out = run_bench("governor.py", *TINY, *STALL_TINY)
+    for name in ("nolimit", "limit8g"):
+        assert re.search(r"(?im)^set\s+%s\s+%s" % (name, NUMBER), out), out
+    assert re.search(r"(?m)^dump: 2 taken", out), out
+
+
+def test_snapshot_py_measures_snapshot_info_and_throughput():
+    out = run_bench("snapshot.py", "--calls", "50", "--requests", "2000", "--rounds", "1",
+                    "--iterations", "20", "--preload", "2000", "--clients", "4")
+    assert "in-process snapshot cost" in out, out
+    assert re.search(r"INFO memory\s+client median\s+%s us" % NUMBER, out), out
+    assert re.search(r"alone\s+%s ops/s" % NUMBER, out), out

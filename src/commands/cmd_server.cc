@@ -759,7 +759,7 @@ const CommandSpec kServerCommands[] = {
       .args = "[username@6.0.0] password",
       .acl = "@fast @connection"}},
     {"hello", -1, kConn | kCmdNoAuth, 0, 0, 0, CmdHello, "connection",
-     "Handshake: protocol version 2, optional AUTH and SETNAME",
+     "Handshake: protocol version 2 or 3 (RESP3), optional AUTH and SETNAME",
      {.since = "6.0.0",
       .complexity = "O(1)",
       .args = "[arguments(protover:integer [AUTH username_password(username password)] [SETNAME "

@@ -18,6 +18,17 @@
 #include "server/worker.h"
 
 namespace mnemo {
+namespace {
+
+// Whether port and tls-port are free (server/worker.h, EnsurePortFree).
+Status EnsurePortsFree(const Config& config) {
+  for (int64_t port : {config.port.load(), config.tls_port.load()}) {
+    if (Status s = EnsurePortFree(config.bind(), static_cast<int>(port)); !s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Server::Server(Config* config) : config_(config) {}
 
@@ -60,6 +71,8 @@ Status Server::Start() {
     if (!tls.ok()) return tls.status();
     tls_ = std::move(tls.value());
   }
+  // A second Mnemo on a taken port stops here, before it opens its database.
+  if (Status s = EnsurePortsFree(*config_); !s.ok()) return s;
   cgroup_limit_ = CgroupMemoryLimit();
   budgets_ = ComputeMemoryBudgets(*config_, cgroup_limit_);
   StorageOptions so;
@@ -98,6 +111,8 @@ Status Server::Start() {
   if (n <= 0) n = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   int port = static_cast<int>(config_->port.load());
   int tls_port = static_cast<int>(config_->tls_port.load());
+  // Again just before the workers bind: one starting meanwhile would have passed the first check.
+  if (Status s = EnsurePortsFree(*config_); !s.ok()) return s;
   for (int i = 0; i < n; i++) {
     auto w = std::make_unique<Worker>(this, i);
     Status s = w->Listen(config_->bind(), port, tls_port);

@@ -60,8 +60,10 @@ void Refuse(int fd, const char* line, bool tls) {
   close(fd);
 }
 
-// A non-blocking listening socket on bind:port, shared with the other workers (SO_REUSEPORT).
-StatusOr<int> ListenOn(const std::string& bind, int port) {
+// A non-blocking socket bound to bind:port, listening unless `probe`. A probe socket has no
+// SO_REUSEPORT, so its bind fails when anyone already listens on the port; the workers' sockets
+// have it, so they share the port (every socket of a SO_REUSEPORT group must set it).
+StatusOr<int> BindOn(const std::string& bind, int port, bool probe) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -71,9 +73,10 @@ StatusOr<int> ListenOn(const std::string& bind, int port) {
     return Status::InvalidArgument("bad bind address '" + bind + "': " + gai_strerror(rc));
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // a restart past TIME_WAIT
+  if (!probe) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+      (!probe && listen(fd, 511) != 0)) {
     std::string err = strerror(errno);
     freeaddrinfo(res);
     if (fd >= 0) close(fd);
@@ -82,6 +85,9 @@ StatusOr<int> ListenOn(const std::string& bind, int port) {
   freeaddrinfo(res);
   return fd;
 }
+
+// A non-blocking listening socket on bind:port, shared with the other workers (SO_REUSEPORT).
+StatusOr<int> ListenOn(const std::string& bind, int port) { return BindOn(bind, port, false); }
 
 }  // namespace
 
@@ -102,6 +108,14 @@ Worker::~Worker() {
     if (fd >= 0) close(fd);
   }
   if (base_) event_base_free(base_);
+}
+
+Status EnsurePortFree(const std::string& bind, int port) {
+  if (port == 0) return Status::OK();  // the OS picks a port no listener holds
+  StatusOr<int> fd = BindOn(bind, port, true);
+  if (!fd.ok()) return fd.status();
+  close(*fd);
+  return Status::OK();
 }
 
 Status Worker::Listen(const std::string& bind, int port, int tls_port) {

@@ -25,6 +25,12 @@ namespace mnemo {
 class Connection;
 class Server;
 
+// Fails with "cannot listen on <bind>:<port>: Address already in use" when anyone (another
+// Mnemo included: SO_REUSEPORT would let it share the port) listens on bind:port, by binding a
+// socket without SO_REUSEPORT there and closing it. Port 0 passes. Call just before the workers
+// bind: two processes that both pass the check before either binds would still share the port.
+Status EnsurePortFree(const std::string& bind, int port);
+
 class Worker {
  public:
   Worker(Server* server, int index);

@@ -39,8 +39,8 @@ class MnemoServer:
         self.proc = None
         self.log_path = os.path.join(data_dir, "server.log")
 
-    def start(self, timeout=30):
-        self.port = free_port()
+    def start(self, timeout=30, port=None):
+        self.port = port or free_port()
         args = [MNEMO_BIN, "--port", str(self.port), "--dir", self.data_dir]
         if self.config_text is not None:
             path = os.path.join(self.data_dir, "mnemo.conf")

@@ -2,13 +2,16 @@
 CONFIG, TIME, SHUTDOWN."""
 import contextlib
 import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
 
 import pytest
 import redis
 
-from conftest import SANITIZED
+from conftest import MNEMO_BIN, SANITIZED
 from helpers import (RawClient, RespError, assert_error, cmd_error, encode_command, raw,
                      wait_until)
 
@@ -756,3 +759,77 @@ def test_shutdown_exits_zero_and_keeps_data(server_factory, kwargs):
     c = s.client(decode_responses=True)
     assert c.get("k") == "v"
     c.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Listening: the port is the server's alone, shared only among its workers
+
+
+def start_refused(port, *extra):
+    """Runs a second binary on `port` (its own data directory); expects it to refuse at once."""
+    d = tempfile.mkdtemp(prefix="mnemo-it-")
+    try:
+        out = subprocess.run([MNEMO_BIN, "--port", str(port), "--dir", d] + list(extra),
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert out.returncode == 1, out.stderr
+    return out.stderr.strip()
+
+
+def test_second_server_on_a_taken_port_refuses_to_start(server_factory):
+    first = server_factory(["--workers", "2"])
+    c = first.client(decode_responses=True)
+    c.set("k", "first")
+    assert (start_refused(first.port, "--workers", "2") ==
+            "mnemo: cannot listen on 127.0.0.1:%d: Address already in use" % first.port)
+    # The first still serves every new connection (none went to the second).
+    for _ in range(20):
+        fresh = first.client(decode_responses=True)
+        assert fresh.get("k") == "first"
+        fresh.close()
+        fresh.connection_pool.disconnect()
+    assert first.proc.poll() is None
+
+
+def test_port_held_by_another_program_is_refused():
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        assert (start_refused(port) ==
+                "mnemo: cannot listen on 127.0.0.1:%d: Address already in use" % port)
+
+
+def test_every_worker_accepts_connections(server_factory):
+    # The kernel spreads connections over the workers' sockets by a hash of the addresses: of
+    # 64 connections held open at once, some land on each worker, and every one must be served.
+    s = server_factory(["--workers", "2"])
+    conns = [socket.create_connection(("127.0.0.1", s.port), timeout=60) for _ in range(64)]
+    try:
+        for i, sock in enumerate(conns):
+            sock.sendall(encode_command("ECHO", "c%d" % i))
+        for i, sock in enumerate(conns):
+            want = b"$%d\r\nc%d\r\n" % (len("c%d" % i), i)
+            got = b""
+            while len(got) < len(want):
+                chunk = sock.recv(len(want) - len(got))
+                assert chunk, "connection %d closed" % i
+                got += chunk
+            assert got == want
+    finally:
+        for sock in conns:
+            sock.close()
+
+
+def test_restart_on_the_same_port_after_serving_clients(server_factory):
+    # Connections the server closed linger in TIME_WAIT; they do not count as the port in use.
+    first = server_factory()
+    port = first.port
+    clients = [first.client() for _ in range(5)]
+    for c in clients:
+        assert c.ping()
+    assert first.stop() == 0
+    second = server_factory(start=False)
+    second.start(port=port)
+    assert second.client().ping()

@@ -290,3 +290,14 @@ def test_tls_pipeline_of_large_replies_read_slowly_never_stalls(tls_server, cert
                 got += chunk
     assert bytes(got) == want
     assert t.ping()
+
+
+def test_second_server_on_a_taken_tls_port_refuses_to_start(tls_server, certs, data_dir):
+    other_dir = os.path.join(data_dir, "second")
+    os.mkdir(other_dir)
+    # Its plain port is free; the TLS port is the first server's.
+    assert (startup_error(tls_args(certs, tls_server.tls_port), other_dir) ==
+            "mnemo: cannot listen on 127.0.0.1:%d: Address already in use" % tls_server.tls_port)
+    c = tls_client(tls_server, certs)
+    assert c.ping()
+    c.close()

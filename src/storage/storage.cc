@@ -8,6 +8,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "common/string_util.h"
@@ -305,13 +306,43 @@ Status Storage::ReplaceCheckpoint(const std::string& path) {
   return Status::OK();
 }
 
+// Asks RocksDB to flush without waiting, and waits itself. RocksDB 7.8 can lose a manual flush
+// when full memtables are merged (min_write_buffer_number_to_merge > 1, MemtablesPerFlush): a
+// flush already queued for the column family picks only the memtables it was queued for and
+// clears the column family's flush request, so the memtables the manual flush switched out,
+// fewer than the merge count, have no flush scheduled, and DB::Flush with wait=true waits for
+// them until later writes fill enough memtables (facebook/rocksdb#13280). So a column family
+// whose unflushed memtables have no flush pending is asked again, after each completed flush.
+// Done once every column family has flushed what was written before the call (it needs no
+// pause in writes: later memtables are not waited for).
 Status Storage::Flush() {
+  const uint64_t target = db_->GetLatestSequenceNumber();
   rocksdb::FlushOptions fo;
+  fo.wait = false;
   for (int i = 0; i < 3; i++) {
     rocksdb::Status rs = db_->Flush(fo, Handle(static_cast<ColumnFamily>(i)));
     if (!rs.ok()) return FromRocks(rs);
   }
-  return Status::OK();
+  while (true) {
+    uint64_t seen = errors_->Events();
+    bool done = true;
+    for (int i = 0; i < 3; i++) {
+      auto* h = Handle(static_cast<ColumnFamily>(i));
+      uint64_t unflushed = 0, pending = 0;
+      db_->GetIntProperty(h, rocksdb::DB::Properties::kNumImmutableMemTable, &unflushed);
+      if (unflushed == 0 || errors_->FlushedUpTo(h->GetID()) >= target) continue;
+      done = false;
+      db_->GetIntProperty(h, rocksdb::DB::Properties::kMemTableFlushPending, &pending);
+      if (pending != 0) continue;
+      rocksdb::Status rs = db_->Flush(fo, h);  // a lost request; harmless if one is running
+      if (!rs.ok()) return FromRocks(rs);
+    }
+    if (done) return Status::OK();
+    StorageHealth health = errors_->Get();
+    if (health.writes_refused) return Status::IOError(health.error);
+    // Woken by each completed flush; the timeout only bounds a re-check.
+    errors_->WaitForEvent(seen, std::chrono::seconds(1));
+  }
 }
 
 Status Storage::CompactAll() {

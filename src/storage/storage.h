@@ -94,6 +94,8 @@ class Storage {
   Status DeleteNamespace(std::string_view ns);
   // Deletes every key of every namespace.
   Status DeleteAll();
+  // Writes every memtable of the data column families to files and waits until what was written
+  // before the call is in them; fails if the storage refuses writes (a background error).
   Status Flush();
   Status CompactAll();
   // Replaces `path` with a consistent copy of the whole database (a RocksDB checkpoint: hard

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 
@@ -60,6 +61,7 @@ void StorageErrorListener::OnBackgroundError(rocksdb::BackgroundErrorReason reas
   // A less severe error (a compaction's) does not hide the one that stops writes.
   if (stops || !health_.writes_refused) health_.error = std::move(text);
   health_.writes_refused = health_.writes_refused || stops;
+  Notify();  // a flush that failed completes nothing
 }
 
 void StorageErrorListener::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) {
@@ -82,11 +84,36 @@ void StorageErrorListener::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorReco
 void StorageErrorListener::OnFlushCompleted(rocksdb::DB* /*db*/,
                                             const rocksdb::FlushJobInfo& info) {
   if (info.cf_name == rocksdb::kDefaultColumnFamilyName) SetGuardNeeded();
+  std::lock_guard lock(mu_);
+  uint64_t& up_to = flushed_up_to_[info.cf_id];
+  up_to = std::max(up_to, static_cast<uint64_t>(info.largest_seqno));
+  Notify();
+}
+
+void StorageErrorListener::Notify() {
+  events_++;
+  event_cv_.notify_all();
 }
 
 StorageHealth StorageErrorListener::Get() const {
   std::lock_guard lock(mu_);
   return health_;
+}
+
+uint64_t StorageErrorListener::Events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
+uint64_t StorageErrorListener::FlushedUpTo(uint32_t cf_id) const {
+  std::lock_guard lock(mu_);
+  auto it = flushed_up_to_.find(cf_id);
+  return it == flushed_up_to_.end() ? 0 : it->second;
+}
+
+void StorageErrorListener::WaitForEvent(uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  event_cv_.wait_for(lock, timeout, [&] { return events_ != seen; });
 }
 
 void StderrLogger::Logv(const char* format, va_list ap) {

@@ -18,7 +18,10 @@
 #include <rocksdb/listener.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -35,7 +38,9 @@ struct StorageHealth {
 };
 
 // Also keeps the WAL guard (see Storage::KeepWalGuard): a flush of the default column family
-// empties the memtable that holds it, so the next write puts it back.
+// empties the memtable that holds it, so the next write puts it back. And counts completed
+// flushes, with the newest sequence number each column family has flushed, for the wait in
+// Storage::Flush.
 class StorageErrorListener : public rocksdb::EventListener {
  public:
   const char* Name() const override { return "MnemoStorageErrorListener"; }
@@ -50,10 +55,21 @@ class StorageErrorListener : public rocksdb::EventListener {
   // Called after each recovery attempt: an OK new_bg_error means writes are accepted again.
   void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override;
   StorageHealth Get() const;
+  // Flushes completed, and background errors reported, since start: the `seen` of WaitForEvent.
+  uint64_t Events() const;
+  // The newest sequence number written to a file by a flush of column family `cf_id`; 0 if none.
+  uint64_t FlushedUpTo(uint32_t cf_id) const;
+  // Returns once Events() has moved past `seen`, or after `timeout`.
+  void WaitForEvent(uint64_t seen, std::chrono::milliseconds timeout) const;
 
  private:
+  void Notify();  // mu_ held
+
   mutable std::mutex mu_;
+  mutable std::condition_variable event_cv_;
   StorageHealth health_;
+  uint64_t events_ = 0;
+  std::map<uint32_t, uint64_t> flushed_up_to_;  // by column family id
   std::atomic<bool> guard_needed_{true};
 };
 

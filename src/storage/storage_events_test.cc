@@ -74,6 +74,27 @@ TEST(StorageErrorListener, SuppressedAndOtherErrors) {
   EXPECT_EQ(l.Get().error, "storage error during manifest write: IO error: bad  sector");
 }
 
+TEST(StorageErrorListener, FlushesAndErrorsWakeTheFlushWait) {
+  StorageErrorListener l;
+  EXPECT_EQ(l.FlushedUpTo(1), 0u);
+  uint64_t seen = l.Events();
+  rocksdb::FlushJobInfo info;
+  info.cf_id = 1;
+  info.cf_name = "metadata";
+  info.largest_seqno = 40;
+  l.OnFlushCompleted(nullptr, info);
+  info.largest_seqno = 30;  // never goes back
+  l.OnFlushCompleted(nullptr, info);
+  EXPECT_EQ(l.Events(), seen + 2);
+  EXPECT_EQ(l.FlushedUpTo(1), 40u);
+  EXPECT_EQ(l.FlushedUpTo(2), 0u);
+  l.WaitForEvent(seen, std::chrono::hours(1));  // returns at once: events moved past seen
+  seen = l.Events();
+  rocksdb::Status io(rocksdb::Status::IOError("EIO"), rocksdb::Status::Severity::kHardError);
+  l.OnBackgroundError(rocksdb::BackgroundErrorReason::kFlush, &io);
+  EXPECT_EQ(l.Events(), seen + 1);  // a failed flush wakes the wait too
+}
+
 TEST(FromRocks, NoSpaceSaysDiskFull) {
   Status s = FromRocks(rocksdb::Status::NoSpace("While appending to file: 000012.log"));
   EXPECT_EQ(s.code(), Status::Code::kIOError);

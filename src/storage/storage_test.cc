@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <tuple>
 
 #include "common/string_util.h"
@@ -192,6 +196,35 @@ TEST_F(StorageTest, WritesAcrossManyMemtablesNeverStallAndReadNewest) {
     ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "key1999"), &raw).ok());
     EXPECT_EQ(DecodeMetadata(raw)->payload.substr(0, 1), "3");
   }
+}
+
+// With the production options (8 memtables, 4 merged per flush), a manual flush that arrives
+// while an automatic flush of 4 full memtables is queued must still return: RocksDB 7.8 lets
+// the queued flush consume the manual request, leaving the newer memtables (fewer than 4) with
+// no flush scheduled, and a waiting Flush() then hung (see Storage::Flush). A hang fails the
+// test after a deadline far beyond any flush on a slow machine.
+TEST_F(StorageTest, FlushReturnsWithFourMemtablesMergedPerFlush) {
+  Reopen(8, /*key_cache=*/0, MemtablesPerFlush(8, false));
+  ASSERT_EQ(db_->memtables_per_flush(), 4);
+  auto* meta = db_->Handle(ColumnFamily::kMetadata);
+  for (int iter = 0; iter < 30; iter++) {
+    int memtables = 4 + iter % 4;  // 4-7 memtables' worth: one automatic flush, then the rest
+    for (int i = 0; i < memtables * 1000; i++) {
+      Put("k" + std::to_string(iter) + "-" + std::to_string(i), std::string(1000, 'v'));
+    }
+    auto flushed = std::async(std::launch::async, [this] { return db_->Flush(); });
+    if (flushed.wait_for(std::chrono::minutes(2)) != std::future_status::ready) {
+      std::fprintf(stderr, "Storage::Flush did not return within 2 minutes (iteration %d)\n", iter);
+      std::abort();  // the flushing thread cannot be joined
+    }
+    Status s = flushed.get();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    uint64_t unflushed = 1;
+    ASSERT_TRUE(db_->db()->GetIntProperty(meta, "rocksdb.num-immutable-mem-table", &unflushed));
+    EXPECT_EQ(unflushed, 0u) << "iteration " << iter;
+  }
+  std::string raw;
+  ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k29-0"), &raw).ok());
 }
 
 }  // namespace

@@ -91,11 +91,7 @@ int main(int argc, char** argv) {
   if (mkdtemp(dir) == nullptr) return 1;
   mnemo::Config config;
   if (!config.Set("port", "0", true).ok() || !config.Set("dir", dir, true).ok() ||
-      !config.Set("bind", "127.0.0.1", true).ok() ||
-      // Two memtables per column family, so each is flushed alone: with the default 8 (four
-      // merged per flush) the manual Storage::Flush in Load hung in about half the runs
-      // (DBImpl::WaitForFlushMemTables never returned; seen 2026-12-01, RocksDB 7.8.3).
-      !config.Set("rocksdb.max-write-buffer-number", "2", true).ok()) {
+      !config.Set("bind", "127.0.0.1", true).ok()) {
     return 1;
   }
   int rc = 0;

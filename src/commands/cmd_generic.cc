@@ -108,7 +108,7 @@ Status ParseRestoreOptions(CommandContext& ctx, RestoreArgs* a) {
       if (*v < 0 || *v > 255) {
         return Status::InvalidArgument("Invalid FREQ value, must be >= 0 and <= 255");
       }
-      freq = true;  // accepted; the key's frequency starts as a new key's
+      freq = true;  // accepted; the frequency counts the write as any write
     } else {
       return SyntaxError();
     }
@@ -256,7 +256,7 @@ const CommandSpec kGenericCommands[] = {
       .keys = "OW update index:1 range:0,1,0",
       .notes = "reads Redis's string encodings (plain, integer, LZF); payloads of other types get "
                "an error until those types exist; `IDLETIME` and `FREQ` are checked and ignored "
-               "(no access time is kept, and a restored key's frequency starts as a new key's)"}},
+               "(no access time is kept, and the key's frequency counts the write as any other write)"}},
     {"sort", -2, kCmdWrite | kCmdDenyOOM, 1, 1, 1, CmdSort, "generic",
      "Sort the elements of a list, set or sorted set",
      {.since = "1.0.0",

@@ -28,18 +28,16 @@ Status CmdTouch(CommandContext& ctx) {
   return Status::OK();
 }
 
-// OBJECT FREQ: no access frequency is kept per key; Redis's answer without an LFU policy.
+// OBJECT FREQ: the access frequency the key cache keeps per key, Redis's LFU counter.
 Status ObjectFreq(CommandContext& ctx) {
-  auto t = ctx.db.Type(ctx.args[2]);
-  if (!t.ok()) return t.status();
-  if (*t == DataType::kNone) {
+  auto f = ctx.db.Frequency(ctx.args[2]);
+  if (!f.ok()) return f.status();
+  if (!f->has_value()) {
     ctx.reply.Null();
-    return Status::OK();
+  } else {
+    ctx.reply.Integer(**f);
   }
-  return Status::InvalidArgument(
-      "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
-      "when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  return Status::OK();
 }
 
 Status ObjectHelp(CommandContext& ctx) {
@@ -110,7 +108,7 @@ Status ParseRestoreOptions(CommandContext& ctx, RestoreArgs* a) {
       if (*v < 0 || *v > 255) {
         return Status::InvalidArgument("Invalid FREQ value, must be >= 0 and <= 255");
       }
-      freq = true;  // accepted; Mnemo keeps no access frequency
+      freq = true;  // accepted; the frequency counts the write as any write
     } else {
       return SyntaxError();
     }
@@ -223,8 +221,12 @@ const CommandSpec kGenericCommands[] = {
      {.since = "2.2.3",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
-      .notes = "only `FREQ` and `HELP`. `FREQ` answers nil for a missing key and otherwise Redis's "
-               "error for a server without an LFU policy: no access frequency is kept per key",
+      .notes = "only `FREQ` and `HELP`. `FREQ` answers nil for a missing key, and otherwise Redis's "
+               "LFU counter (lfu-log-factor 10, lfu-decay-time 1 minute, fixed) as kept in the key "
+               "cache, where each read or write of the key counts; a key the key cache does not "
+               "hold (not read or written lately, a record over 16 KiB, or `key-cache-size 0`) "
+               "answers 0, what a new key's counter in Redis decays to after 5 idle minutes. "
+               "`OBJECT FREQ` itself does not count as an access",
       .subcommands = kObjectSubcommands}},
     {"dump", 2, kR, 1, 1, 1, CmdDump, "generic",
      "A key's value in Redis's serialization format (RDB version 10)",
@@ -254,7 +256,7 @@ const CommandSpec kGenericCommands[] = {
       .keys = "OW update index:1 range:0,1,0",
       .notes = "reads Redis's string encodings (plain, integer, LZF); payloads of other types get "
                "an error until those types exist; `IDLETIME` and `FREQ` are checked and ignored "
-               "(no access time or frequency is kept)"}},
+               "(no access time is kept, and the key's frequency counts the write as any other write)"}},
     {"sort", -2, kCmdWrite | kCmdDenyOOM, 1, 1, 1, CmdSort, "generic",
      "Sort the elements of a list, set or sorted set",
      {.since = "1.0.0",

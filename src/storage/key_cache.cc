@@ -4,6 +4,8 @@
 #include <functional>
 #include <new>
 
+#include "storage/lfu_counter.h"
+
 namespace mnemo {
 
 struct KeyCache::Entry {
@@ -11,6 +13,7 @@ struct KeyCache::Entry {
   uint32_t value_len;
   uint32_t value_cap;
   bool referenced;  // CLOCK bit: set by use, cleared by the passing hand
+  LfuCounter lfu;   // access frequency (OBJECT FREQ); fits the header's padding
 
   char* key() { return reinterpret_cast<char*>(this + 1); }
   char* value() { return key() + key_len; }
@@ -18,6 +21,7 @@ struct KeyCache::Entry {
   size_t bytes() const { return sizeof(Entry) + key_len + value_cap; }
 
   static Entry* New(std::string_view key, std::string_view value) {
+    static_assert(sizeof(Entry) == 16, "the frequency must not grow the entry header");
     // Room to grow a little in place: a counter gaining a digit, a value appended to.
     size_t cap = (value.size() + 15) & ~size_t{15};
     auto* e = static_cast<Entry*>(::operator new(sizeof(Entry) + key.size() + cap));
@@ -25,6 +29,7 @@ struct KeyCache::Entry {
     e->value_len = static_cast<uint32_t>(value.size());
     e->value_cap = static_cast<uint32_t>(cap);
     e->referenced = true;
+    e->lfu = LfuCounter::New(LfuCounter::NowMinutes());
     std::memcpy(e->key(), key.data(), key.size());
     if (!value.empty()) std::memcpy(e->value(), value.data(), value.size());
     return e;
@@ -67,8 +72,26 @@ bool KeyCache::Lookup(std::string_view key, std::string* value, uint64_t* ticket
   }
   Entry* e = s.table[i].entry;
   if (!e->referenced) e->referenced = true;  // a store only when needed keeps the line shared
+  Touch(e);
   value->assign(e->value(), e->value_len);
   hits_.Add(1);
+  return true;
+}
+
+void KeyCache::Touch(Entry* e) {
+  // Touch stores only when the counter or the minute changes: rarely, for a hot key.
+  e->lfu.Touch(LfuCounter::NowMinutes(), LfuCounter::ThreadRandom());
+}
+
+bool KeyCache::Peek(std::string_view key, std::string* value, uint8_t* frequency) const {
+  uint64_t h = Hash(key);
+  Shard& s = shards_[h >> 58];
+  std::lock_guard lock(s.mu);
+  size_t i = Find(s, h, key);
+  if (i == kNpos) return false;
+  Entry* e = s.table[i].entry;
+  value->assign(e->value(), e->value_len);
+  *frequency = e->lfu.Value(LfuCounter::NowMinutes());
   return true;
 }
 
@@ -78,7 +101,13 @@ void KeyCache::Fill(std::string_view key, std::string_view value, uint64_t ticke
   std::lock_guard lock(s.mu);
   // A write of this slot (or a Clear) since the miss may be newer than what the reader read.
   if (TicketOf(s, h) != ticket) return;
-  Put(s, h, key, value);
+  size_t i = Find(s, h, key);
+  if (i == kNpos) {  // else another reader filled it first, with the same record
+    Put(s, h, key, value);
+    i = Find(s, h, key);
+    if (i == kNpos) return;  // not kept (too large)
+  }
+  Touch(s.table[i].entry);  // the read that missed is an access
 }
 
 void KeyCache::Update(std::string_view key, std::string_view value) {
@@ -169,12 +198,14 @@ void KeyCache::Put(Shard& s, uint64_t hash, std::string_view key, std::string_vi
   if (i != kNpos) {
     Entry* e = s.table[i].entry;
     e->referenced = true;
+    Touch(e);  // a write of a key is an access, as in Redis
     if (value.size() <= e->value_cap && e->value_cap - value.size() < 64) {
       if (!value.empty()) std::memcpy(e->value(), value.data(), value.size());
       e->value_len = static_cast<uint32_t>(value.size());
       return;
     }
     Entry* n = Entry::New(key, value);
+    n->lfu = e->lfu;
     s.charge = s.charge - e->bytes() + n->bytes();
     Entry::Free(e);
     s.table[i].entry = n;

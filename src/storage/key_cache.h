@@ -16,6 +16,10 @@
 // of a record no longer than the one cached overwrites it in place. rocksdb::LRUCache was tried
 // first: its LRU list and two allocations per update cost a quarter of SET throughput.
 //
+// Each entry also keeps its key's access frequency (LfuCounter, lfu_counter.h), counted under
+// the shard's mutex the access takes anyway: a lookup hit, a fill and a write of a cached key
+// each count one access; a key's first write starts it as a new key. Peek reads it.
+//
 // Memory: `usage` counts entry allocations as requested (header, key, record capacity) and the
 // tables; allocator rounding is not included. A capacity of 0 keeps nothing (writes then only
 // erase). Thread-safe.
@@ -50,6 +54,10 @@ class KeyCache {
   // sets *ticket, to be passed to Fill with what the caller then reads from RocksDB.
   bool Lookup(std::string_view key, std::string* value, uint64_t* ticket);
   void Fill(std::string_view key, std::string_view value, uint64_t ticket);
+  // Copies the cached record of `key` and its access frequency (LfuCounter, decayed to now) and
+  // returns true; false when the key is not held. Unlike Lookup, counts as no access: not in the
+  // hit/miss counters, no CLOCK bit, no frequency bump.
+  bool Peek(std::string_view key, std::string* value, uint8_t* frequency) const;
 
   // --- writers (after the write is committed, holding the key's stripe) ---
   void Update(std::string_view key, std::string_view value);
@@ -107,6 +115,7 @@ class KeyCache {
   void UpdateHashed(uint64_t hash, std::string_view key, std::string_view value);
   void EraseHashed(uint64_t hash, std::string_view key);
   void Prefetch(uint64_t hash);
+  static void Touch(Entry* e);  // one access to e's frequency; the shard's mutex is held
   static void PublishTable(Shard& s);
 
   // All below: the shard's mutex is held.

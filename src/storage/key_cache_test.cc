@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "storage/lfu_counter.h"
+
 namespace mnemo {
 namespace {
 
@@ -173,6 +175,36 @@ TEST(KeyCache, ReadersNeverLeaveStaleRecords) {
       EXPECT_EQ(v, store[i]) << key(i);
     }
   }
+}
+
+int Freq(const KeyCache& c, const std::string& key) {
+  std::string v;
+  uint8_t f = 0;
+  return c.Peek(key, &v, &f) ? f : -1;
+}
+
+TEST(KeyCache, CountsAccessFrequency) {
+  KeyCache c(1 << 20);
+  c.Update("new", "1");  // a key's first write: a new key's counter
+  EXPECT_EQ(Freq(c, "new"), LfuCounter::kInitVal);
+  EXPECT_EQ(Freq(c, "new"), LfuCounter::kInitVal);  // Peek is no access
+  EXPECT_EQ(Get(c, "new"), "1");                    // from 5 an access always counts
+  EXPECT_EQ(Freq(c, "new"), LfuCounter::kInitVal + 1);
+  c.Update("new", std::string(500, 'x'));  // outgrows its entry: the counter moves along
+  EXPECT_GE(Freq(c, "new"), LfuCounter::kInitVal + 1);
+  std::string v;
+  uint64_t ticket = 0;
+  EXPECT_FALSE(c.Lookup("cold", &v, &ticket));
+  c.Fill("cold", "2", ticket);  // the read that missed counts
+  EXPECT_EQ(Freq(c, "cold"), LfuCounter::kInitVal + 1);
+  EXPECT_EQ(Freq(c, "absent"), -1);
+  for (int i = 0; i < 1000; i++) Get(c, "hot");  // misses are no access
+  EXPECT_EQ(Freq(c, "hot"), -1);
+  c.Update("hot", "3");
+  for (int i = 0; i < 1000; i++) Get(c, "hot");
+  EXPECT_GT(Freq(c, "hot"), Freq(c, "cold") + 5);
+  c.Erase("hot");
+  EXPECT_EQ(Freq(c, "hot"), -1);
 }
 
 }  // namespace

@@ -164,6 +164,12 @@ Status Storage::Get(ColumnFamily cf, std::string_view key, std::string* value) {
   return s;
 }
 
+Status Storage::PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency) {
+  if (key_cache_.Peek(key, value, frequency)) return Status::OK();
+  *frequency = 0;
+  return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(ColumnFamily::kMetadata), key, value));
+}
+
 namespace {
 
 // Collects what a committed batch did to metadata keys, in order: puts update the key cache,

@@ -85,6 +85,10 @@ class Storage {
   // Point read at the latest state. NotFound when absent. Metadata reads are served from the key
   // cache when it holds the key, and fill it otherwise.
   Status Get(ColumnFamily cf, std::string_view key, std::string* value);
+  // A metadata read that is no access (OBJECT FREQ): neither bumps nor fills the key cache.
+  // Sets *frequency to the key's access frequency (LfuCounter) when the key cache holds the key,
+  // and to 0 otherwise. NotFound when absent.
+  Status PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency);
   // Applies a batch atomically (WAL on; fsync when sync_writes), then updates the key cache for
   // each metadata key the batch puts or deletes. The caller must hold the stripes of those keys
   // (LockManager) so that two writes of one key reach the cache in the order they committed.

@@ -141,6 +141,18 @@ StatusOr<DataType> Database::Type(std::string_view key) const {
   return rec->meta.type;
 }
 
+StatusOr<std::optional<uint8_t>> Database::Frequency(std::string_view key) const {
+  std::string raw;
+  uint8_t freq = 0;
+  Status s = storage_->PeekMetadata(MetaKey(key), &raw, &freq);
+  if (s.IsNotFound()) return std::optional<uint8_t>();
+  if (!s.ok()) return s;
+  auto rec = LiveRecord(std::move(raw));
+  if (rec.status().IsNotFound()) return std::optional<uint8_t>();
+  if (!rec.ok()) return rec.status();
+  return std::optional<uint8_t>(freq);
+}
+
 StatusOr<bool> Database::Expire(std::string_view key, int64_t at_ms, uint32_t flags) {
   std::string meta_key = MetaKey(key);
   KeyLockGuard guard(storage_->locks(), meta_key);

@@ -138,6 +138,9 @@ class Database {
   StatusOr<int64_t> Delete(const std::vector<std::string_view>& keys);
   StatusOr<int64_t> Exists(const std::vector<std::string_view>& keys) const;
   StatusOr<DataType> Type(std::string_view key) const;
+  // OBJECT FREQ: the key's access frequency (storage/lfu_counter.h; 0 for a key the key cache
+  // does not hold), read without counting as an access. Nullopt when absent or expired.
+  StatusOr<std::optional<uint8_t>> Frequency(std::string_view key) const;
 
   // EXPIRE's conditions, combinable as Redis allows (XX with GT or LT).
   enum ExpireFlag : uint32_t { kExpireNX = 1, kExpireXX = 2, kExpireGT = 4, kExpireLT = 8 };

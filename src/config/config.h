@@ -190,7 +190,7 @@ class Config {
   void Store(const Entry& e, const Parsed& v);
   std::string Text(const Entry& e) const;
 
-  mutable std::mutex mu_;  // guards the strings, config_file_ and callbacks_
+  mutable std::mutex mu_;          // guards the strings, config_file_ and callbacks_
   std::string save_, appendonly_;  // accepted for Redis tools, unused
   std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
       enable_protected_configs_;

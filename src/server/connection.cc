@@ -252,11 +252,12 @@ void Connection::CompactInput() {
 
 void Connection::UpdateReadInterest() {
   // Read only while requests can run: a connection whose replies the socket refuses, that
-  // waits for a deferred reply, that CLIENT PAUSE holds or that is closing reads nothing more, so a client that does
-  // not read its replies fills the kernel's buffers and blocks instead of growing ours. A TLS
-  // write that waits for incoming bytes keeps the read event, which is where it is retried.
-  bool want = !closed_ && (write_wants_read_ ||
-                           (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
+  // waits for a deferred reply, that CLIENT PAUSE holds or that is closing reads nothing more, so a
+  // client that does not read its replies fills the kernel's buffers and blocks instead of growing
+  // ours. A TLS write that waits for incoming bytes keeps the read event, which is where it is
+  // retried.
+  bool want = !closed_ &&
+              (write_wants_read_ || (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
   if (want == read_armed_) return;
   read_armed_ = want;
   if (want) {

@@ -16,7 +16,10 @@ TEST(DumpFormat, DecodesRedisPayloads) {
   auto v = DecodeStringDump(n);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, "123");
-  std::string s("\x00\xc3\x12(\nabcdefghija\xe0\x12\t\x01ij\n\x00" "3cA}\xc8\x9e|/", 32);
+  std::string s(
+      "\x00\xc3\x12(\nabcdefghija\xe0\x12\t\x01ij\n\x00"
+      "3cA}\xc8\x9e|/",
+      32);
   v = DecodeStringDump(s);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, "abcdefghijabcdefghijabcdefghijabcdefghij");

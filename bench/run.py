@@ -85,8 +85,8 @@ def run_benchmark(port, tests, requests, clients, pipeline, size, keyspace, extr
     return result
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def add_load_args(ap, tests):
+    """The redis-benchmark load and server flags every throughput script takes."""
     ap.add_argument("--bin", default="build/mnemo")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--requests", type=int, default=300000)
@@ -94,9 +94,14 @@ def main():
     ap.add_argument("--pipeline", type=int, default=16)
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--keyspace", type=int, default=100000)
-    ap.add_argument("--tests", default="set,get,incr,mset")
+    ap.add_argument("--tests", default=tests)
     ap.add_argument("--mnemo-arg", action="append", default=[],
                     help="extra mnemo argument, e.g. --mnemo-arg=--workers --mnemo-arg=2")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_load_args(ap, "set,get,incr,mset")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mnemo-bench-")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-from run import cpu_seconds, free_port, run_benchmark, wait_ready
+from run import add_load_args, cpu_seconds, free_port, run_benchmark, wait_ready
 
 EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
@@ -42,15 +42,7 @@ def make_certs(d):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default="build/mnemo")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--requests", type=int, default=300000)
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--pipeline", type=int, default=16)
-    ap.add_argument("--size", type=int, default=100)
-    ap.add_argument("--keyspace", type=int, default=100000)
-    ap.add_argument("--tests", default="set,get")
-    ap.add_argument("--mnemo-arg", action="append", default=[])
+    add_load_args(ap, "set,get")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mnemo-bench-tls-")
@@ -86,6 +78,9 @@ def main():
               ("test", "plain ops/s", "tls ops/s", "ratio", "plain us/op", "tls us/op", "ratio",
                "plain p99ms", "tls p99ms"))
 
+        def ratio(a, b):  # a run too short for the CPU clock's 10 ms ticks measures 0
+            return a / b if b else float("nan")
+
         def med(name, test, key):
             return statistics.median(v[key] for v in samples[name][test])
 
@@ -93,7 +88,7 @@ def main():
             p, t = med("plain", test, "rps"), med("tls", test, "rps")
             pc, tc = med("plain", test, "cpu_us"), med("tls", test, "cpu_us")
             print("%-6s %12.0f %12.0f %6.2f %11.2f %11.2f %6.2f %11.2f %11.2f" %
-                  (test, p, t, t / p, pc, tc, tc / pc, med("plain", test, "p99"),
+                  (test, p, t, ratio(t, p), pc, tc, ratio(tc, pc), med("plain", test, "p99"),
                    med("tls", test, "p99")))
     finally:
         if proc is not None:

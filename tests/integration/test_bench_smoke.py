@@ -56,3 +56,10 @@ def test_snapshot_py_measures_snapshot_info_and_throughput():
     assert "in-process snapshot cost" in out, out
     assert re.search(r"INFO memory\s+client median\s+%s us" % NUMBER, out), out
     assert re.search(r"alone\s+%s ops/s" % NUMBER, out), out
+
+
+def test_tls_py_measures_plain_and_tls_side_by_side():
+    out = run_bench("tls.py", *TINY, "--tests", "set,get")
+    for test in ("SET", "GET"):
+        # test, plain ops/s, tls ops/s, ratio, ...: both ports measured
+        assert re.search(r"(?im)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out

@@ -90,7 +90,7 @@ Status InfoOp(CommandContext& ctx) {
   if (!armed.ok()) return armed;
   HeapProfiler::Info info = ctx.server.profiler().GetInfo();
   Reply& r = ctx.reply;
-  r.MapHeader(10);
+  r.MapHeader(11);
   r.Bulk("active");
   r.Integer(info.active ? 1 : 0);
   r.Bulk("armed");
@@ -111,6 +111,8 @@ Status InfoOp(CommandContext& ctx) {
   r.Integer(static_cast<int64_t>(info.profiler_bytes));
   r.Bulk("last-auto-dump-error");
   r.Bulk(info.last_auto_dump_error);
+  r.Bulk("ticks");
+  r.Integer(info.ticks);
   return Status::OK();
 }
 

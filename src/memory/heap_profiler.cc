@@ -392,6 +392,7 @@ HeapProfiler::Info HeapProfiler::GetInfo() const {
   info.sample_bytes = info.armed && sample.ok() ? static_cast<int64_t>(*sample) : 0;
   info.auto_off_at_ms = auto_off_at_ms_;
   info.dumps_taken = dumps_taken_;
+  info.ticks = ticks_.load(std::memory_order_relaxed);
   info.dir = GetSettings().dir;
   {
     std::lock_guard lock(info_mu_);
@@ -435,6 +436,7 @@ void HeapProfiler::Run() {
   while (!stopping_) {
     lock.unlock();
     Tick();
+    ticks_.fetch_add(1, std::memory_order_relaxed);
     lock.lock();
     wake_.wait_for(lock, kTickPeriod, [this] { return stopping_; });
   }

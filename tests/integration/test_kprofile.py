@@ -38,7 +38,7 @@ BUSY = "BUSY a heap profile dump is already in progress"
 WRONG_ARGS = "wrong number of arguments for 'kprofile' command"
 BAD_N = "N must be an integer between 1 and 1000"
 INFO_KEYS = {"active", "armed", "since", "sample-bytes", "auto-off-at", "dumps-taken", "last-dump",
-             "profiling-dir", "profiler-bytes", "last-auto-dump-error"}
+             "profiling-dir", "profiler-bytes", "last-auto-dump-error", "ticks"}
 DUMP_NAME = re.compile(r"^jeprof\.(\d+)\.(\d+)\.heap$")
 MB = 1 << 20
 
@@ -482,8 +482,10 @@ def test_enable_for_turns_off_again(server, r):
     assert kp(r, "STATUS") == "enabled"
     # A later FOR replaces an earlier one.
     assert kp(r, "ENABLE", "FOR", "1") == "OK"
+    first_deadline_ms = info(r)["auto-off-at"]
     assert kp(r, "ENABLE", "FOR", "100") == "OK"
-    time.sleep(2.0)
+    wait_until(lambda: server_ms(r) > first_deadline_ms, 30, "the first deadline to pass")
+    checked_since(r)  # the profiler thread has looked at the deadline since
     assert kp(r, "STATUS") == "enabled"
     assert kp(r, "ENABLE", "FOR", "1") == "OK"
     wait_until(lambda: kp(r, "STATUS") == "disabled", 5, "the shortened deadline")
@@ -744,21 +746,29 @@ def test_profiling_dir_changes_at_runtime(server_factory, data_dir):
         prof, os.path.realpath(newdir))
 
 
+def checked_since(r):
+    """Waits until the profiler's background thread has run a whole auto-dump check after this
+    call (its tick counter advanced by two), so a dump that growth would cause has happened."""
+    start = info(r)["ticks"]
+    wait_until(lambda: info(r)["ticks"] >= start + 2, 30, "two profiler ticks")
+
+
 def test_auto_dump_on_growth(server_factory, data_dir):
     s, r, prof = start_profiled(server_factory, data_dir, "--profiling-auto-dump-growth", "16mb",
                                 "--profiling-auto-dump-interval", "1", *BIG_MEMTABLES)
     # Growth while not sampling never dumps.
     load(r, 24 * MB, prefix="pre")
-    time.sleep(1.5)
+    if not SANITIZED:
+        checked_since(r)
     assert dumps_under(data_dir) == []
-    if SANITIZED:
+    if SANITIZED:  # no profiler thread to wait for: profiling cannot start at all
         assert_unavailable(r, "ENABLE")
         load(r, 50 * MB)
         time.sleep(1.5)
         assert dumps_under(data_dir) == []
         return
     assert kp(r, "ENABLE") == "OK"
-    time.sleep(1.5)
+    checked_since(r)
     assert listing(r) == [], "an automatic dump without growth"
     load(r, 50 * MB)
     got = wait_until(lambda: listing(r), 30, "an automatic dump after 50 MB of writes")
@@ -771,10 +781,10 @@ def test_auto_dump_on_growth(server_factory, data_dir):
     assert all(b - a >= 900 for a, b in zip(mtimes, mtimes[1:])), mtimes
     # Off again: growth no longer dumps.
     assert kp(r, "DISABLE") == "OK"
-    time.sleep(1.2)
+    checked_since(r)
     before = info(r)["dumps-taken"]
     load(r, 30 * MB, prefix="post")
-    time.sleep(1.5)
+    checked_since(r)
     assert info(r)["dumps-taken"] == before
 
 

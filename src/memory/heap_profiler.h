@@ -100,10 +100,10 @@ class HeapProfiler {
     int64_t dumps_taken = 0;           // dumps written by this process (manual and automatic)
     std::string last_dump;             // path of the newest dump written by this process
     std::string last_auto_dump_error;  // why the last automatic dump failed; "" if it did not
+    std::string dir;                   // Settings::dir
     // Passes of the background thread completed (each checks the auto-off deadline and the
     // auto-dump growth): a caller that saw it advance twice knows a whole check ran since.
     int64_t ticks = 0;
-    std::string dir;  // Settings::dir
     // Memory the profiler itself costs, in bytes: profiler_metadata_bytes +
     // profiler_sampling_bytes. See docs/memory-profiling.md.
     uint64_t profiler_bytes = 0;

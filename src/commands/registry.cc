@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/log.h"
+
 namespace mnemo {
 
 Status SyntaxError() { return Status::InvalidArgument("syntax error"); }
@@ -47,7 +49,7 @@ CommandTable::CommandTable() {
     auto add = [&](const char* name, const CommandDoc& doc) {
       auto p = ParseDoc(doc);
       if (!p.ok()) {  // a malformed row is a programming error, caught by registry_test
-        fprintf(stderr, "mnemo: command table row '%s': %s\n", name, p.status().ToString().c_str());
+        Log(LogLevel::kWarning, "command table row '%s': %s", name, p.status().ToString().c_str());
         abort();
       }
       parsed_.emplace(&doc, std::move(*p));

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "commands/registry.h"
+#include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
 #include "server/server.h"
@@ -283,10 +284,10 @@ bool Connection::CheckOutputLimit() {
   }
   if (!over) return false;
   server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
-  fprintf(stderr,
-          "mnemo: closing client id=%llu addr=%s: %lld reply bytes pending exceed "
-          "client-output-buffer-limit\n",
-          static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
+  Log(LogLevel::kWarning,
+      "closing client id=%llu addr=%s: %lld reply bytes pending exceed "
+      "client-output-buffer-limit",
+      static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
   Close();
   return true;
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "commands/registry.h"
+#include "common/log.h"
 #include "config/config.h"
 #include "memory/allocator.h"
 #include "server/server.h"
@@ -45,7 +46,7 @@ bool ApplyArgs(int argc, char** argv, mnemo::Config* config) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       mnemo::Status s = config->LoadFile(argv[++i]);
       if (!s.ok()) {
-        fprintf(stderr, "mnemo: config file %s: %s\n", argv[i], s.message().c_str());
+        mnemo::Log(mnemo::LogLevel::kWarning, "config file %s: %s", argv[i], s.message().c_str());
         return false;
       }
     }
@@ -62,7 +63,7 @@ bool ApplyArgs(int argc, char** argv, mnemo::Config* config) {
     }
     mnemo::Status s = config->Set(a.substr(2), argv[++i], /*at_startup=*/true);
     if (!s.ok()) {
-      fprintf(stderr, "mnemo: %s: %s\n", a.c_str(), s.message().c_str());
+      mnemo::Log(mnemo::LogLevel::kWarning, "%s: %s", a.c_str(), s.message().c_str());
       return false;
     }
   }
@@ -87,6 +88,12 @@ int main(int argc, char** argv) {
   }
   mnemo::Config config;
   if (!ApplyArgs(argc, argv, &config)) return 1;
+  // `loglevel` is an enum of the config table, so it always parses.
+  auto apply_loglevel = [](const mnemo::Config& c) {
+    mnemo::SetLogLevel(mnemo::ParseLogLevel(c.loglevel()).value_or(mnemo::LogLevel::kNotice));
+  };
+  apply_loglevel(config);
+  config.OnChange("loglevel", apply_loglevel);
 
   // Signals: SIGPIPE ignored (a closed socket is an error return); SIGTERM/SIGINT/SIGUSR2 blocked
   // in every thread and taken synchronously by the server's signal waiter.
@@ -101,19 +108,20 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(config.dir(), ec);
   if (ec) {
-    fprintf(stderr, "mnemo: cannot create data directory '%s': %s\n", config.dir().c_str(),
-            ec.message().c_str());
+    mnemo::Log(mnemo::LogLevel::kWarning, "cannot create data directory '%s': %s",
+               config.dir().c_str(), ec.message().c_str());
     return 1;
   }
   mnemo::Server server(&config);
   mnemo::Status s = server.Start();
   if (!s.ok()) {
-    fprintf(stderr, "mnemo: %s\n", s.message().c_str());
+    mnemo::Log(mnemo::LogLevel::kWarning, "%s", s.message().c_str());
     return 1;
   }
-  fprintf(stderr, "mnemo: ready on %s:%d (data in %s, allocator %s)\n", config.bind().c_str(),
-          server.port(), config.dir().c_str(), mnemo::allocator::Name().c_str());
+  mnemo::Log(mnemo::LogLevel::kNotice, "ready on %s:%d (data in %s, allocator %s)",
+             config.bind().c_str(), server.port(), config.dir().c_str(),
+             mnemo::allocator::Name().c_str());
   server.Run();
-  fprintf(stderr, "mnemo: bye\n");
+  mnemo::Log(mnemo::LogLevel::kNotice, "bye");
   return 0;
 }

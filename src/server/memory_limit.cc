@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/log.h"
 #include "common/string_util.h"
 #include "memory/allocator.h"
 #include "memory/heap_profiler.h"
@@ -98,8 +99,8 @@ bool ServerLevers::PauseProfiling() {
 void ServerLevers::ResumeProfiling() {
   // The same sampling rate keeps the samples taken before the pause.
   Status s = server_->profiler().Enable(paused_sample_bytes_, std::nullopt);
-  fprintf(stderr, "mnemo: memory pressure eased, heap profiling resumed%s\n",
-          s.ok() ? "" : (": " + s.ToString()).c_str());
+  Log(LogLevel::kNotice, "memory pressure eased, heap profiling resumed%s",
+      s.ok() ? "" : (": " + s.ToString()).c_str());
 }
 
 int ServerLevers::CloseClientsOverOutputLimit() {
@@ -118,8 +119,8 @@ int ServerLevers::CloseClientsOverOutputLimit() {
 }
 
 void ServerLevers::LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t used, uint64_t limit) {
-  fprintf(stderr, "mnemo: memory level %s -> %s (used %s of limit %s)\n", MemoryLevelName(from),
-          MemoryLevelName(to), HumanBytes(used).c_str(), HumanBytes(limit).c_str());
+  Log(LogLevel::kWarning, "memory level %s -> %s (used %s of limit %s)", MemoryLevelName(from),
+      MemoryLevelName(to), HumanBytes(used).c_str(), HumanBytes(limit).c_str());
 }
 
 }  // namespace mnemo

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "commands/registry.h"
+#include "common/log.h"
 #include "common/string_util.h"
 #include "memory/allocator.h"
 #include "memory/cgroup.h"
@@ -141,7 +142,7 @@ void Server::Run() {
     int sig = 0;
     sigwait(&set, &sig);
     if (sig != SIGUSR2) {
-      fprintf(stderr, "mnemo: received %s, shutting down\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      Log(LogLevel::kNotice, "received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       RequestShutdown();
     }
   });
@@ -156,9 +157,9 @@ void Server::Run() {
   // Wake the signal waiter if shutdown came from the SHUTDOWN command.
   pthread_kill(signal_waiter.native_handle(), SIGUSR2);
   signal_waiter.join();
-  fprintf(stderr, "mnemo: stopping workers\n");
+  Log(LogLevel::kNotice, "stopping workers");
   for (auto& w : workers_) w->Stop();
-  fprintf(stderr, "mnemo: closing storage\n");
+  Log(LogLevel::kNotice, "closing storage");
 }
 
 void Server::Cron() {

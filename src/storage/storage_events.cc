@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "common/log.h"
 #include "common/string_util.h"
 
 namespace mnemo {
@@ -126,7 +127,7 @@ void StderrLogger::Logv(rocksdb::InfoLogLevel level, const char* format, va_list
   char line[1024];
   vsnprintf(line, sizeof(line), format, ap);
   auto i = static_cast<size_t>(level);
-  fprintf(stderr, "mnemo: rocksdb %s: %s\n", i < 6 ? kLevels[i] : "log", line);
+  Log(LogLevel::kWarning, "rocksdb %s: %s", i < 6 ? kLevels[i] : "log", line);
 }
 
 }  // namespace mnemo

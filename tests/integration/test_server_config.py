@@ -170,3 +170,40 @@ def test_scan_invalid_cursor(sr):
         sr.scan(cursor, count=5)
     assert str(e.value) == "invalid cursor"
     assert sr.scan(0, count=100)[1]  # scanning afresh works
+
+
+def test_loglevel_filters_the_log_at_startup_and_at_run_time(server_factory):
+    # notice (the default): startup and shutdown lines are written.
+    s = server_factory([])
+    c = s.client(decode_responses=True)
+    assert c.config_get("loglevel") == {"loglevel": "notice"}
+    assert "mnemo: ready on" in s.read_log()
+    # Switched to warning at run time: the notice lines of the shutdown are not, but a warning
+    # (a memory level change) still is.
+    assert c.config_set("loglevel", "warning")
+    c.config_set("maxmemory", "64mb")
+    c.config_set("debug-used-memory", str(80 * MB))
+    wait_until(lambda: c.info("governor")["memory_level"] == "full", what="level full")
+    c.close()
+    assert s.stop() == 0
+    log = s.read_log()
+    assert "memory level" in log and "-> full" in log, log
+    assert "stopping workers" not in log and "bye" not in log, log
+
+
+@pytest.mark.parametrize("level,notice_lines", [("warning", False), ("debug", True)])
+def test_loglevel_from_the_command_line(server_factory, level, notice_lines):
+    s = server_factory(["--loglevel", level])
+    assert s.client().ping()
+    assert s.stop() == 0
+    log = s.read_log()
+    assert ("ready on" in log) == notice_lines and ("bye" in log) == notice_lines, log
+
+
+def test_loglevel_refuses_an_unknown_level(server_factory):
+    s = server_factory([])
+    c = s.client()
+    with pytest.raises(Exception) as e:
+        c.config_set("loglevel", "loud")
+    assert "loglevel" in str(e.value), str(e.value)
+    assert c.config_get("loglevel") == {"loglevel": "notice"}

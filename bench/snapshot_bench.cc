@@ -62,11 +62,10 @@ void Measure(const char* what, int n, const std::function<void()>& fn) {
 
 void Load(mnemo::Storage& storage, const Options& o) {
   std::string value(static_cast<size_t>(o.value_size), 'v');
-  rocksdb::WriteBatch batch;
+  mnemo::Batch batch(&storage, false);
   for (int64_t i = 0; i < o.keys; i++) {
     std::string key = mnemo::EncodeMetaKey(mnemo::kDefaultNamespace, "key:" + std::to_string(i));
-    (void)batch.Put(storage.Handle(mnemo::ColumnFamily::kMetadata), key,
-                    mnemo::EncodeStringValue(value, 0));
+    batch.Put(mnemo::ColumnFamily::kMetadata, key, mnemo::EncodeStringValue(value, 0));
     if (batch.Count() == 1000) {
       if (!storage.Write(&batch).ok()) abort();
       batch.Clear();

@@ -119,45 +119,6 @@ Status Report(CommandContext& ctx) {
   return Status::OK();
 }
 
-// Bytes of the records under `prefix` in `cf`. With samples > 0 at most that many records are
-// read; when more remain, the total is estimated as their mean size x `elements`.
-StatusOr<uint64_t> RecordBytes(Storage* storage, ColumnFamily cf, const std::string& prefix,
-                               int64_t samples, uint64_t elements) {
-  auto it = storage->NewIterator(cf);
-  uint64_t bytes = 0, seen = 0;
-  bool more = false;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (samples > 0 && seen == static_cast<uint64_t>(samples)) {
-      more = true;
-      break;
-    }
-    bytes += it->key().size() + it->value().size();
-    seen++;
-  }
-  if (!it->status().ok()) return FromRocks(it->status());
-  if (!more || seen == 0) return bytes;
-  return bytes / seen * std::max(elements, seen);
-}
-
-// The stored size of a key: its metadata record (key and value, a string's value inline) and,
-// for composite types, every element record of its current version (subkeys, and zset scores).
-// nullopt when the key does not exist.
-StatusOr<std::optional<uint64_t>> StoredSize(Database& db, std::string_view key, int64_t samples) {
-  auto rec = db.GetRecord(key);
-  if (rec.status().IsNotFound()) return std::optional<uint64_t>();
-  if (!rec.ok()) return rec.status();
-  uint64_t bytes = db.MetaKey(key).size() + rec->raw.size();
-  if (rec->meta.IsComposite()) {
-    std::string prefix = EncodeSubkeyPrefix(db.ns(), key, rec->meta.version);
-    for (ColumnFamily cf : {ColumnFamily::kSubkeys, ColumnFamily::kZSetScores}) {
-      auto part = RecordBytes(db.storage(), cf, prefix, samples, rec->meta.size);
-      if (!part.ok()) return part.status();
-      bytes += *part;
-    }
-  }
-  return std::optional<uint64_t>(bytes);
-}
-
 // USAGE key [SAMPLES count]
 Status Usage(CommandContext& ctx) {
   if (ctx.argc() < 3) return WrongArgsError("memory|usage");
@@ -169,7 +130,7 @@ Status Usage(CommandContext& ctx) {
     if (*v < 0) return SyntaxError();
     samples = *v;
   }
-  auto size = StoredSize(ctx.db, ctx.args[2], samples);
+  auto size = ctx.db.StoredSize(ctx.args[2], samples);
   if (!size.ok()) return size.status();
   if (!size->has_value()) {
     ctx.reply.Null();

@@ -164,7 +164,7 @@ Status CmdMSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 1) return WrongArgsError(ctx.args[0]);
   StringType strings = Strings(ctx);
   // MSET is atomic: all pairs go into one batch, committed together.
-  PendingWrites local;
+  PendingWrites local(ctx.db.storage());
   PendingWrites* pending = ctx.pending != nullptr ? ctx.pending : &local;
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, pending);
@@ -244,7 +244,7 @@ Status CmdStrLen(CommandContext& ctx) {
 }
 
 Status Incr(CommandContext& ctx, int64_t delta) {
-  auto r = Strings(ctx).IncrBy(ctx.args[1], delta, ctx.rmw);
+  auto r = Strings(ctx).IncrBy(ctx.args[1], delta);
   if (!r.ok()) return r.status();
   ctx.reply.Integer(*r);
   return Status::OK();
@@ -395,28 +395,28 @@ const CommandSpec kStringCommands[] = {
       .args = "key:key",
       .acl = "@read @string @fast",
       .keys = "RO index:1 range:0,1,0"}},
-    {"incr", 2, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdIncr, "string",
+    {"incr", 2, kW | kCmdFast | kCmdWriteContext, 1, 1, 1, CmdIncr, "string",
      "Increment an integer value by one",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key",
       .acl = "@write @string @fast",
       .keys = "RW access update index:1 range:0,1,0"}},
-    {"decr", 2, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdDecr, "string",
+    {"decr", 2, kW | kCmdFast | kCmdWriteContext, 1, 1, 1, CmdDecr, "string",
      "Decrement an integer value by one",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key",
       .acl = "@write @string @fast",
       .keys = "RW access update index:1 range:0,1,0"}},
-    {"incrby", 3, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdIncrBy, "string",
+    {"incrby", 3, kW | kCmdFast | kCmdWriteContext, 1, 1, 1, CmdIncrBy, "string",
      "Increment an integer value",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key increment:integer",
       .acl = "@write @string @fast",
       .keys = "RW access update index:1 range:0,1,0"}},
-    {"decrby", 3, kW | kCmdFast | kCmdRmwBatchable, 1, 1, 1, CmdDecrBy, "string",
+    {"decrby", 3, kW | kCmdFast | kCmdWriteContext, 1, 1, 1, CmdDecrBy, "string",
      "Decrement an integer value",
      {.since = "1.0.0",
       .complexity = "O(1)",

@@ -29,7 +29,6 @@ class Storage;
 class Database;
 class HeapProfiler;
 struct PendingWrites;
-class RmwBatch;
 struct MemorySnapshot;
 
 enum CommandFlag : uint32_t {
@@ -41,9 +40,11 @@ enum CommandFlag : uint32_t {
   kCmdDenyOOM = 1 << 5,    // may add data: refused when memory is full
   kCmdBatchable = 1 << 6,  // a blind write that can join the pipeline's write batch
   kCmdLoading = 1 << 7,    // harmless while loading
-  // A single-key read-modify-write that can join its connection's RmwBatch (types/database.h):
-  // the handler gets ctx.rmw, with the stripe of key 1 already held.
-  kCmdRmwBatchable = 1 << 8,
+  // A write that joins the connection's open write context (types/write_context.h) without
+  // committing the writes before it: consecutive such commands of a pipeline commit together.
+  // Every other command first commits what the connection has pending. Set it only where the
+  // handler reads and writes solely through ctx.db (which sees the context's writes).
+  kCmdWriteContext = 1 << 8,
 };
 
 struct CommandContext;
@@ -196,13 +197,13 @@ struct CommandContext {
   Reply& reply;
   ServerApi& server;
   ClientApi& client;
+  // The caller's namespace over the connection's write context: reads see the context's writes,
+  // writes go into it (types/database.h).
   Database& db;
   // Non-null only for kCmdBatchable commands. A handler either adds its blind write here (and
   // counts it in pending->commands), or calls client.CommitPendingWrites() before reading.
   PendingWrites* pending;
   const CommandSpec* spec;
-  // Non-null only for kCmdRmwBatchable commands.
-  RmwBatch* rmw = nullptr;
 
   size_t argc() const { return args.size(); }
 };

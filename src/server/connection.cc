@@ -20,9 +20,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // A pipeline's batch is committed early past these sizes, bounding its memory.
 constexpr size_t kMaxBatchCommands = 1024;
 constexpr size_t kMaxBatchBytes = 4 << 20;
-// An RmwBatch looks its keys up by a linear scan (pipelines are short); past this many distinct
+// A write context is committed once it holds this many writes (or kMaxBatchBytes); past this many
 // keys it commits, so a long pipeline of distinct keys stays linear overall.
-constexpr size_t kMaxRmwKeys = 64;
+constexpr size_t kMaxRmwKeys = 4096;
 // Output limits are checked only above this many pending reply bytes (skips the common case).
 constexpr size_t kOutputLimitCheckBytes = 64 * 1024;
 // Replies are flushed while a pipeline runs once this many are pending; when the socket then
@@ -60,6 +60,8 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
       parser_(LimitsFrom(server->config())),
       rmw_(&server->storage()) {
   created_ms_ = last_active_ms_ = NowMs();
+  // A lock another thread holds: commit (settling the replies that waited for it), then wait.
+  rmw_.set_committer([this] { CommitRmw(); });
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
 }
@@ -226,11 +228,11 @@ bool Connection::RunCommands() {
     ExecuteWithReplyMode();
     if (out_.size() - out_pos_ > kOutputLimitCheckBytes) CheckOutputLimit();
     PendingWrites& pending = worker_->pending();
-    if (pending.commands >= kMaxBatchCommands || pending.batch.GetDataSize() >= kMaxBatchBytes) {
+    if (pending.commands >= kMaxBatchCommands || pending.batch.DataSize() >= kMaxBatchBytes) {
       CommitRmw();  // never wait on the worker batch's stripes while holding the RMW batch's
       worker_->CommitPending();
     }
-    if (rmw_.writes() >= kMaxRmwKeys) CommitRmw();
+    if (rmw_.writes() >= kMaxRmwKeys || rmw_.bytes() >= kMaxBatchBytes) CommitRmw();
     // Flush once a pipeline's replies grow large, so they do not pile up in memory.
     if (out_.size() - out_pos_ >= kFlushReplyBytes) {
       CommitPending();
@@ -353,12 +355,10 @@ void Connection::Execute() {
     return;
   }
   bool batchable = spec->flags & kCmdBatchable;
-  bool rmw = spec->flags & kCmdRmwBatchable;
-  if (rmw) {
-    // Earlier blind writes of this connection first (then the RMW batch is empty: the blind
-    // write committed it), so the read below sees them.
+  if (spec->flags & kCmdWriteContext) {
+    // Earlier blind writes of this connection first (then the context is empty: the blind
+    // write committed it), so the reads below see them.
     if (in_batch_) CommitPending();
-    AcquireRmwStripe();
   } else if (!batchable) {
     CommitPending();
   } else {
@@ -367,11 +367,9 @@ void Connection::Execute() {
   PendingWrites& pending = worker_->pending();
   size_t reply_start = out_.size();
   size_t pending_before = pending.commands;
-  Database db(&server_->storage(), ns_);
-  CommandContext ctx{args_,    reply,
-                     *server_, *this,
-                     db,       batchable ? &pending : nullptr,
-                     spec,     rmw ? &rmw_ : nullptr};
+  Database db(&server_->storage(), ns_, &rmw_);
+  CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
+  rmw_.BeginCommand();
   int64_t start = MonotonicUs();
   s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
@@ -379,6 +377,11 @@ void Connection::Execute() {
   server_->stats().commands.Add(1);
   if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
     s = CheckReplyMemory(spec, reply_start);
+  if (s.ok()) {
+    rmw_.EndCommand();
+  } else {
+    rmw_.RollbackCommand();  // a failed command leaves nothing behind
+  }
   if (!s.ok()) {
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();
@@ -386,7 +389,7 @@ void Connection::Execute() {
     ReplyError(s.ToString());
     return;
   }
-  if (rmw) {
+  if (!rmw_.empty()) {  // the reply waits for the context's commit
     if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
     rmw_replies_++;
   }
@@ -467,13 +470,6 @@ void Connection::CommitRmw() {
   // A RocksDB write is atomic: nothing of the batch was applied, every reply becomes the error.
   out_.resize(rmw_reply_start_);
   for (size_t i = 0; i < replies; i++) ReplyError(s.ToString());
-}
-
-void Connection::AcquireRmwStripe() {
-  std::string meta_key = EncodeMetaKey(ns_, args_[1]);
-  if (rmw_.TryAcquire(meta_key)) return;
-  CommitRmw();  // wait only while holding nothing
-  rmw_.Acquire(meta_key);
 }
 
 void Connection::BatchCommitted(const Status& s) {

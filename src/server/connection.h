@@ -113,10 +113,8 @@ class Connection : public ClientApi {
   void ReplyError(std::string_view line);
   // Commits the worker's batch if this connection has writes in it.
   void CommitPending();
-  // Writes the RmwBatch; if that fails, its replies become the error.
+  // Commits the write context; if that fails, the replies of its commands become the error.
   void CommitRmw();
-  // Holds the stripe of the command's key in rmw_, committing rmw_ first if another thread has it.
-  void AcquireRmwStripe();
   void FlushOutput();
   void ArmWrite();  // waits for the socket to become writable (OnWritable)
   void Close();
@@ -175,10 +173,10 @@ class Connection : public ClientApi {
   bool in_batch_ = false;  // replies at [batch_reply_start_, end) wait for the batch
   size_t batch_reply_start_ = 0;
   size_t batch_replies_ = 0;
-  // Consecutive read-modify-writes (INCR...) of this connection, committed together before any
-  // other command runs and before replies are sent. Their replies are the last rmw_replies_
-  // ones, starting at rmw_reply_start_.
-  RmwBatch rmw_;
+  // The write context of this connection's consecutive writing commands (kCmdWriteContext),
+  // committed together before any other command runs and before replies are sent. Their replies
+  // are the last rmw_replies_ ones, starting at rmw_reply_start_.
+  WriteContext rmw_;
   size_t rmw_reply_start_ = 0;
   size_t rmw_replies_ = 0;
 };

@@ -102,6 +102,7 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("total_net_input_bytes", s.net_input_bytes.Load());
   w.Field("total_net_output_bytes", s.net_output_bytes.Load());
   w.Field("rejected_connections", s.rejected_connections.load());
+  w.Field("expired_keys", s.expired_keys.load());
   w.Field("unknown_commands", s.unknown_commands.load());
   w.Field("total_error_replies", s.error_replies.Load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());

@@ -44,6 +44,12 @@ Server::~Server() {
   }
   bg_cv_.notify_all();
   if (bg_thread_.joinable()) bg_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(expiry_mu_);
+    expiry_stop_ = true;
+  }
+  expiry_cv_.notify_all();
+  if (expiry_thread_.joinable()) expiry_thread_.join();
   workers_.clear();
   if (profiler_) profiler_->Stop();
   storage_.reset();  // closes RocksDB after every writer is gone
@@ -123,6 +129,7 @@ Status Server::Start() {
   }
   port_ = port;
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
+  expiry_thread_ = std::thread([this] { ExpiryLoop(); });
   for (auto& w : workers_) w->Start();
   governor_.Start();
   auto stats = allocator::ReadStats();
@@ -160,6 +167,28 @@ void Server::Run() {
   Log(LogLevel::kNotice, "stopping workers");
   for (auto& w : workers_) w->Stop();
   Log(LogLevel::kNotice, "closing storage");
+}
+
+void Server::ExpiryLoop() {
+  // 10 passes a second, as Redis's default hz; a key is gone at most about this long after its
+  // time, plus the steps a backlog of expired keys takes (docs/internals.md, "Expiry").
+  constexpr auto kExpiryPeriod = std::chrono::milliseconds(100);
+  constexpr size_t kExpiryStep = 1000;
+  std::unique_lock<std::mutex> lock(expiry_mu_);
+  while (!expiry_stop_) {
+    expiry_cv_.wait_for(lock, kExpiryPeriod);
+    if (expiry_stop_) break;
+    lock.unlock();
+    while (true) {
+      auto n = storage_->DeleteExpired(NowMs(), kExpiryStep);
+      if (!n.ok()) break;  // a storage error (full disk...): retried next period
+      stats_.expired_keys.fetch_add(static_cast<uint64_t>(*n), std::memory_order_relaxed);
+      if (static_cast<size_t>(*n) < kExpiryStep) break;
+      std::lock_guard<std::mutex> stop(expiry_mu_);
+      if (expiry_stop_) break;
+    }
+    lock.lock();
+  }
 }
 
 void Server::Cron() {
@@ -430,6 +459,7 @@ void Server::ResetStats() {
   stats_.error_replies.Reset();
   stats_.net_input_bytes.Reset();
   stats_.net_output_bytes.Reset();
+  stats_.expired_keys = 0;
 }
 
 std::span<const CommandSpec* const> Server::AllCommands() { return CommandTable::Instance().All(); }

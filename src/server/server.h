@@ -43,6 +43,7 @@ struct ServerStats {
   std::atomic<uint64_t> output_limit_disconnections{0};
   StripedCounter net_input_bytes;
   StripedCounter net_output_bytes;
+  std::atomic<uint64_t> expired_keys{0};  // removed by the active expiry
 };
 
 class Server : public ServerApi {
@@ -106,6 +107,9 @@ class Server : public ServerApi {
 
  private:
   void BackgroundLoop();
+  // The active expiry: every kExpiryPeriod deletes the keys whose expiry passed (Storage::
+  // DeleteExpired), in steps of kExpiryStep keys, back to back while steps come back full.
+  void ExpiryLoop();
   void RunInBackground(std::function<void()> job);
   // Runs fn on every worker's thread and waits. REQUIRES: not called on a worker thread.
   void ForEachWorker(const std::function<void(Worker&)>& fn);
@@ -149,6 +153,10 @@ class Server : public ServerApi {
   std::deque<std::function<void()>> bg_jobs_;
   bool bg_stop_ = false;
   std::thread bg_thread_;
+  std::mutex expiry_mu_;
+  std::condition_variable expiry_cv_;
+  bool expiry_stop_ = false;  // guarded by expiry_mu_
+  std::thread expiry_thread_;
 
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;

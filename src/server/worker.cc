@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <rocksdb/perf_level.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -91,7 +90,8 @@ StatusOr<int> ListenOn(const std::string& bind, int port) { return BindOn(bind, 
 
 }  // namespace
 
-Worker::Worker(Server* server, int index) : server_(server), index_(index) {
+Worker::Worker(Server* server, int index)
+    : server_(server), index_(index), pending_(&server->storage()) {
   base_ = event_base_new();
 }
 
@@ -153,8 +153,7 @@ void Worker::Start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), ("mnemo-worker-" + std::to_string(index_)).c_str());
     SetThreadSlot(static_cast<size_t>(index_));
-    // RocksDB's per-thread perf counters cost on every read; Mnemo does not read them.
-    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    Storage::PrepareWorkerThread();
     PublishThreadCounters();
     // After a pass that read requests, poll without sleeping for worker-spin-us: a busy
     // pipeline's next requests usually arrive within microseconds, and sleeping in epoll costs

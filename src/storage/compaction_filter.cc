@@ -6,19 +6,6 @@
 namespace mnemo {
 namespace {
 
-class MetadataFilter : public rocksdb::CompactionFilter {
- public:
-  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
-              std::string* /*new_value*/, bool* /*value_changed*/) const override {
-    auto expire = PeekExpire(std::string_view(value.data(), value.size()));
-    return expire && *expire > 0 && *expire <= now_ms_;
-  }
-  const char* Name() const override { return "mnemo.MetadataFilter"; }
-
- private:
-  int64_t now_ms_ = NowMs();
-};
-
 // Expired keys' subkeys are kept for a grace period so that a compaction racing with EXPIRE
 // shortening cannot drop elements of a key that a read still considers alive.
 constexpr int64_t kExpiredSubkeyGraceMs = 5 * 60 * 1000;
@@ -29,16 +16,10 @@ class SubkeyFilter : public rocksdb::CompactionFilter {
 
   bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& /*value*/,
               std::string* /*new_value*/, bool* /*value_changed*/) const override {
-    // key: ns_len | ns | key_len(4) | user_key | version(8) | field
-    std::string_view raw(key.data(), key.size());
-    if (raw.empty()) return false;
-    size_t ns_len = static_cast<uint8_t>(raw[0]);
-    if (raw.size() < 1 + ns_len + 4) return false;
-    uint32_t key_len = DecodeFixed32BE(raw.data() + 1 + ns_len);
-    size_t key_off = 1 + ns_len + 4;
-    if (raw.size() < key_off + key_len + 8) return false;
-    uint64_t version = DecodeFixed64BE(raw.data() + key_off + key_len);
-    std::string meta_key = EncodeMetaKey(raw.substr(1, ns_len), raw.substr(key_off, key_len));
+    SubkeyParts parts;
+    if (!DecodeSubkey(std::string_view(key.data(), key.size()), &parts)) return false;
+    uint64_t version = parts.version;
+    std::string meta_key = EncodeMetaKey(parts.ns, parts.user_key);
     if (meta_key != cached_key_) {
       cached_key_ = meta_key;
       cached_status_ = db_->Get(rocksdb::ReadOptions(), meta_, meta_key, &cached_value_);
@@ -70,11 +51,6 @@ class KeepAllFilter : public rocksdb::CompactionFilter {
 };
 
 }  // namespace
-
-std::unique_ptr<rocksdb::CompactionFilter> MetadataFilterFactory::CreateCompactionFilter(
-    const rocksdb::CompactionFilter::Context& /*context*/) {
-  return std::make_unique<MetadataFilter>();
-}
 
 void SubkeyFilterFactory::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* metadata) {
   metadata_.store(metadata);

@@ -1,9 +1,10 @@
-// Compaction filters that garbage-collect what reads already treat as gone:
-//  - MetadataFilter drops metadata whose expiry has passed.
+// The compaction filter that garbage-collects what reads already treat as gone:
 //  - SubkeyFilter drops subkeys (and zset score entries) whose owning key is missing, expired,
 //    of a string type now, or carries a different version (overwritten or deleted).
-// RocksDB turns a removed record into a tombstone when older versions may sit below, so an
-// expired key never reappears. Instances are created per compaction by the factories.
+// Metadata records are not filtered: expired keys are removed by writes (active expiry), which
+// keep the namespace counters exact. RocksDB turns a removed record into a tombstone when older
+// versions may sit below, so a dropped element never reappears. Instances are created per
+// compaction by the factories.
 #pragma once
 
 #include <rocksdb/compaction_filter.h>
@@ -12,13 +13,6 @@
 #include <atomic>
 
 namespace mnemo {
-
-class MetadataFilterFactory : public rocksdb::CompactionFilterFactory {
- public:
-  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
-      const rocksdb::CompactionFilter::Context& context) override;
-  const char* Name() const override { return "mnemo.MetadataFilterFactory"; }
-};
 
 class SubkeyFilterFactory : public rocksdb::CompactionFilterFactory {
  public:

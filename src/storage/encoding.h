@@ -1,10 +1,13 @@
 // On-disk encoding of keys and metadata (see docs/internals.md for the byte layout).
 //
-// Every user key lives in the `metadata` column family under `ns_len | ns | user_key`. Its value
-// starts with a flags byte (type in the low 4 bits, bit 7 = 64-bit encoding) and the absolute
-// expiry in unix milliseconds (0 = none). Strings keep their payload inline after that; composite
-// types (hash, list, set, zset) add a version and an element count, and keep their elements in the
-// `subkeys` CF under `ns_len | ns | key_len | user_key | version | field`. Pure functions.
+// Every user key lives in the `metadata` column family under `ns_len | ns | slot | user_key`, where
+// slot is the key's Redis Cluster hash slot (KeySlot, 2 bytes big endian): all keys of one slot
+// are one contiguous range per namespace, in every column family. Its value starts with a flags
+// byte (type in the low 4 bits, bit 7 = 64-bit encoding) and the absolute expiry in unix
+// milliseconds (0 = none). Strings keep their payload inline after that; composite types (hash,
+// list, set, zset) add a version, an element count and the elements' logical bytes, and keep their
+// elements in the `subkeys` CF under `ns_len | ns | slot | key_len | user_key | version | field`.
+// Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -20,23 +23,38 @@ const char* DataTypeName(DataType t);  // "string", "hash", ... "none"
 
 constexpr uint8_t kEncoding64 = 0x80;  // flags bit: fields are 64-bit (the only encoding written)
 constexpr size_t kStringHeaderSize = 1 + 8;
-constexpr size_t kCompositeHeaderSize = 1 + 8 + 8 + 8;
+constexpr size_t kCompositeHeaderSize = 1 + 8 + 8 + 8 + 8;
+constexpr size_t kSlotCount = 16384;
 
 void PutFixed64BE(std::string* dst, uint64_t v);
 uint64_t DecodeFixed64BE(const char* p);
 void PutFixed32BE(std::string* dst, uint32_t v);
 uint32_t DecodeFixed32BE(const char* p);
 
+// The Redis Cluster hash slot of a key: CRC16 (XMODEM) of the key, or of its hash tag (the bytes
+// between the first '{' and the next '}', when not empty), modulo 16384.
+uint16_t KeySlot(std::string_view user_key);
+
 // metadata CF key. REQUIRES: ns.size() < 256.
 std::string EncodeMetaKey(std::string_view ns, std::string_view user_key);
 void AppendMetaKey(std::string* dst, std::string_view ns, std::string_view user_key);
 // Splits a metadata key into namespace and user key; false if malformed.
 bool DecodeMetaKey(std::string_view raw, std::string_view* ns, std::string_view* user_key);
-// The prefix shared by every metadata key of a namespace.
+// The prefix shared by every key of a namespace (in every column family).
 std::string NamespacePrefix(std::string_view ns);
+// The prefix shared by every key of one slot of a namespace (in every column family).
+std::string SlotPrefix(std::string_view ns, uint16_t slot);
+// Bytes a metadata key has before the user key (namespace and slot).
+inline size_t MetaKeyHeaderSize(std::string_view ns) { return 1 + ns.size() + 2; }
 
 // subkeys / zset_scores CF key prefix for one version of one composite key.
 std::string EncodeSubkeyPrefix(std::string_view ns, std::string_view user_key, uint64_t version);
+// The parts of a subkeys / zset_scores CF key; false if malformed.
+struct SubkeyParts {
+  std::string_view ns, user_key, element;
+  uint64_t version = 0;
+};
+bool DecodeSubkey(std::string_view raw, SubkeyParts* out);
 
 // Decoded metadata value.
 struct Metadata {
@@ -44,6 +62,7 @@ struct Metadata {
   int64_t expire_ms = 0;     // absolute unix ms; 0 = no expiry
   uint64_t version = 0;      // composite types only
   uint64_t size = 0;         // composite types only: number of elements
+  uint64_t bytes = 0;        // composite types only: logical bytes of the elements (see below)
   std::string_view payload;  // strings: the value; composites: type-specific tail
 
   bool Expired(int64_t now_ms) const { return expire_ms > 0 && expire_ms <= now_ms; }
@@ -57,8 +76,14 @@ std::optional<DataType> PeekType(std::string_view raw);
 std::optional<int64_t> PeekExpire(std::string_view raw);
 
 std::string EncodeStringValue(std::string_view value, int64_t expire_ms);
+// `bytes`: the elements' logical bytes as the type counts them (hash: fields + values; set:
+// members; list: elements; zset: members + 8 per score), kept exact by every write so that the
+// namespace's byte counter (Storage::Counters) follows without reading elements.
 std::string EncodeCompositeMeta(DataType type, int64_t expire_ms, uint64_t version, uint64_t size,
-                                std::string_view tail = {});
+                                uint64_t bytes, std::string_view tail = {});
+// Logical bytes a metadata record stands for: key + value for a string, key + elements' bytes
+// for a composite.
+uint64_t LogicalBytes(std::string_view user_key, const Metadata& meta);
 // Rewrites the expiry field of an encoded metadata value in place. REQUIRES: a valid value.
 void SetExpireInPlace(std::string* raw, int64_t expire_ms);
 

@@ -17,6 +17,37 @@ TEST(Encoding, MetaKeyRoundTrip) {
                              &ns, &user));
 }
 
+TEST(Encoding, KeySlotIsRedisClusters) {
+  // Values CLUSTER KEYSLOT gives on Redis.
+  EXPECT_EQ(KeySlot("123456789"), 0x31C3);  // the CRC16/XMODEM check value
+  EXPECT_EQ(KeySlot("foo"), 12182);
+  EXPECT_EQ(KeySlot("somekey"), 11058);
+  // A hash tag hashes only the tag; an empty tag hashes the whole key.
+  EXPECT_EQ(KeySlot("{user1000}.following"), KeySlot("user1000"));
+  EXPECT_EQ(KeySlot("foo{user1000}bar{x}"), KeySlot("user1000"));
+  EXPECT_EQ(KeySlot("{}user1000"), KeySlot(std::string_view("{}user1000")));
+  EXPECT_NE(KeySlot("{}user1000"), KeySlot("user1000"));
+  EXPECT_EQ(KeySlot("{user1000"), KeySlot(std::string_view("{user1000")));
+}
+
+TEST(Encoding, SlotFollowsNamespaceInEveryKey) {
+  std::string k = EncodeMetaKey("ns", "foo");
+  EXPECT_EQ(k.substr(0, 5), SlotPrefix("ns", 12182));
+  EXPECT_EQ(k.size(), MetaKeyHeaderSize("ns") + 3);
+  std::string sub = EncodeSubkeyPrefix("ns", "foo", 7) + "field";
+  EXPECT_EQ(sub.substr(0, 5), SlotPrefix("ns", 12182));
+  SubkeyParts parts;
+  ASSERT_TRUE(DecodeSubkey(sub, &parts));
+  EXPECT_EQ(parts.ns, "ns");
+  EXPECT_EQ(parts.user_key, "foo");
+  EXPECT_EQ(parts.version, 7u);
+  EXPECT_EQ(parts.element, "field");
+  EXPECT_FALSE(DecodeSubkey(sub.substr(0, 10), &parts));
+  // Keys of one slot sort together: a key with the same tag lands in the same range.
+  std::string a = EncodeMetaKey("ns", "{t}a"), b = EncodeMetaKey("ns", "{t}zzz");
+  EXPECT_EQ(a.substr(0, 5), b.substr(0, 5));
+}
+
 TEST(Encoding, StringValueRoundTrip) {
   std::string v = EncodeStringValue("hello", 1234);
   auto m = DecodeMetadata(v);
@@ -33,12 +64,14 @@ TEST(Encoding, StringValueRoundTrip) {
 }
 
 TEST(Encoding, CompositeRoundTrip) {
-  std::string v = EncodeCompositeMeta(DataType::kHash, 0, 42, 7, "tail");
+  std::string v = EncodeCompositeMeta(DataType::kHash, 0, 42, 7, 99, "tail");
   auto m = DecodeMetadata(v);
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->type, DataType::kHash);
   EXPECT_EQ(m->version, 42u);
   EXPECT_EQ(m->size, 7u);
+  EXPECT_EQ(m->bytes, 99u);
+  EXPECT_EQ(LogicalBytes("key", *m), 102u);
   EXPECT_EQ(m->payload, "tail");
   EXPECT_TRUE(m->IsComposite());
 }
@@ -49,7 +82,7 @@ TEST(Encoding, RejectsMalformed) {
   std::string bad_type = EncodeStringValue("x", 0);
   bad_type[0] = static_cast<char>(0x8f);
   EXPECT_FALSE(DecodeMetadata(bad_type).has_value());
-  std::string short_hash = EncodeCompositeMeta(DataType::kHash, 0, 1, 1).substr(0, 12);
+  std::string short_hash = EncodeCompositeMeta(DataType::kHash, 0, 1, 1, 1).substr(0, 30);
   EXPECT_FALSE(DecodeMetadata(short_hash).has_value());
 }
 

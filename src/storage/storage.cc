@@ -2,17 +2,24 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <unordered_map>
 
 #include "common/string_util.h"
 #include "storage/compaction_filter.h"
+#include "storage/encoding.h"
 
 namespace mnemo {
 
@@ -29,7 +36,64 @@ Status FromRocks(const rocksdb::Status& s) {
 
 namespace {
 
-const char* const kCfNames[] = {"metadata", "subkeys", "zset_scores"};
+const char* const kCfNames[] = {"metadata", "subkeys", "zset_scores", "counters", "expiry"};
+
+// The on-disk format this build reads and writes, kept in the default column family. A data
+// directory with data but another (or no) format is refused at start rather than misread.
+constexpr const char* kFormatKey = "mnemo-format";
+constexpr const char* kFormatVersion = "2";  // 2: slot after the namespace, composite bytes
+
+// NamespaceCounters as 4 fixed 64-bit big-endian fields; merged by adding them.
+std::string EncodeCounters(const NamespaceCounters& c) {
+  std::string out;
+  for (int64_t v : {c.keys, c.expires, c.bytes, c.expire_sum_s}) {
+    PutFixed64BE(&out, static_cast<uint64_t>(v));
+  }
+  return out;
+}
+
+NamespaceCounters DecodeCounters(std::string_view v) {
+  NamespaceCounters c;
+  if (v.size() < 32) return c;
+  c.keys = static_cast<int64_t>(DecodeFixed64BE(v.data()));
+  c.expires = static_cast<int64_t>(DecodeFixed64BE(v.data() + 8));
+  c.bytes = static_cast<int64_t>(DecodeFixed64BE(v.data() + 16));
+  c.expire_sum_s = static_cast<int64_t>(DecodeFixed64BE(v.data() + 24));
+  return c;
+}
+
+class CountersMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    NamespaceCounters c;
+    if (existing != nullptr) c = DecodeCounters(existing->ToStringView());
+    c.Add(DecodeCounters(value.ToStringView()));
+    *new_value = EncodeCounters(c);
+    return true;
+  }
+  const char* Name() const override { return "mnemo.CountersMerge"; }
+};
+
+// What one metadata record adds to its namespace's counters.
+NamespaceCounters CountersOf(std::string_view meta_key, std::string_view record) {
+  NamespaceCounters c;
+  std::string_view ns, user_key;
+  auto meta = DecodeMetadata(record);
+  if (!meta || !DecodeMetaKey(meta_key, &ns, &user_key)) return c;
+  c.keys = 1;
+  c.bytes = static_cast<int64_t>(LogicalBytes(user_key, *meta));
+  if (meta->expire_ms > 0) {
+    c.expires = 1;
+    c.expire_sum_s = meta->expire_ms / 1000;
+  }
+  return c;
+}
+
+NamespaceCounters Negated(NamespaceCounters c) {
+  return {-c.keys, -c.expires, -c.bytes, -c.expire_sum_s};
+}
 
 rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::BlockBasedTableOptions t;
@@ -120,10 +184,11 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   // its SstFileManager (created by default) polls the free space and resumes the database.
   db_opts.listeners.push_back(s->errors_);
 
+  // Metadata records are never dropped by compaction, expired or not: the namespace counters
+  // count them, so only a write (DEL, overwrite, the active expiry's delete) may remove one.
   auto subkey_filter = std::make_shared<SubkeyFilterFactory>();
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   rocksdb::ColumnFamilyOptions meta = CfOptions(o, s->block_cache_);
-  meta.compaction_filter_factory = std::make_shared<MetadataFilterFactory>();
   rocksdb::ColumnFamilyOptions sub = CfOptions(o, s->block_cache_);
   sub.compaction_filter_factory = subkey_filter;
   // RocksDB requires the default CF; Mnemo stores nothing in it.
@@ -131,6 +196,13 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   cfs.emplace_back(kCfNames[0], meta);
   cfs.emplace_back(kCfNames[1], sub);
   cfs.emplace_back(kCfNames[2], sub);
+  rocksdb::ColumnFamilyOptions counters = CfOptions(o, s->block_cache_);
+  counters.merge_operator = std::make_shared<CountersMergeOperator>();
+  // Folds a namespace's merge operands in the memtable every so often, so a read of the
+  // counters (DBSIZE) never walks more than this many.
+  counters.max_successive_merges = 64;
+  cfs.emplace_back(kCfNames[3], counters);
+  cfs.emplace_back(kCfNames[4], CfOptions(o, s->block_cache_));
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -139,12 +211,18 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
     return Status::IOError("cannot open the database in '" + o.dir + "': " + rs.ToString());
   s->db_.reset(raw);
   // handles[0] is the default CF; keep ours in ColumnFamily order and the default last.
-  s->handles_ = {handles[1], handles[2], handles[3], handles[0]};
+  s->handles_ = {handles[1], handles[2], handles[3], handles[4], handles[5], handles[0]};
   subkey_filter->Attach(raw, handles[1]);
+  Status format = s->CheckFormat(o.dir);
+  if (!format.ok()) return format;
   s->KeepWalGuard();
   s->version_counter_ = static_cast<uint64_t>(NowUs()) << 11;
   return s;
 }
+
+void Storage::PrepareWorkerThread() { rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable); }
+
+Storage::Storage(size_t key_cache_size) : key_cache_(key_cache_size) {}
 
 Storage::~Storage() {
   if (!db_) return;
@@ -162,6 +240,40 @@ Status Storage::Get(ColumnFamily cf, std::string_view key, std::string* value) {
   Status s = FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(cf), key, value));
   if (s.ok()) key_cache_.Fill(key, *value, ticket);
   return s;
+}
+
+Status Storage::CheckFormat(const std::string& dir) {
+  std::string found;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), handles_.back(), kFormatKey, &found);
+  if (rs.ok() && found == kFormatVersion) return Status::OK();
+  if (!rs.ok() && !rs.IsNotFound()) return FromRocks(rs);
+  if (rs.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kMetadata)));
+    it->SeekToFirst();
+    if (!it->Valid()) {  // an empty directory: this build's format from now on
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      return FromRocks(db_->Put(wo, handles_.back(), kFormatKey, kFormatVersion));
+    }
+    found = "1";
+  }
+  return Status::InvalidArgument("the data directory '" + dir + "' holds on-disk format " + found +
+                                 ", this build reads format " + kFormatVersion +
+                                 ": move it away to start with an empty one");
+}
+
+Status Storage::MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,
+                         std::vector<std::optional<std::string>>* values) {
+  values->assign(keys.size(), std::nullopt);
+  std::string v;
+  for (size_t i = 0; i < keys.size(); i++) {
+    Status s = Get(cf, keys[i], &v);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return s;
+    (*values)[i] = std::move(v);
+  }
+  return Status::OK();
 }
 
 Status Storage::PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency) {
@@ -223,7 +335,7 @@ void Storage::KeepWalGuard() {
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
   wo.no_slowdown = true;  // never wait here; retried by the next write
-  rocksdb::Status rs = db_->Put(wo, handles_[3], "mnemo-wal-guard", "");
+  rocksdb::Status rs = db_->Put(wo, handles_.back(), "mnemo-wal-guard", "");
   if (!rs.ok()) errors_->SetGuardNeeded();
 }
 
@@ -248,9 +360,170 @@ Status Storage::WriteToRocks(rocksdb::WriteBatch* batch) {
   return s;
 }
 
-Status Storage::Write(rocksdb::WriteBatch* batch) {
+namespace {
+
+// The metadata puts and deletes of a batch, in order, as owned copies.
+class MetadataCollector : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit MetadataCollector(uint32_t metadata_cf) : cf_(metadata_cf) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    if (cf == cf_) writes.push_back({key.ToStringView(), value.ToStringView(), false});
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    if (cf == cf_) writes.push_back({key.ToStringView(), {}, true});
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return DeleteCF(cf, key);
+  }
+  rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  struct Entry {
+    std::string_view key, value;
+    bool deleted;
+  };
+  std::vector<Entry> writes;
+
+ private:
+  uint32_t cf_;
+};
+
+}  // namespace
+
+namespace {
+
+std::string ExpiryIndexKey(int64_t expire_ms, std::string_view meta_key) {
+  std::string k;
+  k.reserve(8 + meta_key.size());
+  PutFixed64BE(&k, static_cast<uint64_t>(expire_ms));
+  k.append(meta_key);
+  return k;
+}
+
+}  // namespace
+
+Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch) {
+  MetadataCollector collected(Handle(ColumnFamily::kMetadata)->GetID());
+  rocksdb::Status rs = batch->Iterate(&collected);
+  if (!rs.ok()) return FromRocks(rs);
+  if (collected.writes.empty()) return Status::OK();
+  // Latest record of each key as the batch goes (nullopt = absent), starting from storage.
+  std::unordered_map<std::string_view, std::optional<std::string>> state;
+  std::vector<std::pair<std::string, NamespaceCounters>> deltas;  // few namespaces per batch
+  // Expiry index puts (true) and deletes, appended after the walk: appending while walking
+  // would move the batch's bytes under the views of `collected`.
+  std::vector<std::pair<std::string, bool>> index_ops;
+  std::string old;
+  for (const auto& w : collected.writes) {
+    auto it = state.find(w.key);
+    if (it == state.end()) {
+      Status s = Get(ColumnFamily::kMetadata, w.key, &old);
+      if (!s.ok() && !s.IsNotFound()) return s;
+      it = state.emplace(w.key, s.ok() ? std::optional<std::string>(old) : std::nullopt).first;
+    }
+    NamespaceCounters d;
+    if (it->second) d.Add(Negated(CountersOf(w.key, *it->second)));
+    if (!w.deleted) d.Add(CountersOf(w.key, w.value));
+    int64_t old_at = it->second ? PeekExpire(*it->second).value_or(0) : 0;
+    int64_t new_at = w.deleted ? 0 : PeekExpire(w.value).value_or(0);
+    if (old_at != new_at) {
+      if (old_at > 0) index_ops.emplace_back(ExpiryIndexKey(old_at, w.key), false);
+      if (new_at > 0) index_ops.emplace_back(ExpiryIndexKey(new_at, w.key), true);
+    }
+    if (w.deleted) {
+      it->second.reset();
+    } else {
+      it->second = std::string(w.value);
+    }
+    if (d.empty()) continue;
+    std::string_view ns, user_key;
+    if (!DecodeMetaKey(w.key, &ns, &user_key)) continue;
+    auto slot =
+        std::find_if(deltas.begin(), deltas.end(), [&](const auto& e) { return e.first == ns; });
+    if (slot == deltas.end()) {
+      deltas.emplace_back(std::string(ns), d);
+    } else {
+      slot->second.Add(d);
+    }
+  }
+  for (const auto& [key, put] : index_ops) {
+    rs = put ? batch->Put(Handle(ColumnFamily::kExpiry), key, "")
+             : batch->Delete(Handle(ColumnFamily::kExpiry), key);
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  for (const auto& [ns, d] : deltas) {
+    if (d.empty()) continue;
+    rs = batch->Merge(Handle(ColumnFamily::kCounters), ns, EncodeCounters(d));
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  return Status::OK();
+}
+
+Status Storage::Write(Batch* batch) {
+  if (batch->empty()) return Status::OK();
   std::shared_lock gate(write_gate_);
-  return WriteToRocks(batch);
+  Status s = AddDerivedWrites(batch->raw());
+  if (!s.ok()) return s;
+  return WriteToRocks(batch->raw());
+}
+
+StatusOr<int64_t> Storage::DeleteExpired(int64_t now_ms, size_t limit) {
+  // Candidates from the index, then each checked again under its stripe.
+  std::vector<std::string> index_keys, meta_keys;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kExpiry)));
+    for (it->SeekToFirst(); it->Valid() && index_keys.size() < limit; it->Next()) {
+      std::string_view k = it->key().ToStringView();
+      if (k.size() < 8 || static_cast<int64_t>(DecodeFixed64BE(k.data())) > now_ms) break;
+      index_keys.emplace_back(k);
+      meta_keys.emplace_back(k.substr(8));
+    }
+    if (!it->status().ok()) return FromRocks(it->status());
+  }
+  if (index_keys.empty()) return 0;
+  std::vector<std::string_view> lock_keys(meta_keys.begin(), meta_keys.end());
+  KeyLockGuard guard(&locks_, lock_keys);
+  Batch batch(this, false);
+  int64_t removed = 0;
+  std::string raw;
+  for (size_t i = 0; i < index_keys.size(); i++) {
+    Status s = Get(ColumnFamily::kMetadata, meta_keys[i], &raw);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    int64_t at = s.ok() ? PeekExpire(raw).value_or(0) : 0;
+    int64_t indexed_at = static_cast<int64_t>(DecodeFixed64BE(index_keys[i].data()));
+    if (at == indexed_at && at > 0 && at <= now_ms) {
+      batch.Delete(ColumnFamily::kMetadata, meta_keys[i]);  // drops the index entry too
+      removed++;
+    } else if (at != indexed_at) {
+      batch.Delete(ColumnFamily::kExpiry, index_keys[i]);  // stale: the key changed or went
+    }
+  }
+  Status s = Write(&batch);
+  if (!s.ok()) return s;
+  return removed;
+}
+
+StatusOr<NamespaceCounters> Storage::Counters(std::string_view ns) {
+  std::string v;
+  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Handle(ColumnFamily::kCounters), ns, &v);
+  if (rs.IsNotFound()) return NamespaceCounters{};
+  if (!rs.ok()) return FromRocks(rs);
+  return DecodeCounters(v);
+}
+
+StatusOr<NamespaceCounters> Storage::AllCounters() {
+  NamespaceCounters total;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kCounters)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    total.Add(DecodeCounters(it->value().ToStringView()));
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return total;
 }
 
 Status Storage::WriteExclusive(rocksdb::WriteBatch* batch) {
@@ -258,10 +531,62 @@ Status Storage::WriteExclusive(rocksdb::WriteBatch* batch) {
   return WriteToRocks(batch);
 }
 
-std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(ColumnFamily cf) {
+struct Iterator::Rep {
+  std::string prefix, upper;
+  rocksdb::Slice upper_slice;
   rocksdb::ReadOptions ro;
-  ro.fill_cache = false;  // scans should not evict the hot working set
-  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, Handle(cf)));
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+
+Iterator::Iterator(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {
+  prefix_size_ = rep_->prefix.size();
+}
+Iterator::~Iterator() = default;
+
+void Iterator::Seek(std::string_view target) {
+  if (target < std::string_view(rep_->prefix)) target = rep_->prefix;
+  rep_->it->Seek(target);
+}
+void Iterator::SeekToFirst() { rep_->it->Seek(rep_->prefix); }
+void Iterator::SeekToLast() {
+  if (rep_->upper.empty()) {
+    rep_->it->SeekToLast();
+  } else {
+    rep_->it->SeekForPrev(rep_->upper);
+    if (rep_->it->Valid() && rep_->it->key().ToStringView() == rep_->upper) rep_->it->Prev();
+  }
+}
+bool Iterator::Valid() const {
+  return rep_->it->Valid() && rep_->it->key().starts_with(rep_->prefix);
+}
+void Iterator::Next() { rep_->it->Next(); }
+void Iterator::Prev() { rep_->it->Prev(); }
+std::string_view Iterator::key() const { return rep_->it->key().ToStringView(); }
+std::string_view Iterator::value() const { return rep_->it->value().ToStringView(); }
+Status Iterator::status() const { return FromRocks(rep_->it->status()); }
+
+std::unique_ptr<Iterator> Storage::NewIterator(ColumnFamily cf, std::string_view prefix,
+                                               const Batch* overlay) {
+  auto rep = std::make_unique<Iterator::Rep>();
+  rep->prefix.assign(prefix);
+  // The exclusive end of the prefix range: the prefix with its last byte incremented (carry).
+  rep->upper = rep->prefix;
+  while (!rep->upper.empty() && static_cast<uint8_t>(rep->upper.back()) == 0xff) {
+    rep->upper.pop_back();
+  }
+  if (!rep->upper.empty()) {
+    rep->upper.back() = static_cast<char>(static_cast<uint8_t>(rep->upper.back()) + 1);
+    rep->upper_slice = rocksdb::Slice(rep->upper);
+    rep->ro.iterate_upper_bound = &rep->upper_slice;
+  }
+  rep->ro.fill_cache = false;  // scans should not evict the hot working set
+  rocksdb::Iterator* base = db_->NewIterator(rep->ro, Handle(cf));
+  if (overlay != nullptr && overlay->indexed_ && !overlay->empty()) {
+    rep->it.reset(overlay->indexed_->NewIteratorWithBase(Handle(cf), base, &rep->ro));
+  } else {
+    rep->it.reset(base);
+  }
+  return std::unique_ptr<Iterator>(new Iterator(std::move(rep)));
 }
 
 Status Storage::DeleteNamespace(std::string_view ns) {
@@ -273,11 +598,13 @@ Status Storage::DeleteNamespace(std::string_view ns) {
   while (!limit.empty() && static_cast<uint8_t>(limit.back()) == 0xff) limit.pop_back();
   if (!limit.empty()) limit.back() = static_cast<char>(static_cast<uint8_t>(limit.back()) + 1);
   rocksdb::WriteBatch batch;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < kDataColumnFamilies; i++) {
     auto* h = Handle(static_cast<ColumnFamily>(i));
     rocksdb::Status rs = batch.DeleteRange(h, begin, limit);
     if (!rs.ok()) return FromRocks(rs);
   }
+  rocksdb::Status rs = batch.Delete(Handle(ColumnFamily::kCounters), ns);
+  if (!rs.ok()) return FromRocks(rs);
   return WriteExclusive(&batch);
 }
 
@@ -285,7 +612,7 @@ Status Storage::DeleteAll() {
   // Keys start with a namespace length byte, so this range covers every key that can exist.
   std::string end(300, '\xff');
   rocksdb::WriteBatch batch;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < kColumnFamilies; i++) {
     rocksdb::Status rs = batch.DeleteRange(Handle(static_cast<ColumnFamily>(i)), "", end);
     if (!rs.ok()) return FromRocks(rs);
   }
@@ -325,14 +652,14 @@ Status Storage::Flush() {
   const uint64_t target = db_->GetLatestSequenceNumber();
   rocksdb::FlushOptions fo;
   fo.wait = false;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < kColumnFamilies; i++) {
     rocksdb::Status rs = db_->Flush(fo, Handle(static_cast<ColumnFamily>(i)));
     if (!rs.ok()) return FromRocks(rs);
   }
   while (true) {
     uint64_t seen = errors_->Events();
     bool done = true;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < kColumnFamilies; i++) {
       auto* h = Handle(static_cast<ColumnFamily>(i));
       uint64_t unflushed = 0, pending = 0;
       db_->GetIntProperty(h, rocksdb::DB::Properties::kNumImmutableMemTable, &unflushed);
@@ -354,7 +681,7 @@ Status Storage::Flush() {
 Status Storage::CompactAll() {
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < kColumnFamilies; i++) {
     rocksdb::Status rs =
         db_->CompactRange(co, Handle(static_cast<ColumnFamily>(i)), nullptr, nullptr);
     if (!rs.ok()) return FromRocks(rs);
@@ -407,6 +734,18 @@ uint64_t Storage::write_buffer_budget() const { return write_buffer_manager_->bu
 
 int Storage::memtables_per_flush() const {
   return db_->GetOptions(Handle(ColumnFamily::kMetadata)).min_write_buffer_number_to_merge;
+}
+
+uint64_t Storage::ImmutableMemtables(ColumnFamily cf) const {
+  uint64_t v = 0;
+  db_->GetIntProperty(Handle(cf), rocksdb::DB::Properties::kNumImmutableMemTable, &v);
+  return v;
+}
+
+uint64_t Storage::DiskUsage(ColumnFamily cf) const {
+  uint64_t v = 0;
+  db_->GetIntProperty(Handle(cf), rocksdb::DB::Properties::kTotalSstFilesSize, &v);
+  return v;
 }
 
 uint64_t Storage::DiskUsage() const {

@@ -10,29 +10,61 @@
 // writes. Owns the DB; column family handles live as long as the Storage.
 #pragma once
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "storage/batch.h"
+#include "storage/iterator.h"
 #include "storage/key_cache.h"
 #include "storage/lock_manager.h"
 #include "storage/storage_events.h"
 
 namespace rocksdb {
 class Cache;
+class ColumnFamilyHandle;
+class DB;
+class Status;
+class WriteBatch;
 class WriteBufferManager;
 }  // namespace rocksdb
 
 namespace mnemo {
 
-enum class ColumnFamily { kMetadata = 0, kSubkeys = 1, kZSetScores = 2 };
+// kCounters holds one record per namespace (NamespaceCounters), updated by a merge operator in
+// the same batch as every change of a metadata record. kExpiry indexes the keys that have an
+// expiry by time (`expire_ms(8, big endian) | metadata key`, empty value), kept in the same batch
+// too, so the active expiry finds what expired without scanning the keyspace.
+enum class ColumnFamily {
+  kMetadata = 0,
+  kSubkeys = 1,
+  kZSetScores = 2,
+  kCounters = 3,
+  kExpiry = 4
+};
+inline constexpr int kDataColumnFamilies = 3;  // metadata, subkeys, zset_scores
+inline constexpr int kColumnFamilies = 5;      // and counters, expiry
+
+// Exact figures of one namespace, kept by Storage::Write from the metadata records a batch
+// replaces (keys whose expiry passed count until removed, as in Redis's DBSIZE).
+struct NamespaceCounters {
+  int64_t keys = 0;          // metadata records
+  int64_t expires = 0;       // of them, records with an expiry
+  int64_t bytes = 0;         // logical bytes: key + value (strings) or elements (LogicalBytes)
+  int64_t expire_sum_s = 0;  // sum of the expiry times of `expires`, unix seconds (avg_ttl)
+  void Add(const NamespaceCounters& o) {
+    keys += o.keys;
+    expires += o.expires;
+    bytes += o.bytes;
+    expire_sum_s += o.expire_sum_s;
+  }
+  bool empty() const { return keys == 0 && expires == 0 && bytes == 0 && expire_sum_s == 0; }
+};
 
 struct StorageOptions {
   std::string dir;           // RocksDB directory
@@ -67,7 +99,7 @@ struct StorageMemory {
 
 // A RocksDB status as a mnemo Status. No space on the data directory's filesystem (a write's own
 // ENOSPC, or the background error that refuses writes after one) is an IOError whose message
-// starts with "disk full: " and says the write was refused.
+// starts with "disk full: " and says the write was refused. For storage/ only.
 Status FromRocks(const rocksdb::Status& s);
 
 // How many full memtables of a column family one flush should wait for and write as one L0 file:
@@ -78,6 +110,9 @@ int MemtablesPerFlush(int max_write_buffer_number, bool limited);
 class Storage {
  public:
   static StatusOr<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+  // Call once on each thread that serves commands: turns off RocksDB's per-thread perf counters,
+  // which cost on every read and which Mnemo does not read.
+  static void PrepareWorkerThread();
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -89,11 +124,30 @@ class Storage {
   // Sets *frequency to the key's access frequency (LfuCounter) when the key cache holds the key,
   // and to 0 otherwise. NotFound when absent.
   Status PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency);
+  // Reads several keys of one column family (metadata through the key cache); values[i] is
+  // nullopt when keys[i] is absent. Fails on the first storage error.
+  Status MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,
+                  std::vector<std::optional<std::string>>* values);
   // Applies a batch atomically (WAL on; fsync when sync_writes), then updates the key cache for
-  // each metadata key the batch puts or deletes. The caller must hold the stripes of those keys
-  // (LockManager) so that two writes of one key reach the cache in the order they committed.
-  Status Write(rocksdb::WriteBatch* batch);
-  std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily cf);
+  // each metadata key the batch puts or deletes. In the same atomic write it updates each
+  // touched namespace's counters from the metadata records the batch replaces (read before the
+  // write). The caller must hold the stripes of those keys (LockManager) so that two writes of
+  // one key reach the cache and the counters in the order they committed, and must not rely on
+  // the batch afterwards (the counters' merges are added to it); it is left for Clear.
+  Status Write(Batch* batch);
+  // Iterates the keys of `cf` that start with `prefix`, seeing the uncommitted writes of
+  // `overlay` too when given (an indexed batch).
+  std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view prefix,
+                                        const Batch* overlay = nullptr);
+  // The active expiry's step: deletes keys whose expiry passed by `now_ms`, oldest first, at
+  // most `limit` of them (and drops index entries that no longer match their key: a key
+  // deleted with its namespace, or given another expiry). Returns the keys deleted. Takes the
+  // keys' stripes; a composite's elements are left to the compaction filter.
+  StatusOr<int64_t> DeleteExpired(int64_t now_ms, size_t limit);
+  // The counters of one namespace (all zero for one never written).
+  StatusOr<NamespaceCounters> Counters(std::string_view ns);
+  // The counters of every namespace together.
+  StatusOr<NamespaceCounters> AllCounters();
   // Deletes every key in [begin, end) in every column family whose keys start with the namespace.
   Status DeleteNamespace(std::string_view ns);
   // Deletes every key of every namespace.
@@ -107,10 +161,6 @@ class Storage {
   // at `path`.tmp and renamed, so `path` always holds a whole checkpoint or the previous one.
   Status ReplaceCheckpoint(const std::string& path);
 
-  rocksdb::ColumnFamilyHandle* Handle(ColumnFamily cf) const {
-    return handles_[static_cast<int>(cf)];
-  }
-  rocksdb::DB* db() const { return db_.get(); }
   LockManager* locks() { return &locks_; }
   // A fresh version for a composite key: microseconds << 11 | counter, strictly increasing.
   uint64_t NewVersion();
@@ -128,15 +178,28 @@ class Storage {
   void set_sync_writes(bool v) { sync_writes_.store(v, std::memory_order_relaxed); }
   // Total bytes of SST and WAL files (disk, not memory).
   uint64_t DiskUsage() const;
+  // Full memtables of a column family not yet flushed.
+  uint64_t ImmutableMemtables(ColumnFamily cf) const;
+  // Disk bytes of one column family's SST files (tests: compaction reclaims deleted elements).
+  uint64_t DiskUsage(ColumnFamily cf) const;
   // Background error state (storage_events.h): whether RocksDB refuses writes now, and why.
   StorageHealth GetHealth() const { return errors_->Get(); }
 
  private:
-  explicit Storage(size_t key_cache_size) : key_cache_(key_cache_size) {}
+  friend class Batch;
+  explicit Storage(size_t key_cache_size);
+  rocksdb::ColumnFamilyHandle* Handle(ColumnFamily cf) const {
+    return handles_[static_cast<int>(cf)];
+  }
   // Write for batches that contain range deletions: excludes every other write while the range
   // is deleted and the key cache cleared, so no concurrent write's record survives the clear.
   Status WriteExclusive(rocksdb::WriteBatch* batch);
   Status WriteToRocks(rocksdb::WriteBatch* batch);
+  // Refuses a data directory written in another on-disk format; marks an empty one as ours.
+  Status CheckFormat(const std::string& dir);
+  // Adds to `batch` the counter merges and expiry index changes for the metadata records it
+  // replaces.
+  Status AddDerivedWrites(rocksdb::WriteBatch* batch);
   void KeepWalGuard();
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -42,12 +43,21 @@ class StorageTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     db_ = std::move(s.value());
   }
-  void Put(std::string_view key, std::string_view value, int64_t expire = 0) {
-    rocksdb::WriteBatch b;
-    ASSERT_TRUE(b.Put(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("ns", key),
-                      EncodeStringValue(value, expire))
-                    .ok());
+  void Put(std::string_view key, std::string_view value, int64_t expire = 0,
+           std::string_view ns = "ns") {
+    Batch b(db_.get(), false);
+    b.Put(ColumnFamily::kMetadata, EncodeMetaKey(ns, key), EncodeStringValue(value, expire));
     ASSERT_TRUE(db_->Write(&b).ok());
+  }
+  void Del(std::string_view key, std::string_view ns = "ns") {
+    Batch b(db_.get(), false);
+    b.Delete(ColumnFamily::kMetadata, EncodeMetaKey(ns, key));
+    ASSERT_TRUE(db_->Write(&b).ok());
+  }
+  NamespaceCounters Counters(std::string_view ns = "ns") {
+    auto c = db_->Counters(ns);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? *c : NamespaceCounters{};
   }
   std::filesystem::path dir_;
   std::unique_ptr<Storage> db_;
@@ -62,34 +72,148 @@ TEST_F(StorageTest, WriteReadSurvivesReopen) {
   EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "nope"), &raw).IsNotFound());
 }
 
-TEST_F(StorageTest, CompactionDropsExpiredKeysAndTheyDoNotReappear) {
+// Expired records stay until a write removes them (the active expiry): the counters count them.
+TEST_F(StorageTest, CompactionKeepsExpiredMetadata) {
   Put("old", "v1");
   ASSERT_TRUE(db_->Flush().ok());
-  ASSERT_TRUE(db_->CompactAll().ok());  // the live version sits in the bottom level
-  Put("old", "v2", NowMs() - 1);        // newer, already expired version above it
-  Put("live", "x");
+  ASSERT_TRUE(db_->CompactAll().ok());
+  Put("old", "v2", NowMs() - 1);  // newer, already expired version above it
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->CompactAll().ok());
-  // Asks RocksDB itself: the key cache may still hold the expired record, which readers treat
-  // as absent anyway.
+  Reopen(4, /*key_cache=*/0);  // reads go to RocksDB
   std::string raw;
-  auto* meta = db_->Handle(ColumnFamily::kMetadata);
-  EXPECT_TRUE(
-      db_->db()->Get(rocksdb::ReadOptions(), meta, EncodeMetaKey("ns", "old"), &raw).IsNotFound());
-  EXPECT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), meta, EncodeMetaKey("ns", "live"), &raw).ok());
+  ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "old"), &raw).ok());
+  EXPECT_EQ(DecodeMetadata(raw)->payload, "v2");
+  EXPECT_EQ(Counters().keys, 1);
+  EXPECT_EQ(Counters().expires, 1);
+}
+
+// Every write keeps the namespace's counters equal to what its records add up to, across
+// overwrites, deletes, repeated keys in one batch, namespaces and restarts.
+TEST_F(StorageTest, CountersFollowEveryWrite) {
+  Put("a", "123");                  // +1 key, 1 + 3 bytes
+  Put("bb", "x", NowMs() + 60000);  // +1 key with expiry
+  Put("a", "12345");                // overwrite: bytes only
+  EXPECT_EQ(Counters().keys, 2);
+  EXPECT_EQ(Counters().expires, 1);
+  EXPECT_EQ(Counters().bytes, 1 + 5 + 2 + 1);
+  EXPECT_GT(Counters().expire_sum_s, 0);
+  Put("bb", "y");  // overwrite drops the expiry
+  EXPECT_EQ(Counters().expires, 0);
+  EXPECT_EQ(Counters().expire_sum_s, 0);
+  Del("a");
+  Del("a");  // deleting an absent key changes nothing
+  Del("missing");
+  EXPECT_EQ(Counters().keys, 1);
+  EXPECT_EQ(Counters().bytes, 3);
+  {
+    Batch b(db_.get(), true);  // one batch writing a key three times, then deleting another
+    b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "c"), EncodeStringValue("1", 0));
+    b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "c"), EncodeStringValue("22", 0));
+    b.Delete(ColumnFamily::kMetadata, EncodeMetaKey("ns", "c"));
+    b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "c"), EncodeStringValue("333", 0));
+    b.Delete(ColumnFamily::kMetadata, EncodeMetaKey("ns", "bb"));
+    ASSERT_TRUE(db_->Write(&b).ok());
+  }
+  EXPECT_EQ(Counters().keys, 1);
+  EXPECT_EQ(Counters().bytes, 4);
+  Put("a", "1", 0, "other");
+  EXPECT_EQ(Counters("other").keys, 1);
+  EXPECT_EQ(Counters().keys, 1);
+  auto all = db_->AllCounters();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->keys, 2);
+  Reopen();
+  EXPECT_EQ(Counters().keys, 1);
+  EXPECT_EQ(Counters().bytes, 4);
+  ASSERT_TRUE(db_->DeleteNamespace("ns").ok());
+  EXPECT_EQ(Counters().keys, 0);
+  EXPECT_EQ(Counters("other").keys, 1);
+  ASSERT_TRUE(db_->DeleteAll().ok());
+  EXPECT_EQ(Counters("other").keys, 0);
+  Put("z", "1");
+  EXPECT_EQ(Counters().keys, 1);
+}
+
+// The active expiry deletes exactly the keys whose time passed, through the index, and leaves
+// the counters exact; stale index entries (a key rewritten without expiry) are dropped.
+TEST_F(StorageTest, DeleteExpiredUsesTheIndex) {
+  int64_t now = NowMs();
+  Put("gone1", "x", now - 10);
+  Put("gone2", "x", now - 5);
+  Put("later", "x", now + 600000);
+  Put("plain", "x");
+  Put("rewritten", "x", now - 1);
+  Put("rewritten", "y");  // no expiry any more: its old index entry is stale
+  EXPECT_EQ(Counters().keys, 5);
+  EXPECT_EQ(Counters().expires, 3);
+  auto n = db_->DeleteExpired(NowMs(), 1);  // one at a time: the oldest first
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  std::string raw;
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "gone1"), &raw).IsNotFound());
+  n = db_->DeleteExpired(NowMs(), 100);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(Counters().keys, 3);
+  EXPECT_EQ(Counters().expires, 1);
+  n = db_->DeleteExpired(NowMs(), 100);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "rewritten"), &raw).ok());
+  EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "later"), &raw).ok());
+  n = db_->DeleteExpired(now + 600001, 100);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(Counters().expires, 0);
+  EXPECT_EQ(Counters().keys, 2);
+}
+
+// An indexed batch answers reads of its own writes, and iterators overlay them.
+TEST_F(StorageTest, IndexedBatchReadsItsOwnWrites) {
+  Put("a", "1");
+  Put("b", "2");
+  Batch b(db_.get(), true);
+  std::string v;
+  EXPECT_EQ(b.Find(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"), &v), Batch::Lookup::kAbsent);
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "c"), EncodeStringValue("3", 0));
+  b.Delete(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"));
+  EXPECT_EQ(b.Find(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"), &v), Batch::Lookup::kDeleted);
+  ASSERT_EQ(b.Find(ColumnFamily::kMetadata, EncodeMetaKey("ns", "c"), &v), Batch::Lookup::kPut);
+  EXPECT_EQ(DecodeMetadata(v)->payload, "3");
+  EXPECT_EQ(b.Find(ColumnFamily::kSubkeys, EncodeMetaKey("ns", "c"), &v), Batch::Lookup::kAbsent);
+  auto keys = [&](const Batch* overlay) {
+    std::string seen;
+    auto it = db_->NewIterator(ColumnFamily::kMetadata, NamespacePrefix("ns"), overlay);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view ns, user;
+      EXPECT_TRUE(DecodeMetaKey(it->key(), &ns, &user));
+      seen += std::string(user);
+    }
+    EXPECT_TRUE(it->status().ok());
+    std::sort(seen.begin(), seen.end());
+    return seen;
+  };
+  EXPECT_EQ(keys(nullptr), "ab");
+  EXPECT_EQ(keys(&b), "bc");
+  b.SetSavePoint();
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "d"), EncodeStringValue("4", 0));
+  b.RollbackToSavePoint();
+  EXPECT_EQ(keys(&b), "bc");
+  ASSERT_TRUE(db_->Write(&b).ok());
+  EXPECT_EQ(keys(nullptr), "bc");
+  EXPECT_EQ(Counters().keys, 2);
 }
 
 TEST_F(StorageTest, CompactionDropsSubkeysOfStaleVersions) {
   uint64_t v1 = db_->NewVersion(), v2 = db_->NewVersion();
   ASSERT_LT(v1, v2);
-  rocksdb::WriteBatch b;
-  auto* meta = db_->Handle(ColumnFamily::kMetadata);
-  auto* sub = db_->Handle(ColumnFamily::kSubkeys);
-  ASSERT_TRUE(
-      b.Put(meta, EncodeMetaKey("ns", "h"), EncodeCompositeMeta(DataType::kHash, 0, v2, 1)).ok());
-  ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "h", v1) + "f", "stale").ok());
-  ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "h", v2) + "f", "live").ok());
-  ASSERT_TRUE(b.Put(sub, EncodeSubkeyPrefix("ns", "gone", v1) + "f", "orphan").ok());
+  Batch b(db_.get(), false);
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "h"),
+        EncodeCompositeMeta(DataType::kHash, 0, v2, 1, 5));
+  b.Put(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v1) + "f", "stale");
+  b.Put(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "h", v2) + "f", "live");
+  b.Put(ColumnFamily::kSubkeys, EncodeSubkeyPrefix("ns", "gone", v1) + "f", "orphan");
   ASSERT_TRUE(db_->Write(&b).ok());
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->CompactAll().ok());
@@ -103,11 +227,7 @@ TEST_F(StorageTest, CompactionDropsSubkeysOfStaleVersions) {
 
 TEST_F(StorageTest, DeleteNamespaceLeavesOthers) {
   Put("a", "1");
-  rocksdb::WriteBatch b;
-  ASSERT_TRUE(b.Put(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("nt", "a"),
-                    EncodeStringValue("2", 0))
-                  .ok());
-  ASSERT_TRUE(db_->Write(&b).ok());
+  Put("a", "2", 0, "nt");
   ASSERT_TRUE(db_->DeleteNamespace("ns").ok());
   std::string raw;
   EXPECT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"), &raw).IsNotFound());
@@ -128,9 +248,7 @@ TEST_F(StorageTest, KeyCacheFollowsEveryWrite) {
   EXPECT_GE(db_->GetMemory().key_cache_hits, 1u);
   Put("k", "v2");
   EXPECT_EQ(read("k"), "v2");
-  rocksdb::WriteBatch del;
-  ASSERT_TRUE(del.Delete(db_->Handle(ColumnFamily::kMetadata), EncodeMetaKey("ns", "k")).ok());
-  ASSERT_TRUE(db_->Write(&del).ok());
+  Del("k");
   EXPECT_EQ(read("k"), "<none>");
 
   // After a restart the cache is empty: the first read fills it from RocksDB.
@@ -206,7 +324,6 @@ TEST_F(StorageTest, WritesAcrossManyMemtablesNeverStallAndReadNewest) {
 TEST_F(StorageTest, FlushReturnsWithFourMemtablesMergedPerFlush) {
   Reopen(8, /*key_cache=*/0, MemtablesPerFlush(8, false));
   ASSERT_EQ(db_->memtables_per_flush(), 4);
-  auto* meta = db_->Handle(ColumnFamily::kMetadata);
   for (int iter = 0; iter < 30; iter++) {
     int memtables = 4 + iter % 4;  // 4-7 memtables' worth: one automatic flush, then the rest
     for (int i = 0; i < memtables * 1000; i++) {
@@ -219,9 +336,7 @@ TEST_F(StorageTest, FlushReturnsWithFourMemtablesMergedPerFlush) {
     }
     Status s = flushed.get();
     ASSERT_TRUE(s.ok()) << s.ToString();
-    uint64_t unflushed = 1;
-    ASSERT_TRUE(db_->db()->GetIntProperty(meta, "rocksdb.num-immutable-mem-table", &unflushed));
-    EXPECT_EQ(unflushed, 0u) << "iteration " << iter;
+    EXPECT_EQ(db_->ImmutableMemtables(ColumnFamily::kMetadata), 0u) << "iteration " << iter;
   }
   std::string raw;
   ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k29-0"), &raw).ok());

@@ -8,10 +8,25 @@
 
 namespace mnemo {
 
+Database::~Database() = default;
+
+WriteContext* Database::Context() {
+  if (context_ != nullptr) return context_;
+  if (!own_context_) own_context_ = std::make_unique<WriteContext>(storage_);
+  return own_context_.get();
+}
+
 StatusOr<KeyRecord> Database::GetRecord(std::string_view user_key) const {
   std::string raw;
-  Status s = storage_->Get(ColumnFamily::kMetadata, MetaKey(user_key), &raw);
-  if (!s.ok()) return s;
+  std::string meta_key = MetaKey(user_key);
+  const WriteContext* ctx = context_ != nullptr ? context_ : own_context_.get();
+  Batch::Lookup found = ctx != nullptr ? ctx->batch().Find(ColumnFamily::kMetadata, meta_key, &raw)
+                                       : Batch::Lookup::kAbsent;
+  if (found == Batch::Lookup::kDeleted) return Status::NotFound();
+  if (found == Batch::Lookup::kAbsent) {
+    Status s = storage_->Get(ColumnFamily::kMetadata, meta_key, &raw);
+    if (!s.ok()) return s;
+  }
   return LiveRecord(std::move(raw));
 }
 
@@ -32,6 +47,55 @@ StatusOr<KeyRecord> Database::GetRecordOfType(std::string_view user_key, DataTyp
   return rec;
 }
 
+Status Database::GetElement(ColumnFamily cf, std::string_view key, std::string* value) const {
+  const WriteContext* ctx = context_ != nullptr ? context_ : own_context_.get();
+  if (ctx != nullptr) {
+    Batch::Lookup found = ctx->batch().Find(cf, key, value);
+    if (found == Batch::Lookup::kPut) return Status::OK();
+    if (found == Batch::Lookup::kDeleted) return Status::NotFound();
+  }
+  return storage_->Get(cf, key, value);
+}
+
+std::unique_ptr<Iterator> Database::NewElementIterator(ColumnFamily cf,
+                                                       std::string_view prefix) const {
+  const WriteContext* ctx = context_ != nullptr ? context_ : own_context_.get();
+  return storage_->NewIterator(cf, prefix, ctx != nullptr ? &ctx->batch() : nullptr);
+}
+
+void Database::Lock(std::string_view user_key) { Context()->Lock(MetaKey(user_key)); }
+
+void Database::Lock(const std::vector<std::string_view>& user_keys) {
+  std::vector<std::string> keys;
+  keys.reserve(user_keys.size());
+  for (auto k : user_keys) keys.push_back(MetaKey(k));
+  Context()->Lock(keys);
+}
+
+void Database::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
+  Context()->batch().Put(cf, key, value);
+}
+
+void Database::Delete(ColumnFamily cf, std::string_view key) { Context()->batch().Delete(cf, key); }
+
+void Database::PutRecord(std::string_view user_key, std::string_view record) {
+  Put(ColumnFamily::kMetadata, MetaKey(user_key), record);
+}
+
+void Database::DeleteRecord(std::string_view user_key) {
+  Delete(ColumnFamily::kMetadata, MetaKey(user_key));
+}
+
+Status Database::Finish(Status s) {
+  // The command's context: its owner commits, and drops a failed command's writes.
+  if (context_ != nullptr || !own_context_) return s;
+  if (!s.ok()) {
+    own_context_->Abandon();
+    return s;
+  }
+  return own_context_->Commit();
+}
+
 Status Database::Commit(PendingWrites* pending) {
   if (pending->empty()) return Status::OK();
   std::vector<std::string_view> keys(pending->lock_keys.begin(), pending->lock_keys.end());
@@ -44,79 +108,20 @@ Status Database::Commit(PendingWrites* pending) {
   return s;
 }
 
-RmwBatch::~RmwBatch() {
-  // Connections commit before they reply; this only runs if one is torn down mid-command.
-  (void)Commit();
-}
-
-bool RmwBatch::TryAcquire(std::string_view meta_key) {
-  size_t stripe = storage_->locks()->StripeOf(meta_key);
-  if (std::find(held_.begin(), held_.end(), stripe) != held_.end()) return true;
-  if (!storage_->locks()->Stripe(stripe).try_lock()) return false;
-  held_.push_back(stripe);
-  return true;
-}
-
-void RmwBatch::Acquire(std::string_view meta_key) {
-  size_t stripe = storage_->locks()->StripeOf(meta_key);
-  storage_->locks()->Stripe(stripe).lock();
-  held_.push_back(stripe);
-}
-
-const std::string* RmwBatch::Find(std::string_view meta_key) const {
-  for (auto it = values_.rbegin(); it != values_.rend(); ++it) {
-    if (it->first == meta_key) return &it->second;
-  }
-  return nullptr;
-}
-
-void RmwBatch::Put(std::string_view meta_key, std::string record) {
-  // Put can only fail on a malformed batch; Commit reports storage errors.
-  (void)batch_.Put(storage_->Handle(ColumnFamily::kMetadata), meta_key, record);
-  for (auto& v : values_) {
-    if (v.first == meta_key) {
-      v.second = std::move(record);
-      return;
-    }
-  }
-  values_.emplace_back(std::string(meta_key), std::move(record));
-}
-
-Status RmwBatch::Commit() {
-  Status s;
-  if (batch_.Count() > 0) s = storage_->Write(&batch_);  // stripes held: cache order is kept
-  for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
-  held_.clear();
-  values_.clear();
-  batch_.Clear();
-  return s;
-}
-
-Status Database::WriteLocked(std::string_view meta_key, rocksdb::WriteBatch* batch) {
-  KeyLockGuard guard(storage_->locks(), meta_key);
-  return storage_->Write(batch);
-}
-
 StatusOr<int64_t> Database::Delete(const std::vector<std::string_view>& keys) {
-  std::vector<std::string> meta_keys;
-  for (auto k : keys) meta_keys.push_back(MetaKey(k));
-  std::vector<std::string_view> views(meta_keys.begin(), meta_keys.end());
-  KeyLockGuard guard(storage_->locks(), views);
-  rocksdb::WriteBatch batch;
+  Lock(keys);
   int64_t n = 0;
   std::unordered_set<std::string_view> seen;  // a key named twice counts once
-  for (size_t i = 0; i < keys.size(); i++) {
-    if (!seen.insert(meta_keys[i]).second) continue;
-    auto rec = GetRecord(keys[i]);
+  for (auto key : keys) {
+    if (!seen.insert(key).second) continue;
+    auto rec = GetRecord(key);
     if (rec.status().IsNotFound()) continue;
-    if (!rec.ok()) return rec.status();
+    if (!rec.ok()) return Finish(rec.status());
     // Subkeys of a composite value are left to the compaction filter (the version is gone).
-    Status s = FromRocks(batch.Delete(storage_->Handle(ColumnFamily::kMetadata), meta_keys[i]));
-    if (!s.ok()) return s;
+    DeleteRecord(key);
     n++;
   }
-  if (n == 0) return n;
-  Status s = storage_->Write(&batch);
+  Status s = Finish();
   if (!s.ok()) return s;
   return n;
 }
@@ -154,42 +159,35 @@ StatusOr<std::optional<uint8_t>> Database::Frequency(std::string_view key) const
 }
 
 StatusOr<bool> Database::Expire(std::string_view key, int64_t at_ms, uint32_t flags) {
-  std::string meta_key = MetaKey(key);
-  KeyLockGuard guard(storage_->locks(), meta_key);
+  Lock(key);
   auto rec = GetRecord(key);
   if (rec.status().IsNotFound()) return false;
-  if (!rec.ok()) return rec.status();
+  if (!rec.ok()) return Finish(rec.status());
   int64_t cur = rec->meta.expire_ms;  // 0 = persistent, i.e. an infinite TTL for GT/LT
   if ((flags & kExpireNX) && cur != 0) return false;
   if ((flags & kExpireXX) && cur == 0) return false;
   if ((flags & kExpireGT) && (cur == 0 || at_ms <= cur)) return false;
   if ((flags & kExpireLT) && cur != 0 && at_ms >= cur) return false;
-  rocksdb::WriteBatch batch;
-  auto* h = storage_->Handle(ColumnFamily::kMetadata);
-  Status s;
   if (at_ms <= NowMs()) {
-    s = FromRocks(batch.Delete(h, meta_key));
+    DeleteRecord(key);
   } else {
     SetExpireInPlace(&rec->raw, at_ms);
-    s = FromRocks(batch.Put(h, meta_key, rec->raw));
+    PutRecord(key, rec->raw);
   }
-  if (!s.ok()) return s;
-  s = storage_->Write(&batch);
+  Status s = Finish();
   if (!s.ok()) return s;
   return true;
 }
 
 StatusOr<bool> Database::Persist(std::string_view key) {
-  std::string meta_key = MetaKey(key);
-  KeyLockGuard guard(storage_->locks(), meta_key);
+  Lock(key);
   auto rec = GetRecord(key);
   if (rec.status().IsNotFound()) return false;
-  if (!rec.ok()) return rec.status();
+  if (!rec.ok()) return Finish(rec.status());
   if (rec->meta.expire_ms == 0) return false;
   SetExpireInPlace(&rec->raw, 0);
-  rocksdb::WriteBatch batch;
-  Status s = FromRocks(batch.Put(storage_->Handle(ColumnFamily::kMetadata), meta_key, rec->raw));
-  if (s.ok()) s = storage_->Write(&batch);
+  PutRecord(key, rec->raw);
+  Status s = Finish();
   if (!s.ok()) return s;
   return true;
 }
@@ -203,25 +201,24 @@ StatusOr<int64_t> Database::ExpireAt(std::string_view key) const {
 
 template <typename Fn>
 Status Database::ForEachKey(std::string_view after, Fn&& fn) const {
-  std::string prefix = NamespacePrefix(ns_);
-  auto it = storage_->NewIterator(ColumnFamily::kMetadata);
+  // Keys come in slot order (the slot follows the namespace in every key), which SCAN's cursor
+  // follows too: it names the last key returned, whose metadata key says where to go on.
+  auto it = NewElementIterator(ColumnFamily::kMetadata, NamespacePrefix(ns_));
   if (after.empty()) {
-    it->Seek(prefix);
+    it->SeekToFirst();
   } else {
-    std::string start = prefix;
-    start.append(after);
+    std::string start = MetaKey(after);
     it->Seek(start);
-    if (it->Valid() && it->key().ToStringView() == start) it->Next();
+    if (it->Valid() && it->key() == start) it->Next();
   }
+  const size_t header = MetaKeyHeaderSize(ns_);
   int64_t now = NowMs();
   for (; it->Valid(); it->Next()) {
-    std::string_view raw_key = it->key().ToStringView();
-    if (raw_key.substr(0, prefix.size()) != prefix) break;
-    auto meta = DecodeMetadata(it->value().ToStringView());
+    auto meta = DecodeMetadata(it->value());
     if (!meta || meta->Expired(now) || (meta->IsComposite() && meta->size == 0)) continue;
-    if (!fn(raw_key.substr(prefix.size()), *meta)) break;
+    if (!fn(it->key().substr(header), *meta)) break;
   }
-  return FromRocks(it->status());
+  return it->status();
 }
 
 StatusOr<std::vector<std::string>> Database::Keys(std::string_view pattern) const {
@@ -275,91 +272,196 @@ StatusOr<std::optional<std::string>> Database::RandomKey() const {
 }
 
 StatusOr<int64_t> Database::Size() const {
-  int64_t n = 0;
-  Status s = ForEachKey({}, [&](std::string_view, const Metadata&) {
-    n++;
-    return true;
-  });
-  if (!s.ok()) return s;
-  return n;
+  auto c = storage_->Counters(ns_);
+  if (!c.ok()) return c.status();
+  return c->keys;
 }
 
 namespace {
 
-// Counts the live keys whose metadata keys start with `prefix` ("" = all).
-StatusOr<KeyspaceCounts> CountLive(Storage* storage, std::string_view prefix) {
-  KeyspaceCounts c;
-  int64_t ttl_sum_ms = 0;  // int64 ms: 2^63 ms of summed TTLs is far beyond any keyspace
-  int64_t now = NowMs();
-  auto it = storage->NewIterator(ColumnFamily::kMetadata);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    auto meta = DecodeMetadata(it->value().ToStringView());
-    if (!meta || meta->Expired(now) || (meta->IsComposite() && meta->size == 0)) continue;
-    c.keys++;
-    if (meta->expire_ms > 0) {
-      c.expires++;
-      ttl_sum_ms += meta->expire_ms - now;
-    }
+KeyspaceCounts FromCounters(const NamespaceCounters& c) {
+  KeyspaceCounts k;
+  k.keys = c.keys;
+  k.expires = c.expires;
+  if (c.expires > 0) {
+    int64_t mean_at_ms = c.expire_sum_s / c.expires * 1000;
+    k.avg_ttl_ms = std::max<int64_t>(0, mean_at_ms - NowMs());
   }
-  if (!it->status().ok()) return FromRocks(it->status());
-  if (c.expires > 0) c.avg_ttl_ms = ttl_sum_ms / c.expires;
-  return c;
+  return k;
 }
 
 }  // namespace
 
 StatusOr<KeyspaceCounts> Database::CountKeys() const {
-  return CountLive(storage_, NamespacePrefix(ns_));
+  auto c = storage_->Counters(ns_);
+  if (!c.ok()) return c.status();
+  return FromCounters(*c);
 }
 
-StatusOr<KeyspaceCounts> Database::CountAllKeys(Storage* storage) { return CountLive(storage, {}); }
+StatusOr<KeyspaceCounts> Database::CountAllKeys(Storage* storage) {
+  auto c = storage->AllCounters();
+  if (!c.ok()) return c.status();
+  return FromCounters(*c);
+}
+
+StatusOr<NamespaceCounters> Database::ScanCounters() const {
+  NamespaceCounters c;
+  auto it = storage_->NewIterator(ColumnFamily::kMetadata, NamespacePrefix(ns_));
+  const size_t header = MetaKeyHeaderSize(ns_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto meta = DecodeMetadata(it->value());
+    if (!meta) continue;
+    c.keys++;
+    c.bytes += static_cast<int64_t>(LogicalBytes(it->key().substr(header), *meta));
+    if (meta->expire_ms > 0) {
+      c.expires++;
+      c.expire_sum_s += meta->expire_ms / 1000;
+    }
+  }
+  if (!it->status().ok()) return it->status();
+  return c;
+}
+
+StatusOr<int64_t> Database::DeleteExpired(std::string* cursor, size_t budget, size_t limit) {
+  auto it = storage_->NewIterator(ColumnFamily::kMetadata, NamespacePrefix(ns_));
+  if (cursor->empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(*cursor);
+    if (it->Valid() && it->key() == *cursor) it->Next();
+  }
+  const size_t header = MetaKeyHeaderSize(ns_);
+  int64_t now = NowMs();
+  std::vector<std::string> expired;  // user keys
+  size_t examined = 0;
+  for (; it->Valid() && examined < budget && expired.size() < limit; it->Next(), examined++) {
+    auto at = PeekExpire(it->value());
+    if (at && *at > 0 && *at <= now) expired.emplace_back(it->key().substr(header));
+  }
+  if (!it->status().ok()) return it->status();
+  *cursor = it->Valid() ? std::string(it->key()) : std::string();
+  int64_t removed = 0;
+  for (const auto& key : expired) {
+    Lock(key);
+    std::string raw;
+    Status s = storage_->Get(ColumnFamily::kMetadata, MetaKey(key), &raw);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return Finish(s);
+    auto at = PeekExpire(raw);  // still expired under the lock (not rewritten meanwhile)
+    if (!at || *at == 0 || *at > now) continue;
+    DeleteRecord(key);
+    removed++;
+  }
+  Status s = Finish();
+  if (!s.ok()) return s;
+  return removed;
+}
 
 Status Database::Flush() { return storage_->DeleteNamespace(ns_); }
 
 Status Database::CopySubkeys(std::string_view src, const Metadata& meta, std::string_view dst,
-                             uint64_t new_version, rocksdb::WriteBatch* batch) const {
+                             uint64_t new_version) {
   for (ColumnFamily cf : {ColumnFamily::kSubkeys, ColumnFamily::kZSetScores}) {
     std::string from = EncodeSubkeyPrefix(ns_, src, meta.version);
     std::string to = EncodeSubkeyPrefix(ns_, dst, new_version);
-    auto it = storage_->NewIterator(cf);
-    for (it->Seek(from); it->Valid() && it->key().starts_with(from); it->Next()) {
+    auto it = NewElementIterator(cf, from);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string k = to;
-      k.append(it->key().data() + from.size(), it->key().size() - from.size());
-      Status s = FromRocks(batch->Put(storage_->Handle(cf), k, it->value()));
-      if (!s.ok()) return s;
+      k.append(it->suffix());
+      Put(cf, k, it->value());
     }
-    if (!it->status().ok()) return FromRocks(it->status());
+    if (!it->status().ok()) return it->status();
   }
   return Status::OK();
 }
 
 StatusOr<bool> Database::Rename(std::string_view src, std::string_view dst, bool nx) {
-  std::string src_key = MetaKey(src), dst_key = MetaKey(dst);
-  KeyLockGuard guard(storage_->locks(), std::vector<std::string_view>{src_key, dst_key});
+  Lock(std::vector<std::string_view>{src, dst});
   auto rec = GetRecord(src);
   if (rec.status().IsNotFound()) return Status::InvalidArgument("no such key");
-  if (!rec.ok()) return rec.status();
-  if (src_key == dst_key) return !nx;
+  if (!rec.ok()) return Finish(rec.status());
+  if (src == dst) return !nx;
   if (nx) {
     auto existing = GetRecord(dst);
     if (existing.ok()) return false;
-    if (!existing.status().IsNotFound()) return existing.status();
+    if (!existing.status().IsNotFound()) return Finish(existing.status());
   }
-  rocksdb::WriteBatch batch;
-  auto* h = storage_->Handle(ColumnFamily::kMetadata);
   std::string value = rec->raw;
   if (rec->meta.IsComposite()) {
     uint64_t version = storage_->NewVersion();
-    Status s = CopySubkeys(src, rec->meta, dst, version, &batch);
-    if (!s.ok()) return s;
+    Status s = CopySubkeys(src, rec->meta, dst, version);
+    if (!s.ok()) return Finish(s);
     value = EncodeCompositeMeta(rec->meta.type, rec->meta.expire_ms, version, rec->meta.size,
-                                rec->meta.payload);
+                                rec->meta.bytes, rec->meta.payload);
   }
-  Status s = FromRocks(batch.Put(h, dst_key, value));
-  if (s.ok()) s = FromRocks(batch.Delete(h, src_key));
-  if (s.ok()) s = storage_->Write(&batch);
+  PutRecord(dst, value);
+  DeleteRecord(src);
+  Status s = Finish();
   if (!s.ok()) return s;
   return true;
+}
+
+StatusOr<bool> Database::Copy(std::string_view src, std::string_view dst, bool replace) {
+  Lock(std::vector<std::string_view>{src, dst});
+  auto rec = GetRecord(src);
+  if (rec.status().IsNotFound()) return false;
+  if (!rec.ok()) return Finish(rec.status());
+  if (src == dst) return false;  // as Redis: COPY to itself copies nothing
+  auto existing = GetRecord(dst);
+  if (!existing.ok() && !existing.status().IsNotFound()) return Finish(existing.status());
+  if (existing.ok() && !replace) return false;
+  std::string value = rec->raw;
+  if (rec->meta.IsComposite()) {
+    uint64_t version = storage_->NewVersion();
+    Status s = CopySubkeys(src, rec->meta, dst, version);
+    if (!s.ok()) return Finish(s);
+    value = EncodeCompositeMeta(rec->meta.type, rec->meta.expire_ms, version, rec->meta.size,
+                                rec->meta.bytes, rec->meta.payload);
+  }
+  PutRecord(dst, value);
+  Status s = Finish();
+  if (!s.ok()) return s;
+  return true;
+}
+
+namespace {
+
+// Bytes of the records of `it`. With samples > 0 at most that many records are read; when more
+// remain, the total is estimated as their mean size x `elements`.
+StatusOr<uint64_t> RecordBytes(Iterator* it, int64_t samples, uint64_t elements) {
+  uint64_t bytes = 0, seen = 0;
+  bool more = false;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (samples > 0 && seen == static_cast<uint64_t>(samples)) {
+      more = true;
+      break;
+    }
+    bytes += it->key().size() + it->value().size();
+    seen++;
+  }
+  if (!it->status().ok()) return it->status();
+  if (!more || seen == 0) return bytes;
+  return bytes / seen * std::max(elements, seen);
+}
+
+}  // namespace
+
+StatusOr<std::optional<uint64_t>> Database::StoredSize(std::string_view key,
+                                                       int64_t samples) const {
+  auto rec = GetRecord(key);
+  if (rec.status().IsNotFound()) return std::optional<uint64_t>();
+  if (!rec.ok()) return rec.status();
+  uint64_t bytes = MetaKey(key).size() + rec->raw.size();
+  if (rec->meta.IsComposite()) {
+    std::string prefix = EncodeSubkeyPrefix(ns_, key, rec->meta.version);
+    for (ColumnFamily cf : {ColumnFamily::kSubkeys, ColumnFamily::kZSetScores}) {
+      auto it = NewElementIterator(cf, prefix);
+      auto part = RecordBytes(it.get(), samples, rec->meta.size);
+      if (!part.ok()) return part.status();
+      bytes += *part;
+    }
+  }
+  return std::optional<uint64_t>(bytes);
 }
 
 }  // namespace mnemo

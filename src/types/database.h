@@ -1,12 +1,20 @@
 // Database: the keyspace of one namespace over Storage — metadata lookups with expiry applied,
-// the generic key commands (DEL, EXISTS, TYPE, EXPIRE*, TTL, KEYS, SCAN, RENAME, ...), and the
-// commit of batched writes. Data types (string.h, later hash/list/...) build on it.
+// the generic key commands (DEL, EXISTS, TYPE, EXPIRE*, TTL, KEYS, SCAN, RENAME, COPY, ...), and
+// the primitives every data type builds on (string_type.h, hash_type.h, set_type.h, ...):
 //
-// Thread-safe: a Database is a cheap value (a Storage pointer and a namespace) created per
-// command; all synchronisation is RocksDB's plus the striped key locks.
+//  - Reads (GetRecord, GetElement, NewElementIterator) see the command's WriteContext first, so a
+//    command reads what earlier commands of the same context wrote and not yet committed.
+//  - Writes go into that WriteContext: Lock the keys first (before writing any reply), then Put /
+//    Delete, then Finish. A Database made without a context (tests, background jobs) makes one
+//    per operation, and Finish commits it; with the connection's context, Finish leaves the
+//    commit to the connection, which holds the replies until it is done.
+//  - A composite key whose last element goes is deleted (its metadata record), never kept with
+//    size 0; every metadata record written keeps `size` and `bytes` exact (encoding.h), since
+//    the namespace counters follow them.
+//
+// Thread-safe: a Database is a cheap value (a Storage pointer, a namespace, a context) created
+// per command; all synchronisation is RocksDB's plus the striped key locks.
 #pragma once
-
-#include <rocksdb/write_batch.h>
 
 #include <cstdint>
 #include <optional>
@@ -17,16 +25,18 @@
 #include "common/status.h"
 #include "storage/encoding.h"
 #include "storage/storage.h"
+#include "types/write_context.h"
 
 namespace mnemo {
 
 inline constexpr std::string_view kDefaultNamespace = "__namespace";
 
-// Writes of several commands that are committed together in one RocksDB write batch (a
-// pipeline's consecutive blind writes). The keys' stripes are locked while the batch commits, so
-// a concurrent read-modify-write of one of those keys is never interleaved with it.
+// Blind writes of several commands that are committed together in one write (a pipeline's
+// plain SETs, the worker's group commit). The keys' stripes are locked while the batch commits,
+// so a concurrent read-modify-write of one of those keys is never interleaved with it.
 struct PendingWrites {
-  rocksdb::WriteBatch batch;
+  explicit PendingWrites(Storage* storage) : batch(storage, /*indexed=*/false) {}
+  Batch batch;
   std::vector<std::string> lock_keys;  // encoded metadata keys
   size_t commands = 0;
   bool empty() const { return commands == 0; }
@@ -35,43 +45,6 @@ struct PendingWrites {
     lock_keys.clear();
     commands = 0;
   }
-};
-
-// Read-modify-writes (INCR and friends) of one connection's consecutive commands, committed as
-// one RocksDB write. The batch holds the stripe of each key from the command that first touches
-// it until Commit, so no other thread reads or writes those keys in between, and later commands
-// of the batch read the values it holds (Find).
-//
-// Deadlock freedom: a thread holding a batch's stripes never waits for a lock. TryAcquire only
-// try-locks; when it fails, the owner commits the batch (releasing everything) before waiting
-// with Acquire, and the owner commits before running any other command. Other lock users
-// (KeyLockGuard) may wait while holding stripes, but a cycle of waiters would need a batch
-// holder among the waiters, and there is none. Not thread-safe: owned by one connection.
-class RmwBatch {
- public:
-  explicit RmwBatch(Storage* storage) : storage_(storage) {}
-  ~RmwBatch();  // commits what is left
-  RmwBatch(const RmwBatch&) = delete;
-  RmwBatch& operator=(const RmwBatch&) = delete;
-
-  // Takes the key's stripe if it is free (or already ours); false when another thread holds it.
-  bool TryAcquire(std::string_view meta_key);
-  // Waits for the key's stripe. REQUIRES: the batch is empty (holds nothing).
-  void Acquire(std::string_view meta_key);
-  // The record this batch wrote for `meta_key`, or nullptr.
-  const std::string* Find(std::string_view meta_key) const;
-  // Adds a put of `record`. REQUIRES: Holds(meta_key).
-  void Put(std::string_view meta_key, std::string record);
-  // Writes the batch (if it has writes) and releases every stripe.
-  Status Commit();
-  bool empty() const { return held_.empty(); }
-  size_t writes() const { return values_.size(); }  // distinct keys written
-
- private:
-  Storage* storage_;
-  rocksdb::WriteBatch batch_;
-  std::vector<std::pair<std::string, std::string>> values_;  // meta key -> latest record
-  std::vector<size_t> held_;                                 // stripes locked by this batch
 };
 
 // A metadata record read from storage. `raw` owns the bytes `meta.payload` views into; copies
@@ -115,7 +88,12 @@ struct KeyspaceCounts {
 
 class Database {
  public:
-  Database(Storage* storage, std::string_view ns) : storage_(storage), ns_(ns) {}
+  // `context`: the command's write context; null = one per writing operation.
+  Database(Storage* storage, std::string_view ns, WriteContext* context = nullptr)
+      : storage_(storage), ns_(ns), context_(context) {}
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
 
   Storage* storage() const { return storage_; }
   std::string_view ns() const { return ns_; }
@@ -126,13 +104,32 @@ class Database {
   StatusOr<KeyRecord> GetRecord(std::string_view user_key) const;
   // Same, additionally WrongType when the key holds another type. NotFound when absent.
   StatusOr<KeyRecord> GetRecordOfType(std::string_view user_key, DataType type) const;
-  // GetRecord's checks applied to a record at hand (say, one an RmwBatch holds).
+  // GetRecord's checks applied to a record at hand.
   static StatusOr<KeyRecord> LiveRecord(std::string raw);
+
+  // --- primitives for the data types ---
+  // The record of one element key (subkeys / zset_scores CF). NotFound when absent.
+  Status GetElement(ColumnFamily cf, std::string_view key, std::string* value) const;
+  // Iterates the keys of `cf` under `prefix` (one composite key's elements: EncodeSubkeyPrefix),
+  // the write context's uncommitted writes included.
+  std::unique_ptr<Iterator> NewElementIterator(ColumnFamily cf, std::string_view prefix) const;
+  // Takes the stripes of these user keys for this operation's writes (see WriteContext). Call
+  // before writing any part of the reply.
+  void Lock(std::string_view user_key);
+  void Lock(const std::vector<std::string_view>& user_keys);
+  void PutRecord(std::string_view user_key, std::string_view record);
+  void DeleteRecord(std::string_view user_key);
+  void Put(ColumnFamily cf, std::string_view key, std::string_view value);
+  void Delete(ColumnFamily cf, std::string_view key);
+  // Ends a writing operation: commits a context made for it (returning the commit's status), or
+  // leaves the command's context to its owner. When `s` is not OK, a context made for the
+  // operation is dropped with its writes and `s` returned; the owner of a command's context
+  // drops the writes of a command that failed (WriteContext::RollbackCommand).
+  Status Finish(Status s = Status::OK());
+  WriteContext* context() { return Context(); }
 
   // Commits and clears `pending`, holding the stripes of its keys while writing.
   Status Commit(PendingWrites* pending);
-  // Writes one batch for one key while holding that key's stripe.
-  Status WriteLocked(std::string_view meta_key, rocksdb::WriteBatch* batch);
 
   // --- generic key commands ---
   StatusOr<int64_t> Delete(const std::vector<std::string_view>& keys);
@@ -161,16 +158,30 @@ class Database {
   StatusOr<ScanResult> Scan(std::string_view after, std::string_view pattern, size_t count,
                             DataType type) const;
   StatusOr<std::optional<std::string>> RandomKey() const;
+  // DBSIZE: the namespace's key counter, O(1). Counts keys whose expiry has passed until the
+  // active expiry removes them (as Redis's DBSIZE).
   StatusOr<int64_t> Size() const;
-  // Counted by one scan of the namespace's metadata records, as Size(): exact (expired keys
-  // and overwritten versions are not counted), O(keys) — call it off the event loop.
+  // INFO keyspace's figures from the counters, O(1).
   StatusOr<KeyspaceCounts> CountKeys() const;
   // The same over every namespace.
   static StatusOr<KeyspaceCounts> CountAllKeys(Storage* storage);
+  // One scan of the namespace's metadata records counting what the counters count (tests and
+  // DEBUG: the counters must agree), O(keys).
+  StatusOr<NamespaceCounters> ScanCounters() const;
   Status Flush();
   // RENAME / RENAMENX. NotFound("no such key") when src is absent; returns false when nx and
   // dst exists.
   StatusOr<bool> Rename(std::string_view src, std::string_view dst, bool nx);
+  // COPY: false when src is absent, or dst exists and not `replace`.
+  StatusOr<bool> Copy(std::string_view src, std::string_view dst, bool replace);
+  // MEMORY USAGE: the stored bytes of a key — its metadata record and, for a composite, its
+  // element records (with samples > 0 at most that many read, the rest estimated from their mean
+  // size). nullopt when absent.
+  StatusOr<std::optional<uint64_t>> StoredSize(std::string_view key, int64_t samples) const;
+  // Deletes up to `limit` keys of the namespace whose expiry passed, examining at most
+  // `budget` records starting after `*cursor` (a metadata key; "" = from the start). Updates
+  // *cursor (empty once the namespace was walked to its end). Returns the keys removed.
+  StatusOr<int64_t> DeleteExpired(std::string* cursor, size_t budget, size_t limit);
 
  private:
   // Iterates live keys of the namespace starting after `after`; fn returns false to stop.
@@ -178,10 +189,13 @@ class Database {
   Status ForEachKey(std::string_view after, Fn&& fn) const;
   // Copies every element record of a composite key to a new version under `dst`.
   Status CopySubkeys(std::string_view src, const Metadata& meta, std::string_view dst,
-                     uint64_t new_version, rocksdb::WriteBatch* batch) const;
+                     uint64_t new_version);
+  WriteContext* Context();
 
   Storage* storage_;
   std::string_view ns_;
+  WriteContext* context_;
+  std::unique_ptr<WriteContext> own_context_;  // made on first write when context_ is null
 };
 
 }  // namespace mnemo

@@ -14,12 +14,9 @@ StatusOr<std::optional<KeyRecord>> StringType::Load(std::string_view key) const 
   return std::optional<KeyRecord>(std::move(rec.value()));
 }
 
-Status StringType::Store(const std::string& meta_key, std::string_view value, int64_t expire_ms) {
-  rocksdb::WriteBatch batch;
-  Status s = FromRocks(batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key,
-                                 EncodeStringValue(value, expire_ms)));
-  if (!s.ok()) return s;
-  return db_->storage()->Write(&batch);
+Status StringType::Store(std::string_view key, std::string_view value, int64_t expire_ms) {
+  db_->PutRecord(key, EncodeStringValue(value, expire_ms));
+  return db_->Finish();
 }
 
 Status StringType::CheckSize(int64_t size) const {
@@ -60,8 +57,7 @@ Status StringType::MGet(const std::vector<std::string_view>& keys,
 
 StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::string_view value,
                                                 const SetArgs& args) {
-  std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  db_->Lock(key);
   SetResult r;
   auto rec = db_->GetRecord(key);
   bool exists = rec.ok();
@@ -75,7 +71,7 @@ StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::strin
   }
   int64_t expire = args.expire_ms;
   if (args.keep_ttl && exists) expire = rec->meta.expire_ms;
-  Status s = Store(meta_key, value, expire);
+  Status s = Store(key, value, expire);
   if (!s.ok()) return s;
   r.written = true;
   return r;
@@ -84,52 +80,41 @@ StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::strin
 void StringType::SetBlind(std::string_view key, std::string_view value, int64_t expire_ms,
                           PendingWrites* pending) {
   std::string meta_key = db_->MetaKey(key);
-  // Put can only fail on a malformed batch; the commit reports storage errors.
-  (void)pending->batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key,
-                           EncodeStringValue(value, expire_ms));
+  pending->batch.Put(ColumnFamily::kMetadata, meta_key, EncodeStringValue(value, expire_ms));
   pending->lock_keys.push_back(std::move(meta_key));
   pending->commands++;
 }
 
 StatusOr<bool> StringType::MSetNX(
     const std::vector<std::pair<std::string_view, std::string_view>>& kvs) {
-  std::vector<std::string> meta_keys;
-  for (auto& kv : kvs) meta_keys.push_back(db_->MetaKey(kv.first));
-  std::vector<std::string_view> views(meta_keys.begin(), meta_keys.end());
-  KeyLockGuard guard(db_->storage()->locks(), views);
+  std::vector<std::string_view> keys;
+  for (auto& kv : kvs) keys.push_back(kv.first);
+  db_->Lock(keys);
   for (auto& kv : kvs) {
     auto rec = db_->GetRecord(kv.first);
     if (rec.ok()) return false;
     if (!rec.status().IsNotFound()) return rec.status();
   }
-  rocksdb::WriteBatch batch;
-  for (size_t i = 0; i < kvs.size(); i++) {
-    Status s = FromRocks(batch.Put(db_->storage()->Handle(ColumnFamily::kMetadata), meta_keys[i],
-                                   EncodeStringValue(kvs[i].second, 0)));
-    if (!s.ok()) return s;
-  }
-  Status s = db_->storage()->Write(&batch);
+  for (auto& kv : kvs) db_->PutRecord(kv.first, EncodeStringValue(kv.second, 0));
+  Status s = db_->Finish();
   if (!s.ok()) return s;
   return true;
 }
 
 StatusOr<std::optional<std::string>> StringType::GetDel(std::string_view key) {
-  std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  db_->Lock(key);
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return std::optional<std::string>();
-  rocksdb::WriteBatch batch;
-  Status s = FromRocks(batch.Delete(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key));
-  if (s.ok()) s = db_->storage()->Write(&batch);
+  db_->DeleteRecord(key);
+  Status s = db_->Finish();
   if (!s.ok()) return s;
   return std::optional<std::string>(std::string((*rec)->meta.payload));
 }
 
 StatusOr<std::optional<std::string>> StringType::GetEx(std::string_view key,
                                                        std::optional<int64_t> expire_ms) {
-  std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  db_->Lock(key);
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return std::optional<std::string>();
@@ -137,11 +122,10 @@ StatusOr<std::optional<std::string>> StringType::GetEx(std::string_view key,
   if (expire_ms.has_value()) {
     Status s;
     if (*expire_ms > 0 && *expire_ms <= NowMs()) {
-      rocksdb::WriteBatch batch;
-      s = FromRocks(batch.Delete(db_->storage()->Handle(ColumnFamily::kMetadata), meta_key));
-      if (s.ok()) s = db_->storage()->Write(&batch);
+      db_->DeleteRecord(key);
+      s = db_->Finish();
     } else {
-      s = Store(meta_key, value, *expire_ms);
+      s = Store(key, value, *expire_ms);
     }
     if (!s.ok()) return s;
   }
@@ -149,8 +133,7 @@ StatusOr<std::optional<std::string>> StringType::GetEx(std::string_view key,
 }
 
 StatusOr<int64_t> StringType::Append(std::string_view key, std::string_view value) {
-  std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  db_->Lock(key);
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   std::string v;
@@ -163,7 +146,7 @@ StatusOr<int64_t> StringType::Append(std::string_view key, std::string_view valu
     expire = (*rec)->meta.expire_ms;
   }
   v.append(value);
-  Status s = Store(meta_key, v, expire);
+  Status s = Store(key, v, expire);
   if (!s.ok()) return s;
   return static_cast<int64_t>(v.size());
 }
@@ -174,23 +157,9 @@ StatusOr<int64_t> StringType::StrLen(std::string_view key) const {
   return rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
 }
 
-StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta, RmwBatch* rmw) {
-  std::string meta_key = db_->MetaKey(key);
-  std::optional<KeyLockGuard> guard;
-  if (rmw == nullptr) guard.emplace(db_->storage()->locks(), meta_key);
-  StatusOr<std::optional<KeyRecord>> rec = std::optional<KeyRecord>();
-  const std::string* pending = rmw != nullptr ? rmw->Find(meta_key) : nullptr;
-  if (pending != nullptr) {
-    auto live = Database::LiveRecord(*pending);
-    if (live.ok() && live->meta.type != DataType::kString) return Status::WrongType();
-    if (live.ok()) {
-      rec = std::optional<KeyRecord>(std::move(live.value()));
-    } else if (!live.status().IsNotFound()) {
-      return live.status();
-    }
-  } else {
-    rec = Load(key);
-  }
+StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
+  db_->Lock(key);
+  auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   int64_t cur = 0, expire = 0;
   if (rec->has_value()) {
@@ -204,18 +173,13 @@ StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta, RmwBat
     return Status::InvalidArgument("increment or decrement would overflow");
   }
   cur += delta;
-  if (rmw != nullptr) {
-    rmw->Put(meta_key, EncodeStringValue(std::to_string(cur), expire));
-    return cur;
-  }
-  Status s = Store(meta_key, std::to_string(cur), expire);
+  Status s = Store(key, std::to_string(cur), expire);
   if (!s.ok()) return s;
   return cur;
 }
 
 StatusOr<std::string> StringType::IncrByFloat(std::string_view key, long double delta) {
-  std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  db_->Lock(key);
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   long double cur = 0;
@@ -231,7 +195,7 @@ StatusOr<std::string> StringType::IncrByFloat(std::string_view key, long double 
     return Status::InvalidArgument("increment would produce NaN or Infinity");
   }
   std::string text = FormatDouble(next);
-  Status s = Store(meta_key, text, expire);
+  Status s = Store(key, text, expire);
   if (!s.ok()) return s;
   return text;
 }
@@ -253,8 +217,7 @@ StatusOr<std::string> StringType::GetRange(std::string_view key, int64_t start, 
 StatusOr<int64_t> StringType::SetRange(std::string_view key, int64_t offset,
                                        std::string_view value) {
   if (offset < 0) return Status::InvalidArgument("offset is out of range");
-  std::string meta_key = db_->MetaKey(key);
-  KeyLockGuard guard(db_->storage()->locks(), meta_key);
+  db_->Lock(key);
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   int64_t cur_len = rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
@@ -273,7 +236,7 @@ StatusOr<int64_t> StringType::SetRange(std::string_view key, int64_t offset,
   size_t need = static_cast<size_t>(offset) + value.size();
   if (v.size() < need) v.resize(need, '\0');
   v.replace(static_cast<size_t>(offset), value.size(), value);
-  Status s = Store(meta_key, v, expire);
+  Status s = Store(key, v, expire);
   if (!s.ok()) return s;
   return static_cast<int64_t>(v.size());
 }

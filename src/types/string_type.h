@@ -1,6 +1,7 @@
 // The string data type: values stored inline in their metadata record (one RocksDB key per
-// string). Read-modify-write operations hold the key's stripe lock; plain SET/MSET are blind
-// writes that may join a pipeline's batch (PendingWrites). Thread-safe like Database.
+// string). Read-modify-writes go through the Database's write context (database.h); plain
+// SET/MSET are blind writes that may join a pipeline's batch (PendingWrites). Thread-safe like
+// Database.
 #pragma once
 
 #include <functional>
@@ -52,9 +53,7 @@ class StringType {
                                              std::optional<int64_t> expire_ms);
   StatusOr<int64_t> Append(std::string_view key, std::string_view value);
   StatusOr<int64_t> StrLen(std::string_view key) const;
-  // With `rmw`, the key's stripe must already be held by it: the new value joins that batch
-  // (committed by its owner) instead of being written now.
-  StatusOr<int64_t> IncrBy(std::string_view key, int64_t delta, RmwBatch* rmw = nullptr);
+  StatusOr<int64_t> IncrBy(std::string_view key, int64_t delta);
   StatusOr<std::string> IncrByFloat(std::string_view key, long double delta);
   StatusOr<std::string> GetRange(std::string_view key, int64_t start, int64_t end) const;
   StatusOr<int64_t> SetRange(std::string_view key, int64_t offset, std::string_view value);
@@ -62,7 +61,7 @@ class StringType {
  private:
   // Reads the live string under the caller's lock: nullopt when absent, WrongType otherwise.
   StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
-  Status Store(const std::string& meta_key, std::string_view value, int64_t expire_ms);
+  Status Store(std::string_view key, std::string_view value, int64_t expire_ms);
   // The error for a value of `size` bytes beyond max_len or headroom, or OK.
   Status CheckSize(int64_t size) const;
 

@@ -261,7 +261,7 @@ def test_loading_10mb_moves_used_memory_and_memtables(server_factory):
 
 
 def test_memory_usage_is_the_stored_size_and_grows_with_the_value(r):
-    stored_header = 1 + len("__namespace") + 9  # ns length byte + namespace; flags + expiry
+    stored_header = 1 + len("__namespace") + 2 + 9  # ns length, namespace, slot; flags + expiry
     sizes = []
     for n in (1, 100, 10000, 1000000):
         r.set("key", "x" * n)

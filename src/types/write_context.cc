@@ -1,0 +1,101 @@
+#include "types/write_context.h"
+
+#include <algorithm>
+
+namespace mnemo {
+
+WriteContext::WriteContext(Storage* storage) : storage_(storage), batch_(storage, true) {}
+
+WriteContext::~WriteContext() {
+  // Owners commit before they reply; this only runs if one is torn down mid-command.
+  (void)Commit();
+}
+
+bool WriteContext::Holds(std::string_view meta_key) const {
+  size_t stripe = storage_->locks()->StripeOf(meta_key);
+  return std::find(held_.begin(), held_.end(), stripe) != held_.end();
+}
+
+bool WriteContext::TryLock(std::string_view meta_key) {
+  size_t stripe = storage_->locks()->StripeOf(meta_key);
+  if (std::find(held_.begin(), held_.end(), stripe) != held_.end()) return true;
+  if (!storage_->locks()->Stripe(stripe).try_lock()) return false;
+  held_.push_back(stripe);
+  return true;
+}
+
+void WriteContext::Lock(std::string_view meta_key) {
+  if (TryLock(meta_key)) return;
+  if (committer_) {
+    committer_();
+  } else {
+    (void)Commit();
+  }
+  WaitFor({storage_->locks()->StripeOf(meta_key)});
+}
+
+void WriteContext::Lock(const std::vector<std::string>& meta_keys) {
+  bool all = true;
+  for (const auto& k : meta_keys) {
+    if (!TryLock(k)) {
+      all = false;
+      break;
+    }
+  }
+  if (all) return;
+  if (committer_) {
+    committer_();
+  } else {
+    (void)Commit();
+  }
+  std::vector<size_t> stripes;
+  for (const auto& k : meta_keys) stripes.push_back(storage_->locks()->StripeOf(k));
+  WaitFor(std::move(stripes));
+}
+
+void WriteContext::WaitFor(std::vector<size_t> stripes) {
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (size_t s : stripes) storage_->locks()->Stripe(s).lock();
+  held_ = std::move(stripes);
+}
+
+void WriteContext::BeginCommand() {
+  in_command_ = true;
+  command_commits_ = commits_;
+  batch_.SetSavePoint();
+}
+
+void WriteContext::RollbackCommand() {
+  if (!in_command_) return;
+  in_command_ = false;
+  if (commits_ == command_commits_) {
+    batch_.RollbackToSavePoint();
+  } else {
+    batch_.Clear();  // everything before the command was committed: what is left is its own
+  }
+}
+
+void WriteContext::EndCommand() {
+  if (!in_command_) return;
+  in_command_ = false;
+  if (commits_ == command_commits_) batch_.PopSavePoint();
+}
+
+void WriteContext::Abandon() {
+  batch_.Clear();
+  for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
+  held_.clear();
+}
+
+Status WriteContext::Commit() {
+  // Stripes are held while writing, so the key cache and counters see writes in commit order.
+  Status s = storage_->Write(&batch_);
+  commits_++;
+  for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
+  held_.clear();
+  batch_.Clear();
+  return s;
+}
+
+}  // namespace mnemo

@@ -1,0 +1,77 @@
+// WriteContext: the one way a command writes. It holds the stripes (LockManager) of the keys it
+// touches, buffers the writes in an indexed Batch so that later reads through it see them
+// (read-your-writes: Database reads consult it first), and commits them in one atomic
+// Storage::Write. A connection keeps one context across the consecutive writing commands of a
+// pipeline and commits it before it replies; MULTI/EXEC and Lua hold it across their commands.
+//
+// Deadlock freedom: a thread that holds a context's stripes never waits for a lock. Lock takes
+// the stripes it can without waiting; when one is taken by another thread, the context is
+// committed first (through the owner's committer, which also settles the replies of the writes it
+// held), and only then does it wait, holding nothing, for all the stripes in ascending order.
+// Other lock users (the worker's group commit of blind SETs) may wait while holding stripes, but a
+// cycle of waiters would need a context holder among the waiters, and there is none.
+//
+// Not thread-safe: owned by one connection (or one call, for a context made on the spot).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/batch.h"
+#include "storage/storage.h"
+
+namespace mnemo {
+
+class WriteContext {
+ public:
+  explicit WriteContext(Storage* storage);
+  ~WriteContext();  // commits what is left
+  WriteContext(const WriteContext&) = delete;
+  WriteContext& operator=(const WriteContext&) = delete;
+
+  // What runs when Lock must commit before it waits. Default: Commit(), its status dropped (a
+  // failed commit's error reaches the callers of Commit only: the owner sets a committer).
+  void set_committer(std::function<void()> committer) { committer_ = std::move(committer); }
+
+  // Takes the stripes of every metadata key in `meta_keys` for this context (see above).
+  void Lock(const std::vector<std::string>& meta_keys);
+  void Lock(std::string_view meta_key);
+  // Takes the key's stripe if it is free (or already ours); false when another thread holds it.
+  bool TryLock(std::string_view meta_key);
+  bool Holds(std::string_view meta_key) const;
+
+  // The writes so far. Writing a metadata key REQUIRES Holds(key).
+  Batch& batch() { return batch_; }
+  const Batch& batch() const { return batch_; }
+  Storage* storage() const { return storage_; }
+
+  // Brackets one command: its writes are dropped again by RollbackCommand when it fails (and
+  // only its writes, even when Lock committed the earlier ones in between). EndCommand keeps them.
+  void BeginCommand();
+  void RollbackCommand();
+  void EndCommand();
+
+  // Writes the batch (if it has writes) and releases every stripe.
+  Status Commit();
+  // Drops the writes and releases every stripe.
+  void Abandon();
+  bool empty() const { return held_.empty() && batch_.empty(); }
+  size_t writes() const { return batch_.Count(); }
+  size_t bytes() const { return batch_.DataSize(); }
+
+ private:
+  void WaitFor(std::vector<size_t> stripes);  // REQUIRES: holds nothing
+
+  Storage* storage_;
+  Batch batch_;
+  std::vector<size_t> held_;  // stripes locked by this context
+  std::function<void()> committer_;
+  uint64_t commits_ = 0;          // Commit calls so far
+  uint64_t command_commits_ = 0;  // commits_ at BeginCommand
+  bool in_command_ = false;
+};
+
+}  // namespace mnemo

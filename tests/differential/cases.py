@@ -1,0 +1,196 @@
+"""Scripted edge cases: command -> cases. A case is one line of commands separated by ` | `, each
+split like a shell line (quote an empty argument as ''). Every case starts on an empty database,
+every reply of every command in it is compared (setup commands too), with the mode of
+commands.py. A case that uses a command Mnemo does not serve yet is not run and is named in the
+summary (so WRONGTYPE rows that need a hash or a set run as soon as Mnemo has them).
+
+Wrong arity is not listed here: difftest.arity_cases() derives it from Redis's COMMAND INFO.
+"""
+import shlex
+
+# A key of each other type, for WRONGTYPE rows.
+HASH = "HSET w f v"
+SET_ = "SADD w m"
+LIST = "RPUSH w e"
+ZSET = "ZADD w 1 m"
+
+CASES = {
+    "set": [
+        "SET k v | GET k", "SET k '' | GET k | STRLEN k", "SET k v NX | SET k w NX | GET k",
+        "SET k v XX | GET k | SET k v | SET k w XX | GET k", "SET k v GET | SET k w GET",
+        "SET k v NX XX", "SET k v EX 100 PX 100", "SET k v EX 100 KEEPTTL", "SET k v KEEPTTL PX 5",
+        "SET k v EX 0", "SET k v EX -1", "SET k v PX 0", "SET k v EX x", "SET k v EX",
+        "SET k v EX 9223372036854775807", "SET k v PX 9223372036854775807",
+        "SET k v EX 9223372036854775", "SET k v EXAT 0", "SET k v PXAT -1", "SET k v EXAT 1 | GET k",
+        "SET k v PXAT 1 | EXISTS k", "SET k v FOO", "SET k v ex 100 | TTL k", "SET k v px 100000 | PTTL k",
+        "SET k v EX 100 | SET k w KEEPTTL | TTL k | SET k x | TTL k",
+        "SET k v NX GET | SET k w NX GET | GET k", "SET k v XX GET | SET k v | SET k w XX GET",
+        "SET k v GET GET", "SET k v NX NX", "SET k v EX 100 EX 100 | TTL k", "SET k v EX 1.5",
+        HASH + " | SET w v GET", HASH + " | SET w v | TYPE w",
+    ],
+    "get": ["GET k", "SET k '' | GET k", HASH + " | GET w", "SET k 123 | INCR k | GET k"],
+    "getset": ["GETSET k v | GETSET k w | GET k", "SET k v EX 100 | GETSET k w | TTL k",
+               HASH + " | GETSET w v"],
+    "getdel": ["GETDEL k", "SET k v | GETDEL k | EXISTS k", HASH + " | GETDEL w"],
+    "getex": [
+        "GETEX k", "SET k v | GETEX k | TTL k", "SET k v | GETEX k EX 100 | TTL k",
+        "SET k v | GETEX k PX 100000 | PTTL k", "SET k v EX 100 | GETEX k PERSIST | TTL k",
+        "SET k v | GETEX k EX 0", "SET k v | GETEX k EX -1", "SET k v | GETEX k EX x",
+        "SET k v | GETEX k EX 100 PX 100", "SET k v | GETEX k PERSIST EX 100",
+        "SET k v | GETEX k FOO", "SET k v | GETEX k EX", "SET k v | GETEX k EXAT 1 | EXISTS k",
+        "SET k v | GETEX k PXAT 9223372036854775807", "SET k v | GETEX k EX 9223372036854775807",
+        "GETEX k EX x", "GETEX k PERSIST", HASH + " | GETEX w",
+    ],
+    "mget": ["MGET a", "MSET a 1 b 2 | MGET a b c a", HASH + " | SET k v | MGET w k"],
+    "mset": ["MSET a 1 | GET a", "MSET a 1 a 2 | GET a", "MSET a 1 b", "SET a x EX 100 | MSET a 1 | TTL a",
+             HASH + " | MSET w 1 | TYPE w"],
+    "msetnx": ["MSETNX a 1 b 2 | MSETNX b 3 c 4 | MGET a b c", "MSETNX a 1 a 2 | GET a",
+               "MSETNX a 1 b", HASH + " | MSETNX w 1 | TYPE w"],
+    "append": ["APPEND k a | APPEND k bc | GET k", "APPEND k '' | EXISTS k | GET k",
+               "SET k 1 | APPEND k 2 | INCR k", HASH + " | APPEND w x"],
+    "strlen": ["STRLEN k", "SET k abc | STRLEN k", "SET k 12345 | INCR k | STRLEN k",
+               HASH + " | STRLEN w"],
+    "incr": [
+        "INCR k | INCR k", "SET k 9223372036854775807 | INCR k", "SET k abc | INCR k",
+        "SET k '' | INCR k", "SET k ' 1' | INCR k", "SET k 1.0 | INCR k", "SET k 010 | INCR k",
+        "SET k -0 | INCR k", "SET k +1 | INCR k", "SET k 0x10 | INCR k", "SET k 1e2 | INCR k",
+        "SET k 18446744073709551616 | INCR k", "SET k v EX 100 | SET k 1 KEEPTTL | INCR k | TTL k",
+        HASH + " | INCR w",
+    ],
+    "decr": ["DECR k", "SET k -9223372036854775808 | DECR k", "SET k x | DECR k", HASH + " | DECR w"],
+    "incrby": [
+        "INCRBY k 5 | INCRBY k -10", "INCRBY k x", "INCRBY k 1.5", "INCRBY k ''",
+        "INCRBY k 9223372036854775808", "SET k 1 | INCRBY k 9223372036854775807",
+        "SET k -1 | INCRBY k -9223372036854775808 | INCRBY k -1", "INCRBY k ' 1'", HASH + " | INCRBY w 1",
+    ],
+    "decrby": [
+        "DECRBY k 5", "DECRBY k -9223372036854775808", "SET k -1 | DECRBY k 9223372036854775807",
+        "DECRBY k x", "SET k 1 | DECRBY k -9223372036854775807", HASH + " | DECRBY w 1",
+    ],
+    "incrbyfloat": [
+        "INCRBYFLOAT k 0.1 | INCRBYFLOAT k 0.2 | GET k", "INCRBYFLOAT k 1e3", "INCRBYFLOAT k 5.0e3",
+        "INCRBYFLOAT k -1.5e-5", "SET k 3 | INCRBYFLOAT k 0", "SET k 10.50 | INCRBYFLOAT k 0.1",
+        "INCRBYFLOAT k inf", "INCRBYFLOAT k nan", "INCRBYFLOAT k x", "INCRBYFLOAT k ''",
+        "SET k abc | INCRBYFLOAT k 1", "SET k 1.7976931348623157e308 | INCRBYFLOAT k 1.7976931348623157e308",
+        "SET k 1 | INCRBYFLOAT k 1.5 | INCRBYFLOAT k 1.5", "SET k 5.0e3 | INCRBYFLOAT k 2.0e2",
+        "INCRBYFLOAT k 0x10", "INCRBYFLOAT k '1 '", "INCRBYFLOAT k 1e-400", "INCRBYFLOAT k 12345678901234567890",
+        "SET k 0.3 | INCRBYFLOAT k -0.1", "SET k 1 EX 100 | INCRBYFLOAT k 1 | TTL k",
+        HASH + " | INCRBYFLOAT w 1",
+    ],
+    "getrange": [
+        "GETRANGE k 0 -1", "SET k hello | GETRANGE k 0 -1 | GETRANGE k 1 3 | GETRANGE k -3 -1",
+        "SET k hello | GETRANGE k 3 1 | GETRANGE k -100 100 | GETRANGE k 5 10 | GETRANGE k -1 -5",
+        "SET k hello | GETRANGE k 0 9223372036854775807 | GETRANGE k -9223372036854775808 0",
+        "SET k hello | GETRANGE k x 1", "SET k '' | GETRANGE k 0 -1 | GETRANGE k 0 0",
+        "SET k hello | GETRANGE k 1.5 2", HASH + " | GETRANGE w 0 1",
+    ],
+    "substr": ["SET k hello | SUBSTR k 1 -2", "SUBSTR k 0 1", HASH + " | SUBSTR w 0 1"],
+    "setrange": [
+        "SETRANGE k 0 abc | GET k", "SETRANGE k 5 x | GET k | STRLEN k", "SET k hello | SETRANGE k 1 EY | GET k",
+        "SETRANGE k -1 x", "SETRANGE k x y", "SETRANGE k 0 '' | EXISTS k",
+        "SET k abc | SETRANGE k 10 '' | GET k", "SETRANGE k 536870912 x",
+        "SETRANGE k 536870911 xy", "SETRANGE k 9223372036854775807 x", "SETRANGE k 536870912 ''",
+        "SET k hello | SETRANGE k 536870912 ''", "SET k a EX 100 | SETRANGE k 1 b | TTL k",
+        HASH + " | SETRANGE w 0 x",
+    ],
+    "setnx": ["SETNX k v | SETNX k w | GET k", HASH + " | SETNX w v"],
+    "setex": [
+        "SETEX k 100 v | TTL k | GET k", "SETEX k 0 v", "SETEX k -1 v", "SETEX k x v",
+        "SETEX k 9223372036854775807 v", "SETEX k 1.5 v", HASH + " | SETEX w 100 v | TYPE w",
+    ],
+    "psetex": ["PSETEX k 100000 v | PTTL k", "PSETEX k 0 v", "PSETEX k -5 v", "PSETEX k x v",
+               "PSETEX k 9223372036854775807 v"],
+    "del": ["DEL a", "MSET a 1 b 2 | DEL a b c a | EXISTS a b", HASH + " | DEL w | EXISTS w"],
+    "unlink": ["UNLINK a", "MSET a 1 b 2 | UNLINK a a b c"],
+    "exists": ["EXISTS a", "SET a 1 | EXISTS a a a b", HASH + " | EXISTS w"],
+    "type": ["TYPE a", "SET a 1 | TYPE a", HASH + " | TYPE w", SET_ + " | TYPE w", LIST + " | TYPE w",
+             ZSET + " | TYPE w"],
+    "expire": [
+        "EXPIRE k 100", "SET k v | EXPIRE k 100 | TTL k", "SET k v | EXPIRE k 0 | EXISTS k",
+        "SET k v | EXPIRE k -1 | EXISTS k", "SET k v | EXPIRE k x", "SET k v | EXPIRE k 1.5",
+        "SET k v | EXPIRE k 9223372036854775807", "SET k v | EXPIRE k 9223372036854775",
+        "SET k v | EXPIRE k -9223372036854775808", "SET k v | EXPIRE k ''",
+        "SET k v | EXPIRE k 100 NX | EXPIRE k 200 NX | TTL k",
+        "SET k v | EXPIRE k 100 XX | EXPIRE k 100 | EXPIRE k 200 XX | TTL k",
+        "SET k v | EXPIRE k 100 GT | EXPIRE k 100 | EXPIRE k 200 GT | EXPIRE k 50 GT | TTL k",
+        "SET k v | EXPIRE k 100 LT | EXPIRE k 200 | EXPIRE k 100 LT | EXPIRE k 300 LT | TTL k",
+        "SET k v | EXPIRE k 100 NX XX", "SET k v | EXPIRE k 100 GT LT", "SET k v | EXPIRE k 100 NX GT",
+        "SET k v | EXPIRE k 100 XX GT | EXPIRE k 100 | EXPIRE k 200 XX GT | TTL k",
+        "SET k v | EXPIRE k 100 FOO", "SET k v | EXPIRE k 100 nx | TTL k", "EXPIRE k x NX XX",
+        "EXPIRE k 100 FOO", "SET k v | EXPIRE k 100 | EXPIRE k -1 LT | EXISTS k",
+        "SET k v | EXPIRE k 0 GT | EXISTS k",
+        HASH + " | EXPIRE w 100 | TTL w",
+    ],
+    "pexpire": [
+        "SET k v | PEXPIRE k 100000 | PTTL k", "SET k v | PEXPIRE k 0 | EXISTS k",
+        "SET k v | PEXPIRE k 9223372036854775807", "SET k v | PEXPIRE k -9223372036854775808",
+        "SET k v | PEXPIRE k x", "SET k v | PEXPIRE k 100000 GT | PEXPIRE k 100000 LT | PTTL k",
+    ],
+    "expireat": [
+        "SET k v | EXPIREAT k 1 | EXISTS k", "SET k v | EXPIREAT k 0 | EXISTS k",
+        "SET k v | EXPIREAT k -1 | EXISTS k", "SET k v | EXPIREAT k 99999999999 | TTL k | EXPIRETIME k",
+        "SET k v | EXPIREAT k 9223372036854775807", "SET k v | EXPIREAT k x",
+        "SET k v | EXPIREAT k 99999999999 | EXPIREAT k 99999999998 GT | EXPIREAT k 99999999998 LT | EXPIRETIME k",
+        "SET k v | EXPIREAT k 99999999999 NX | EXPIREAT k 99999999990 NX | EXPIRETIME k",
+    ],
+    "pexpireat": [
+        "SET k v | PEXPIREAT k 1 | EXISTS k", "SET k v | PEXPIREAT k 99999999999999 | PEXPIRETIME k",
+        "SET k v | PEXPIREAT k 9223372036854775807 | PEXPIRETIME k", "SET k v | PEXPIREAT k x",
+        "SET k v | PEXPIREAT k 99999999999999 XX | PEXPIREAT k 99999999999998 LT | PEXPIRETIME k",
+    ],
+    "ttl": ["TTL k", "SET k v | TTL k", "SET k v EX 100 | TTL k", HASH + " | TTL w"],
+    "pttl": ["PTTL k", "SET k v | PTTL k", "SET k v PX 100000 | PTTL k"],
+    "expiretime": ["EXPIRETIME k", "SET k v | EXPIRETIME k", "SET k v EXAT 99999999999 | EXPIRETIME k"],
+    "pexpiretime": ["PEXPIRETIME k", "SET k v | PEXPIRETIME k",
+                    "SET k v PXAT 99999999999123 | PEXPIRETIME k | EXPIRETIME k"],
+    "persist": ["PERSIST k", "SET k v | PERSIST k", "SET k v EX 100 | PERSIST k | TTL k | PERSIST k"],
+    "rename": [
+        "RENAME a b", "SET a 1 | RENAME a b | MGET a b", "SET a 1 | RENAME a a | GET a",
+        "MSET a 1 b 2 | RENAME a b | MGET a b", "SET a 1 EX 100 | RENAME a b | TTL b",
+        "SET a 1 | SET b 2 EX 100 | RENAME a b | TTL b", HASH + " | SET a 1 | RENAME a w | TYPE w",
+    ],
+    "renamenx": [
+        "RENAMENX a b", "SET a 1 | RENAMENX a b | MGET a b", "MSET a 1 b 2 | RENAMENX a b | MGET a b",
+        "SET a 1 | RENAMENX a a", "SET a 1 EX 100 | RENAMENX a b | TTL b",
+    ],
+    "keys": [
+        "KEYS *", "MSET a 1 ab 2 b 3 'a*' 4 '' 5 | KEYS * | KEYS a* | KEYS a? | KEYS 'a\\*' | KEYS ''",
+        "MSET a 1 b 2 c 3 | KEYS [a-b] | KEYS [^a] | KEYS [!a] | KEYS [b-a] | KEYS [a | KEYS 'a\\'",
+        "MSET h1 1 hello 2 hallo 3 hxllo 4 | KEYS h?llo | KEYS h*llo | KEYS h[ae]llo | KEYS 'h[^e]llo'",
+        "MSET a 1 | KEYS '[' | KEYS '[]' | KEYS '[\\]' | KEYS ']' | KEYS '**a' | KEYS '*?' | KEYS '[a-]'",
+        HASH + " | SET k v | KEYS *",
+    ],
+    "scan": [
+        "SCAN 0", "MSET a 1 b 2 c 3 | SCAN 0", "MSET a 1 ab 2 b 3 | SCAN 0 MATCH a*",
+        "MSET a 1 b 2 c 3 | SCAN 0 COUNT 1", "SCAN 0 COUNT 0", "SCAN 0 COUNT -1", "SCAN 0 COUNT x",
+        "SCAN 0 COUNT 9223372036854775807", "SCAN 0 COUNT 9223372036854775808", "SCAN 0 MATCH",
+        "SCAN 0 FOO", "SCAN x", "SCAN -1", "SCAN 12345 COUNT 1", "SCAN 18446744073709551616", "SCAN 0 TYPE",
+        "MSET a 1 b 2 | SCAN 0 TYPE string | SCAN 0 TYPE STRING | SCAN 0 TYPE hash | SCAN 0 TYPE nosuch",
+        "MSET a 1 b 2 | SCAN 0 MATCH a COUNT 1 TYPE string | SCAN 0 MATCH x* MATCH a*",
+        HASH + " | SET k v | SCAN 0 TYPE string | SCAN 0 TYPE hash",
+    ],
+    "dbsize": ["DBSIZE", "MSET a 1 b 2 | DBSIZE | DEL a | DBSIZE", "SET a 1 | EXPIRE a 0 | DBSIZE"],
+    "randomkey": ["RANDOMKEY", "SET a 1 | RANDOMKEY", "MSET a 1 b 2 c 3 | RANDOMKEY | RANDOMKEY"],
+    "flushdb": ["SET a 1 | FLUSHDB | DBSIZE", "FLUSHDB ASYNC", "FLUSHDB SYNC", "FLUSHDB foo",
+                "FLUSHDB async"],
+    "touch": ["TOUCH a", "MSET a 1 b 2 | TOUCH a b c a"],
+    "copy": [
+        "COPY a b", "SET a 1 | COPY a b | MGET a b", "MSET a 1 b 2 | COPY a b | COPY a b REPLACE | GET b",
+        "SET a 1 | COPY a a", "SET a 1 EX 100 | COPY a b | TTL b", "SET a 1 | COPY a b DB 0 | GET b",
+        "SET a 1 | COPY a b DB x", "SET a 1 | COPY a b FOO", HASH + " | COPY w b | TYPE b",
+    ],
+    "unknown": ["NOSUCHCOMMAND", "NOSUCHCOMMAND a b", "''"],
+}
+
+
+def parse_case(line):
+    """The commands of one case line, each a tuple of arguments."""
+    commands, current = [], []
+    for word in shlex.split(line, posix=True):
+        if word == "|":
+            commands.append(tuple(current))
+            current = []
+        else:
+            current.append(word)
+    commands.append(tuple(current))
+    return [c for c in commands if c]

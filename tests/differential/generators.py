@@ -1,0 +1,205 @@
+"""Random command generators for the seeded sequences (see difftest.py for how they are used).
+
+A generator is a function of a `Gen` (the seeded random source with the keyspace and the
+alphabets) that returns one command as a tuple of arguments. It never depends on replies, so a
+sequence is a pure function of (seed, steps): `--seed N --steps M` replays the first M commands.
+
+Time arguments are chosen so that both servers must agree although they see each command some
+milliseconds apart: relative TTLs come from `rel_s()`/`rel_ms()`, which grow by 100 s at every
+call (so a later relative expiry is always later, and GT/LT between two of them never depends on
+how many milliseconds passed between the commands), absolute ones from `abs_s()`/`abs_ms()`
+(fixed offsets from the run's start, far apart, or in the past), and no TTL is short enough to
+run out during a run. Zero, negative and past times delete the key at once on both servers.
+"""
+import time
+
+KEYS = ("k0", "k1", "k2", "k3", "k10", "K1", "k*", "x y")
+VALUES = ("", "0", "1", "-1", "7", "10", "a", "ab", "abc", "hello", "3.5", "-0.5", "1e3",
+          "9223372036854775807", "-9223372036854775808", " 1", "0x1f", "inf", "\x00\xff")
+INTS = ("0", "1", "-1", "3", "100", "-100", "9223372036854775807", "-9223372036854775808",
+        "9223372036854775808", "x", "1.5", "", " 1")
+FLOATS = ("0", "0.1", "-0.5", "1e3", "3", "1.5e-5", "5.0e3", "-1.7976931348623157e308",
+          "1.7976931348623157e308", "inf", "-inf", "nan", "abc", "", "0x10", "1 ")
+OFFSETS = ("0", "1", "2", "3", "-1", "-2", "-3", "-100", "100", "9223372036854775807",
+           "-9223372036854775808", "x", "1.5")
+SETRANGE_OFFSETS = ("0", "1", "3", "10", "-1", "x", "536870912", "9223372036854775807")
+BAD_TIMES = ("0", "-1", "x", "", "1.5", "9223372036854775807", "-9223372036854775808",
+             "9223372036854775")
+PATTERNS = ("*", "k*", "k?", "k[0-2]", "k[^1]", "*1*", "K*", "x*", "k\\*", "[", "k[a-", "\\",
+            "?", "k1*0", "*y", "x?y", "[a-z]*", "k[!0]")
+ABS_OFFSETS_S = (-100, 500, 5000, 50000, 5000000)
+
+
+class Gen:
+    def __init__(self, rng):
+        self.rng = rng
+        self.t0 = int(time.time())
+        self._rel = 0
+
+    def key(self):
+        return self.rng.choice(KEYS)
+
+    def keys(self, lo=1, hi=4):
+        return tuple(self.key() for _ in range(self.rng.randint(lo, hi)))
+
+    def value(self):
+        return self.rng.choice(VALUES)
+
+    def pick(self, seq):
+        return self.rng.choice(seq)
+
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def token(self, word):
+        """An option word in upper, lower or mixed case (Redis matches them case-insensitively)."""
+        return self.pick((word.upper(), word.lower(), word.capitalize()))
+
+    def rel_s(self):
+        self._rel += 1
+        return str(1000 + 100 * self._rel)
+
+    def rel_ms(self):
+        self._rel += 1
+        return str(1000000 + 100000 * self._rel + self.rng.randint(0, 999))
+
+    def abs_s(self):
+        return str(self.t0 + self.pick(ABS_OFFSETS_S) + self.rng.randint(0, 50) * 1000)
+
+    def abs_ms(self):
+        return str(int(self.abs_s()) * 1000 + self.rng.randint(0, 999))
+
+    def time_arg(self, unit):
+        """A time for a command of `unit` (s, ms, unix-s, unix-ms); sometimes a bad one."""
+        if self.chance(0.1):
+            return self.pick(BAD_TIMES)
+        return {"s": self.rel_s, "ms": self.rel_ms, "unix-s": self.abs_s,
+                "unix-ms": self.abs_ms}[unit]()
+
+
+# --- strings -----------------------------------------------------------------------------------
+
+def gen_set(g):
+    args = ["SET", g.key(), g.value()]
+    options = [("NX",), ("XX",), ("GET",), ("KEEPTTL",), ("EX", "s"), ("PX", "ms"),
+               ("EXAT", "unix-s"), ("PXAT", "unix-ms")]
+    for _ in range(g.pick((0, 1, 1, 2, 2, 3))):
+        opt = g.pick(options)
+        args.append(g.token(opt[0]))
+        if len(opt) > 1:
+            args.append(g.time_arg(opt[1]))
+    if g.chance(0.03):
+        args.append(g.pick(("FOO", "EX")))
+    return tuple(args)
+
+
+def gen_getex(g):
+    args = ["GETEX", g.key()]
+    options = [("EX", "s"), ("PX", "ms"), ("EXAT", "unix-s"), ("PXAT", "unix-ms"), ("PERSIST",)]
+    for _ in range(g.pick((0, 1, 1, 1, 2))):
+        opt = g.pick(options)
+        args.append(g.token(opt[0]))
+        if len(opt) > 1:
+            args.append(g.time_arg(opt[1]))
+    return tuple(args)
+
+
+def gen_mset(g, name="MSET"):
+    args = [name]
+    for _ in range(g.rng.randint(1, 3)):
+        args += [g.key(), g.value()]
+    if g.chance(0.05):
+        args.append(g.key())  # odd: wrong arity
+    return tuple(args)
+
+
+def gen_setex(g, name, unit):
+    return (name, g.key(), g.time_arg(unit), g.value())
+
+
+GENERATORS_STRING = [
+    # (weight, command, generator)
+    (12, "set", gen_set),
+    (8, "get", lambda g: ("GET", g.key())),
+    (2, "getset", lambda g: ("GETSET", g.key(), g.value())),
+    (2, "getdel", lambda g: ("GETDEL", g.key())),
+    (3, "getex", gen_getex),
+    (3, "mget", lambda g: ("MGET",) + g.keys()),
+    (3, "mset", gen_mset),
+    (2, "msetnx", lambda g: gen_mset(g, "MSETNX")),
+    (4, "append", lambda g: ("APPEND", g.key(), g.value())),
+    (2, "strlen", lambda g: ("STRLEN", g.key())),
+    (3, "incr", lambda g: ("INCR", g.key())),
+    (2, "decr", lambda g: ("DECR", g.key())),
+    (3, "incrby", lambda g: ("INCRBY", g.key(), g.pick(INTS))),
+    (2, "decrby", lambda g: ("DECRBY", g.key(), g.pick(INTS))),
+    (3, "incrbyfloat", lambda g: ("INCRBYFLOAT", g.key(), g.pick(FLOATS))),
+    (3, "getrange", lambda g: ("GETRANGE", g.key(), g.pick(OFFSETS), g.pick(OFFSETS))),
+    (1, "substr", lambda g: ("SUBSTR", g.key(), g.pick(OFFSETS), g.pick(OFFSETS))),
+    (3, "setrange", lambda g: ("SETRANGE", g.key(), g.pick(SETRANGE_OFFSETS), g.value())),
+    (2, "setnx", lambda g: ("SETNX", g.key(), g.value())),
+    (2, "setex", lambda g: gen_setex(g, "SETEX", "s")),
+    (2, "psetex", lambda g: gen_setex(g, "PSETEX", "ms")),
+]
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+def gen_expire(g, name, unit):
+    args = [name, g.key(), g.time_arg(unit)]
+    if g.chance(0.08):  # zero or negative: the key is deleted at once
+        args[2] = g.pick(("0", "-5"))
+    for _ in range(g.pick((0, 0, 1, 1, 2))):
+        args.append(g.token(g.pick(("NX", "XX", "GT", "LT"))))
+    if g.chance(0.02):
+        args.append("FOO")
+    return tuple(args)
+
+
+def gen_scan(g):
+    args = ["SCAN", "0"]
+    if g.chance(0.5):
+        args += [g.token("MATCH"), g.pick(PATTERNS)]
+    if g.chance(0.5):
+        args += [g.token("COUNT"), g.pick(("1", "2", "3", "10", "1000"))]
+    if g.chance(0.3):
+        args += [g.token("TYPE"), g.pick(("string", "hash", "set", "list", "zset", "nosuch"))]
+    return tuple(args)
+
+
+def gen_copy(g):
+    args = ["COPY", g.key(), g.key()]
+    if g.chance(0.5):
+        args.append(g.token("REPLACE"))
+    return tuple(args)
+
+
+GENERATORS_KEYS = [
+    (4, "del", lambda g: ("DEL",) + g.keys(1, 3)),
+    (2, "unlink", lambda g: ("UNLINK",) + g.keys(1, 3)),
+    (3, "exists", lambda g: ("EXISTS",) + g.keys()),
+    (3, "type", lambda g: ("TYPE", g.key())),
+    (3, "expire", lambda g: gen_expire(g, "EXPIRE", "s")),
+    (3, "pexpire", lambda g: gen_expire(g, "PEXPIRE", "ms")),
+    (3, "expireat", lambda g: gen_expire(g, "EXPIREAT", "unix-s")),
+    (2, "pexpireat", lambda g: gen_expire(g, "PEXPIREAT", "unix-ms")),
+    (3, "ttl", lambda g: ("TTL", g.key())),
+    (2, "pttl", lambda g: ("PTTL", g.key())),
+    (1, "expiretime", lambda g: ("EXPIRETIME", g.key())),
+    (1, "pexpiretime", lambda g: ("PEXPIRETIME", g.key())),
+    (2, "persist", lambda g: ("PERSIST", g.key())),
+    (2, "rename", lambda g: ("RENAME", g.key(), g.key())),
+    (2, "renamenx", lambda g: ("RENAMENX", g.key(), g.key())),
+    (2, "keys", lambda g: ("KEYS", g.pick(PATTERNS))),
+    (2, "scan", gen_scan),
+    (1, "dbsize", lambda g: ("DBSIZE",)),
+    (1, "randomkey", lambda g: ("RANDOMKEY",)),
+    (1, "touch", lambda g: ("TOUCH",) + g.keys()),
+    (2, "copy", gen_copy),
+    # Rare: it empties the keyspace, which the rest of a sequence then refills.
+    (0.2, "flushdb", lambda g: ("FLUSHDB",) + ((g.pick(("ASYNC", "SYNC")),) if g.chance(0.5)
+                                               else ())),
+]
+
+# Every generator, in one list. A new family appends its own list here.
+GENERATORS = GENERATORS_STRING + GENERATORS_KEYS

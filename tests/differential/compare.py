@@ -229,6 +229,8 @@ class Sample(Mode):
         return None
 
     def run(self, pair, args):
+        if len(args) < 2:
+            return Mode.run(self, pair, args)
         key = args[1]
         ref_coll = self._collection(pair.ref, key)
         dut_coll = self._collection(pair.dut, key)

@@ -201,5 +201,104 @@ GENERATORS_KEYS = [
                                                else ())),
 ]
 
-# Every generator, in one list. A new family appends its own list here.
-GENERATORS = GENERATORS_STRING + GENERATORS_KEYS
+# --- hashes ------------------------------------------------------------------------------------
+# Over the same 8 keys as everything else, so wrong types meet each other.
+
+FIELDS = ("f0", "f1", "f2", "a", "", "f*", "1")
+COUNTS = ("0", "1", "2", "3", "5", "20", "-1", "-2", "-5", "-20", "x")
+
+
+def field_values(g, lo=1, hi=3):
+    out = []
+    for _ in range(g.rng.randint(lo, hi)):
+        out += [g.pick(FIELDS), g.value()]
+    return tuple(out)
+
+
+def gen_hrandfield(g):
+    args = ["HRANDFIELD", g.key()]
+    if g.chance(0.7):
+        args.append(g.pick(COUNTS))
+        if g.chance(0.5):
+            args.append(g.token("WITHVALUES"))
+    return tuple(args)
+
+
+def gen_sub_scan(g, name):
+    args = [name, g.key(), "0"]
+    if g.chance(0.4):
+        args += [g.token("MATCH"), g.pick(("*", "f*", "?", "a*", "[a-f]*", "x*", "m*"))]
+    if g.chance(0.4):
+        args += [g.token("COUNT"), g.pick(("1", "2", "10", "0", "-1"))]
+    return tuple(args)
+
+
+GENERATORS_HASH = [
+    (4, "hset", lambda g: ("HSET", g.key()) + field_values(g)),
+    (1, "hsetnx", lambda g: ("HSETNX", g.key(), g.pick(FIELDS), g.value())),
+    (1, "hmset", lambda g: ("HMSET", g.key()) + field_values(g)),
+    (3, "hget", lambda g: ("HGET", g.key(), g.pick(FIELDS))),
+    (2, "hmget", lambda g: ("HMGET", g.key()) + tuple(g.pick(FIELDS) for _ in range(3))),
+    (2, "hdel", lambda g: ("HDEL", g.key()) + tuple(g.pick(FIELDS) for _ in range(2))),
+    (1, "hexists", lambda g: ("HEXISTS", g.key(), g.pick(FIELDS))),
+    (1, "hlen", lambda g: ("HLEN", g.key())),
+    (1, "hstrlen", lambda g: ("HSTRLEN", g.key(), g.pick(FIELDS))),
+    (1, "hkeys", lambda g: ("HKEYS", g.key())),
+    (1, "hvals", lambda g: ("HVALS", g.key())),
+    (2, "hgetall", lambda g: ("HGETALL", g.key())),
+    (2, "hincrby", lambda g: ("HINCRBY", g.key(), g.pick(FIELDS), g.pick(INTS))),
+    (2, "hincrbyfloat", lambda g: ("HINCRBYFLOAT", g.key(), g.pick(FIELDS), g.pick(FLOATS))),
+    (2, "hrandfield", gen_hrandfield),
+    (1, "hscan", lambda g: gen_sub_scan(g, "HSCAN")),
+]
+
+# --- sets --------------------------------------------------------------------------------------
+
+MEMBERS = ("m0", "m1", "m2", "a", "", "1", "-1", "3.5")
+
+
+def members(g, lo=1, hi=3):
+    return tuple(g.pick(MEMBERS) for _ in range(g.rng.randint(lo, hi)))
+
+
+def gen_spop_srandmember(g, name):
+    args = [name, g.key()]
+    if g.chance(0.7):
+        counts = COUNTS if name == "SRANDMEMBER" else ("0", "1", "2", "3", "20", "-1", "x")
+        args.append(g.pick(counts))
+    return tuple(args)
+
+
+def gen_sintercard(g):
+    keys = g.keys(1, 3)
+    args = ["SINTERCARD", str(len(keys))] + list(keys)
+    if g.chance(0.1):
+        args[1] = g.pick(("0", "-1", "x", "5"))
+    if g.chance(0.4):
+        args += [g.token("LIMIT"), g.pick(("0", "1", "2", "-1", "x"))]
+    return tuple(args)
+
+
+GENERATORS_SET = [
+    (4, "sadd", lambda g: ("SADD", g.key()) + members(g)),
+    (2, "srem", lambda g: ("SREM", g.key()) + members(g)),
+    (2, "sismember", lambda g: ("SISMEMBER", g.key(), g.pick(MEMBERS))),
+    (1, "smismember", lambda g: ("SMISMEMBER", g.key()) + members(g)),
+    (2, "smembers", lambda g: ("SMEMBERS", g.key())),
+    (1, "scard", lambda g: ("SCARD", g.key())),
+    (2, "spop", lambda g: gen_spop_srandmember(g, "SPOP")),
+    (2, "srandmember", lambda g: gen_spop_srandmember(g, "SRANDMEMBER")),
+    (1, "smove", lambda g: ("SMOVE", g.key(), g.key(), g.pick(MEMBERS))),
+    (1, "sinter", lambda g: ("SINTER",) + g.keys(1, 3)),
+    (1, "sintercard", gen_sintercard),
+    (1, "sunion", lambda g: ("SUNION",) + g.keys(1, 3)),
+    (1, "sdiff", lambda g: ("SDIFF",) + g.keys(1, 3)),
+    (1, "sinterstore", lambda g: ("SINTERSTORE", g.key()) + g.keys(1, 3)),
+    (1, "sunionstore", lambda g: ("SUNIONSTORE", g.key()) + g.keys(1, 3)),
+    (1, "sdiffstore", lambda g: ("SDIFFSTORE", g.key()) + g.keys(1, 3)),
+    (1, "sscan", lambda g: gen_sub_scan(g, "SSCAN")),
+]
+
+# Every generator, in one list. A new family appends its own list here. A command Mnemo does not
+# serve yet is generated (so a seed means the same sequence) but not sent.
+GENERATORS = GENERATORS_STRING + GENERATORS_KEYS + GENERATORS_HASH + GENERATORS_SET

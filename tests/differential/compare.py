@@ -34,7 +34,10 @@ def is_error(reply):
 
 
 class Mode:
-    """Exact comparison; subclasses override `compare` or `run`."""
+    """Exact comparison; subclasses override `compare` or `run`. A mode that compares one reply
+    of each server (no extra calls) is `pipelinable`: its commands may be sent pipelined."""
+
+    pipelinable = True
 
     def run(self, pair, args):
         ref = pair.ref.call(*args)
@@ -104,6 +107,8 @@ class ScanAll(Mode):
     """A full iteration from cursor 0. A bound on the number of calls keeps a cursor that never
     returns to 0 from looping forever (at COUNT 1, each element needs at most a few calls)."""
 
+    pipelinable = False
+
     MAX_CALLS = 2000
 
     def __init__(self, cursor_index, pairs=False):
@@ -148,6 +153,7 @@ class ScanAll(Mode):
 
 
 class RandomKey(Mode):
+    pipelinable = False
     def run(self, pair, args):
         ref = pair.ref.call(*args)
         dut = pair.dut.call(*args)
@@ -165,6 +171,8 @@ class DbSize(Mode):
     has not removed yet (e.g. right after `SET k v EXAT <past>`); Mnemo's count is exact. So
     Mnemo's DBSIZE is compared with the number of keys KEYS * lists on Redis, and Redis's own
     DBSIZE must be at least that."""
+
+    pipelinable = False
 
     def run(self, pair, args):
         if len(args) != 1:
@@ -189,6 +197,8 @@ class Sample(Mode):
     `restore` (for a pop) is the command that re-adds members (e.g. "SADD"), and the removal
     command ("SREM"): after a pop, Mnemo gets back what it popped and loses what Redis popped,
     so the two states agree again for the next step."""
+
+    pipelinable = False
 
     def __init__(self, members, flat_pairs=False, restore=None, remove=None):
         self.members = members

@@ -60,7 +60,7 @@ import cases  # noqa: E402
 import commands  # noqa: E402
 import generators  # noqa: E402
 from compare import Exact, Pairs, Tolerance, Unordered, show  # noqa: E402
-from helpers import RawClient  # noqa: E402
+from helpers import RawClient, encode_command  # noqa: E402
 from redis_reference import RedisServer  # noqa: E402
 
 # How to read a whole key of each type for the end-of-sequence state comparison.
@@ -238,26 +238,76 @@ def compare_state(pair):
     return problems
 
 
-def run_random(pair, seed, steps, log=print):
+def _pipelined(client, commands):
+    """Sends every command in one write, then reads the replies (Mnemo's batched write path)."""
+    client.send(b"".join(encode_command(*args) for args in commands))
+    return [client.read_reply() for _ in commands]
+
+
+def _run_batch(pair, batch):
+    """Runs a batch of (step, args) of pipelinable commands on both servers; returns one
+    (step, args, problem, ref, dut) per command, up to and with the first problem."""
+    out = []
+    ref_replies = _pipelined(pair.ref, [args for _i, args in batch])
+    try:
+        dut_replies = _pipelined(pair.dut, [args for _i, args in batch])
+    except (ConnectionError, OSError) as e:
+        i, args = batch[0]
+        lost = "connection to %s lost: %s\n%s" % (pair.dut_name, e, pair.dut_log())
+        return [(i, args, lost, ref_replies[0], None)]
+    for (i, args), ref, dut in zip(batch, ref_replies, dut_replies):
+        problem = commands.mode_of(args[0]).check(ref, dut)
+        if problem and commands.known_difference(args, dut):
+            problem = None
+        out.append((i, args, problem, ref, dut))
+        if problem:
+            break
+    return out
+
+
+def pipeline_for(n):
+    """The pipeline depth of the n-th seed of a run: one at a time and 16 deep, by turns."""
+    return 1 if n % 2 == 0 else 16
+
+
+def run_random(pair, seed, steps, pipeline=1):
     """One seeded sequence of `steps` commands; returns a Difference or None, and the number of
-    commands sent (steps of commands Mnemo lacks are generated but not sent)."""
+    commands sent (steps of commands Mnemo lacks are generated but not sent). With pipeline > 1,
+    up to that many consecutive commands whose mode compares single replies are sent pipelined
+    (the same sequence, so a seed means the same commands either way)."""
     rng = random.Random(seed)
     g = generators.Gen(rng)
     weights = [w for w, _n, _f in generators.GENERATORS]
     pair.reset()
-    history, sent = [], 0
-    replay = "/usr/bin/python3 tests/differential/difftest.py --no-cases --seed %d --steps %%d" % seed
+    history, sent, batch = [], 0, []
+    replay = ("/usr/bin/python3 tests/differential/difftest.py --no-cases --seed %d --pipeline %d "
+              "--steps %%d" % (seed, pipeline))
     for i in range(steps):
         _w, name, fn = rng.choices(generators.GENERATORS, weights)[0]
         args = fn(g)
         if not pair.dut_has(name):
             continue
-        problem, ref, dut = run_step(pair, args)
         sent += 1
-        if problem:
-            return Difference("seed %d, step %d" % (seed, i + 1), args, problem, ref, dut,
-                              history[-HISTORY_SHOWN:], replay % (i + 1)), sent
-        history.append((args, ref, dut))
+        single = commands.mode_of(name).pipelinable and pipeline > 1
+        if single:
+            batch.append((i, args))
+        if batch and (not single or len(batch) >= pipeline or i == steps - 1):
+            results, batch = _run_batch(pair, batch), []
+        else:
+            results = []
+        if not single:
+            results.append((i,) + (args,) + run_step(pair, args))
+        for j, a, problem, ref, dut in results:
+            if problem:
+                return Difference("seed %d, step %d" % (seed, j + 1), a, problem, ref, dut,
+                                  history[-HISTORY_SHOWN:], replay % (j + 1)), sent
+            history.append((a, ref, dut))
+    if batch:
+        for j, a, problem, ref, dut in _run_batch(pair, batch):
+            if problem:
+                return Difference("seed %d, step %d" % (seed, j + 1), a, problem, ref, dut,
+                                  history[-HISTORY_SHOWN:], replay % (j + 1)), sent
+            history.append((a, ref, dut))
     for args, problem, ref, dut in compare_state(pair):
         return Difference("seed %d, state after %d steps" % (seed, steps), args, problem, ref,
                           dut, history[-HISTORY_SHOWN:], replay % steps), sent
@@ -270,6 +320,8 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=300, help="commands per random sequence")
     p.add_argument("--seconds", type=float, default=0,
                    help="run seeds seed, seed+1, ... for this long (default: one seed)")
+    p.add_argument("--pipeline", type=int, default=None,
+                   help="pipeline depth for the random sequences (default: 1 and 16 by turns)")
     p.add_argument("--no-cases", action="store_true", help="skip the scripted cases")
     p.add_argument("--no-random", action="store_true", help="skip the random sequences")
     p.add_argument("--case", action="append", help="run only these commands' cases")
@@ -292,7 +344,8 @@ def main(argv=None):
         if not a.no_random:
             start, n, total = time.time(), 0, 0
             while True:
-                diff, sent = run_random(pair, seed + n, a.steps)
+                depth = a.pipeline or pipeline_for(n)
+                diff, sent = run_random(pair, seed + n, a.steps, depth)
                 n, total = n + 1, total + sent
                 if diff:
                     print(diff)

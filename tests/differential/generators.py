@@ -8,7 +8,8 @@ Time arguments are chosen so that both servers must agree although they see each
 milliseconds apart: relative TTLs come from `rel_s()`/`rel_ms()`, which grow by 100 s at every
 call (so a later relative expiry is always later, and GT/LT between two of them never depends on
 how many milliseconds passed between the commands), absolute ones from `abs_s()`/`abs_ms()`
-(fixed offsets from the run's start, far apart, or in the past), and no TTL is short enough to
+(fixed offsets from the run's start, far apart, or in the past, never near a relative one; see
+abs_s), and no TTL is short enough to
 run out during a run. Zero, negative and past times delete the key at once on both servers.
 """
 import time
@@ -64,7 +65,10 @@ class Gen:
         return str(1000000 + 100000 * self._rel + self.rng.randint(0, 999))
 
     def abs_s(self):
-        return str(self.t0 + self.pick(ABS_OFFSETS_S) + self.rng.randint(0, 50) * 1000)
+        # The 50 s keeps every absolute time at least ~49 s away from every relative one
+        # (1000 + 100 n s after a moment of the run), so GT/LT between the two kinds never
+        # depends on the milliseconds between the servers while a sequence lasts under 49 s.
+        return str(self.t0 + self.pick(ABS_OFFSETS_S) + self.rng.randint(0, 50) * 1000 + 50)
 
     def abs_ms(self):
         return str(int(self.abs_s()) * 1000 + self.rng.randint(0, 999))

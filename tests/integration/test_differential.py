@@ -38,10 +38,10 @@ def test_scripted_cases_agree_with_redis(pair):
 def test_random_sequences_agree_with_redis(pair):
     seed = int(time.time() * 1000) % 1000000007
     print("difftest seed %d (replay: tests/differential/difftest.py --no-cases --seed N "
-          "--steps %d)" % (seed, STEPS))
+          "--pipeline 1|16 --steps %d)" % (seed, STEPS))
     start, seeds, sent = time.time(), 0, 0
     while seeds == 0 or time.time() - start < SECONDS:
-        diff, n = difftest.run_random(pair, seed + seeds, STEPS)
+        diff, n = difftest.run_random(pair, seed + seeds, STEPS, difftest.pipeline_for(seeds))
         seeds, sent = seeds + 1, sent + n
         assert diff is None, str(diff)
     print("random: %d seeds from %d, %d commands" % (seeds, seed, sent))

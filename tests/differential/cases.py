@@ -241,6 +241,21 @@ CASES = {
     "sdiffstore": ["SADD a x y | SADD b y | SDIFFSTORE d a b | SMEMBERS d", "SDIFFSTORE d a | EXISTS d"],
     "sscan": ["SSCAN s 0", "SADD s a b c | SSCAN s 0 | SSCAN s 0 MATCH a COUNT 1", "SET k v | SSCAN k 0"],
     "unknown": ["NOSUCHCOMMAND", "NOSUCHCOMMAND a b", "''"],
+    # Keys whose time has passed (PXAT 1): every command must see them as missing.
+    "expired keys": [
+        "SET a 1 PXAT 1 | SET b 2 EXAT 1 | RANDOMKEY | DBSIZE | KEYS * | SCAN 0 | EXISTS a b",
+        "SET a 1 PXAT 1 | GET a | TYPE a | TTL a | PTTL a | EXPIRETIME a | STRLEN a | GETRANGE a 0 -1",
+        "SET a 1 PXAT 1 | RENAME a b | RENAMENX a b | EXISTS b | COPY a b",
+        "SET a 1 PXAT 1 | APPEND a x | GET a | TTL a", "SET a 5 PXAT 1 | INCR a | TTL a",
+        "SET a 5 PXAT 1 | INCRBYFLOAT a 1.5 | TTL a", "SET a hello PXAT 1 | SETRANGE a 2 x | GET a",
+        "SET a 1 PXAT 1 | SET a 2 NX | GET a", "SET a 1 PXAT 1 | SET a 2 XX | GET a",
+        "SET a 1 PXAT 1 | SET a 2 GET | GET a", "SET a 1 PXAT 1 | GETSET a 2 | TTL a",
+        "SET a 1 PXAT 1 | GETDEL a | GETEX a PERSIST | PERSIST a | EXPIRE a 100 | TTL a",
+        "SET a 1 PXAT 1 | MSETNX a 2 b 3 | MGET a b", "SET a 1 PXAT 1 | SETNX a 2 | GET a",
+        "SET a 1 PXAT 1 | DEL a | UNLINK a | TOUCH a", "SET a 1 PXAT 1 | SET a 2 KEEPTTL | TTL a",
+        "MSET a 1 b 2 | PEXPIREAT a 1 | RENAME b a | GET a | TTL a",
+        "SET a 1 PXAT 1 | HSET a f v | TYPE a", "SET a 1 PXAT 1 | SADD a m | TYPE a",
+    ],
 }
 
 

@@ -44,6 +44,7 @@ Adding a family (e.g. hashes), with no change to this file:
 import argparse
 import os
 import random
+import shlex
 import shutil
 import sys
 import tempfile
@@ -270,48 +271,89 @@ def pipeline_for(n):
     return 1 if n % 2 == 0 else 16
 
 
-def run_random(pair, seed, steps, pipeline=1):
-    """One seeded sequence of `steps` commands; returns a Difference or None, and the number of
-    commands sent (steps of commands Mnemo lacks are generated but not sent). With pipeline > 1,
-    up to that many consecutive commands whose mode compares single replies are sent pipelined
-    (the same sequence, so a seed means the same commands either way)."""
+def sequence(pair, seed, steps):
+    """The commands of a seed: [(step, args)] for the steps whose command Mnemo serves. Steps of
+    other commands are generated (so a seed means the same sequence) but left out."""
     rng = random.Random(seed)
     g = generators.Gen(rng)
     weights = [w for w, _n, _f in generators.GENERATORS]
-    pair.reset()
-    history, sent, batch = [], 0, []
-    replay = ("/usr/bin/python3 tests/differential/difftest.py --no-cases --seed %d --pipeline %d "
-              "--steps %%d" % (seed, pipeline))
+    out = []
     for i in range(steps):
         _w, name, fn = rng.choices(generators.GENERATORS, weights)[0]
         args = fn(g)
-        if not pair.dut_has(name):
-            continue
-        sent += 1
-        single = commands.mode_of(name).pipelinable and pipeline > 1
+        if g.chance(0.1):  # command names are case-insensitive too
+            args = (g.token(args[0]),) + tuple(args[1:])
+        if pair.dut_has(name):
+            out.append((i, args))
+    return out
+
+
+def run_sequence(pair, cmds, pipeline=1):
+    """Runs [(step, args)] from an empty database, then compares the whole state. Returns None,
+    or (step, args, problem, ref, dut, history) for the first difference (step None: the state).
+    With pipeline > 1, up to that many consecutive commands whose mode compares single replies
+    are sent pipelined (Mnemo's batched write path)."""
+    pair.reset()
+    history, batch = [], []
+    for n, (i, args) in enumerate(cmds):
+        single = pipeline > 1 and commands.mode_of(args[0]).pipelinable
         if single:
             batch.append((i, args))
-        if batch and (not single or len(batch) >= pipeline or i == steps - 1):
+        results = []
+        if batch and (not single or len(batch) >= pipeline or n == len(cmds) - 1):
             results, batch = _run_batch(pair, batch), []
-        else:
-            results = []
         if not single:
-            results.append((i,) + (args,) + run_step(pair, args))
+            results.append((i, args) + run_step(pair, args))
         for j, a, problem, ref, dut in results:
             if problem:
-                return Difference("seed %d, step %d" % (seed, j + 1), a, problem, ref, dut,
-                                  history[-HISTORY_SHOWN:], replay % (j + 1)), sent
-            history.append((a, ref, dut))
-    if batch:
-        for j, a, problem, ref, dut in _run_batch(pair, batch):
-            if problem:
-                return Difference("seed %d, step %d" % (seed, j + 1), a, problem, ref, dut,
-                                  history[-HISTORY_SHOWN:], replay % (j + 1)), sent
+                return j, a, problem, ref, dut, history
             history.append((a, ref, dut))
     for args, problem, ref, dut in compare_state(pair):
-        return Difference("seed %d, state after %d steps" % (seed, steps), args, problem, ref,
-                          dut, history[-HISTORY_SHOWN:], replay % steps), sent
-    return None, sent
+        return None, args, problem, ref, dut, history
+    return None
+
+
+def run_random(pair, seed, steps, pipeline=1):
+    """One seeded sequence of `steps` commands; returns a Difference or None, and the number of
+    commands sent."""
+    cmds = sequence(pair, seed, steps)
+    found = run_sequence(pair, cmds, pipeline)
+    if found is None:
+        return None, len(cmds)
+    j, args, problem, ref, dut, history = found
+    upto = steps if j is None else j + 1
+    where = "seed %d, %s" % (seed, "state after %d steps" % steps if j is None else "step %d" % upto)
+    replay = ("/usr/bin/python3 tests/differential/difftest.py --no-cases --seed %d --pipeline %d "
+              "--steps %d" % (seed, pipeline, upto))
+    return Difference(where, args, problem, ref, dut, history[-HISTORY_SHOWN:], replay), len(cmds)
+
+
+def shrink(pair, seed, steps, pipeline=1):
+    """The shortest sequence found (by removing chunks, then single commands) that still shows
+    a difference, as a case line for cases.py; None if the prefix does not fail."""
+    def fails(cmds):
+        found = run_sequence(pair, cmds, pipeline)
+        if found is None:
+            return None
+        j = found[0]
+        return cmds if j is None else [c for c in cmds if c[0] <= j]
+
+    cmds = fails(sequence(pair, seed, steps))
+    if cmds is None:
+        return None
+    chunk = max(1, len(cmds) // 2)
+    while True:
+        start, removed = 0, False
+        while start < len(cmds):
+            trial = fails(cmds[:start] + cmds[start + chunk:]) if len(cmds) > 1 else None
+            if trial is not None:
+                cmds, removed = trial, True
+            else:
+                start += chunk
+        if chunk == 1 and not removed:
+            break
+        chunk = max(1, chunk // 2)
+    return " | ".join(" ".join(shlex.quote(a) for a in args) for _i, args in cmds)
 
 
 def main(argv=None):
@@ -322,6 +364,8 @@ def main(argv=None):
                    help="run seeds seed, seed+1, ... for this long (default: one seed)")
     p.add_argument("--pipeline", type=int, default=None,
                    help="pipeline depth for the random sequences (default: 1 and 16 by turns)")
+    p.add_argument("--shrink", action="store_true",
+                   help="on a random difference, print the shortest failing sequence found")
     p.add_argument("--no-cases", action="store_true", help="skip the scripted cases")
     p.add_argument("--no-random", action="store_true", help="skip the random sequences")
     p.add_argument("--case", action="append", help="run only these commands' cases")
@@ -350,6 +394,8 @@ def main(argv=None):
                 if diff:
                     print(diff)
                     failed = True
+                    if a.shrink:
+                        print("  shortest: %s" % shrink(pair, seed + n - 1, a.steps, depth))
                 if not a.seconds or time.time() - start >= a.seconds:
                     break
             print("random: %d seeds from %d, %d commands sent" % (n, seed, total))

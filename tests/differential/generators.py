@@ -16,7 +16,8 @@ import time
 
 KEYS = ("k0", "k1", "k2", "k3", "k10", "K1", "k*", "x y")
 VALUES = ("", "0", "1", "-1", "7", "10", "a", "ab", "abc", "hello", "3.5", "-0.5", "1e3",
-          "9223372036854775807", "-9223372036854775808", " 1", "0x1f", "inf", "\x00\xff")
+          "9223372036854775807", "-9223372036854775808", " 1", "0x1f", "inf", "\x00\xff",
+          "\r\n*1\r\n", "v" * 300)
 INTS = ("0", "1", "-1", "3", "100", "-100", "9223372036854775807", "-9223372036854775808",
         "9223372036854775808", "x", "1.5", "", " 1")
 FLOATS = ("0", "0.1", "-0.5", "1e3", "3", "1.5e-5", "5.0e3", "-1.7976931348623157e308",
@@ -26,7 +27,7 @@ OFFSETS = ("0", "1", "2", "3", "-1", "-2", "-3", "-100", "100", "922337203685477
 SETRANGE_OFFSETS = ("0", "1", "3", "10", "-1", "x", "536870912", "9223372036854775807")
 BAD_TIMES = ("0", "-1", "x", "", "1.5", "9223372036854775807", "-9223372036854775808",
              "9223372036854775")
-PATTERNS = ("*", "k*", "k?", "k[0-2]", "k[^1]", "*1*", "K*", "x*", "k\\*", "[", "k[a-", "\\",
+PATTERNS = ("*", "w1*", "w?", "k*", "k?", "k[0-2]", "k[^1]", "*1*", "K*", "x*", "k\\*", "[", "k[a-", "\\",
             "?", "k1*0", "*y", "x?y", "[a-z]*", "k[!0]")
 ABS_OFFSETS_S = (-100, 500, 5000, 50000, 5000000)
 
@@ -117,6 +118,14 @@ def gen_mset(g, name="MSET"):
     return tuple(args)
 
 
+def gen_mset_wide(g):
+    """Many keys at once (w0..w199), so SCAN, KEYS and RANDOMKEY page over more than 8 keys."""
+    args = ["MSET"]
+    for _ in range(g.rng.randint(20, 60)):
+        args += ["w%d" % g.rng.randint(0, 199), g.value()]
+    return tuple(args)
+
+
 def gen_setex(g, name, unit):
     return (name, g.key(), g.time_arg(unit), g.value())
 
@@ -131,6 +140,7 @@ GENERATORS_STRING = [
     (3, "mget", lambda g: ("MGET",) + g.keys()),
     (3, "mset", gen_mset),
     (2, "msetnx", lambda g: gen_mset(g, "MSETNX")),
+    (0.3, "mset", gen_mset_wide),
     (4, "append", lambda g: ("APPEND", g.key(), g.value())),
     (2, "strlen", lambda g: ("STRLEN", g.key())),
     (3, "incr", lambda g: ("INCR", g.key())),

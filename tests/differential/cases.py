@@ -39,7 +39,7 @@ CASES = {
         "SET k v | GETEX k EX 100 PX 100", "SET k v | GETEX k PERSIST EX 100",
         "SET k v | GETEX k FOO", "SET k v | GETEX k EX", "SET k v | GETEX k EXAT 1 | EXISTS k",
         "SET k v | GETEX k PXAT 9223372036854775807", "SET k v | GETEX k EX 9223372036854775807",
-        "GETEX k EX x", "GETEX k PERSIST", HASH + " | GETEX w",
+        "GETEX k EX x", "GETEX k PERSIST", HASH + " | GETEX w", HASH + " | GETEX w EX x",
     ],
     "mget": ["MGET a", "MSET a 1 b 2 | MGET a b c a", HASH + " | SET k v | MGET w k"],
     "mset": ["MSET a 1 | GET a", "MSET a 1 a 2 | GET a", "MSET a 1 b", "SET a x EX 100 | MSET a 1 | TTL a",

@@ -60,7 +60,7 @@ import conftest  # noqa: E402  (MnemoServer, the binary's path)
 import cases  # noqa: E402
 import commands  # noqa: E402
 import generators  # noqa: E402
-from compare import Exact, Pairs, Tolerance, Unordered, show  # noqa: E402
+from compare import Exact, Pairs, Unordered, show  # noqa: E402
 from helpers import RawClient, encode_command  # noqa: E402
 from redis_reference import RedisServer  # noqa: E402
 

@@ -95,6 +95,7 @@ Status MallocStats(CommandContext& ctx) {
 // PURGE: Redis replies +OK; Mnemo replies the resident bytes returned to the OS.
 Status Purge(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|purge");
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;
   if (!allocator::Available()) return NoJemalloc("MEMORY PURGE");
   ctx.server.Defer(ctx, [](Reply& r) {
     auto released = allocator::Purge();

@@ -9,6 +9,7 @@
 #include "commands/subcommand.h"
 #include "common/version.h"
 #include "config/config.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 namespace {
@@ -46,6 +47,19 @@ Status WrongPass() {
   return Status::Custom("WRONGPASS invalid username-password pair or user is disabled.");
 }
 
+// Where a password leads: requirepass opens the default namespace as admin, a namespace's
+// token opens that namespace (not admin, as in Kvrocks); nullopt for anything else.
+std::optional<std::string> NamespaceOf(CommandContext& ctx, std::string_view password) {
+  std::string pass = ctx.server.config().requirepass();
+  if (!pass.empty() && password == pass) return std::string(kDefaultNamespace);
+  return ctx.server.namespaces().Lookup(password);
+}
+
+void LogIn(CommandContext& ctx, const std::string& ns) {
+  ctx.client.set_ns(ns);
+  ctx.client.SetAuthenticated(/*admin=*/ns == kDefaultNamespace);
+}
+
 Status Authenticate(CommandContext& ctx, std::string_view password) {
   std::string pass = ctx.server.config().requirepass();
   if (pass.empty()) {
@@ -53,24 +67,31 @@ Status Authenticate(CommandContext& ctx, std::string_view password) {
         "AUTH <password> called without any password configured for the default user. Are you "
         "sure your configuration is correct?");
   }
-  if (password != pass) return WrongPass();
-  ctx.client.SetAuthenticated(/*admin=*/true);
+  auto ns = NamespaceOf(ctx, password);
+  if (!ns) return WrongPass();
+  LogIn(ctx, *ns);
   return Status::OK();
 }
 
 // AUTH <user> <password> and HELLO's AUTH: the only user is "default"; without requirepass it
-// takes any password (Redis's "nopass" default user). Checks only; the caller authenticates.
-Status CheckUserPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
+// takes any password (Redis's "nopass" default user), else requirepass or a namespace's token.
+// Checks only: sets *ns to where the password leads; the caller logs in.
+Status CheckUserPassword(CommandContext& ctx, std::string_view user, std::string_view password,
+                         std::string* ns) {
   if (user != "default") return WrongPass();
-  std::string pass = ctx.server.config().requirepass();
-  if (!pass.empty() && password != pass) return WrongPass();
+  *ns = std::string(kDefaultNamespace);
+  if (ctx.server.config().requirepass().empty()) return Status::OK();
+  auto found = NamespaceOf(ctx, password);
+  if (!found) return WrongPass();
+  *ns = *found;
   return Status::OK();
 }
 
 Status AuthenticateUser(CommandContext& ctx, std::string_view user, std::string_view password) {
-  Status s = CheckUserPassword(ctx, user, password);
+  std::string ns;
+  Status s = CheckUserPassword(ctx, user, password, &ns);
   if (!s.ok()) return s;
-  ctx.client.SetAuthenticated(/*admin=*/true);
+  LogIn(ctx, ns);
   return Status::OK();
 }
 
@@ -129,11 +150,12 @@ Status CmdHello(CommandContext& ctx) {
     version = *ver == 3 ? RespVersion::kResp3 : RespVersion::kResp2;
   }
   bool auth = false;
+  std::string auth_ns;
   const std::string* name = nullptr;
   for (size_t i = 2; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     if (opt == "auth" && i + 2 < ctx.argc()) {
-      Status s = CheckUserPassword(ctx, ctx.args[i + 1], ctx.args[i + 2]);
+      Status s = CheckUserPassword(ctx, ctx.args[i + 1], ctx.args[i + 2], &auth_ns);
       if (!s.ok()) return s;
       auth = true;
       i += 2;
@@ -154,7 +176,7 @@ Status CmdHello(CommandContext& ctx) {
     if (!s.ok()) return s;
     ctx.client.set_name(*name);
   }
-  if (auth) ctx.client.SetAuthenticated(/*admin=*/true);
+  if (auth) LogIn(ctx, auth_ns);
   if (version) {
     ctx.client.set_resp(*version);
     ctx.reply.set_version(*version);
@@ -201,6 +223,7 @@ Status ClientInfo(CommandContext& ctx) {
 }
 
 Status ClientKill(CommandContext& ctx) {
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;  // a tenant may not close others' clients
   std::vector<std::string> filter(ctx.args.begin() + 2, ctx.args.end());
   ServerApi* server = &ctx.server;
   uint64_t self = ctx.client.id();
@@ -296,6 +319,7 @@ Status ClientReply(CommandContext& ctx) {
 // CLIENT PAUSE timeout [WRITE|ALL]: the server holds the commands (only writes with WRITE) of
 // every client until the time is over; each waiting connection is woken by a timer.
 Status ClientPause(CommandContext& ctx) {
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;  // it holds every client
   auto ms = ParseInt64(ctx.args[2]);
   if (!ms) return Status::InvalidArgument("timeout is not an integer or out of range");
   if (*ms < 0) return Status::InvalidArgument("timeout is negative");
@@ -315,6 +339,7 @@ Status ClientPause(CommandContext& ctx) {
 }
 
 Status ClientUnpause(CommandContext& ctx) {
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;  // it holds every client
   ctx.server.UnpauseClients();
   ctx.reply.Ok();
   return Status::OK();

@@ -28,6 +28,7 @@ class Config;
 class Storage;
 class Database;
 class HeapProfiler;
+class NamespaceRegistry;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -113,6 +114,7 @@ class ServerApi {
   virtual ~ServerApi() = default;
   virtual Config& config() = 0;
   virtual Storage& storage() = 0;
+  virtual NamespaceRegistry& namespaces() = 0;
   virtual HeapProfiler& profiler() = 0;
   // INFO text ("" = default sections); `ns` is the caller's namespace, whose keys the keyspace
   // section counts (from the namespace counters, O(1)).
@@ -166,6 +168,8 @@ class ClientApi {
   virtual bool admin() const = 0;
   virtual void SetAuthenticated(bool admin) = 0;
   virtual const std::string& ns() const = 0;
+  // AUTH with a namespace's token: later commands see only that namespace's keys.
+  virtual void set_ns(std::string ns) = 0;
   // The peer is a loopback address (127.0.0.0/8, ::1): the clients `enable-protected-configs
   // local` trusts.
   virtual bool from_loopback() const = 0;
@@ -215,9 +219,13 @@ std::span<const CommandSpec> MemoryCommands();
 std::span<const CommandSpec> KProfileCommands();
 std::span<const CommandSpec> AdminCommands();
 std::span<const CommandSpec> GenericCommands();
+std::span<const CommandSpec> NamespaceCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();
+// For what only an admin may do inside a command open to all (a namespace's clients are not
+// admins): "admin permission required to perform the command".
+Status RequireAdmin(const CommandContext& ctx);
 Status NotIntegerError();
 Status WrongArgsError(std::string_view cmd);  // "wrong number of arguments for 'x' command"
 // "-OOM command not allowed: the reply (at least N bytes) would exceed the memory left under

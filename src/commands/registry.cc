@@ -10,6 +10,10 @@
 namespace mnemo {
 
 Status SyntaxError() { return Status::InvalidArgument("syntax error"); }
+Status RequireAdmin(const CommandContext& ctx) {
+  if (ctx.client.admin()) return Status::OK();
+  return Status::InvalidArgument("admin permission required to perform the command");
+}
 Status NotIntegerError() {
   return Status::InvalidArgument("value is not an integer or out of range");
 }
@@ -38,7 +42,7 @@ CommandTable& CommandTable::Instance() {
 
 CommandTable::CommandTable() {
   for (auto family : {StringCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
-                      AdminCommands(), MemoryCommands(), KProfileCommands()}) {
+                      AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

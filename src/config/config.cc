@@ -777,6 +777,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& data) {
 Status Config::LoadString(std::string_view text) {
   // Validate everything first, so a bad file leaves the config untouched.
   std::vector<std::pair<const Entry*, Parsed>> staged;
+  std::vector<std::pair<std::string, std::string>> namespaces;
   std::vector<std::string_view> lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); i++) {
     std::string where = "line " + std::to_string(i + 1) + ": ";
@@ -784,6 +785,13 @@ Status Config::LoadString(std::string_view text) {
     if (!words.ok()) return Status::InvalidArgument(where + words.status().message());
     if (words->empty()) continue;
     const std::string& key = (*words)[0];
+    if (key.size() > 10 && key.compare(0, 10, "namespace.") == 0) {  // namespace.<ns> <token>
+      if (words->size() != 2) {
+        return Status::InvalidArgument(where + "'" + key + "' takes exactly one value (a token)");
+      }
+      namespaces.emplace_back(key.substr(10), (*words)[1]);
+      continue;
+    }
     const Entry* e = Find(key);
     if (e == nullptr) return Status::InvalidArgument(where + "unknown config key '" + key + "'");
     if (words->size() != 2) {
@@ -798,7 +806,16 @@ Status Config::LoadString(std::string_view text) {
     staged.emplace_back(e, std::move(*v));
   }
   for (const auto& [e, v] : staged) Store(*e, v);
+  if (!namespaces.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    namespace_tokens_.insert(namespace_tokens_.end(), namespaces.begin(), namespaces.end());
+  }
   return Status::OK();
+}
+
+std::vector<std::pair<std::string, std::string>> Config::namespace_tokens() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return namespace_tokens_;
 }
 
 Status Config::LoadFile(const std::string& path) {

@@ -163,6 +163,9 @@ class Config {
   std::string bind() const;
   std::string dir() const;
   std::string requirepass() const;
+  // `namespace.<ns> <token>` lines of the config file (Kvrocks's form), in file order. Read once
+  // at start (docs/namespaces.md); not changed by CONFIG SET.
+  std::vector<std::pair<std::string, std::string>> namespace_tokens() const;
   // The directory for heap profile dumps: profiling-dir, or <dir>/heap-profiles when it is "".
   std::string profiling_dir() const;
   std::string loglevel() const;
@@ -197,6 +200,7 @@ class Config {
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
+  std::vector<std::pair<std::string, std::string>> namespace_tokens_;    // guarded by mu_
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name
   mutable std::mutex rewrite_mu_;  // one Rewrite at a time (they share the temp file name)
 };

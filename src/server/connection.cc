@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "server/server.h"
 #include "server/worker.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 namespace {
@@ -296,6 +297,7 @@ bool Connection::CheckOutputLimit() {
 
 Status Connection::CheckMemory(const CommandSpec* spec) const {
   if (!(spec->flags & kCmdDenyOOM)) return Status::OK();
+  if (Status q = CheckQuota(); !q.ok()) return q;
   MemoryLevel level = server_->governor().level();
   if (level < MemoryLevel::kHard) return Status::OK();
   GovernorCounters& counters = server_->governor().counters();
@@ -308,6 +310,16 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
   if (static_cast<int64_t>(bytes) <= kHardLevelRequestLimit) return Status::OK();
   counters.refused_oversized.fetch_add(1, std::memory_order_relaxed);
   return Status::OutOfMemory("request too large while used memory is near 'maxmemory'.");
+}
+
+Status Connection::CheckQuota() const {
+  NamespaceRegistry& reg = server_->namespaces();
+  size_t adding = 0;
+  for (const auto& a : args_) adding += a.size();  // at most what the request can add
+  if (!reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
+  return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
+                             "' would exceed its data quota of " + std::to_string(reg.Quota(ns_)) +
+                             " bytes.");
 }
 
 Status Connection::CheckReplyMemory(const CommandSpec* spec, size_t reply_start) {
@@ -443,6 +455,7 @@ void Connection::SetReplyMode(ReplyMode mode) {
 }
 
 void Connection::Reset() {
+  set_ns(std::string(kDefaultNamespace));
   name_.clear();
   authenticated_ = server_->config().requirepass().empty();
   admin_ = authenticated_;

@@ -54,6 +54,10 @@ class Connection : public ClientApi {
   bool admin() const override { return admin_; }
   void SetAuthenticated(bool admin) override;
   const std::string& ns() const override { return ns_; }
+  void set_ns(std::string ns) override {
+    CommitPending();  // writes so far belong to the namespace they were made in
+    ns_ = std::move(ns);
+  }
   bool from_loopback() const override { return IsLoopbackIp(HostOfAddress(addr_)); }
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
@@ -127,6 +131,9 @@ class Connection : public ClientApi {
   // The memory gate: -OOM for commands that can add data when memory is full (or, near the
   // limit, when the request is large).
   Status CheckMemory(const CommandSpec* spec) const;
+  // The namespace's data quota (types/namespaces.h): -OOM when the request could carry the
+  // namespace's logical bytes past it.
+  Status CheckQuota() const;
 
   Worker* worker_;
   Server* server_;

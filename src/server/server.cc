@@ -17,6 +17,7 @@
 #include "server/info.h"
 #include "server/protected_mode.h"
 #include "server/worker.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 namespace {
@@ -96,6 +97,12 @@ Status Server::Start() {
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
+  namespaces_ = std::make_unique<NamespaceRegistry>(storage_.get());
+  if (Status s = namespaces_->Load(); !s.ok()) return s;
+  for (const auto& [ns, token] : config_->namespace_tokens()) {
+    Status s = namespaces_->AddFromConfig(ns, token, config_->requirepass());
+    if (!s.ok()) return Status::InvalidArgument("namespace." + ns + ": " + s.message());
+  }
   config_->OnChange("sync-writes",
                     [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 

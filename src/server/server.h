@@ -63,6 +63,7 @@ class Server : public ServerApi {
   // ServerApi
   Config& config() override { return *config_; }
   Storage& storage() override { return *storage_; }
+  NamespaceRegistry& namespaces() override { return *namespaces_; }
   HeapProfiler& profiler() override { return *profiler_; }
   std::string Info(std::string_view section, std::string_view ns) override;
   MemorySnapshot TakeMemorySnapshot() override;
@@ -128,6 +129,7 @@ class Server : public ServerApi {
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
+  std::unique_ptr<NamespaceRegistry> namespaces_;
   ServerLevers levers_{this};
   MemoryGovernor governor_{&levers_};
   mutable std::mutex budgets_mu_;

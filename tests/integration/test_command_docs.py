@@ -7,7 +7,7 @@ from helpers import raw
 from redis_reference import RedisServer
 
 # What Mnemo has and Redis 7.0 lacks; compared with nothing.
-MNEMO_ONLY = {"kprofile", "memory|report", "client|setinfo", "client|no-touch"}
+MNEMO_ONLY = {"kprofile", "namespace", "memory|report", "client|setinfo", "client|no-touch"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,203 @@
+#include "types/namespaces.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "storage/encoding.h"
+
+namespace mnemo {
+namespace {
+
+constexpr std::string_view kStateKey = "namespace:";
+
+// A stored entry: quota(8, big endian) | token.
+std::string EncodeEntry(const std::string& token, int64_t quota) {
+  std::string v;
+  PutFixed64BE(&v, static_cast<uint64_t>(quota));
+  v.append(token);
+  return v;
+}
+
+}  // namespace
+
+Status NamespaceRegistry::Load() {
+  auto records = storage_->ListState(kStateKey);
+  if (!records.ok()) return records.status();
+  std::unique_lock lock(mu_);
+  for (const auto& [key, value] : *records) {
+    if (value.size() < 8) continue;
+    Entry e;
+    e.quota = static_cast<int64_t>(DecodeFixed64BE(value.data()));
+    e.token = value.substr(8);
+    if (e.quota > 0) any_quota_ = true;
+    by_name_[key.substr(kStateKey.size())] = std::move(e);
+  }
+  return Status::OK();
+}
+
+Status NamespaceRegistry::CheckName(const std::string& ns) const {
+  if (ns.empty() || ns.size() > 255) {
+    return Status::InvalidArgument("the namespace name must be 1 to 255 bytes");
+  }
+  if (ns == kDefaultNamespace) {
+    return Status::InvalidArgument("forbidden to add or delete the default namespace");
+  }
+  return Status::OK();
+}
+
+Status NamespaceRegistry::CheckToken(const std::string& ns, const std::string& token,
+                                     const std::string& requirepass) const {
+  if (requirepass.empty()) {
+    return Status::InvalidArgument("forbidden to add namespace when requirepass was empty");
+  }
+  if (token.empty()) return Status::InvalidArgument("the token must not be empty");
+  if (token == requirepass) {
+    return Status::InvalidArgument("the token is duplicated with requirepass or masterauth");
+  }
+  for (const auto& [name, e] : by_name_) {
+    if (name != ns && e.token == token) return Status::InvalidArgument("the token already exists");
+  }
+  return Status::OK();
+}
+
+Status NamespaceRegistry::Persist(const std::string& ns, const Entry& e) {
+  return storage_->PutState(std::string(kStateKey) + ns, EncodeEntry(e.token, e.quota));
+}
+
+Status NamespaceRegistry::AddFromConfig(const std::string& ns, const std::string& token,
+                                        const std::string& requirepass) {
+  Status s = CheckName(ns);
+  if (!s.ok()) return s;
+  std::unique_lock lock(mu_);
+  s = CheckToken(ns, token, requirepass);
+  if (!s.ok()) return s;
+  by_name_[ns].token = token;
+  return Status::OK();
+}
+
+Status NamespaceRegistry::Add(const std::string& ns, const std::string& token,
+                              const std::string& requirepass) {
+  Status s = CheckName(ns);
+  if (!s.ok()) return s;
+  std::unique_lock lock(mu_);
+  auto it = by_name_.find(ns);
+  if (it != by_name_.end() && !it->second.token.empty()) {
+    return Status::InvalidArgument("the namespace already exists");
+  }
+  s = CheckToken(ns, token, requirepass);
+  if (!s.ok()) return s;
+  Entry e = it != by_name_.end() ? it->second : Entry{};
+  e.token = token;
+  s = Persist(ns, e);
+  if (!s.ok()) return s;
+  by_name_[ns] = std::move(e);
+  return Status::OK();
+}
+
+Status NamespaceRegistry::Set(const std::string& ns, const std::string& token,
+                              const std::string& requirepass) {
+  Status s = CheckName(ns);
+  if (!s.ok()) return s;
+  std::unique_lock lock(mu_);
+  auto it = by_name_.find(ns);
+  if (it == by_name_.end() || it->second.token.empty()) {
+    return Status::InvalidArgument("the namespace was not found");
+  }
+  s = CheckToken(ns, token, requirepass);
+  if (!s.ok()) return s;
+  Entry e = it->second;
+  e.token = token;
+  s = Persist(ns, e);
+  if (!s.ok()) return s;
+  it->second = std::move(e);
+  return Status::OK();
+}
+
+Status NamespaceRegistry::Del(const std::string& ns) {
+  Status s = CheckName(ns);
+  if (!s.ok()) return s;
+  std::unique_lock lock(mu_);
+  auto it = by_name_.find(ns);
+  if (it == by_name_.end() || it->second.token.empty()) {
+    return Status::InvalidArgument("the namespace was not found");
+  }
+  s = storage_->DeleteState(std::string(kStateKey) + ns);
+  if (!s.ok()) return s;
+  by_name_.erase(it);
+  return Status::OK();
+}
+
+std::optional<std::string> NamespaceRegistry::Token(const std::string& ns) const {
+  std::shared_lock lock(mu_);
+  auto it = by_name_.find(ns);
+  if (it == by_name_.end() || it->second.token.empty()) return std::nullopt;
+  return it->second.token;
+}
+
+std::vector<std::pair<std::string, std::string>> NamespaceRegistry::All() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [name, e] : by_name_) {
+      if (!e.token.empty()) out.emplace_back(name, e.token);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::string> NamespaceRegistry::Lookup(std::string_view token) const {
+  if (token.empty()) return std::nullopt;
+  std::shared_lock lock(mu_);
+  for (const auto& [name, e] : by_name_) {
+    if (e.token == token) return name;
+  }
+  return std::nullopt;
+}
+
+Status NamespaceRegistry::SetQuota(const std::string& ns, int64_t data_bytes) {
+  if (data_bytes < 0) return Status::InvalidArgument("the quota must be 0 (none) or more bytes");
+  std::unique_lock lock(mu_);
+  auto it = by_name_.find(ns);
+  if (ns != kDefaultNamespace && (it == by_name_.end() || it->second.token.empty())) {
+    return Status::InvalidArgument("the namespace was not found");
+  }
+  Entry e = it != by_name_.end() ? it->second : Entry{};
+  e.quota = data_bytes;
+  Status s = Persist(ns, e);
+  if (!s.ok()) return s;
+  by_name_[ns] = std::move(e);
+  if (data_bytes > 0) any_quota_ = true;
+  return Status::OK();
+}
+
+int64_t NamespaceRegistry::Quota(std::string_view ns) const {
+  std::shared_lock lock(mu_);
+  auto it = by_name_.find(std::string(ns));
+  return it == by_name_.end() ? 0 : it->second.quota;
+}
+
+bool NamespaceRegistry::OverQuota(std::string_view ns, int64_t adding) {
+  if (!any_quota_.load(std::memory_order_relaxed)) return false;  // no quota was ever set
+  std::shared_ptr<std::atomic<uint64_t>> refused;
+  int64_t quota = 0;
+  {
+    std::shared_lock lock(mu_);
+    auto it = by_name_.find(std::string(ns));
+    if (it == by_name_.end() || it->second.quota == 0) return false;
+    quota = it->second.quota;
+    refused = it->second.refused;
+  }
+  auto c = storage_->Counters(ns);
+  if (!c.ok() || c->bytes + adding <= quota) return false;
+  refused->fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+uint64_t NamespaceRegistry::Refused(std::string_view ns) const {
+  std::shared_lock lock(mu_);
+  auto it = by_name_.find(std::string(ns));
+  return it == by_name_.end() ? 0 : it->second.refused->load(std::memory_order_relaxed);
+}
+
+}  // namespace mnemo

@@ -1,0 +1,76 @@
+// NamespaceRegistry: the tenants of one server. A namespace is a key prefix (every key of every
+// column family starts with it, storage/encoding.h); a token given to AUTH selects it. Tokens and
+// quotas are kept as state records in storage (Storage::PutState, fsynced), so they survive
+// restarts; lines `namespace.<ns> <token>` of the config file (Kvrocks's form) are added at start.
+//
+// The default namespace (`__namespace`) is the one `requirepass` opens, with admin rights; it
+// has no token of its own and cannot be added or deleted.
+//
+// Thread-safe: a shared mutex guards the maps; readers (AUTH, the quota check of every write
+// that adds data) take it shared.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/storage.h"
+#include "types/database.h"
+
+namespace mnemo {
+
+class NamespaceRegistry {
+ public:
+  explicit NamespaceRegistry(Storage* storage) : storage_(storage) {}
+
+  // Reads the stored namespaces. Call once at start, before serving.
+  Status Load();
+  // A namespace from the config file: added (or its token replaced) in memory only.
+  Status AddFromConfig(const std::string& ns, const std::string& token,
+                       const std::string& requirepass);
+
+  // NAMESPACE ADD / SET / DEL, with Kvrocks's errors. `requirepass` is the server's.
+  Status Add(const std::string& ns, const std::string& token, const std::string& requirepass);
+  Status Set(const std::string& ns, const std::string& token, const std::string& requirepass);
+  Status Del(const std::string& ns);
+  std::optional<std::string> Token(const std::string& ns) const;
+  // Every namespace and its token, sorted by name.
+  std::vector<std::pair<std::string, std::string>> All() const;
+  // The namespace a token opens, if any.
+  std::optional<std::string> Lookup(std::string_view token) const;
+
+  // The data quota of a namespace in logical bytes (0 = none); the default namespace may have
+  // one too. SetQuota stores it.
+  Status SetQuota(const std::string& ns, int64_t data_bytes);
+  int64_t Quota(std::string_view ns) const;
+  // Whether a write adding about `adding` bytes to `ns` must be refused: the namespace has a
+  // quota and its logical bytes (Storage::Counters) plus `adding` exceed it. Counts refusals.
+  bool OverQuota(std::string_view ns, int64_t adding);
+  uint64_t Refused(std::string_view ns) const;
+
+ private:
+  struct Entry {
+    std::string token;
+    int64_t quota = 0;
+    std::shared_ptr<std::atomic<uint64_t>> refused = std::make_shared<std::atomic<uint64_t>>(0);
+  };
+  Status CheckName(const std::string& ns) const;
+  Status Persist(const std::string& ns, const Entry& e);
+  // REQUIRES: mu_ held exclusively.
+  Status CheckToken(const std::string& ns, const std::string& token,
+                    const std::string& requirepass) const;
+
+  Storage* storage_;
+  std::atomic<bool> any_quota_{false};  // skips the lock on writes while no quota is set
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, Entry> by_name_;  // the default namespace only for a quota
+};
+
+}  // namespace mnemo

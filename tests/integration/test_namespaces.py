@@ -1,0 +1,153 @@
+"""Namespaces (tenants): Kvrocks's NAMESPACE commands and AUTH <token>, isolation of every key
+route, admin-only commands refused to tenants, data quotas, and persistence across restarts."""
+import redis
+
+from helpers import cmd_error, raw
+
+ADMIN_ONLY = "admin permission required to perform the command"
+
+
+def tenant(s, token):
+    return s.client(password=token, decode_responses=True)
+
+
+def test_namespace_commands_and_errors(server_factory):
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    assert raw(a, "NAMESPACE", "ADD", "ns1", "t1") == "OK"
+    assert cmd_error(a, "NAMESPACE", "ADD", "ns1", "t9") == "the namespace already exists"
+    assert cmd_error(a, "NAMESPACE", "ADD", "ns2", "t1") == "the token already exists"
+    assert cmd_error(a, "NAMESPACE", "ADD", "ns2", "root") == (
+        "the token is duplicated with requirepass or masterauth")
+    assert cmd_error(a, "NAMESPACE", "ADD", "__namespace", "x").startswith("forbidden")
+    assert cmd_error(a, "NAMESPACE", "SET", "nope", "x") == "the namespace was not found"
+    assert cmd_error(a, "NAMESPACE", "DEL", "nope") == "the namespace was not found"
+    assert raw(a, "NAMESPACE", "GET", "ns1") == "t1"
+    assert raw(a, "NAMESPACE", "GET", "nope") is None
+    assert raw(a, "NAMESPACE", "SET", "ns1", "t2") == "OK"
+    assert raw(a, "NAMESPACE", "ADD", "ns2", "t3") == "OK"
+    assert raw(a, "NAMESPACE", "GET", "*") == ["ns1", "t2", "ns2", "t3", "__namespace", "root"]
+    assert raw(a, "NAMESPACE", "CURRENT") == "__namespace"
+    assert cmd_error(a, "AUTH", "t1").startswith("WRONGPASS")  # replaced by t2
+    t = tenant(s, "t2")
+    assert raw(t, "NAMESPACE", "CURRENT") == "ns1"
+    assert raw(a, "NAMESPACE", "DEL", "ns2") == "OK"
+    assert raw(a, "NAMESPACE", "GET", "ns2") is None
+    a.close()
+    t.close()
+
+
+def test_without_requirepass_namespaces_cannot_be_added(server_factory):
+    s = server_factory()
+    c = s.client(decode_responses=True)
+    assert cmd_error(c, "NAMESPACE", "ADD", "ns1", "t1") == (
+        "forbidden to add namespace when requirepass was empty")
+    c.close()
+
+
+def test_tenants_see_only_their_own_keys(server_factory):
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    one, two = tenant(s, "t1"), tenant(s, "t2")
+    a.set("shared", "admin")
+    one.set("shared", "one")
+    one.set("only1", "x")
+    one.expire("only1", 1000)
+    two.set("shared", "two")
+    # Key bytes that look like another namespace's prefix reach nothing there.
+    crafted = "\x03ns1" + "shared"
+    two.set(crafted, "crafted")
+    assert one.get("shared") == "one" and two.get("shared") == "two" and a.get("shared") == "admin"
+    assert sorted(one.keys("*")) == ["only1", "shared"]
+    assert sorted(two.keys("*")) == sorted(["shared", crafted])
+    assert one.dbsize() == 2 and two.dbsize() == 2 and a.dbsize() == 1
+    assert sorted(one.scan_iter("*")) == ["only1", "shared"]
+    assert two.get("only1") is None and not two.exists("only1") and two.ttl("only1") == -2
+    assert two.randomkey() in ("shared", crafted)
+    assert one.memory_usage("only1") is not None and two.memory_usage("only1") is None
+    assert cmd_error(two, "RENAME", "only1", "mine") == "no such key"
+    assert two.delete("only1") == 0
+    assert one.get("only1") == "x"
+    # FLUSHDB of one tenant leaves the others.
+    assert two.flushdb()
+    assert two.dbsize() == 0 and one.dbsize() == 2 and a.get("shared") == "admin"
+    info = one.info("keyspace")
+    assert info["db0"]["keys"] == 2 and info["db0"]["expires"] == 1
+    for c in (a, one, two):
+        c.close()
+
+
+def test_tenants_are_not_admins(server_factory):
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    t = tenant(s, "t1")
+    for args in (["CONFIG", "GET", "maxmemory"], ["KPROFILE", "MEMORY", "STATUS"],
+                 ["NAMESPACE", "GET", "*"], ["NAMESPACE", "ADD", "x", "y"], ["FLUSHALL"],
+                 ["SHUTDOWN"], ["CLIENT", "KILL", "ID", "1"], ["MEMORY", "PURGE"],
+                 ["NAMESPACE", "QUOTA", "ns1", "0"], ["NAMESPACE", "USAGE", "__namespace"],
+                 ["CLIENT", "PAUSE", "10"]):
+        assert cmd_error(t, *args) == ADMIN_ONLY, args
+    assert raw(t, "NAMESPACE", "USAGE")[1] == "ns1"
+    assert t.ping()
+    a.close()
+    t.close()
+
+
+def usage(c, *ns):
+    r = raw(c, "NAMESPACE", "USAGE", *ns)
+    return dict(zip(r[::2], r[1::2]))
+
+
+def test_data_quota_refuses_writes_and_frees_with_deletes(server_factory):
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    assert raw(a, "NAMESPACE", "QUOTA", "ns1", "10kb") == "OK"
+    one, two = tenant(s, "t1"), tenant(s, "t2")
+    refused = None
+    for i in range(100):
+        try:
+            one.set("k%d" % i, "v" * 500)
+        except redis.ResponseError as e:
+            refused = (i, str(e))
+            break
+    assert refused is not None, "the quota never refused a write"
+    assert refused[1].startswith("OOM command not allowed: namespace 'ns1' would exceed its data "
+                                 "quota of 10240 bytes"), refused
+    u = usage(a, "ns1")
+    assert u["data_quota"] == 10240 and u["refused_writes"] == 1
+    assert u["data_bytes"] <= 10240 and u["keys"] == refused[0]
+    # Reads and deletes go on; the other tenant is not limited.
+    assert one.get("k0") == "v" * 500
+    for i in range(30):
+        two.set("k%d" % i, "v" * 500)
+    assert one.delete("k0", "k1", "k2") == 3
+    assert one.set("again", "v" * 500)
+    # Quotas and tokens survive a restart.
+    for c in (a, one, two):
+        c.close()
+    assert s.stop() == 0
+    s.start()
+    a = s.client(password="root", decode_responses=True)
+    assert raw(a, "NAMESPACE", "GET", "ns1") == "t1"
+    assert usage(a, "ns1")["data_quota"] == 10240
+    one = tenant(s, "t1")
+    assert one.get("again") == "v" * 500
+    assert cmd_error(one, "SET", "big", "v" * 20000).startswith("OOM")
+    a.close()
+    one.close()
+
+
+def test_config_file_namespaces(server_factory):
+    s = server_factory(config_text="requirepass root\nnamespace.fromfile tok\n")
+    t = tenant(s, "tok")
+    assert raw(t, "NAMESPACE", "CURRENT") == "fromfile"
+    t.set("a", "1")
+    a = s.client(password="root", decode_responses=True)
+    assert a.get("a") is None
+    t.close()
+    a.close()

@@ -74,10 +74,14 @@ Status ObjectEncoding(CommandContext& ctx) {
 
 Status ObjectHelp(CommandContext& ctx) {
   static const char* const kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ENCODING <key>",
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
       "    Return the kind of internal representation used in order to store the value",
-      "    associated with a <key>.", "FREQ <key>",
-      "    Return the access frequency index of the key <key>.", "HELP", "    Print this help."};
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the key <key>.",
+      "HELP",
+      "    Print this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* line : kLines) ctx.reply.Simple(line);
   return Status::OK();

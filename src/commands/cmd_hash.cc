@@ -198,8 +198,7 @@ Status CheckRepeatBound(CommandContext& ctx, const Metadata& meta, uint64_t coun
   long double estimate = static_cast<long double>(count) * (per + 2 * kBulkOverhead);
   int64_t limit = ctx.server.config().proto_max_bulk_len.load(std::memory_order_relaxed);
   if (estimate > static_cast<long double>(limit)) {
-    return Status::InvalidArgument(
-        "count is too large: the reply would exceed proto-max-bulk-len");
+    return Status::InvalidArgument("count is too large: the reply would exceed proto-max-bulk-len");
   }
   return Status::OK();
 }

@@ -166,8 +166,8 @@ Status HashType::ForEach(std::string_view key, uint64_t* size, const Visitor& vi
 StatusOr<bool> HashType::ReadField(std::string_view key, const std::optional<KeyRecord>& rec,
                                    std::string_view field, std::string* value) const {
   if (!rec) return false;
-  Status s = db_->GetElement(ColumnFamily::kSubkeys, ElementKey(key, rec->meta.version, field),
-                             value);
+  Status s =
+      db_->GetElement(ColumnFamily::kSubkeys, ElementKey(key, rec->meta.version, field), value);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return s;
   return true;
@@ -178,8 +178,8 @@ Status HashType::WriteField(std::string_view key, const std::optional<KeyRecord>
                             std::string_view value) {
   uint64_t version = rec ? rec->meta.version : db_->storage()->NewVersion();
   db_->Put(ColumnFamily::kSubkeys, ElementKey(key, version, field), value);
-  int64_t delta = existed ? Len64(value) - static_cast<int64_t>(old_len)
-                          : Len64(field) + Len64(value);
+  int64_t delta =
+      existed ? Len64(value) - static_cast<int64_t>(old_len) : Len64(field) + Len64(value);
   StoreMeta(key, rec, version, existed ? 0 : 1, delta);
   return db_->Finish();
 }

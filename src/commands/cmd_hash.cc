@@ -274,15 +274,17 @@ Status CmdHScan(CommandContext& ctx) {
   }
   auto r = HashType(&ctx.db).Scan(ctx.args[1], after, pattern, static_cast<size_t>(count));
   if (!r.ok()) return r.status();
+  BoundedReply bounded(ctx);
   uint64_t next = r->next_after.empty() ? 0 : ctx.server.SaveCursor(std::move(r->next_after));
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
   ctx.reply.ArrayHeader(2 * r->items.size());
   for (const auto& [field, value] : r->items) {
+    if (!bounded.Fits(field.size() + value.size() + 2 * kBulkOverhead)) break;
     ctx.reply.Bulk(field);
     ctx.reply.Bulk(value);
   }
-  return Status::OK();
+  return bounded.Done(Status::OK());
 }
 
 constexpr uint32_t kW = kCmdWrite | kCmdWriteContext;

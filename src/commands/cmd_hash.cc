@@ -1,5 +1,6 @@
 // Hash commands: HSET and its variants, reads of fields and of the whole hash, HINCRBY*,
 // HRANDFIELD and HSCAN, over types/hash_type.h.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -120,37 +121,39 @@ Status CmdHLen(CommandContext& ctx) {
   return Status::OK();
 }
 
-// HKEYS, HVALS, HGETALL: the whole hash in field order.
+// HKEYS, HVALS, HGETALL: the whole hash in field order. The elements are encoded apart and
+// counted, and the header written after: the metadata's size, read before the iterator opens,
+// may differ from what the iterator sees when another connection writes the hash in between.
 enum class Whole { kKeys, kValues, kBoth };
 
 Status ReplyWhole(CommandContext& ctx, Whole what) {
-  BoundedReply bounded(ctx);
-  bool header = false;
-  uint64_t size = 0;
+  std::string body;
+  Reply out(&body, ctx.reply.version());
+  uint64_t size = 0, seen = 0;
+  bool fits = true;
+  size_t base = ctx.reply.size();
   Status s = HashType(&ctx.db).ForEach(ctx.args[1], &size, [&](auto field, auto value) {
-    if (!header) {
-      header = true;
-      if (what == Whole::kBoth) {
-        ctx.reply.MapHeader(size);
-      } else {
-        ctx.reply.ArrayHeader(size);
-      }
-    }
     size_t need = (what != Whole::kValues ? field.size() + kBulkOverhead : 0) +
                   (what != Whole::kKeys ? value.size() + kBulkOverhead : 0);
-    if (!bounded.Fits(need)) return false;
-    if (what != Whole::kValues) ctx.reply.Bulk(field);
-    if (what != Whole::kKeys) ctx.reply.Bulk(value);
+    size_t total = base + body.size() + need;
+    if (body.size() + need > body.capacity() && total > kLargeReplyBytes &&
+        !ctx.server.ReplyFits(std::max(total, 2 * body.capacity()))) {
+      return fits = false;
+    }
+    if (what != Whole::kValues) out.Bulk(field);
+    if (what != Whole::kKeys) out.Bulk(value);
+    seen++;
     return true;
   });
-  if (s.ok() && !header) {
-    if (what == Whole::kBoth) {
-      ctx.reply.MapHeader(0);
-    } else {
-      ctx.reply.ArrayHeader(0);
-    }
+  if (!s.ok()) return s;
+  if (!fits) return ReplyTooLargeError(body.size());
+  if (what == Whole::kBoth) {
+    ctx.reply.MapHeader(seen);
+  } else {
+    ctx.reply.ArrayHeader(seen);
   }
-  return bounded.Done(s);
+  ctx.reply.Raw(body);
+  return Status::OK();
 }
 
 Status CmdHKeys(CommandContext& ctx) { return ReplyWhole(ctx, Whole::kKeys); }

@@ -364,3 +364,33 @@ def test_object_encoding(pair):
     # one record per field: Redis's name for a hash kept as separate entries
     assert raw(m, "object", "encoding", "h") == "hashtable"
     assert "ENCODING <key>" in raw(m, "object", "help")
+
+
+def test_whole_hash_reads_stay_well_formed_under_concurrent_writes(sr, shared_server):
+    """HGETALL/HKEYS while another connection adds and removes fields: every reply is whole
+    (its header counts exactly the elements that follow), whatever the writer did meanwhile."""
+    import threading
+    sr.hset("c", mapping={"f%d" % i: "v" for i in range(50)})
+    done = threading.Event()
+
+    def writer():
+        w = shared_server.client(decode_responses=True)
+        try:
+            for i in range(3000):
+                w.hset("c", "n%d" % (i % 200), "x")
+                w.hdel("c", "n%d" % ((i + 100) % 200))
+        finally:
+            done.set()
+            w.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    reads = 0
+    while not done.is_set() or reads < 10:
+        got = sr.hgetall("c")
+        assert all(k.startswith(("f", "n")) for k in got) and len(got) >= 50
+        keys = sr.hkeys("c")
+        assert all(isinstance(k, str) for k in keys) and len(keys) >= 50
+        reads += 1
+    t.join()
+    assert sr.ping()

@@ -7,7 +7,7 @@ the ratio Mnemo/Redis (median over rounds). Each test is its own redis-benchmark
 script can also report the CPU time each server spent per request (user + system, all threads,
 from /proc): a steadier figure than throughput on a shared machine.
 
-    bench/run.py --bin build/mnemo [--rounds 3] [--requests 300000] [--tests set,get,incr,mset]
+    bench/run.py --bin build/mnemo [--rounds 3] [--requests 300000] [--tests set,get,incr,mset,hset]
 """
 import argparse
 import csv
@@ -101,7 +101,7 @@ def add_load_args(ap, tests):
 
 def main():
     ap = argparse.ArgumentParser()
-    add_load_args(ap, "set,get,incr,mset")
+    add_load_args(ap, "set,get,incr,mset,hset")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mnemo-bench-")

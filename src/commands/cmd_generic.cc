@@ -40,10 +40,48 @@ Status ObjectFreq(CommandContext& ctx) {
   return Status::OK();
 }
 
+// OBJECT ENCODING: the name Redis gives the representation nearest to Mnemo's. A string is one
+// record holding its bytes, named by Redis's rule for its value (int, embstr up to 44 bytes,
+// raw); a composite keeps one record per element, which is what Redis's large encodings are
+// (hashtable, quicklist, skiplist), never the small packed ones (listpack, intset).
+const char* EncodingName(const Metadata& meta) {
+  switch (meta.type) {
+    case DataType::kString:
+      if (meta.payload.size() <= 20 && ParseInt64(meta.payload)) return "int";
+      return meta.payload.size() <= 44 ? "embstr" : "raw";
+    case DataType::kHash:
+    case DataType::kSet:
+      return "hashtable";
+    case DataType::kList:
+      return "quicklist";
+    case DataType::kZSet:
+      return "skiplist";
+    default:
+      return "unknown";
+  }
+}
+
+Status ObjectEncoding(CommandContext& ctx) {
+  auto rec = ctx.db.GetRecord(ctx.args[2]);
+  if (rec.status().IsNotFound()) {
+    ctx.reply.Null();
+    return Status::OK();
+  }
+  if (!rec.ok()) return rec.status();
+  ctx.reply.Bulk(EncodingName(rec->meta));
+  return Status::OK();
+}
+
 Status ObjectHelp(CommandContext& ctx) {
   static const char* const kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "FREQ <key>",
-      "    Return the access frequency index of the key <key>.", "HELP", "    Print this help."};
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the key <key>.",
+      "HELP",
+      "    Print this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* line : kLines) ctx.reply.Simple(line);
   return Status::OK();
@@ -52,6 +90,13 @@ Status ObjectHelp(CommandContext& ctx) {
 // One row per command, its CommandDoc below it.
 // clang-format off
 const Subcommand kObjectSubcommands[] = {
+    {"encoding", 3, ObjectEncoding, "Inspect the internal encoding of an object",
+     {.since = "2.2.3",
+      .complexity = "O(1)",
+      .args = "key:key",
+      .acl = "@keyspace @read @slow",
+      .keys = "RO index:2 range:0,1,0",
+      .tips = "nondeterministic_output"}},
     {"freq", 3, ObjectFreq, "Get the logarithmic access frequency counter of an object",
      {.since = "4.0.0",
       .complexity = "O(1)",
@@ -217,11 +262,16 @@ const CommandSpec kGenericCommands[] = {
       .keys = "RO index:1 range:-1,1,0",
       .tips = "request_policy:multi_shard response_policy:agg_sum",
       .notes = "counts the keys that exist; Mnemo keeps no per-key access time to update"}},
-    {"object", -2, kR, 0, 0, 0, CmdObject, "generic", "Object introspection: FREQ, HELP",
+    {"object", -2, kR, 0, 0, 0, CmdObject, "generic",
+     "Object introspection: ENCODING, FREQ, HELP",
      {.since = "2.2.3",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
-      .notes = "only `FREQ` and `HELP`. `FREQ` answers nil for a missing key, and otherwise Redis's "
+      .notes = "only `ENCODING`, `FREQ` and `HELP`. `ENCODING` names the Redis encoding nearest "
+               "to Mnemo's records: `int`, `embstr` or `raw` for a string by Redis's rule, and "
+               "for a composite (one record per element) Redis's large encodings, `hashtable` "
+               "for a hash or set, `quicklist` for a list, `skiplist` for a sorted set, never "
+               "`listpack` or `intset`. `FREQ` answers nil for a missing key, and otherwise Redis's "
                "LFU counter (lfu-log-factor 10, lfu-decay-time 1 minute, fixed) as kept in the key "
                "cache, where each read or write of the key counts; a key the key cache does not "
                "hold (not read or written lately, a record over 16 KiB, or `key-cache-size 0`) "

@@ -220,6 +220,7 @@ std::span<const CommandSpec> KProfileCommands();
 std::span<const CommandSpec> AdminCommands();
 std::span<const CommandSpec> GenericCommands();
 std::span<const CommandSpec> NamespaceCommands();
+std::span<const CommandSpec> HashCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

@@ -207,7 +207,7 @@ Status PopCommand(CommandContext& ctx, bool max) {
   auto r = ZSetType(&ctx.db).Pop(ctx.args[1], count, max);
   if (!r.ok()) return r.status();
   // With an explicit count RESP3 gets pairs; without one, a flat [member, score] as Redis 7.0.
-  return ReplyEntries(ctx, *r, true, ctx.reply.resp3() && ctx.argc() == 3);
+  return ReplyEntries(ctx, *r, true, ctx.argc() == 3 ? ScoreShape::kAuto : ScoreShape::kFlat);
 }
 
 Status CmdZPopMin(CommandContext& ctx) { return PopCommand(ctx, false); }
@@ -269,20 +269,33 @@ Status RandomWithCount(CommandContext& ctx, int64_t count, bool withscores) {
 }
 
 Status CmdZRandMember(CommandContext& ctx) {
-  if (ctx.argc() == 2) {
-    auto all = ZSetType(&ctx.db).ReadAll(ctx.args[1], false);
-    if (!all.ok()) return all.status();
-    if (all->empty()) {
+  if (ctx.argc() == 2) {  // one member: a random rank, walked to from the nearer end
+    ZSetType zsets(&ctx.db);
+    auto card = zsets.Card(ctx.args[1]);
+    if (!card.ok()) return card.status();
+    if (*card == 0) {
       ctx.reply.Null();
-    } else {
-      std::uniform_int_distribution<size_t> pick(0, all->size() - 1);
-      ctx.reply.Bulk((*all)[pick(Rng())].member);
+      return Status::OK();
     }
+    ZRangeSpec spec;
+    spec.start = spec.stop = std::uniform_int_distribution<int64_t>(0, *card - 1)(Rng());
+    if (spec.start >= *card / 2) {
+      spec.rev = true;
+      spec.start = spec.stop = *card - 1 - spec.start;
+    }
+    std::string member;
+    Status s = zsets.Range(ctx.args[1], spec, [&](std::string_view m, double) {
+      member = m;
+      return false;
+    });
+    if (!s.ok()) return s;
+    ctx.reply.Bulk(member);
     return Status::OK();
   }
-  auto count = ParseInt64(ctx.args[2]);
+  auto count = ArgInt(ctx.args[2]);
+  if (!count.ok()) return count.status();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  if (!count || *count < -kMax) {
+  if (*count < -kMax) {
     return Status::InvalidArgument(
         "value is out of range, value must between -9223372036854775807 and "
         "9223372036854775807");
@@ -337,12 +350,18 @@ Status CmdZScan(CommandContext& ctx) {
     std::string prefix = ScanCursorText(ctx.args[1], "");
     if (text->compare(0, prefix.size(), prefix) == 0) after = text->substr(prefix.size());
   }
-  // A small set comes back whole, as Redis's listpack does.
-  size_t budget = static_cast<uint64_t>(*card) <= kScanWholeBelow ? kScanWholeBelow
-                                                                  : static_cast<size_t>(count);
   std::vector<ZEntry> found;
   std::string next;
-  Status s = zsets.Scan(ctx.args[1], after, budget, &found, &next);
+  Status s;
+  if (static_cast<uint64_t>(*card) <= kScanWholeBelow) {
+    // A small set comes back whole and in score order, as Redis's listpack does.
+    s = zsets.Range(ctx.args[1], ZRangeSpec(), [&](std::string_view m, double score) {
+      found.push_back({std::string(m), score});
+      return true;
+    });
+  } else {
+    s = zsets.Scan(ctx.args[1], after, static_cast<size_t>(count), &found, &next);
+  }
   if (!s.ok()) return s;
   uint64_t next_cursor =
       next.empty() ? 0 : ctx.server.SaveCursor(ScanCursorText(ctx.args[1], next));
@@ -537,7 +556,8 @@ const CommandSpec kZSetCommands[] = {
       .acl = "@read @sortedset @slow",
       .keys = "RO access index:1 range:0,1,0",
       .tips = "nondeterministic_output",
-      .notes = "a negative count whose reply would pass 64 MiB is refused with -OOM (Redis would build it)"}},
+      .notes = "with a count, O(N) in the size of the set (it is read whole); a negative count whose "
+               "reply would pass 64 MiB is refused with -OOM (Redis would build it)"}},
     {"zscan", -3, kR, 1, 1, 1, CmdZScan, "sortedset",
      "Iterate the members and scores of a sorted set",
      {.since = "2.8.0",
@@ -619,10 +639,11 @@ const CommandSpec kZSetCommands[] = {
 std::span<const CommandSpec> ZSetCommands() { return kZSetCommands; }
 
 Status ReplyEntries(CommandContext& ctx, const std::vector<ZEntry>& entries, bool withscores,
-                    bool nested) {
+                    ScoreShape shape) {
   std::string& out = *ctx.reply.buffer();
   size_t start = out.size();
-  bool pairs = withscores && (nested || ctx.reply.resp3());
+  bool pairs = withscores &&
+               (shape == ScoreShape::kNested || (shape == ScoreShape::kAuto && ctx.reply.resp3()));
   ctx.reply.ArrayHeader(withscores && !pairs ? 2 * entries.size() : entries.size());
   for (const ZEntry& e : entries) {
     if (!ReplyCanGrow(ctx, e.member.size() + 48)) {

@@ -233,7 +233,7 @@ Status CmdZMPop(CommandContext& ctx) {
     size_t start = ctx.reply.size();
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(k);
-    Status replied = ReplyEntries(ctx, *popped, true, /*nested=*/true);
+    Status replied = ReplyEntries(ctx, *popped, true, ScoreShape::kNested);
     if (!replied.ok()) ctx.reply.buffer()->resize(start);  // a failing handler writes nothing
     return replied;
   }

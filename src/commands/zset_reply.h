@@ -10,11 +10,12 @@
 namespace mnemo {
 
 // Replies `entries` as Redis 7.0 does: an array of members, or with scores a flat
-// member, score list in RESP2 and [member, score] pairs in RESP3 (nested: forced pairs, as ZMPOP
-// sends them in both protocols). Refused with ReplyTooLargeError (nothing written) when the reply
-// would not fit under the memory limit.
+// member, score list in RESP2 and [member, score] pairs in RESP3 (kAuto); kNested: pairs in both
+// protocols (ZMPOP), kFlat: flat in both (ZPOPMIN without a count). Refused with
+// ReplyTooLargeError (nothing written) when the reply would not fit under the memory limit.
+enum class ScoreShape { kAuto, kNested, kFlat };
 Status ReplyEntries(CommandContext& ctx, const std::vector<ZEntry>& entries, bool withscores,
-                    bool nested = false);
+                    ScoreShape shape = ScoreShape::kAuto);
 
 // Parses Z[REV]RANGE[BYSCORE|BYLEX|STORE]'s range and options, as Redis's zrangeGenericCommand:
 // args from `first` are min, max, then options; `by` / `rev` preset by the command name (kRank and

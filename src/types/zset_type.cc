@@ -144,6 +144,7 @@ StatusOr<std::optional<KeyRecord>> ZSetType::Load(std::string_view key) const {
 }
 
 void ZSetType::PutMember(const std::string& prefix, std::string_view member, double score) {
+  if (score == 0) score = 0.0;  // -0.0 and 0.0 are one score, stored as 0.0
   std::string k = prefix;
   k.append(member);
   db_->Put(ColumnFamily::kSubkeys, k, EncodeScoreValue(score));
@@ -173,8 +174,7 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   Metadata meta;
-  bool existed = rec->has_value();
-  if (existed) {
+  if (rec->has_value()) {
     meta = (*rec)->meta;
   } else {
     if (f.xx) return AddResult{0, std::nullopt};  // XX never creates the key
@@ -186,9 +186,9 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
   int64_t added = 0, changed = 0;
   std::string value;
   for (const ZEntry& e : items) {
-    double score = e.score == 0 ? 0.0 : e.score;
-    Status s = existed ? db_->GetElement(ColumnFamily::kSubkeys, prefix + e.member, &value)
-                       : Status::NotFound();
+    double score = e.score;  // the reply's; -0.0 is stored as 0.0 (PutMember)
+    // Looked up even in a new key: a member given twice sees its first write.
+    Status s = db_->GetElement(ColumnFamily::kSubkeys, prefix + e.member, &value);
     if (s.ok()) {
       auto cur = DecodeScoreValue(value);
       if (!cur) return Status::Corruption("bad zset score record");
@@ -197,7 +197,6 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
         score = *cur + score;
         if (std::isnan(score))
           return Status::InvalidArgument("resulting score is not a number (NaN)");
-        if (score == 0) score = 0.0;
       }
       if ((f.lt && score >= *cur) || (f.gt && score <= *cur)) continue;
       r.score = score;
@@ -540,7 +539,7 @@ StatusOr<int64_t> ZSetType::Store(std::string_view dst, const std::vector<ZEntry
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), dst, meta.version);
   uint64_t bytes = 0;
   for (const ZEntry& e : entries) {
-    PutMember(prefix, e.member, e.score == 0 ? 0.0 : e.score);
+    PutMember(prefix, e.member, e.score);
     bytes += e.member.size() + kScoreSize;
   }
   Status s = Commit(dst, meta, entries.size(), bytes);

@@ -52,6 +52,30 @@ std::optional<double> Strtod(std::string_view s, bool refuse_overflow) {
   return v;
 }
 
+// Positions `it` at the first (or last) live entry of the index, from the bounds when known.
+void SeekEnd(Iterator* it, const std::string& prefix, const IndexBounds& b, bool last) {
+  if (!b.known) {
+    last ? it->SeekToLast() : it->SeekToFirst();
+    return;
+  }
+  if (!last) {
+    it->Seek(prefix + b.low);
+    return;
+  }
+  std::string target = prefix + b.high;
+  it->Seek(target);
+  // Every live entry is <= high: landing past it means high's entry went (or a concurrent
+  // write, for a reader without the lock): the index's end is then the answer.
+  if (!it->Valid() || it->key() != target) it->SeekToLast();
+}
+
+std::string IndexSuffix(double score, std::string_view member) {
+  std::string s;
+  PutFixed64BE(&s, SortableScoreBits(score));
+  s.append(member);
+  return s;
+}
+
 std::optional<double> ParseBound(std::string_view s, bool* exclusive) {
   *exclusive = !s.empty() && s[0] == '(';
   if (*exclusive) s.remove_prefix(1);
@@ -72,6 +96,37 @@ bool ParseLexBound(std::string_view s, LexBound* out) {
 }  // namespace
 
 std::optional<double> ParseScore(std::string_view s) { return Strtod(s, true); }
+
+void IndexBounds::Widen(std::string_view suffix, bool first) {
+  if (first) {
+    known = true;
+    low = high = std::string(suffix);
+    return;
+  }
+  if (!known) return;
+  if (suffix < std::string_view(low)) low = std::string(suffix);
+  if (suffix > std::string_view(high)) high = std::string(suffix);
+}
+
+std::string EncodeIndexBounds(const IndexBounds& b) {
+  if (!b.known) return {};
+  std::string out;
+  PutFixed32BE(&out, static_cast<uint32_t>(b.low.size()));
+  out.append(b.low);
+  out.append(b.high);
+  return out;
+}
+
+IndexBounds DecodeIndexBounds(std::string_view tail) {
+  IndexBounds b;
+  if (tail.size() < 4) return b;
+  uint32_t n = DecodeFixed32BE(tail.data());
+  if (tail.size() - 4 < n) return b;
+  b.known = true;
+  b.low.assign(tail.substr(4, n));
+  b.high.assign(tail.substr(4 + n));
+  return b;
+}
 
 uint64_t SortableScoreBits(double score) {
   if (score == 0) score = 0.0;  // -0.0 and 0.0 are one score
@@ -158,12 +213,13 @@ void ZSetType::DeleteMember(const std::string& prefix, std::string_view member, 
   db_->Delete(ColumnFamily::kZSetScores, ScoreKey(prefix, score, member));
 }
 
-Status ZSetType::Commit(std::string_view key, const Metadata& meta, uint64_t size, uint64_t bytes) {
+Status ZSetType::Commit(std::string_view key, const Metadata& meta, uint64_t size, uint64_t bytes,
+                        const IndexBounds& bounds) {
   if (size == 0) {
     db_->DeleteRecord(key);
   } else {
-    db_->PutRecord(key,
-                   EncodeCompositeMeta(DataType::kZSet, meta.expire_ms, meta.version, size, bytes));
+    db_->PutRecord(key, EncodeCompositeMeta(DataType::kZSet, meta.expire_ms, meta.version, size,
+                                            bytes, EncodeIndexBounds(bounds)));
   }
   return db_->Finish();
 }
@@ -182,6 +238,7 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
   }
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, meta.version);
   uint64_t size = meta.size, bytes = meta.bytes;
+  IndexBounds bounds = DecodeIndexBounds(meta.payload);
   AddResult r;
   int64_t added = 0, changed = 0;
   std::string value;
@@ -203,10 +260,12 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
       if (score == *cur) continue;
       db_->Delete(ColumnFamily::kZSetScores, ScoreKey(prefix, *cur, e.member));
       PutMember(prefix, e.member, score);
+      bounds.Widen(IndexSuffix(score, e.member), size == 0);
       changed++;
     } else if (s.IsNotFound()) {
       if (f.xx) continue;
       PutMember(prefix, e.member, score);
+      bounds.Widen(IndexSuffix(score, e.member), size == 0);
       r.score = score;
       size++;
       bytes += e.member.size() + kScoreSize;
@@ -217,7 +276,7 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
   }
   r.count = f.ch ? added + changed : added;
   if (added == 0 && changed == 0) return r;
-  Status s = Commit(key, meta, size, bytes);
+  Status s = Commit(key, meta, size, bytes, bounds);
   if (!s.ok()) return s;
   return r;
 }
@@ -245,7 +304,7 @@ StatusOr<int64_t> ZSetType::Remove(std::string_view key,
     removed++;
   }
   if (removed == 0) return removed;
-  Status s = Commit(key, meta, size, bytes);
+  Status s = Commit(key, meta, size, bytes, DecodeIndexBounds(meta.payload));
   if (!s.ok()) return s;
   return removed;
 }
@@ -286,17 +345,23 @@ StatusOr<std::optional<int64_t>> ZSetType::Rank(std::string_view key, std::strin
   int64_t rank = 0;
   // Counting from the end the rank is measured from: O(rank).
   if (rev) {
-    for (it->SeekToLast(); it->Valid() && it->key() != target; it->Prev()) rank++;
+    IndexBounds b = DecodeIndexBounds((*rec)->meta.payload);
+    for (SeekEnd(it.get(), prefix, b, true); it->Valid() && it->key() != target; it->Prev()) {
+      rank++;
+    }
   } else {
-    for (it->SeekToFirst(); it->Valid() && it->key() != target; it->Next()) rank++;
+    IndexBounds b = DecodeIndexBounds((*rec)->meta.payload);
+    for (SeekEnd(it.get(), prefix, b, false); it->Valid() && it->key() != target; it->Next()) {
+      rank++;
+    }
   }
   if (!it->status().ok()) return it->status();
   if (!it->Valid()) return Status::Corruption("zset score index lacks a member");
   return std::optional<int64_t>(rank);
 }
 
-Status ZSetType::WalkRank(const std::string& prefix, uint64_t size, const ZRangeSpec& spec,
-                          const Visitor& visit) const {
+Status ZSetType::WalkRank(const std::string& prefix, const IndexBounds& b, uint64_t size,
+                          const ZRangeSpec& spec, const Visitor& visit) const {
   int64_t len = static_cast<int64_t>(size);
   int64_t start = spec.start, end = spec.stop;
   if (start < 0) start = len + start;
@@ -306,7 +371,7 @@ Status ZSetType::WalkRank(const std::string& prefix, uint64_t size, const ZRange
   if (end >= len) end = len - 1;
   auto it = db_->NewElementIterator(ColumnFamily::kZSetScores, prefix);
   auto step = [&] { spec.rev ? it->Prev() : it->Next(); };
-  spec.rev ? it->SeekToLast() : it->SeekToFirst();
+  SeekEnd(it.get(), prefix, b, spec.rev);
   for (int64_t i = 0; i < start && it->Valid(); i++) step();
   for (int64_t i = start; i <= end && it->Valid(); i++, step()) {
     IndexEntry e = SplitIndex(it->suffix());
@@ -315,20 +380,27 @@ Status ZSetType::WalkRank(const std::string& prefix, uint64_t size, const ZRange
   return it->status();
 }
 
-Status ZSetType::WalkScore(const std::string& prefix, const ZRangeSpec& spec,
+Status ZSetType::WalkScore(const std::string& prefix, const IndexBounds& b, const ZRangeSpec& spec,
                            const Visitor& visit) const {
   const ScoreRange& r = spec.score;
   if (r.Empty()) return Status::OK();
   auto it = db_->NewElementIterator(ColumnFamily::kZSetScores, prefix);
   if (spec.rev) {
-    it->Seek(BitsKey(prefix, SortableScoreBits(r.max) + (r.max_ex ? 0 : 1)));
-    if (it->Valid()) {
-      it->Prev();
+    std::string target = BitsKey(prefix, SortableScoreBits(r.max) + (r.max_ex ? 0 : 1));
+    if (b.known && target > prefix + b.high) {
+      SeekEnd(it.get(), prefix, b, true);  // the range starts above every entry
     } else {
-      it->SeekToLast();
+      it->Seek(target);
+      if (it->Valid()) {
+        it->Prev();
+      } else {
+        it->SeekToLast();
+      }
     }
   } else {
-    it->Seek(BitsKey(prefix, SortableScoreBits(r.min) + (r.min_ex ? 1 : 0)));
+    std::string target = BitsKey(prefix, SortableScoreBits(r.min) + (r.min_ex ? 1 : 0));
+    if (b.known && target < prefix + b.low) target = prefix + b.low;
+    it->Seek(target);
   }
   int64_t skip = spec.offset, left = spec.limit;
   for (; it->Valid() && left != 0; spec.rev ? it->Prev() : it->Next()) {
@@ -346,13 +418,13 @@ Status ZSetType::WalkScore(const std::string& prefix, const ZRangeSpec& spec,
 
 // Lex ranges assume every member has the same score (as Redis's do); the seek uses the score
 // of the first (or last) entry, so they are O(log n + M) like Redis's.
-Status ZSetType::WalkLex(const std::string& prefix, const ZRangeSpec& spec,
+Status ZSetType::WalkLex(const std::string& prefix, const IndexBounds& b, const ZRangeSpec& spec,
                          const Visitor& visit) const {
   const LexRange& r = spec.lex;
   if (r.Empty()) return Status::OK();
   auto it = db_->NewElementIterator(ColumnFamily::kZSetScores, prefix);
   if (spec.rev) {
-    it->SeekToLast();
+    SeekEnd(it.get(), prefix, b, true);
     if (r.max.kind == LexBound::Kind::kValue && it->Valid()) {
       std::string target(it->suffix().substr(0, kScoreSize));
       target.insert(0, prefix);
@@ -365,7 +437,7 @@ Status ZSetType::WalkLex(const std::string& prefix, const ZRangeSpec& spec,
       }
     }
   } else {
-    it->SeekToFirst();
+    SeekEnd(it.get(), prefix, b, false);
     if (r.min.kind == LexBound::Kind::kValue && it->Valid()) {
       std::string target(it->suffix().substr(0, kScoreSize));
       target.insert(0, prefix);
@@ -392,13 +464,14 @@ Status ZSetType::Walk(std::string_view key, const Metadata& meta, const ZRangeSp
                       const Visitor& visit) const {
   if (spec.offset < 0) return Status::OK();  // Redis answers an empty range
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, meta.version);
+  IndexBounds b = DecodeIndexBounds(meta.payload);
   switch (spec.by) {
     case ZRangeSpec::By::kRank:
-      return WalkRank(prefix, meta.size, spec, visit);
+      return WalkRank(prefix, b, meta.size, spec, visit);
     case ZRangeSpec::By::kScore:
-      return WalkScore(prefix, spec, visit);
+      return WalkScore(prefix, b, spec, visit);
     case ZRangeSpec::By::kLex:
-      return WalkLex(prefix, spec, visit);
+      return WalkLex(prefix, b, spec, visit);
   }
   return Status::OK();
 }
@@ -439,7 +512,7 @@ StatusOr<int64_t> ZSetType::RemoveRange(std::string_view key, const ZRangeSpec& 
     DeleteMember(prefix, e.member, e.score);
     bytes -= e.member.size() + kScoreSize;
   }
-  s = Commit(key, meta, meta.size - doomed.size(), bytes);
+  s = Commit(key, meta, meta.size - doomed.size(), bytes, DecodeIndexBounds(meta.payload));
   if (!s.ok()) return s;
   return static_cast<int64_t>(doomed.size());
 }
@@ -454,9 +527,16 @@ StatusOr<std::vector<ZEntry>> ZSetType::Pop(std::string_view key, int64_t count,
   ZRangeSpec spec;
   spec.rev = max;
   spec.start = 0;
-  spec.stop = std::min<int64_t>(count, static_cast<int64_t>(meta.size)) - 1;
-  out.reserve(static_cast<size_t>(spec.stop + 1));
+  // One entry more than popped: the first one left is the index's new bound.
+  int64_t take = std::min<int64_t>(count, static_cast<int64_t>(meta.size));
+  spec.stop = take;
+  out.reserve(static_cast<size_t>(take));
+  IndexBounds bounds = DecodeIndexBounds(meta.payload);
   Status s = Walk(key, meta, spec, [&](std::string_view m, double score) {
+    if (static_cast<int64_t>(out.size()) == take) {
+      if (bounds.known) (max ? bounds.high : bounds.low) = IndexSuffix(score, m);
+      return false;
+    }
     out.push_back({std::string(m), score});
     return true;
   });
@@ -468,7 +548,7 @@ StatusOr<std::vector<ZEntry>> ZSetType::Pop(std::string_view key, int64_t count,
     bytes -= e.member.size() + kScoreSize;
   }
   if (out.empty()) return out;
-  s = Commit(key, meta, meta.size - out.size(), bytes);
+  s = Commit(key, meta, meta.size - out.size(), bytes, bounds);
   if (!s.ok()) return s;
   return out;
 }
@@ -485,7 +565,12 @@ StatusOr<std::vector<ZEntry>> ZSetType::ReadAll(std::string_view key, bool allow
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, meta.version);
   auto it =
       db_->NewElementIterator(is_set ? ColumnFamily::kSubkeys : ColumnFamily::kZSetScores, prefix);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (is_set) {
+    it->SeekToFirst();
+  } else {
+    SeekEnd(it.get(), prefix, DecodeIndexBounds(meta.payload), false);
+  }
+  for (; it->Valid(); it->Next()) {
     if (is_set) {
       out.push_back({std::string(it->suffix()), 1.0});
     } else {
@@ -538,11 +623,13 @@ StatusOr<int64_t> ZSetType::Store(std::string_view dst, const std::vector<ZEntry
   meta.version = db_->storage()->NewVersion();
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), dst, meta.version);
   uint64_t bytes = 0;
+  IndexBounds bounds;
   for (const ZEntry& e : entries) {
     PutMember(prefix, e.member, e.score);
+    bounds.Widen(IndexSuffix(e.score, e.member), !bounds.known);
     bytes += e.member.size() + kScoreSize;
   }
-  Status s = Commit(dst, meta, entries.size(), bytes);
+  Status s = Commit(dst, meta, entries.size(), bytes, bounds);
   if (!s.ok()) return s;
   return static_cast<int64_t>(entries.size());
 }

@@ -34,6 +34,20 @@ std::optional<double> DecodeScoreValue(std::string_view value);
 // refused): nullopt when invalid.
 std::optional<double> ParseScore(std::string_view s);
 
+// Bounds of a sorted set's score index, kept in its metadata tail: every live entry's index
+// suffix (sortable score | member) is >= low and <= high. ZPOPMIN/ZPOPMAX leave deletion
+// tombstones at an end of the index until compaction; seeking to a bound instead of the index's
+// first or last key skips them (without it, each pop would walk every earlier pop's tombstone).
+// known = false (an empty tail): no bounds, walks start at the index's ends.
+struct IndexBounds {
+  bool known = false;
+  std::string low, high;
+  // Takes in a suffix just written; `first` = the set's first entry.
+  void Widen(std::string_view suffix, bool first);
+};
+std::string EncodeIndexBounds(const IndexBounds& b);  // "" when !known
+IndexBounds DecodeIndexBounds(std::string_view tail);
+
 // A score interval: `(x` excludes x; -inf/+inf as Redis spells them.
 struct ScoreRange {
   double min = 0, max = 0;
@@ -127,14 +141,17 @@ class ZSetType {
   StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
   Status Walk(std::string_view key, const Metadata& meta, const ZRangeSpec& spec,
               const Visitor& visit) const;
-  Status WalkRank(const std::string& prefix, uint64_t size, const ZRangeSpec& spec,
-                  const Visitor& visit) const;
-  Status WalkScore(const std::string& prefix, const ZRangeSpec& spec, const Visitor& visit) const;
-  Status WalkLex(const std::string& prefix, const ZRangeSpec& spec, const Visitor& visit) const;
+  Status WalkRank(const std::string& prefix, const IndexBounds& b, uint64_t size,
+                  const ZRangeSpec& spec, const Visitor& visit) const;
+  Status WalkScore(const std::string& prefix, const IndexBounds& b, const ZRangeSpec& spec,
+                   const Visitor& visit) const;
+  Status WalkLex(const std::string& prefix, const IndexBounds& b, const ZRangeSpec& spec,
+                 const Visitor& visit) const;
   void PutMember(const std::string& prefix, std::string_view member, double score);
   void DeleteMember(const std::string& prefix, std::string_view member, double score);
   // Writes the metadata after a change: deleted when `size` is 0.
-  Status Commit(std::string_view key, const Metadata& meta, uint64_t size, uint64_t bytes);
+  Status Commit(std::string_view key, const Metadata& meta, uint64_t size, uint64_t bytes,
+                const IndexBounds& bounds);
 
   Database* db_;
 };

@@ -258,6 +258,30 @@ def test_zscan_walks_a_large_set(pair):
     assert seen == {k: float(v) for k, v in members.items()}
 
 
+def test_long_runs_of_pops_from_both_ends(pair):
+    m, r = pair
+    n = 6000
+    for c in (m, r):
+        p = c.pipeline(transaction=False)
+        for i in range(0, n, 500):
+            flat = []
+            for j in range(i, i + 500):
+                flat += [str(j % 1000), "m%05d" % j]
+            p.execute_command("ZADD", "q", *flat)
+        for i in range(n // 2):
+            p.execute_command("ZPOPMIN" if i % 3 else "ZPOPMAX", "q")
+            if i % 500 == 0:
+                p.execute_command("ZADD", "q", str(-i), "low%d" % i, str(5000 + i), "high%d" % i)
+                p.execute_command("ZRANGE", "q", "0", "2", "WITHSCORES")
+                p.execute_command("ZREVRANGE", "q", "0", "2", "WITHSCORES")
+                p.execute_command("ZRANK", "q", "m00999")
+        c._results = p.execute()
+    assert m._results == r._results
+    same(pair, "ZRANGE", "q", "0", "-1", "WITHSCORES")
+    same(pair, "ZRANGEBYSCORE", "q", "-inf", "+inf", "LIMIT", "0", "5")
+    same(pair, "ZREVRANGEBYSCORE", "q", "+inf", "-inf", "LIMIT", "0", "5")
+
+
 def test_resp3_replies_match_redis(pair, shared_server, ref_server):
     lines = [SCORED, "ZSCORE z a", "ZSCORE z nosuch", "ZRANGE z 0 2 WITHSCORES",
              "ZRANGE z 0 2", "ZPOPMIN z", "ZPOPMIN z 2", "ZMPOP 1 z MAX COUNT 2", "ZINCRBY z 1 a",

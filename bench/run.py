@@ -101,7 +101,7 @@ def add_load_args(ap, tests):
 
 def main():
     ap = argparse.ArgumentParser()
-    add_load_args(ap, "set,get,incr,mset,hset")
+    add_load_args(ap, "set,get,incr,mset,hset,zadd,zpopmin")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mnemo-bench-")

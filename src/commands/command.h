@@ -221,6 +221,7 @@ std::span<const CommandSpec> AdminCommands();
 std::span<const CommandSpec> GenericCommands();
 std::span<const CommandSpec> NamespaceCommands();
 std::span<const CommandSpec> HashCommands();
+std::span<const CommandSpec> ZSetCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

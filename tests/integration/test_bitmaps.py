@@ -266,6 +266,24 @@ def test_random_sequence_matches_redis(pair):
         same(pair, "GET", k)
 
 
+def test_pipelined_bitmap_writes_read_their_own_writes(pair):
+    # Consecutive writes of a pipeline share one write context: each reads what the ones before
+    # it wrote, before the commit.
+    seed = int(os.environ.get("MNEMO_SEED", random.randrange(1 << 30)))
+    print("seed", seed)
+    rnd = random.Random(seed)
+    cmds = [random_command(rnd) for _ in range(400)]
+    outs = []
+    for c in pair:
+        p = c.pipeline(transaction=False)
+        for cmd in cmds:
+            p.execute_command(*cmd)
+        outs.append([("error", str(v)) if isinstance(v, Exception) else v
+                     for v in p.execute(raise_on_error=False)])
+    for i, cmd in enumerate(cmds):
+        assert outs[0][i] == outs[1][i], "seed %d step %d %r" % (seed, i, cmd)
+
+
 # ---------------------------------------------------------------------------------------------
 # Bounds
 

@@ -32,9 +32,8 @@ Status CmdType(CommandContext& ctx) {
   return Status::OK();
 }
 
+// As in Redis, the options are checked before the time value.
 Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
-  auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0], /*allow_non_positive=*/true);
-  if (!at.ok()) return at.status();
   uint32_t flags = 0;
   for (size_t i = 3; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
@@ -57,6 +56,8 @@ Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
   if ((flags & Database::kExpireGT) && (flags & Database::kExpireLT)) {
     return Status::InvalidArgument("GT and LT options at the same time are not compatible");
   }
+  auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0], /*allow_non_positive=*/true);
+  if (!at.ok()) return at.status();
   auto r = ctx.db.Expire(ctx.args[1], *at, flags);
   if (!r.ok()) return r.status();
   ctx.reply.Integer(*r ? 1 : 0);
@@ -100,13 +101,14 @@ Status CmdKeys(CommandContext& ctx) {
   return Status::OK();
 }
 
-StatusOr<DataType> ParseTypeName(std::string_view name) {
+// The type a SCAN TYPE name selects, or none when no type has that name.
+std::optional<DataType> ParseTypeName(std::string_view name) {
   std::string n = ToLower(name);
   for (DataType t :
        {DataType::kString, DataType::kHash, DataType::kList, DataType::kSet, DataType::kZSet}) {
     if (n == DataTypeName(t)) return t;
   }
-  return Status::InvalidArgument("unknown type name '" + std::string(name) + "'");
+  return std::nullopt;
 }
 
 Status CmdScan(CommandContext& ctx) {
@@ -115,6 +117,7 @@ Status CmdScan(CommandContext& ctx) {
   std::string pattern;
   int64_t count = 10;
   DataType type = DataType::kNone;
+  bool unknown_type = false;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     if (i + 1 >= ctx.argc()) return SyntaxError();
     std::string opt = ToLower(ctx.args[i]);
@@ -126,9 +129,10 @@ Status CmdScan(CommandContext& ctx) {
       if (*c < 1) return SyntaxError();
       count = std::min<int64_t>(*c, 1 << 20);  // bounded: one SCAN step never builds a huge reply
     } else if (opt == "type") {
+      // Redis matches no key for a name no type has (and keeps that as its behaviour).
       auto t = ParseTypeName(ctx.args[i + 1]);
-      if (!t.ok()) return t.status();
-      type = *t;
+      unknown_type = !t.has_value();
+      type = t.value_or(DataType::kNone);
     } else {
       return SyntaxError();
     }
@@ -138,6 +142,12 @@ Status CmdScan(CommandContext& ctx) {
     auto last = ctx.server.LoadCursor(*cursor);
     if (!last.ok()) return last.status();
     after = std::move(*last);
+  }
+  if (unknown_type) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
+    return Status::OK();
   }
   auto r = ctx.db.Scan(after, pattern, static_cast<size_t>(count), type);
   if (!r.ok()) return r.status();

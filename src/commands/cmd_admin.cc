@@ -77,7 +77,7 @@ Status CmdSwapDb(CommandContext& ctx) {
   if (!a) return Status::InvalidArgument("invalid first DB index");
   auto b = ParseInt64(ctx.args[2]);
   if (!b) return Status::InvalidArgument("invalid second DB index");
-  if (*a != 0 || *b != 0) return Status::InvalidArgument("DB index is out of range");
+  if (*a != 0 || *b != 0) return DbIndexError();
   ctx.reply.Ok();  // swapping database 0 with itself
   return Status::OK();
 }

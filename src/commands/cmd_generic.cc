@@ -1,4 +1,4 @@
-// Generic key commands that came with Redis tools in mind: TOUCH, OBJECT FREQ, DUMP/RESTORE in
+// Generic key commands that came with Redis tools in mind: TOUCH, OBJECT, DUMP/RESTORE in
 // Redis's serialization format (types/dump_format.h), and SORT/SORT_RO, parsed in full, over
 // the types that exist (strings are not sortable: WRONGTYPE, as Redis).
 #include "commands/arg_parse.h"
@@ -40,15 +40,17 @@ Status ObjectFreq(CommandContext& ctx) {
   return Status::OK();
 }
 
-// OBJECT ENCODING: the name Redis gives the representation nearest to Mnemo's. A string is one
-// record holding its bytes, named by Redis's rule for its value (int, embstr up to 44 bytes,
-// raw); a composite keeps one record per element, which is what Redis's large encodings are
-// (hashtable, quicklist, skiplist), never the small packed ones (listpack, intset).
+// The encoding Redis would report. A string's from its value, as Redis encodes a value it is
+// given: "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, "raw" beyond. A
+// composite's elements are one record each, as in Redis's large encodings, whose names they get.
 const char* EncodingName(const Metadata& meta) {
   switch (meta.type) {
-    case DataType::kString:
-      if (meta.payload.size() <= 20 && ParseInt64(meta.payload)) return "int";
-      return meta.payload.size() <= 44 ? "embstr" : "raw";
+    case DataType::kString: {
+      std::string_view v = meta.payload;
+      auto n = v.size() <= 20 ? ParseInt64(v) : std::nullopt;
+      if (n && std::to_string(*n) == v) return "int";
+      return v.size() <= 44 ? "embstr" : "raw";
+    }
     case DataType::kHash:
     case DataType::kSet:
       return "hashtable";
@@ -56,9 +58,10 @@ const char* EncodingName(const Metadata& meta) {
       return "quicklist";
     case DataType::kZSet:
       return "skiplist";
-    default:
-      return "unknown";
+    case DataType::kNone:
+      break;
   }
+  return "unknown";
 }
 
 Status ObjectEncoding(CommandContext& ctx) {
@@ -72,6 +75,33 @@ Status ObjectEncoding(CommandContext& ctx) {
   return Status::OK();
 }
 
+// OBJECT REFCOUNT: values are never shared between keys in Mnemo, so 1 for every key.
+Status ObjectRefcount(CommandContext& ctx) {
+  auto n = ctx.db.Exists({ctx.args[2]});
+  if (!n.ok()) return n.status();
+  if (*n == 0) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Integer(1);
+  }
+  return Status::OK();
+}
+
+// OBJECT IDLETIME: the key cache's minute of last access, in seconds; 0 for a key it does not
+// hold (see the command's notes).
+Status ObjectIdletime(CommandContext& ctx) {
+  auto idle = ctx.db.IdleMinutes(ctx.args[2]);
+  if (!idle.ok()) return idle.status();
+  if (!idle->has_value()) {
+    ctx.reply.Null();
+  } else if (**idle == Storage::kIdleUnknown) {
+    ctx.reply.Integer(0);
+  } else {
+    ctx.reply.Integer(static_cast<int64_t>(**idle) * 60);
+  }
+  return Status::OK();
+}
+
 Status ObjectHelp(CommandContext& ctx) {
   static const char* const kLines[] = {
       "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -79,9 +109,16 @@ Status ObjectHelp(CommandContext& ctx) {
       "    Return the kind of internal representation used in order to store the value",
       "    associated with a <key>.",
       "FREQ <key>",
-      "    Return the access frequency index of the key <key>.",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
       "HELP",
-      "    Print this help."};
+      "    Prints this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* line : kLines) ctx.reply.Simple(line);
   return Status::OK();
@@ -90,7 +127,21 @@ Status ObjectHelp(CommandContext& ctx) {
 // One row per command, its CommandDoc below it.
 // clang-format off
 const Subcommand kObjectSubcommands[] = {
-    {"encoding", 3, ObjectEncoding, "Inspect the internal encoding of an object",
+    {"encoding", 3, ObjectEncoding, "Inspect the internal encoding of a Redis object",
+     {.since = "2.2.3",
+      .complexity = "O(1)",
+      .args = "key:key",
+      .acl = "@keyspace @read @slow",
+      .keys = "RO index:2 range:0,1,0",
+      .tips = "nondeterministic_output"}},
+    {"refcount", 3, ObjectRefcount, "Get the number of references to the value of the key",
+     {.since = "2.2.3",
+      .complexity = "O(1)",
+      .args = "key:key",
+      .acl = "@keyspace @read @slow",
+      .keys = "RO index:2 range:0,1,0",
+      .tips = "nondeterministic_output"}},
+    {"idletime", 3, ObjectIdletime, "Get the time since a Redis object was last accessed",
      {.since = "2.2.3",
       .complexity = "O(1)",
       .args = "key:key",
@@ -263,15 +314,21 @@ const CommandSpec kGenericCommands[] = {
       .tips = "request_policy:multi_shard response_policy:agg_sum",
       .notes = "counts the keys that exist; Mnemo keeps no per-key access time to update"}},
     {"object", -2, kR, 0, 0, 0, CmdObject, "generic",
-     "Object introspection: ENCODING, FREQ, HELP",
+     "Object introspection: ENCODING, REFCOUNT, IDLETIME, FREQ, HELP",
      {.since = "2.2.3",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
-      .notes = "only `ENCODING`, `FREQ` and `HELP`. `ENCODING` names the Redis encoding nearest "
-               "to Mnemo's records: `int`, `embstr` or `raw` for a string by Redis's rule, and "
-               "for a composite (one record per element) Redis's large encodings, `hashtable` "
-               "for a hash or set, `quicklist` for a list, `skiplist` for a sorted set, never "
-               "`listpack` or `intset`. `FREQ` answers nil for a missing key, and otherwise Redis's "
+      .notes = "answers for a disk store; a missing key answers nil to each. `ENCODING`: a "
+               "string's is what Redis gives the value when it is set (`int` for a canonical "
+               "64-bit integer, `embstr` up to 44 bytes, `raw` beyond), not what in-place edits "
+               "leave in Redis (after `APPEND`, `SETRANGE`, `SETBIT` Redis says `raw`); a "
+               "composite keeps one record per element, like Redis's large encodings, whose names "
+               "it takes: `hashtable` for hashes and sets, `quicklist` for lists, `skiplist` for "
+               "sorted sets, whatever their size. `REFCOUNT` is always 1 (no value is shared; "
+               "Redis says 2147483647 for its shared small integers). `IDLETIME` is the whole "
+               "minutes since the last read or write of the key, in seconds, as the key cache "
+               "keeps them (so a multiple of 60); a key the key cache does not hold answers 0, "
+               "which then means unknown, not recent. `FREQ` answers nil for a missing key, and otherwise Redis's "
                "LFU counter (lfu-log-factor 10, lfu-decay-time 1 minute, fixed) as kept in the key "
                "cache, where each read or write of the key counts; a key the key cache does not "
                "hold (not read or written lately, a record over 16 KiB, or `key-cache-size 0`) "

@@ -172,6 +172,35 @@ Status Rename(CommandContext& ctx, bool nx) {
 Status CmdRename(CommandContext& ctx) { return Rename(ctx, false); }
 Status CmdRenameNx(CommandContext& ctx) { return Rename(ctx, true); }
 
+// COPY source destination [DB destination-db] [REPLACE]: only database 0 exists, so any other
+// DB is Redis's answer for an index beyond `databases` (and a non-integer, or one outside 32
+// bits, its integer errors).
+Status CmdCopy(CommandContext& ctx) {
+  bool replace = false;
+  for (size_t i = 3; i < ctx.argc(); i++) {
+    if (EqualsIgnoreCase(ctx.args[i], "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(ctx.args[i], "db") && i + 1 < ctx.argc()) {
+      auto db = ArgInt(ctx.args[++i]);
+      if (!db.ok()) return db.status();
+      if (*db < INT32_MIN || *db > INT32_MAX) {
+        return Status::InvalidArgument(
+            "value is out of range, value must between -2147483648 and 2147483647");
+      }
+      if (*db != 0) return DbIndexError();
+    } else {
+      return SyntaxError();
+    }
+  }
+  if (ctx.args[1] == ctx.args[2]) {
+    return Status::InvalidArgument("source and destination objects are the same");
+  }
+  auto r = ctx.db.Copy(ctx.args[1], ctx.args[2], replace);
+  if (!r.ok()) return r.status();
+  ctx.reply.Integer(*r ? 1 : 0);
+  return Status::OK();
+}
+
 Status CmdRandomKey(CommandContext& ctx) {
   auto k = ctx.db.RandomKey();
   if (!k.ok()) return k.status();
@@ -342,6 +371,17 @@ const CommandSpec kKeyCommands[] = {
       .args = "key:key newkey:key",
       .acl = "@keyspace @write @fast",
       .keys = "RW access delete index:1 range:0,1,0 ; OW insert index:2 range:0,1,0"}},
+    {"copy", -3, kW | kCmdWriteContext | kCmdDenyOOM, 1, 2, 1, CmdCopy, "generic", "Copy a key",
+     {.since = "6.2.0",
+      .complexity = "O(N) worst case for collections, where N is the number of nested items. "
+                    "O(1) for string values.",
+      .args = "source:key destination:key [DB destination-db:integer] [REPLACE]",
+      .acl = "@keyspace @write @slow",
+      .keys = "RO access index:1 range:0,1,0 ; OW update index:2 range:0,1,0",
+      .notes = "only database 0 exists: `DB 0` is accepted, any other index answers "
+               "`ERR DB index is out of range` (what Redis answers for an index beyond "
+               "`databases`). A composite key's elements are copied under a new version, so "
+               "the copy is independent of the source"}},
     {"randomkey", 1, kR, 0, 0, 0, CmdRandomKey, "generic", "A random key",
      {.since = "1.0.0",
       .complexity = "O(1)",

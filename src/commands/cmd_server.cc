@@ -38,7 +38,7 @@ Status CmdQuit(CommandContext& ctx) {
 Status CmdSelect(CommandContext& ctx) {
   auto db = ArgInt(ctx.args[1]);
   if (!db.ok()) return db.status();
-  if (*db != 0) return Status::InvalidArgument("DB index is out of range");
+  if (*db != 0) return DbIndexError();
   ctx.reply.Ok();
   return Status::OK();
 }

@@ -222,6 +222,7 @@ std::span<const CommandSpec> GenericCommands();
 std::span<const CommandSpec> NamespaceCommands();
 std::span<const CommandSpec> HashCommands();
 std::span<const CommandSpec> ZSetCommands();
+std::span<const CommandSpec> BitmapCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();
@@ -230,6 +231,7 @@ Status SyntaxError();
 Status RequireAdmin(const CommandContext& ctx);
 Status NotIntegerError();
 Status WrongArgsError(std::string_view cmd);  // "wrong number of arguments for 'x' command"
+Status DbIndexError();                        // "DB index is out of range": only database 0 exists
 // "-OOM command not allowed: the reply (at least N bytes) would exceed the memory left under
 // 'maxmemory'." for a read whose reply does not fit (ServerApi::ReplyFits).
 Status ReplyTooLargeError(uint64_t bytes);

@@ -17,6 +17,7 @@ Status RequireAdmin(const CommandContext& ctx) {
 Status NotIntegerError() {
   return Status::InvalidArgument("value is not an integer or out of range");
 }
+Status DbIndexError() { return Status::InvalidArgument("DB index is out of range"); }
 Status WrongArgsError(std::string_view cmd) {
   std::string lower(cmd);
   for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
@@ -43,6 +44,8 @@ CommandTable& CommandTable::Instance() {
 CommandTable::CommandTable() {
   for (auto family : {StringCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
                       AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(), ZSetCommands()}) {
+  for (auto family : {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(),
+                      ServerCommands(), AdminCommands(), MemoryCommands(), KProfileCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

@@ -83,7 +83,8 @@ void KeyCache::Touch(Entry* e) {
   e->lfu.Touch(LfuCounter::NowMinutes(), LfuCounter::ThreadRandom());
 }
 
-bool KeyCache::Peek(std::string_view key, std::string* value, uint8_t* frequency) const {
+bool KeyCache::Peek(std::string_view key, std::string* value, uint8_t* frequency,
+                    uint32_t* idle_minutes) const {
   uint64_t h = Hash(key);
   Shard& s = shards_[h >> 58];
   std::lock_guard lock(s.mu);
@@ -91,7 +92,9 @@ bool KeyCache::Peek(std::string_view key, std::string* value, uint8_t* frequency
   if (i == kNpos) return false;
   Entry* e = s.table[i].entry;
   value->assign(e->value(), e->value_len);
-  *frequency = e->lfu.Value(LfuCounter::NowMinutes());
+  uint16_t now = LfuCounter::NowMinutes();
+  *frequency = e->lfu.Value(now);
+  if (idle_minutes != nullptr) *idle_minutes = e->lfu.IdleMinutes(now);
   return true;
 }
 

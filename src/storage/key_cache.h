@@ -57,7 +57,9 @@ class KeyCache {
   // Copies the cached record of `key` and its access frequency (LfuCounter, decayed to now) and
   // returns true; false when the key is not held. Unlike Lookup, counts as no access: not in the
   // hit/miss counters, no CLOCK bit, no frequency bump.
-  bool Peek(std::string_view key, std::string* value, uint8_t* frequency) const;
+  // `idle_minutes` (optional): whole minutes since the key's last access.
+  bool Peek(std::string_view key, std::string* value, uint8_t* frequency,
+            uint32_t* idle_minutes = nullptr) const;
 
   // --- writers (after the write is committed, holding the key's stripe) ---
   void Update(std::string_view key, std::string_view value);

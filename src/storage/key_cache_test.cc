@@ -207,5 +207,19 @@ TEST(KeyCache, CountsAccessFrequency) {
   EXPECT_EQ(Freq(c, "hot"), -1);
 }
 
+TEST(KeyCache, PeekGivesTheMinutesSinceTheLastAccess) {
+  KeyCache c(1 << 20);
+  c.Update("k", "1");
+  std::string v;
+  uint8_t f = 0;
+  uint32_t idle = 12345;
+  ASSERT_TRUE(c.Peek("k", &v, &f, &idle));
+  EXPECT_LE(idle, 1u);  // accessed just now (a minute may have turned since)
+  EXPECT_FALSE(c.Peek("absent", &v, &f, &idle));
+  // The pure part: minutes since the stored minute, across the 16-bit wrap.
+  EXPECT_EQ(LfuCounter::New(10).IdleMinutes(25), 15u);
+  EXPECT_EQ(LfuCounter::New(65530).IdleMinutes(4), 9u);
+}
+
 }  // namespace
 }  // namespace mnemo

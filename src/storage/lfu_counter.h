@@ -31,6 +31,8 @@ class [[gnu::packed]] LfuCounter {
   bool Touch(uint16_t now, double random);
   // The counter as of minute `now`, decayed but not stored (what OBJECT FREQ reports).
   uint8_t Value(uint16_t now) const { return Decayed(counter_, ElapsedMinutes(minute_, now)); }
+  // Whole minutes since the last access, as of minute `now` (OBJECT IDLETIME).
+  uint32_t IdleMinutes(uint16_t now) const { return ElapsedMinutes(minute_, now); }
 
   // The pieces, pure, for tests.
   static uint8_t Increment(uint8_t counter, double random);

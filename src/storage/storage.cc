@@ -278,9 +278,11 @@ Status Storage::MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,
   return Status::OK();
 }
 
-Status Storage::PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency) {
-  if (key_cache_.Peek(key, value, frequency)) return Status::OK();
+Status Storage::PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency,
+                             uint32_t* idle_minutes) {
+  if (key_cache_.Peek(key, value, frequency, idle_minutes)) return Status::OK();
   *frequency = 0;
+  if (idle_minutes != nullptr) *idle_minutes = kIdleUnknown;
   return FromRocks(db_->Get(rocksdb::ReadOptions(), Handle(ColumnFamily::kMetadata), key, value));
 }
 

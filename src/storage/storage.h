@@ -124,8 +124,11 @@ class Storage {
   Status Get(ColumnFamily cf, std::string_view key, std::string* value);
   // A metadata read that is no access (OBJECT FREQ): neither bumps nor fills the key cache.
   // Sets *frequency to the key's access frequency (LfuCounter) when the key cache holds the key,
-  // and to 0 otherwise. NotFound when absent.
-  Status PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency);
+  // and to 0 otherwise; *idle_minutes (optional) to the whole minutes since its last access, or
+  // to kIdleUnknown when the key cache does not hold it. NotFound when absent.
+  static constexpr uint32_t kIdleUnknown = UINT32_MAX;
+  Status PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency,
+                      uint32_t* idle_minutes = nullptr);
   // Reads several keys of one column family (metadata through the key cache); values[i] is
   // nullopt when keys[i] is absent. Fails on the first storage error.
   Status MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,

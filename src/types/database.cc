@@ -158,6 +158,19 @@ StatusOr<std::optional<uint8_t>> Database::Frequency(std::string_view key) const
   return std::optional<uint8_t>(freq);
 }
 
+StatusOr<std::optional<uint32_t>> Database::IdleMinutes(std::string_view key) const {
+  std::string raw;
+  uint8_t freq = 0;
+  uint32_t idle = 0;
+  Status s = storage_->PeekMetadata(MetaKey(key), &raw, &freq, &idle);
+  if (s.IsNotFound()) return std::optional<uint32_t>();
+  if (!s.ok()) return s;
+  auto rec = LiveRecord(std::move(raw));
+  if (rec.status().IsNotFound()) return std::optional<uint32_t>();
+  if (!rec.ok()) return rec.status();
+  return std::optional<uint32_t>(idle);
+}
+
 StatusOr<bool> Database::Expire(std::string_view key, int64_t at_ms, uint32_t flags) {
   Lock(key);
   auto rec = GetRecord(key);

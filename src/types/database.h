@@ -138,6 +138,10 @@ class Database {
   // OBJECT FREQ: the key's access frequency (storage/lfu_counter.h; 0 for a key the key cache
   // does not hold), read without counting as an access. Nullopt when absent or expired.
   StatusOr<std::optional<uint8_t>> Frequency(std::string_view key) const;
+  // OBJECT IDLETIME: whole minutes since the key's last access as the key cache keeps them
+  // (Storage::kIdleUnknown for a key it does not hold), read without counting as an access.
+  // Nullopt when absent or expired.
+  StatusOr<std::optional<uint32_t>> IdleMinutes(std::string_view key) const;
 
   // EXPIRE's conditions, combinable as Redis allows (XX with GT or LT).
   enum ExpireFlag : uint32_t { kExpireNX = 1, kExpireXX = 2, kExpireGT = 4, kExpireLT = 8 };

@@ -23,12 +23,13 @@ Status StringType::CheckSize(int64_t size) const {
   if (size > max_len_) {
     return Status::InvalidArgument("string exceeds maximum allowed size (proto-max-bulk-len)");
   }
-  if (size > headroom_) {
-    return Status::OutOfMemory(
-        "command not allowed: the value would exceed the memory left "
-        "under 'maxmemory'.");
-  }
+  if (size > headroom_) return TooLargeForMemory();
   return Status::OK();
+}
+
+Status StringType::TooLargeForMemory() {
+  return Status::OutOfMemory(
+      "command not allowed: the value would exceed the memory left under 'maxmemory'.");
 }
 
 Status StringType::Get(std::string_view key, std::string* value) const {

@@ -58,12 +58,17 @@ class StringType {
   StatusOr<std::string> GetRange(std::string_view key, int64_t start, int64_t end) const;
   StatusOr<int64_t> SetRange(std::string_view key, int64_t offset, std::string_view value);
 
+  // The error for a value of `size` bytes beyond max_len or headroom, or OK.
+  Status CheckSize(int64_t size) const;
+  // The -OOM error for a value that would not fit under the memory limit.
+  static Status TooLargeForMemory();
+  int64_t max_len() const { return max_len_; }
+  int64_t headroom() const { return headroom_; }
+
  private:
   // Reads the live string under the caller's lock: nullopt when absent, WrongType otherwise.
   StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
   Status Store(std::string_view key, std::string_view value, int64_t expire_ms);
-  // The error for a value of `size` bytes beyond max_len or headroom, or OK.
-  Status CheckSize(int64_t size) const;
 
   Database* db_;
   int64_t max_len_;

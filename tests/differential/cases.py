@@ -240,6 +240,42 @@ CASES = {
     "sunionstore": ["SADD a x | SADD b y | SUNIONSTORE d a b | SMEMBERS d", "SUNIONSTORE d a | EXISTS d"],
     "sdiffstore": ["SADD a x y | SADD b y | SDIFFSTORE d a b | SMEMBERS d", "SDIFFSTORE d a | EXISTS d"],
     "sscan": ["SSCAN s 0", "SADD s a b c | SSCAN s 0 | SSCAN s 0 MATCH a COUNT 1", "SET k v | SSCAN k 0"],
+    # Bitmaps (strings, as in Redis) and LCS; more in tests/integration/test_bitmaps.py.
+    "setbit": [
+        "SETBIT k 7 1 | GET k | SETBIT k 7 0 | SETBIT k 100 1 | STRLEN k", "SETBIT k -1 1",
+        "SETBIT k x 1", "SETBIT k 1 2", "SETBIT k 4294967296 1", "SET k foobar | SETBIT k 3 1 | GET k",
+        "SET k v EX 100 | SETBIT k 30 1 | TTL k", HASH + " | SETBIT w 0 1", HASH + " | SETBIT w -1 1",
+    ],
+    "getbit": ["GETBIT k 0", "SETBIT k 9 1 | GETBIT k 9 | GETBIT k 99999", "GETBIT k -1",
+               "GETBIT k 4294967296", HASH + " | GETBIT w 0"],
+    "bitcount": [
+        "SET k foobar | BITCOUNT k | BITCOUNT k 1 1 | BITCOUNT k 5 30 BIT | BITCOUNT k -2 -1 BYTE",
+        "SET k foobar | BITCOUNT k -1 -5 | BITCOUNT k -100 -200 | BITCOUNT k 0", "BITCOUNT k 0",
+        "SET k foobar | BITCOUNT k 0 1 FOO | BITCOUNT k a 1", HASH + " | BITCOUNT w",
+    ],
+    "bitpos": [
+        "SET k '\xff\xf0' | BITPOS k 0 | BITPOS k 0 0 | BITPOS k 0 0 -1 | BITPOS k 1 3 -1 BIT",
+        "BITPOS k 0 | BITPOS k 1 | BITPOS k 2", "SET k a | BITPOS k 1 0 x BLAH | BITPOS k 1 0 1 FOO",
+        HASH + " | BITPOS w 1",
+    ],
+    "bitop": [
+        "SET a abc | SET b xy | BITOP AND d a b | GET d | BITOP OR d a b c | GET d | BITOP NOT d a | GET d",
+        "BITOP XOR d a b | EXISTS d", "SET a x | BITOP NOT d a b", "SET a x | BITOP FOO d a",
+        HASH + " | SET a x | BITOP AND d a w", HASH + " | SET a x | BITOP OR w a | TYPE w",
+    ],
+    "bitfield": [
+        "BITFIELD k INCRBY i5 100 1 GET u4 0 | GET k", "BITFIELD k OVERFLOW SAT INCRBY u2 0 9",
+        "BITFIELD k OVERFLOW FAIL INCRBY u2 0 9 | EXISTS k", "BITFIELD k SET i8 '#1' 300 GET i8 '#1'",
+        "BITFIELD k GET u64 0", "BITFIELD k GET i8 -1", "BITFIELD k OVERFLOW BAD", "BITFIELD k FOO",
+        "BITFIELD k", HASH + " | BITFIELD w GET u8 0",
+    ],
+    "bitfield_ro": ["SET k ab | BITFIELD_RO k GET u8 0 GET i4 '#1'", "BITFIELD_RO k SET u8 0 1",
+                    HASH + " | BITFIELD_RO w GET u8 0"],
+    "lcs": [
+        "SET a ohmytext | SET b mynewtext | LCS a b | LCS a b LEN | LCS a b IDX MINMATCHLEN 4 WITHMATCHLEN",
+        "LCS a b | LCS a b IDX", "SET a x | LCS a b LEN IDX", "SET a x | LCS a b FOO",
+        HASH + " | LCS w a",
+    ],
     "unknown": ["NOSUCHCOMMAND", "NOSUCHCOMMAND a b", "''"],
     # Keys whose time has passed (PXAT 1): every command must see them as missing.
     "expired keys": [

@@ -313,6 +313,32 @@ GENERATORS_SET = [
     (1, "sscan", lambda g: gen_sub_scan(g, "SSCAN")),
 ]
 
+BIT_OFFSETS = ("0", "1", "7", "8", "63", "100", "1000", "-1", "x", "4294967296")
+FIELD_TYPES = ("u1", "u8", "u16", "u63", "i1", "i8", "i64", "u64", "x8")
+FIELD_OFFSETS = ("0", "3", "17", "#1", "#5", "-1")
+
+
+def gen_bitfield(g):
+    t, off = g.pick(FIELD_TYPES), g.pick(FIELD_OFFSETS)
+    op = g.pick((("GET", t, off), ("SET", t, off, g.pick(INTS)), ("INCRBY", t, off, g.pick(INTS))))
+    return ("BITFIELD", g.key(), "OVERFLOW", g.pick(("WRAP", "SAT", "FAIL"))) + op
+
+
+GENERATORS_BITMAP = [
+    (3, "setbit", lambda g: ("SETBIT", g.key(), g.pick(BIT_OFFSETS), g.pick(("0", "1", "2")))),
+    (2, "getbit", lambda g: ("GETBIT", g.key(), g.pick(BIT_OFFSETS))),
+    (2, "bitcount", lambda g: ("BITCOUNT", g.key(), g.pick(OFFSETS), g.pick(OFFSETS),
+                               g.pick(("BIT", "BYTE")))),
+    (2, "bitpos", lambda g: ("BITPOS", g.key(), g.pick(("0", "1")), g.pick(OFFSETS),
+                             g.pick(OFFSETS), g.pick(("BIT", "BYTE")))),
+    (1, "bitop", lambda g: ("BITOP", g.pick(("AND", "OR", "XOR")), g.key()) + g.keys(1, 3)),
+    (2, "bitfield", gen_bitfield),
+    (1, "bitfield_ro", lambda g: ("BITFIELD_RO", g.key(), "GET", g.pick(FIELD_TYPES),
+                                  g.pick(FIELD_OFFSETS))),
+    (1, "lcs", lambda g: ("LCS", g.key(), g.key()) + g.pick(((), ("LEN",), ("IDX", "WITHMATCHLEN")))),
+]
+
 # Every generator, in one list. A new family appends its own list here. A command Mnemo does not
 # serve yet is generated (so a seed means the same sequence) but not sent.
-GENERATORS = GENERATORS_STRING + GENERATORS_KEYS + GENERATORS_HASH + GENERATORS_SET
+GENERATORS = (GENERATORS_STRING + GENERATORS_KEYS + GENERATORS_HASH + GENERATORS_SET +
+              GENERATORS_BITMAP)

@@ -42,10 +42,9 @@ CommandTable& CommandTable::Instance() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {StringCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
-                      AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(), ZSetCommands()}) {
   for (auto family : {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(),
-                      ServerCommands(), AdminCommands(), MemoryCommands(), KProfileCommands()}) {
+                      ServerCommands(), AdminCommands(), MemoryCommands(), KProfileCommands(),
+                      NamespaceCommands(), HashCommands(), ZSetCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

@@ -77,30 +77,29 @@ void ListType::PushOne(State* st, std::string_view element, End end) {
   st->bytes += element.size();
 }
 
+// Forward scans seek once and stop at the last position asked for; reverse scans read each
+// position. Neither steps over the delete markers RocksDB keeps for popped elements beyond the
+// window until compaction, which an iterator would walk through one by one (a list used as a
+// queue has as many of them as it had pops).
 Status ListType::Scan(const State& st, int64_t first, int64_t last, bool reverse,
                       const std::function<bool(uint64_t, std::string_view)>& fn) const {
-  auto it = db_->NewElementIterator(ColumnFamily::kSubkeys, st.prefix);
   uint64_t lo = st.window.head + static_cast<uint64_t>(first);
   uint64_t hi = st.window.head + static_cast<uint64_t>(last);
   if (reverse) {
-    if (hi + 1 < st.window.tail) {
-      it->Seek(ListElementKey(st.prefix, hi + 1));
-      if (it->Valid()) {
-        it->Prev();
-      } else {
-        it->SeekToLast();
-      }
-    } else {
-      it->SeekToLast();
+    std::string v;
+    for (uint64_t pos = hi + 1; pos-- > lo;) {
+      Status s = db_->GetElement(ColumnFamily::kSubkeys, ListElementKey(st.prefix, pos), &v);
+      if (s.IsNotFound()) continue;  // a concurrent write moved it (reads hold no lock)
+      if (!s.ok()) return s;
+      if (!fn(pos, v)) break;
     }
-  } else {
-    it->Seek(ListElementKey(st.prefix, lo));
+    return Status::OK();
   }
-  for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
+  auto it = db_->NewElementIterator(ColumnFamily::kSubkeys, st.prefix);
+  for (it->Seek(ListElementKey(st.prefix, lo)); it->Valid(); it->Next()) {
     if (it->suffix().size() != 8) continue;
     uint64_t pos = DecodeFixed64BE(it->suffix().data());
-    if (pos < lo || pos > hi) break;
-    if (!fn(pos, it->value())) break;
+    if (pos > hi || !fn(pos, it->value()) || pos == hi) break;
   }
   return it->status();
 }
@@ -131,13 +130,25 @@ StatusOr<int64_t> ListType::PopFrom(State* st, End end, int64_t count, const Vis
   uint64_t removed_bytes = 0;
   int64_t seen = 0;
   bool stopped = false;
-  Status s = Scan(*st, first, last, end == End::kRight, [&](uint64_t, std::string_view v) {
-    removed_bytes += v.size();
-    seen++;
-    if (!visit(v)) stopped = true;
-    return !stopped;
-  });
-  if (!s.ok()) return s;
+  Status s;
+  if (n == 1) {  // LPOP/RPOP/LMOVE: one point read, cheaper than an iterator
+    std::string v;
+    s = db_->GetElement(ColumnFamily::kSubkeys, ListElementKey(st->prefix, st->window.head + first),
+                        &v);
+    if (s.IsNotFound()) return Status::Corruption("list elements missing");
+    if (!s.ok()) return s;
+    removed_bytes = v.size();
+    seen = 1;
+    stopped = !visit(v);
+  } else {
+    s = Scan(*st, first, last, end == End::kRight, [&](uint64_t, std::string_view v) {
+      removed_bytes += v.size();
+      seen++;
+      if (!visit(v)) stopped = true;
+      return !stopped;
+    });
+    if (!s.ok()) return s;
+  }
   if (stopped) return Stopped();
   if (seen != n) return Status::Corruption("list elements missing");
   for (int64_t i = first; i <= last; i++) {

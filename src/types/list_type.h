@@ -64,9 +64,9 @@ class ListType {
   // LRANGE: visits the elements start..stop selects (Redis's index rules). OK with nothing
   // visited when absent or empty.
   Status Range(std::string_view key, int64_t start, int64_t stop, const Visit& visit) const;
-  // LINDEX: NotFound when absent or out of range.
+  // LINDEX (negative: from the tail): NotFound when absent or out of range.
   Status Index(std::string_view key, int64_t index, std::string* value) const;
-  // LSET: NotFound when absent, OutOfRange-like InvalidArgument("index out of range").
+  // LSET: NotFound when absent, InvalidArgument("index out of range") outside the list.
   Status Set(std::string_view key, int64_t index, std::string_view element);
   // LINSERT: the new length; 0 when absent, -1 when the pivot is not in the list.
   StatusOr<int64_t> Insert(std::string_view key, bool before, std::string_view pivot,

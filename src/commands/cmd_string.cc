@@ -287,7 +287,10 @@ Status CmdDecrBy(CommandContext& ctx) {
 
 Status CmdIncrByFloat(CommandContext& ctx) {
   auto d = ParseLongDouble(ctx.args[2]);
-  if (!d) return Status::InvalidArgument("value is not a valid float");
+  if (!d) {  // Redis checks the key's type first
+    auto len = Strings(ctx).StrLen(ctx.args[1]);
+    return len.ok() ? Status::InvalidArgument("value is not a valid float") : len.status();
+  }
   auto r = Strings(ctx).IncrByFloat(ctx.args[1], *d);
   if (!r.ok()) return r.status();
   ctx.reply.Bulk(*r);

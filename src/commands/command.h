@@ -223,6 +223,7 @@ std::span<const CommandSpec> NamespaceCommands();
 std::span<const CommandSpec> HashCommands();
 std::span<const CommandSpec> ZSetCommands();
 std::span<const CommandSpec> BitmapCommands();
+std::span<const CommandSpec> ListCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

@@ -44,7 +44,8 @@ CommandTable& CommandTable::Instance() {
 CommandTable::CommandTable() {
   for (auto family : {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(),
                       ServerCommands(), AdminCommands(), MemoryCommands(), KProfileCommands(),
-                      NamespaceCommands(), HashCommands(), ZSetCommands()}) {
+                      NamespaceCommands(), HashCommands(), ZSetCommands(),
+                      ListCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

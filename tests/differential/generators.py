@@ -336,9 +336,64 @@ GENERATORS_BITMAP = [
     (1, "bitfield_ro", lambda g: ("BITFIELD_RO", g.key(), "GET", g.pick(FIELD_TYPES),
                                   g.pick(FIELD_OFFSETS))),
     (1, "lcs", lambda g: ("LCS", g.key(), g.key()) + g.pick(((), ("LEN",), ("IDX", "WITHMATCHLEN")))),
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+ELEMENTS = ("a", "b", "c", "", "1", "-1", "x" * 40)
+END = ("LEFT", "RIGHT", "left", "MIDDLE")
+
+
+def elements(g, lo=1, hi=4):
+    return tuple(g.pick(ELEMENTS) for _ in range(g.rng.randint(lo, hi)))
+
+
+def gen_list_pop(g, name):
+    args = [name, g.key()]
+    if g.chance(0.5):
+        args.append(g.pick(("0", "1", "2", "5", "-1", "x", "9223372036854775807")))
+    return tuple(args)
+
+
+def gen_lpos(g):
+    args = ["LPOS", g.key(), g.pick(ELEMENTS)]
+    for opt, vals in (("RANK", ("1", "2", "-1", "-2", "0")), ("COUNT", ("0", "1", "2", "-1")),
+                      ("MAXLEN", ("0", "1", "3", "-1"))):
+        if g.chance(0.4):
+            args += [opt, g.pick(vals)]
+    return tuple(args)
+
+
+def gen_lmpop(g):
+    keys = g.keys(1, 3)
+    args = ["LMPOP", str(len(keys))] + list(keys) + [g.pick(END)]
+    if g.chance(0.5):
+        args += ["COUNT", g.pick(("1", "2", "5", "0", "x"))]
+    return tuple(args)
+
+
+GENERATORS_LIST = [
+    (4, "lpush", lambda g: ("LPUSH", g.key()) + elements(g)),
+    (4, "rpush", lambda g: ("RPUSH", g.key()) + elements(g)),
+    (1, "lpushx", lambda g: ("LPUSHX", g.key()) + elements(g)),
+    (1, "rpushx", lambda g: ("RPUSHX", g.key()) + elements(g)),
+    (2, "lpop", lambda g: gen_list_pop(g, "LPOP")),
+    (2, "rpop", lambda g: gen_list_pop(g, "RPOP")),
+    (1, "llen", lambda g: ("LLEN", g.key())),
+    (2, "lrange", lambda g: ("LRANGE", g.key(), g.pick(OFFSETS), g.pick(OFFSETS))),
+    (1, "lindex", lambda g: ("LINDEX", g.key(), g.pick(OFFSETS))),
+    (1, "lset", lambda g: ("LSET", g.key(), g.pick(OFFSETS), g.pick(ELEMENTS))),
+    (1, "linsert", lambda g: ("LINSERT", g.key(), g.pick(("BEFORE", "AFTER", "after", "X")),
+                              g.pick(ELEMENTS), g.pick(ELEMENTS))),
+    (1, "lrem", lambda g: ("LREM", g.key(), g.pick(COUNTS), g.pick(ELEMENTS))),
+    (1, "ltrim", lambda g: ("LTRIM", g.key(), g.pick(OFFSETS), g.pick(OFFSETS))),
+    (1, "lpos", gen_lpos),
+    (1, "lmove", lambda g: ("LMOVE", g.key(), g.key(), g.pick(END), g.pick(END))),
+    (1, "rpoplpush", lambda g: ("RPOPLPUSH", g.key(), g.key())),
+    (1, "lmpop", gen_lmpop),
 ]
 
 # Every generator, in one list. A new family appends its own list here. A command Mnemo does not
 # serve yet is generated (so a seed means the same sequence) but not sent.
 GENERATORS = (GENERATORS_STRING + GENERATORS_KEYS + GENERATORS_HASH + GENERATORS_SET +
-              GENERATORS_BITMAP)
+              GENERATORS_BITMAP + GENERATORS_LIST)

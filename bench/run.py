@@ -101,7 +101,7 @@ def add_load_args(ap, tests):
 
 def main():
     ap = argparse.ArgumentParser()
-    add_load_args(ap, "set,get,incr,mset")
+    add_load_args(ap, "set,get,incr,mset,sadd,spop")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mnemo-bench-")

@@ -216,6 +216,7 @@ std::span<const CommandSpec> MemoryCommands();
 std::span<const CommandSpec> KProfileCommands();
 std::span<const CommandSpec> AdminCommands();
 std::span<const CommandSpec> GenericCommands();
+std::span<const CommandSpec> SetCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

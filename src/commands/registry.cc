@@ -38,7 +38,7 @@ CommandTable& CommandTable::Instance() {
 
 CommandTable::CommandTable() {
   for (auto family : {StringCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
-                      AdminCommands(), MemoryCommands(), KProfileCommands()}) {
+                      AdminCommands(), MemoryCommands(), KProfileCommands(), SetCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/string_util.h"
@@ -169,13 +170,34 @@ bool SeekRandom(Iterator* it, std::string_view prefix, std::string_view first,
 }
 
 // The least and greatest members under the iterator's prefix; false when there are none.
-bool Bounds(Iterator* it, std::string* first, std::string* last) {
+// Two seeks, as costly as the pick itself on a large set, so each thread remembers the bounds
+// of the sets it sampled lately (by element prefix, which names the version) for
+// kBoundsReuse picks. Stale bounds only skew the picks (members added beyond them are reached
+// less often until the next refresh); every pick is still a member read under the caller's
+// iterator.
+bool Bounds(Iterator* it, std::string_view prefix, std::string* first, std::string* last) {
+  constexpr uint32_t kBoundsReuse = 64;
+  constexpr size_t kBoundsCached = 64;
+  struct Cached {
+    std::string first, last;
+    uint32_t uses = 0;
+  };
+  thread_local std::unordered_map<std::string, Cached> cache;
+  auto found = cache.find(std::string(prefix));
+  if (found != cache.end() && found->second.uses < kBoundsReuse) {
+    found->second.uses++;
+    *first = found->second.first;
+    *last = found->second.last;
+    return true;
+  }
   it->SeekToFirst();
   if (!it->Valid()) return false;
   first->assign(it->suffix());
   it->SeekToLast();
   if (!it->Valid()) return false;
   last->assign(it->suffix());
+  if (found == cache.end() && cache.size() >= kBoundsCached) cache.clear();
+  cache[std::string(prefix)] = Cached{*first, *last, 1};
   return true;
 }
 
@@ -202,7 +224,7 @@ Status SetType::PickDistinct(std::string_view key, const KeyRecord& rec, uint64_
     return it->status();
   }
   std::string first, last;
-  if (!Bounds(it.get(), &first, &last)) return it->status();
+  if (!Bounds(it.get(), prefix, &first, &last)) return it->status();
   std::unordered_set<std::string> chosen;
   while (out->size() < k) {
     if (!SeekRandom(it.get(), prefix, first, last, rng)) return it->status();
@@ -286,7 +308,7 @@ Status SetType::RandMembers(std::string_view key, int64_t count, const MemberSin
   std::string prefix = Prefix(key, r.meta.version);
   auto it = db_->NewElementIterator(kCf, prefix);
   std::string first, last;
-  if (!Bounds(it.get(), &first, &last)) return it->status();
+  if (!Bounds(it.get(), prefix, &first, &last)) return it->status();
   for (uint64_t i = 0; i < draws; i++) {
     if (!SeekRandom(it.get(), prefix, first, last, rng)) return it->status();
     if (!sink(it->suffix())) break;

@@ -6,8 +6,9 @@ FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
+DIFFTEST_SECONDS ?= 600
 
-.PHONY: all deps build run test unit integration test-asan test-tsan fuzz bench format clean
+.PHONY: all deps build run test unit integration test-asan test-tsan fuzz difftest bench format clean
 
 all: build
 
@@ -81,6 +82,11 @@ fuzz: deps
 	  awk -v t=$$t '/stat::number_of_executed_units/ {n=$$2} /stat::average_exec_per_sec/ {r=$$2} \
 	    END {printf "fuzz %s: %d executions, %d exec/s\n", t, n, r}' $(FUZZ_DIR)/$$t.log; \
 	done
+
+# The differential tester alone, for longer than `make test` gives it (test_differential.py):
+# the scripted cases, then random seeds for DIFFTEST_SECONDS. A difference prints its replay line.
+difftest: build
+	$(PYTHON) tests/differential/difftest.py --mnemo-bin $(BUILD_DIR)/mnemo --seconds $(DIFFTEST_SECONDS)
 
 bench: build
 	$(PYTHON) bench/run.py --bin $(BUILD_DIR)/mnemo $(BENCH_ARGS)

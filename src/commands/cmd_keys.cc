@@ -32,9 +32,8 @@ Status CmdType(CommandContext& ctx) {
   return Status::OK();
 }
 
+// As in Redis, the options are checked before the time value.
 Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
-  auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0], /*allow_non_positive=*/true);
-  if (!at.ok()) return at.status();
   uint32_t flags = 0;
   for (size_t i = 3; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
@@ -57,6 +56,8 @@ Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
   if ((flags & Database::kExpireGT) && (flags & Database::kExpireLT)) {
     return Status::InvalidArgument("GT and LT options at the same time are not compatible");
   }
+  auto at = ArgExpireAt(ctx.args[2], unit, ctx.args[0], /*allow_non_positive=*/true);
+  if (!at.ok()) return at.status();
   auto r = ctx.db.Expire(ctx.args[1], *at, flags);
   if (!r.ok()) return r.status();
   ctx.reply.Integer(*r ? 1 : 0);
@@ -100,13 +101,14 @@ Status CmdKeys(CommandContext& ctx) {
   return Status::OK();
 }
 
-StatusOr<DataType> ParseTypeName(std::string_view name) {
+// The type a SCAN TYPE name selects, or none when no type has that name.
+std::optional<DataType> ParseTypeName(std::string_view name) {
   std::string n = ToLower(name);
   for (DataType t :
        {DataType::kString, DataType::kHash, DataType::kList, DataType::kSet, DataType::kZSet}) {
     if (n == DataTypeName(t)) return t;
   }
-  return Status::InvalidArgument("unknown type name '" + std::string(name) + "'");
+  return std::nullopt;
 }
 
 Status CmdScan(CommandContext& ctx) {
@@ -115,6 +117,7 @@ Status CmdScan(CommandContext& ctx) {
   std::string pattern;
   int64_t count = 10;
   DataType type = DataType::kNone;
+  bool unknown_type = false;
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     if (i + 1 >= ctx.argc()) return SyntaxError();
     std::string opt = ToLower(ctx.args[i]);
@@ -126,9 +129,10 @@ Status CmdScan(CommandContext& ctx) {
       if (*c < 1) return SyntaxError();
       count = std::min<int64_t>(*c, 1 << 20);  // bounded: one SCAN step never builds a huge reply
     } else if (opt == "type") {
+      // Redis matches no key for a name no type has (and keeps that as its behaviour).
       auto t = ParseTypeName(ctx.args[i + 1]);
-      if (!t.ok()) return t.status();
-      type = *t;
+      unknown_type = !t.has_value();
+      type = t.value_or(DataType::kNone);
     } else {
       return SyntaxError();
     }
@@ -138,6 +142,12 @@ Status CmdScan(CommandContext& ctx) {
     auto last = ctx.server.LoadCursor(*cursor);
     if (!last.ok()) return last.status();
     after = std::move(*last);
+  }
+  if (unknown_type) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
+    return Status::OK();
   }
   auto r = ctx.db.Scan(after, pattern, static_cast<size_t>(count), type);
   if (!r.ok()) return r.status();
@@ -211,7 +221,7 @@ constexpr uint32_t kW = kCmdWrite;
 // One row per command, its CommandDoc below it.
 // clang-format off
 const CommandSpec kKeyCommands[] = {
-    {"del", -2, kW, 1, -1, 1, CmdDel, "generic", "Delete keys",
+    {"del", -2, kW | kCmdWriteContext, 1, -1, 1, CmdDel, "generic", "Delete keys",
      {.since = "1.0.0",
       .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove "
                     "holds a value other than a string, the individual complexity for this key is "
@@ -221,7 +231,7 @@ const CommandSpec kKeyCommands[] = {
       .acl = "@keyspace @write @slow",
       .keys = "RM delete index:1 range:-1,1,0",
       .tips = "request_policy:multi_shard response_policy:agg_sum"}},
-    {"unlink", -2, kW | kCmdFast, 1, -1, 1, CmdDel, "generic",
+    {"unlink", -2, kW | kCmdWriteContext | kCmdFast, 1, -1, 1, CmdDel, "generic",
      "Delete keys (O(1) per key: element records are reclaimed by compaction)",
      {.since = "4.0.0",
       .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) "
@@ -244,26 +254,26 @@ const CommandSpec kKeyCommands[] = {
       .args = "key:key",
       .acl = "@keyspace @read @fast",
       .keys = "RO index:1 range:0,1,0"}},
-    {"expire", -3, kW | kCmdFast, 1, 1, 1, CmdExpire, "generic", "Set a TTL in seconds",
+    {"expire", -3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdExpire, "generic", "Set a TTL in seconds",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key seconds:integer [condition(NX|XX|GT|LT)@7.0.0]",
       .acl = "@keyspace @write @fast",
       .keys = "RW update index:1 range:0,1,0"}},
-    {"pexpire", -3, kW | kCmdFast, 1, 1, 1, CmdPExpire, "generic", "Set a TTL in milliseconds",
+    {"pexpire", -3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdPExpire, "generic", "Set a TTL in milliseconds",
      {.since = "2.6.0",
       .complexity = "O(1)",
       .args = "key:key milliseconds:integer [condition(NX|XX|GT|LT)@7.0.0]",
       .acl = "@keyspace @write @fast",
       .keys = "RW update index:1 range:0,1,0"}},
-    {"expireat", -3, kW | kCmdFast, 1, 1, 1, CmdExpireAt, "generic",
+    {"expireat", -3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdExpireAt, "generic",
      "Set the expiry as a unix time in seconds",
      {.since = "1.2.0",
       .complexity = "O(1)",
       .args = "key:key unix-time-seconds:unix-time [condition(NX|XX|GT|LT)@7.0.0]",
       .acl = "@keyspace @write @fast",
       .keys = "RW update index:1 range:0,1,0"}},
-    {"pexpireat", -3, kW | kCmdFast, 1, 1, 1, CmdPExpireAt, "generic",
+    {"pexpireat", -3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdPExpireAt, "generic",
      "Set the expiry as a unix time in milliseconds",
      {.since = "2.6.0",
       .complexity = "O(1)",
@@ -298,7 +308,7 @@ const CommandSpec kKeyCommands[] = {
       .args = "key:key",
       .acl = "@keyspace @read @fast",
       .keys = "RO access index:1 range:0,1,0"}},
-    {"persist", 2, kW | kCmdFast, 1, 1, 1, CmdPersist, "generic", "Remove a key's expiry",
+    {"persist", 2, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdPersist, "generic", "Remove a key's expiry",
      {.since = "2.2.0",
       .complexity = "O(1)",
       .args = "key:key",
@@ -319,13 +329,13 @@ const CommandSpec kKeyCommands[] = {
       .args = "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type@6.0.0]",
       .acl = "@keyspace @read @slow",
       .tips = "nondeterministic_output request_policy:special"}},
-    {"rename", 3, kW, 1, 2, 1, CmdRename, "generic", "Rename a key",
+    {"rename", 3, kW | kCmdWriteContext, 1, 2, 1, CmdRename, "generic", "Rename a key",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key newkey:key",
       .acl = "@keyspace @write @slow",
       .keys = "RW access delete index:1 range:0,1,0 ; OW update index:2 range:0,1,0"}},
-    {"renamenx", 3, kW | kCmdFast, 1, 2, 1, CmdRenameNx, "generic",
+    {"renamenx", 3, kW | kCmdWriteContext | kCmdFast, 1, 2, 1, CmdRenameNx, "generic",
      "Rename a key if the new name is free",
      {.since = "1.0.0",
       .complexity = "O(1)",
@@ -337,7 +347,7 @@ const CommandSpec kKeyCommands[] = {
       .complexity = "O(1)",
       .acl = "@keyspace @read @slow",
       .tips = "request_policy:all_shards nondeterministic_output"}},
-    {"dbsize", 1, kR, 0, 0, 0, CmdDbSize, "server", "Number of keys in the namespace",
+    {"dbsize", 1, kR | kCmdFast, 0, 0, 0, CmdDbSize, "server", "Number of keys in the namespace",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .acl = "@keyspace @read @fast",

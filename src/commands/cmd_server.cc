@@ -584,34 +584,14 @@ Status CmdCommand(CommandContext& ctx) {
   return RunSubcommand(ctx, kCommandSubcommands);
 }
 
-// Whether INFO's reply holds the keyspace section (no argument, default, all, everything or
-// keyspace: see server/info.cc), which scans the namespace's keys and so is rendered on the
-// background thread. Other sections are rendered on the spot.
-bool InfoScansKeys(const CommandContext& ctx) {
-  if (ctx.argc() == 1) return true;
-  for (size_t i = 1; i < ctx.argc(); i++) {
-    for (const char* s : {"default", "all", "everything", "keyspace"}) {
-      if (EqualsIgnoreCase(ctx.args[i], s)) return true;
-    }
-  }
-  return false;
-}
-
 Status CmdInfo(CommandContext& ctx) {
   std::string section;
   for (size_t i = 1; i < ctx.argc(); i++) {
     if (!section.empty()) section += " ";
     section += ToLower(ctx.args[i]);
   }
-  if (!InfoScansKeys(ctx)) {
-    ctx.reply.Verbatim(ctx.server.Info(section, ctx.client.ns()));
-    return Status::OK();
-  }
-  ServerApi* server = &ctx.server;
-  ctx.server.Defer(ctx, [server, section, ns = ctx.client.ns()](Reply& r) {
-    r.Verbatim(server->Info(section, ns));
-    return Status::OK();
-  });
+  // Every section is cheap (the keyspace line reads the namespace counters): rendered here.
+  ctx.reply.Verbatim(ctx.server.Info(section, ctx.client.ns()));
   return Status::OK();
 }
 

@@ -32,21 +32,20 @@ Status CmdGet(CommandContext& ctx) {
   return Status::OK();
 }
 
-// Parses SET's options from args[3..]; true in *plain when there are none (a blind write).
+// Parses SET's options from args[3..]. As in Redis, the whole syntax is checked first and the
+// expiry value (the last one given: the same option may repeat) only afterwards, so
+// `SET k v EX x KEEPTTL` is a syntax error and `SET k v EX x EX 5` sets a 5 s TTL.
 Status ParseSetArgs(CommandContext& ctx, StringType::SetArgs* a) {
-  bool has_expire = false;
-  ExpireUnit expire_kind = ExpireUnit::kSeconds;
+  std::optional<ExpireUnit> expire_kind;
+  std::string_view expire_arg;
   for (size_t i = 3; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     bool has_next = i + 1 < ctx.argc();
     auto expire_unit = [&](ExpireUnit u) -> Status {
       // Redis accepts the same expiry option twice (the last wins), not two different ones.
-      if ((has_expire && u != expire_kind) || a->keep_ttl || !has_next) return SyntaxError();
+      if ((expire_kind && u != *expire_kind) || a->keep_ttl || !has_next) return SyntaxError();
       expire_kind = u;
-      auto at = ArgExpireAt(ctx.args[++i], u, "set");
-      if (!at.ok()) return at.status();
-      a->expire_ms = *at;
-      has_expire = true;
+      expire_arg = ctx.args[++i];
       return Status::OK();
     };
     Status s;
@@ -56,7 +55,7 @@ Status ParseSetArgs(CommandContext& ctx, StringType::SetArgs* a) {
       a->cond = StringType::SetArgs::Cond::kXX;
     } else if (opt == "get") {
       a->get = true;
-    } else if (opt == "keepttl" && !has_expire) {
+    } else if (opt == "keepttl" && !expire_kind) {
       a->keep_ttl = true;
     } else if (opt == "ex") {
       s = expire_unit(ExpireUnit::kSeconds);
@@ -71,6 +70,10 @@ Status ParseSetArgs(CommandContext& ctx, StringType::SetArgs* a) {
     }
     if (!s.ok()) return s;
   }
+  if (!expire_kind) return Status::OK();
+  auto at = ArgExpireAt(expire_arg, *expire_kind, "set");
+  if (!at.ok()) return at.status();
+  a->expire_ms = *at;
   return Status::OK();
 }
 
@@ -194,19 +197,22 @@ Status CmdGetDel(CommandContext& ctx) {
   return Status::OK();
 }
 
+// GETEX checks its syntax first, then (as Redis does) answers a missing key with null and a
+// key of another type with WRONGTYPE before it looks at the expiry value.
 Status CmdGetEx(CommandContext& ctx) {
   std::optional<int64_t> expire;
+  std::optional<ExpireUnit> unit;
+  std::string_view expire_arg;
   std::string last_opt;
   for (size_t i = 2; i < ctx.argc(); i++) {
     std::string opt = ToLower(ctx.args[i]);
     // Redis accepts the same option twice (the last wins), not two different ones.
-    if (expire.has_value() && opt != last_opt) return SyntaxError();
+    if (!last_opt.empty() && opt != last_opt) return SyntaxError();
     last_opt = opt;
     if (opt == "persist") {
       expire = 0;
       continue;
     }
-    ExpireUnit unit;
     if (opt == "ex") {
       unit = ExpireUnit::kSeconds;
     } else if (opt == "px") {
@@ -219,8 +225,19 @@ Status CmdGetEx(CommandContext& ctx) {
       return SyntaxError();
     }
     if (i + 1 >= ctx.argc()) return SyntaxError();
-    auto at = ArgExpireAt(ctx.args[++i], unit, "getex");
-    if (!at.ok()) return at.status();
+    expire_arg = ctx.args[++i];
+  }
+  if (unit) {
+    auto at = ArgExpireAt(expire_arg, *unit, "getex");
+    if (!at.ok()) {
+      std::string v;
+      Status s = Strings(ctx).Get(ctx.args[1], &v);
+      if (s.IsNotFound()) {
+        ctx.reply.Null();
+        return Status::OK();
+      }
+      return s.ok() ? at.status() : s;
+    }
     expire = *at;
   }
   auto r = Strings(ctx).GetEx(ctx.args[1], expire);
@@ -321,7 +338,7 @@ const CommandSpec kStringCommands[] = {
       .acl = "@write @string @slow",
       .keys = "\"RW and ACCESS due to the optional `GET` argument\" RW access update "
               "variable_flags index:1 range:0,1,0"}},
-    {"setnx", 3, kW | kCmdFast, 1, 1, 1, CmdSetNx, "string", "Set a key only if it does not exist",
+    {"setnx", 3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdSetNx, "string", "Set a key only if it does not exist",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key value",
@@ -340,7 +357,7 @@ const CommandSpec kStringCommands[] = {
       .args = "key:key milliseconds:integer value",
       .acl = "@write @string @slow",
       .keys = "OW update index:1 range:0,1,0"}},
-    {"getset", 3, kW | kCmdFast, 1, 1, 1, CmdGetSet, "string", "Set a key and return its old value",
+    {"getset", 3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdGetSet, "string", "Set a key and return its old value",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "key:key value",
@@ -360,7 +377,7 @@ const CommandSpec kStringCommands[] = {
       .acl = "@write @string @slow",
       .keys = "OW update index:1 range:-1,2,0",
       .tips = "request_policy:multi_shard response_policy:all_succeeded"}},
-    {"msetnx", -3, kW, 1, -1, 2, CmdMSetNx, "string",
+    {"msetnx", -3, kW | kCmdWriteContext, 1, -1, 2, CmdMSetNx, "string",
      "Set several keys only if none of them exists",
      {.since = "1.0.1",
       .complexity = "O(N) where N is the number of keys to set.",
@@ -368,14 +385,14 @@ const CommandSpec kStringCommands[] = {
       .acl = "@write @string @slow",
       .keys = "OW insert index:1 range:-1,2,0",
       .tips = "request_policy:multi_shard response_policy:agg_min"}},
-    {"getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, CmdGetDel, "string",
+    {"getdel", 2, kCmdWrite | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdGetDel, "string",
      "Get a key's value and delete the key",
      {.since = "6.2.0",
       .complexity = "O(1)",
       .args = "key:key",
       .acl = "@write @string @fast",
       .keys = "RW access delete index:1 range:0,1,0"}},
-    {"getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, CmdGetEx, "string",
+    {"getex", -2, kCmdWrite | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdGetEx, "string",
      "Get a key's value and change its expiry",
      {.since = "6.2.0",
       .complexity = "O(1)",
@@ -383,7 +400,7 @@ const CommandSpec kStringCommands[] = {
               "unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time|PERSIST)]",
       .acl = "@write @string @fast",
       .keys = "\"RW and UPDATE because it changes the TTL\" RW access update index:1 range:0,1,0"}},
-    {"append", 3, kW | kCmdFast, 1, 1, 1, CmdAppend, "string", "Append to a key's value",
+    {"append", 3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdAppend, "string", "Append to a key's value",
      {.since = "2.0.0",
       .complexity = "O(N) where N is the length of the result: the value is rewritten whole",
       .args = "key:key value",
@@ -423,7 +440,7 @@ const CommandSpec kStringCommands[] = {
       .args = "key:key decrement:integer",
       .acl = "@write @string @fast",
       .keys = "RW access update index:1 range:0,1,0"}},
-    {"incrbyfloat", 3, kW | kCmdFast, 1, 1, 1, CmdIncrByFloat, "string",
+    {"incrbyfloat", 3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdIncrByFloat, "string",
      "Increment a floating-point value",
      {.since = "2.6.0",
       .complexity = "O(1)",
@@ -450,7 +467,7 @@ const CommandSpec kStringCommands[] = {
       .keys = "RO access index:1 range:0,1,0",
       .deprecated_since = "2.0.0",
       .replaced_by = "`GETRANGE`"}},
-    {"setrange", 4, kW, 1, 1, 1, CmdSetRange, "string", "Overwrite part of a key's value",
+    {"setrange", 4, kW | kCmdWriteContext, 1, 1, 1, CmdSetRange, "string", "Overwrite part of a key's value",
      {.since = "2.2.0",
       .complexity = "O(1), not counting the time taken to copy the new string in place. Usually, "
                     "this string is very small so the amortized complexity is O(1). Otherwise, "

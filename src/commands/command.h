@@ -115,8 +115,7 @@ class ServerApi {
   virtual Storage& storage() = 0;
   virtual HeapProfiler& profiler() = 0;
   // INFO text ("" = default sections); `ns` is the caller's namespace, whose keys the keyspace
-  // section counts. With that section it scans the namespace's keys: then call it from the
-  // background thread (Defer).
+  // section counts (from the namespace counters, O(1)).
   virtual std::string Info(std::string_view section, std::string_view ns) = 0;
   // A memory snapshot (memory/snapshot.h) of this moment: allocator, RSS, RocksDB, client
   // buffers, profiler, baselines and limits. Tens of microseconds; raises the recorded peak.

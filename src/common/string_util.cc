@@ -59,7 +59,9 @@ std::optional<long double> ParseLongDouble(std::string_view s) {
   errno = 0;
   long double v = strtold(buf.c_str(), &end);
   if (end != buf.c_str() + buf.size() || std::isnan(v)) return std::nullopt;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
+  // As Redis's string2ld: an overflow (HUGE_VAL) or an underflow to zero is not a number, a
+  // denormal result is; the text "inf" is not a range error and stays accepted.
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return std::nullopt;
   return v;
 }
 

@@ -30,6 +30,17 @@ TEST(ParseDouble, ParsesAndRejects) {
   EXPECT_FALSE(ParseDouble("").has_value());
 }
 
+TEST(ParseLongDouble, OutOfRangeAsRedis) {
+  // Overflow and underflow to zero are refused, a denormal and the text "inf" are not.
+  EXPECT_FALSE(ParseLongDouble("1e5000").has_value());
+  EXPECT_FALSE(ParseLongDouble("-1e5000").has_value());
+  EXPECT_FALSE(ParseLongDouble("1e-5000").has_value());
+  ASSERT_TRUE(ParseLongDouble("1e-4940").has_value());
+  EXPECT_GT(*ParseLongDouble("1e-4940"), 0.0L);
+  EXPECT_TRUE(std::isinf(*ParseLongDouble("-inf")));
+  EXPECT_EQ(*ParseLongDouble("0"), 0.0L);
+}
+
 TEST(FormatDouble, MatchesRedisIncrByFloat) {
   EXPECT_EQ(FormatDouble(10.5L), "10.5");
   EXPECT_EQ(FormatDouble(3.0L), "3");

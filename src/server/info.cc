@@ -115,7 +115,7 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("key_cache_misses", kc.misses);
 }
 
-// Redis's db0 line for the caller's namespace, counted exactly (Database::CountKeys), so it
+// Redis's db0 line for the caller's namespace, from its counters (Database::CountKeys), so it
 // agrees with DBSIZE. Without keys there is no line, as in Redis.
 void KeyspaceSection(InfoWriter& w, const InfoInput& in) {
   w.Header("Keyspace");

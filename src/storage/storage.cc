@@ -215,6 +215,8 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   subkey_filter->Attach(raw, handles[1]);
   Status format = s->CheckFormat(o.dir);
   if (!format.ok()) return format;
+  Status loaded = s->LoadCounters();
+  if (!loaded.ok()) return loaded;
   s->KeepWalGuard();
   s->version_counter_ = static_cast<uint64_t>(NowUs()) << 11;
   return s;
@@ -405,14 +407,14 @@ std::string ExpiryIndexKey(int64_t expire_ms, std::string_view meta_key) {
 
 }  // namespace
 
-Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch) {
+Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out) {
   MetadataCollector collected(Handle(ColumnFamily::kMetadata)->GetID());
   rocksdb::Status rs = batch->Iterate(&collected);
   if (!rs.ok()) return FromRocks(rs);
   if (collected.writes.empty()) return Status::OK();
   // Latest record of each key as the batch goes (nullopt = absent), starting from storage.
   std::unordered_map<std::string_view, std::optional<std::string>> state;
-  std::vector<std::pair<std::string, NamespaceCounters>> deltas;  // few namespaces per batch
+  CounterDeltas& deltas = *out;  // few namespaces per batch
   // Expiry index puts (true) and deletes, appended after the walk: appending while walking
   // would move the batch's bytes under the views of `collected`.
   std::vector<std::pair<std::string, bool>> index_ops;
@@ -465,9 +467,70 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch) {
 Status Storage::Write(Batch* batch) {
   if (batch->empty()) return Status::OK();
   std::shared_lock gate(write_gate_);
-  Status s = AddDerivedWrites(batch->raw());
+  CounterDeltas deltas;
+  Status s = AddDerivedWrites(batch->raw(), &deltas);
   if (!s.ok()) return s;
-  return WriteToRocks(batch->raw());
+  s = WriteToRocks(batch->raw());
+  if (!s.ok()) {
+    (void)LoadCounters();  // the write may or may not have been applied
+    return s;
+  }
+  if (!deltas.empty()) {
+    std::unique_lock lock(counters_mu_);
+    for (const auto& [ns, d] : deltas) counters_[ns].Add(d);
+  }
+  return s;
+}
+
+Status Storage::LoadCounters() {
+  std::unordered_map<std::string, NamespaceCounters> loaded;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kCounters)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    loaded[it->key().ToString()] = DecodeCounters(it->value().ToStringView());
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  std::unique_lock lock(counters_mu_);
+  counters_.swap(loaded);
+  return Status::OK();
+}
+
+std::vector<std::pair<std::string, NamespaceCounters>> Storage::CountersByNamespace() {
+  std::shared_lock lock(counters_mu_);
+  return {counters_.begin(), counters_.end()};
+}
+
+namespace {
+constexpr std::string_view kStatePrefix = "state:";
+}  // namespace
+
+Status Storage::PutState(std::string_view key, std::string_view value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  std::string k(kStatePrefix);
+  k.append(key);
+  return FromRocks(db_->Put(wo, handles_.back(), k, rocksdb::Slice(value.data(), value.size())));
+}
+
+Status Storage::DeleteState(std::string_view key) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  std::string k(kStatePrefix);
+  k.append(key);
+  return FromRocks(db_->Delete(wo, handles_.back(), k));
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> Storage::ListState(
+    std::string_view prefix) {
+  std::string start(kStatePrefix);
+  start.append(prefix);
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_.back()));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(kStatePrefix.size()), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return out;
 }
 
 StatusOr<int64_t> Storage::DeleteExpired(int64_t now_ms, size_t limit) {
@@ -508,21 +571,15 @@ StatusOr<int64_t> Storage::DeleteExpired(int64_t now_ms, size_t limit) {
 }
 
 StatusOr<NamespaceCounters> Storage::Counters(std::string_view ns) {
-  std::string v;
-  rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), Handle(ColumnFamily::kCounters), ns, &v);
-  if (rs.IsNotFound()) return NamespaceCounters{};
-  if (!rs.ok()) return FromRocks(rs);
-  return DecodeCounters(v);
+  std::shared_lock lock(counters_mu_);
+  auto it = counters_.find(std::string(ns));
+  return it == counters_.end() ? NamespaceCounters{} : it->second;
 }
 
 StatusOr<NamespaceCounters> Storage::AllCounters() {
+  std::shared_lock lock(counters_mu_);
   NamespaceCounters total;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kCounters)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    total.Add(DecodeCounters(it->value().ToStringView()));
-  }
-  if (!it->status().ok()) return FromRocks(it->status());
+  for (const auto& [ns, c] : counters_) total.Add(c);
   return total;
 }
 
@@ -605,7 +662,14 @@ Status Storage::DeleteNamespace(std::string_view ns) {
   }
   rocksdb::Status rs = batch.Delete(Handle(ColumnFamily::kCounters), ns);
   if (!rs.ok()) return FromRocks(rs);
-  return WriteExclusive(&batch);
+  Status s = WriteExclusive(&batch);
+  if (!s.ok()) {
+    (void)LoadCounters();
+    return s;
+  }
+  std::unique_lock lock(counters_mu_);
+  counters_.erase(std::string(ns));
+  return s;
 }
 
 Status Storage::DeleteAll() {
@@ -616,7 +680,9 @@ Status Storage::DeleteAll() {
     rocksdb::Status rs = batch.DeleteRange(Handle(static_cast<ColumnFamily>(i)), "", end);
     if (!rs.ok()) return FromRocks(rs);
   }
-  return WriteExclusive(&batch);
+  Status s = WriteExclusive(&batch);
+  (void)LoadCounters();  // empty after success; whatever RocksDB holds after a failure
+  return s;
 }
 
 Status Storage::ReplaceCheckpoint(const std::string& path) {

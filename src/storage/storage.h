@@ -16,6 +16,8 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -144,10 +146,21 @@ class Storage {
   // deleted with its namespace, or given another expiry). Returns the keys deleted. Takes the
   // keys' stripes; a composite's elements are left to the compaction filter.
   StatusOr<int64_t> DeleteExpired(int64_t now_ms, size_t limit);
-  // The counters of one namespace (all zero for one never written).
+  // The counters of one namespace (all zero for one never written). From memory: a mirror of
+  // the counters column family, loaded at open and moved by every write. Lock-free for readers
+  // of other namespaces' writes aside, a shared lock and a hash lookup.
   StatusOr<NamespaceCounters> Counters(std::string_view ns);
   // The counters of every namespace together.
   StatusOr<NamespaceCounters> AllCounters();
+  // Every namespace that has counters, with them.
+  std::vector<std::pair<std::string, NamespaceCounters>> CountersByNamespace();
+
+  // Server state kept beside the data (namespace tokens...): small records in the default
+  // column family under `state:` + key, written with the WAL and fsynced.
+  Status PutState(std::string_view key, std::string_view value);
+  Status DeleteState(std::string_view key);
+  // Every state record whose key starts with `prefix`, keys without "state:".
+  StatusOr<std::vector<std::pair<std::string, std::string>>> ListState(std::string_view prefix);
   // Deletes every key in [begin, end) in every column family whose keys start with the namespace.
   Status DeleteNamespace(std::string_view ns);
   // Deletes every key of every namespace.
@@ -197,9 +210,12 @@ class Storage {
   Status WriteToRocks(rocksdb::WriteBatch* batch);
   // Refuses a data directory written in another on-disk format; marks an empty one as ours.
   Status CheckFormat(const std::string& dir);
+  using CounterDeltas = std::vector<std::pair<std::string, NamespaceCounters>>;
   // Adds to `batch` the counter merges and expiry index changes for the metadata records it
-  // replaces.
-  Status AddDerivedWrites(rocksdb::WriteBatch* batch);
+  // replaces; `deltas` gets the counter changes, for the in-memory mirror once written.
+  Status AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* deltas);
+  // Reads the counters column family into the mirror (at open, and after a failed write).
+  Status LoadCounters();
   void KeepWalGuard();
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -212,6 +228,8 @@ class Storage {
   LockManager locks_;
   KeyCache key_cache_;
   std::shared_mutex write_gate_;  // shared: Write; exclusive: WriteExclusive
+  mutable std::shared_mutex counters_mu_;
+  std::unordered_map<std::string, NamespaceCounters> counters_;  // the mirror, by namespace
 };
 
 }  // namespace mnemo

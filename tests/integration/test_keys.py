@@ -129,6 +129,18 @@ def test_expire_option_errors(r, cmd, opts, text):
     assert r.ttl("k") == -1
 
 
+@pytest.mark.parametrize("cmd", ["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"])
+def test_expire_checks_options_before_the_value(r, cmd):
+    # As Redis: a bad option combination is reported even when the time is bad too.
+    r.set("k", "v")
+    assert cmd_error(r, cmd, "k", "abc", "NX", "XX") == \
+        "NX and XX, GT or LT options at the same time are not compatible"
+    assert cmd_error(r, cmd, "k", "9223372036854775807", "GT", "LT") == \
+        "GT and LT options at the same time are not compatible"
+    assert cmd_error(r, cmd, "k", "abc", "FOO") == "Unsupported option FOO"
+    assert r.ttl("k") == -1
+
+
 def test_expire_bad_values(r):
     r.set("k", "v")
     assert cmd_error(r, "EXPIRE", "k", "abc") == NOT_INT
@@ -251,6 +263,10 @@ def test_scan_match_count_type(r):
     assert seen == []
     seen, _ = full_scan(r, match="nothing*", count=5)
     assert seen == []
+    # A name no type has matches no key (as in Redis, which keeps this over an error).
+    assert raw(r, "SCAN", "0", "TYPE", "nosuch") == ["0", []]
+    seen, _ = full_scan(r, count=50, _type="STRING")
+    assert sorted(seen) == sorted(keys)
 
 
 def test_scan_reports_stable_keys_once_while_keyspace_changes(r):

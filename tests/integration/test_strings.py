@@ -161,6 +161,19 @@ def test_set_invalid_expire_time(r, opts):
     assert r.exists("k") == 0
 
 
+def test_set_checks_syntax_before_the_expiry_value(r):
+    # As Redis: the whole option list is parsed first, then the last expiry value given.
+    assert cmd_error(r, "SET", "k", "v", "EX", "abc", "KEEPTTL") == SYNTAX
+    assert cmd_error(r, "SET", "k", "v", "PX", "9223372036854775807", "KEEPTTL") == SYNTAX
+    assert cmd_error(r, "SET", "k", "v", "EX", "0", "PX", "100") == SYNTAX
+    assert r.exists("k") == 0
+    # Only the value that counts (the last) is checked.
+    assert raw(r, "SET", "k", "v", "EX", "abc", "EX", "100") == "OK"
+    ttl_between(r, "k", 90, 100)
+    assert raw(r, "SET", "k", "w", "PX", "-1", "PX", "100000") == "OK"
+    assert 90000 <= r.pttl("k") <= 100000
+
+
 def test_set_non_integer_expire(r):
     assert cmd_error(r, "SET", "k", "v", "EX", "abc") == NOT_INT
     assert cmd_error(r, "SET", "k", "v", "PX", "1.5") == NOT_INT
@@ -313,6 +326,19 @@ def test_getex_errors(r):
     assert r.ttl("k") == -1
 
 
+def test_getex_answers_a_missing_key_before_checking_the_expiry_value(r):
+    # Redis looks the key up before it reads the number: null for a missing key.
+    assert raw(r, "GETEX", "nokey", "EX", "abc") is None
+    assert raw(r, "GETEX", "nokey", "PX", "0") is None
+    assert r.exists("nokey") == 0
+    assert cmd_error(r, "GETEX", "nokey", "EX", "abc", "PERSIST") == SYNTAX
+    r.set("k", "v")
+    assert cmd_error(r, "GETEX", "k", "EX", "abc") == NOT_INT
+    # The last of a repeated option is the one checked.
+    assert raw(r, "GETEX", "k", "EX", "abc", "EX", "100") == "v"
+    ttl_between(r, "k", 90, 100)
+
+
 def test_getex_same_option_twice_is_accepted(r):
     # As for SET, Redis only rejects a *different* second expiry option.
     r.set("k", "v", ex=100)
@@ -462,6 +488,18 @@ def test_incrbyfloat_formats_like_redis(r, start, incr, expected):
         r.set("f", start)
     assert raw(r, "INCRBYFLOAT", "f", incr) == expected
     assert r.get("f") == expected
+
+
+def test_incrbyfloat_out_of_range_numbers_are_not_floats(r):
+    # As Redis's string2ld: an overflow or an underflow to zero is not a valid float, either as
+    # the increment or as the stored value; a denormal is (and prints as 0).
+    for bad in ("1e5000", "-1e5000", "1e-5000"):
+        assert cmd_error(r, "INCRBYFLOAT", "f", bad) == NOT_FLOAT
+        r.set("g", bad)
+        assert cmd_error(r, "INCRBYFLOAT", "g", "1") == NOT_FLOAT
+        assert r.get("g") == bad
+    assert r.exists("f") == 0
+    assert raw(r, "INCRBYFLOAT", "f", "1e-4940") == "0"
 
 
 def test_incrbyfloat_huge_result_formats_all_digits(r):

@@ -286,6 +286,10 @@ Status CmdDecrBy(CommandContext& ctx) {
 }
 
 Status CmdIncrByFloat(CommandContext& ctx) {
+  // Redis checks the key's type before the increment (INCRBY parses first).
+  auto t = ctx.db.Type(ctx.args[1]);
+  if (!t.ok()) return t.status();
+  if (*t != DataType::kString && *t != DataType::kNone) return Status::WrongType();
   auto d = ParseLongDouble(ctx.args[2]);
   if (!d) return Status::InvalidArgument("value is not a valid float");
   auto r = Strings(ctx).IncrByFloat(ctx.args[1], *d);

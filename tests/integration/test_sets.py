@@ -149,7 +149,7 @@ CASES = [
     "SSCAN s 0", "SADD s a b c | SSCAN s 0 | SSCAN s 0 MATCH a COUNT 1", "SET k v | SSCAN k 0",
     "SSCAN s x", "SSCAN nokey 0 FOO 1", "SADD s a | SSCAN s 0 COUNT 0", "SADD s a | SSCAN s 0 MATCH",
     "SADD s a | SSCAN s 0 COUNT x", "SADD s a | SSCAN s 0 TYPE set", "SADD s a | SSCAN s 0 FOO 1",
-    "SADD s a | SSCAN s 18446744073709551616",
+    "SADD s a | SSCAN s 18446744073709551616", "SADD s a | INCRBYFLOAT s x | INCRBY s x",
 ]
 
 

@@ -103,7 +103,7 @@ def add_load_args(ap, tests):
 
 def main():
     ap = argparse.ArgumentParser()
-    add_load_args(ap, "set,get,incr,mset,hset,zadd,zpopmin,lpush,rpush,lpop,rpop,lrange_100,lrange_300")
+    add_load_args(ap, "set,get,incr,mset,hset,zadd,zpopmin,lpush,rpush,lpop,rpop,lrange_100,lrange_300,sadd,spop")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mnemo-bench-")

@@ -286,6 +286,10 @@ Status CmdDecrBy(CommandContext& ctx) {
 }
 
 Status CmdIncrByFloat(CommandContext& ctx) {
+  // Redis checks the key's type before the increment (INCRBY parses first).
+  auto t = ctx.db.Type(ctx.args[1]);
+  if (!t.ok()) return t.status();
+  if (*t != DataType::kString && *t != DataType::kNone) return Status::WrongType();
   auto d = ParseLongDouble(ctx.args[2]);
   if (!d) {  // Redis checks the key's type first
     auto len = Strings(ctx).StrLen(ctx.args[1]);

@@ -224,6 +224,7 @@ std::span<const CommandSpec> HashCommands();
 std::span<const CommandSpec> ZSetCommands();
 std::span<const CommandSpec> BitmapCommands();
 std::span<const CommandSpec> ListCommands();
+std::span<const CommandSpec> SetCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

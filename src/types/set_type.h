@@ -1,0 +1,107 @@
+// The set data type over Database (types/database.h): a metadata record (type set, version,
+// size = members, bytes = the members' total length, no tail) plus one `subkeys` record per member
+// under EncodeSubkeyPrefix(ns, key, version) + member, with an empty value. Members come back in
+// byte order, which SSCAN's cursor follows. Writes Lock their keys first, read under the lock,
+// write only after every check passed, and delete the key with its last member.
+//
+// Reads of one key see one iterator's snapshot (or one point read); commands over several keys
+// read each key on its own, without a snapshot across them, unless they write (SMOVE, *STORE
+// lock every key first). Members handed to a MemberSink are views valid only during the call;
+// a sink returns false to stop early (the call then returns OK with the rest not visited).
+//
+// Thread-safe like Database: a cheap value made per command.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "types/database.h"
+
+namespace mnemo {
+
+using MemberSink = std::function<bool(std::string_view member)>;
+
+enum class SetOp { kInter, kUnion, kDiff };
+
+class SetType {
+ public:
+  // Sets up to this many members are sampled exactly (one ordered pass, uniform); larger ones
+  // by random seeks (set_sampling.h), unless the request takes a quarter of the set or more.
+  static constexpr uint64_t kExactSampleMax = 512;
+
+  explicit SetType(Database* db) : db_(db) {}
+
+  // SADD / SREM: members added (removed) that were absent (present). WrongType on another type.
+  StatusOr<int64_t> Add(std::string_view key, const std::vector<std::string_view>& members);
+  StatusOr<int64_t> Remove(std::string_view key, const std::vector<std::string_view>& members);
+  StatusOr<bool> IsMember(std::string_view key, std::string_view member) const;
+  // SMISMEMBER: one answer per member, in order (all false for a missing key).
+  StatusOr<std::vector<bool>> AreMembers(std::string_view key,
+                                         const std::vector<std::string_view>& members) const;
+  StatusOr<int64_t> Card(std::string_view key) const;  // O(1), 0 when absent
+  // SMEMBERS: every member in byte order (nothing for a missing key).
+  Status Members(std::string_view key, const MemberSink& sink) const;
+
+  // SPOP: removes and returns min(count, size) distinct random members (all of them, and the
+  // key, when count >= size). Nothing when the key is absent.
+  StatusOr<std::vector<std::string>> Pop(std::string_view key, uint64_t count);
+  // SRANDMEMBER: count >= 0 gives min(count, size) distinct random members; count < 0 gives
+  // -count members drawn independently (repeats possible). REQUIRES: count > INT64_MIN; the
+  // caller bounds -count (it is the reply's length).
+  Status RandMembers(std::string_view key, int64_t count, const MemberSink& sink) const;
+  // SMOVE: false when src is absent or lacks the member; WrongType when src or an existing dst
+  // is not a set (src's type is checked first; an absent src answers false before dst's).
+  StatusOr<bool> Move(std::string_view src, std::string_view dst, std::string_view member);
+
+  // SINTER / SUNION / SDIFF over `keys` (an absent key is an empty set; WrongType when any key
+  // holds another type, checked for every key before any member is visited). Members of a
+  // union come in byte order; of an intersection / difference, in the order of the smallest /
+  // first set.
+  Status Combine(SetOp op, const std::vector<std::string_view>& keys, const MemberSink& sink) const;
+  // SINTERCARD: the intersection's size, counting stopped at `limit` (0 = no limit).
+  StatusOr<int64_t> InterCard(const std::vector<std::string_view>& keys, uint64_t limit) const;
+  // SINTERSTORE / SUNIONSTORE / SDIFFSTORE: dst becomes the result (a new version, no expiry,
+  // whatever dst held), or is deleted when the result is empty. Returns the result's size.
+  StatusOr<int64_t> Store(SetOp op, std::string_view dst,
+                          const std::vector<std::string_view>& keys);
+
+  struct ScanResult {
+    bool more = false;  // members remain after `last`
+    std::string last;   // the last member examined
+    std::vector<std::string> members;
+  };
+  // SSCAN: members after `*after` (null = from the first), examining `count` of them; those that
+  // match the glob `pattern` ("" = all) are returned.
+  StatusOr<ScanResult> Scan(std::string_view key, const std::string* after,
+                            std::string_view pattern, size_t count) const;
+
+ private:
+  // The live set under `key`: nullopt when absent, WrongType when another type.
+  StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
+  std::string Prefix(std::string_view key, uint64_t version) const;
+  // Loads every key of a multi-key command in order (nullopt entries for absent keys).
+  StatusOr<std::vector<std::optional<KeyRecord>>> LoadAll(
+      const std::vector<std::string_view>& keys) const;
+  Status CombineLoaded(SetOp op, const std::vector<std::string_view>& keys,
+                       const std::vector<std::optional<KeyRecord>>& recs,
+                       const MemberSink& sink) const;
+  StatusOr<bool> Contains(std::string_view key, const KeyRecord& rec,
+                          std::string_view member) const;
+  // k distinct members (k < size) chosen as kExactSampleMax says.
+  Status PickDistinct(std::string_view key, const KeyRecord& rec, uint64_t k,
+                      std::vector<std::string>* out) const;
+  // The members of `key` under `rec`, all of them, in order.
+  Status ReadAll(std::string_view key, const KeyRecord& rec, std::vector<std::string>* out) const;
+  // Writes the metadata of a set that now has `size` members of `bytes` bytes, or deletes the
+  // key when size is 0.
+  void PutMeta(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
+               uint64_t bytes);
+
+  Database* db_;
+};
+
+}  // namespace mnemo

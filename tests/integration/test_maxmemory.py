@@ -2,8 +2,13 @@
 durability of what was acknowledged, client-output-buffer-limit, APPEND/SETRANGE headroom, config
 validation and a pressure test that measures how far used memory and RSS overshoot the limit.
 
-The sanitizer build has no jemalloc: used memory reads 0, so the ladder never climbs. There the
-tests check that INFO governor exists and memory_level stays normal under the same load.
+The sanitizer build has no jemalloc: used memory reads 0, so the ladder would never climb. There
+the same loads run while the test feeds the governor its used-memory figure through
+`debug-used-memory` (the path the allocator's figure takes, as in test_governor_levels.py), walking
+it up the ladder: the refusals, the counters, the log and the durability of what was acknowledged
+are then checked exactly as in the normal build. Only the overshoot of the pressure test is a
+figure of the allocator's; there the sanitizer build checks instead that at full not one write of
+the same load is acknowledged while reads go on.
 All loops are bounded by wall-clock deadlines; assertions are about behaviour, not timing.
 """
 import re
@@ -53,6 +58,7 @@ class Loader:
         self.oom_texts = set()
         self.other = []
         self.deleted = set()  # acknowledged keys deleted again by the probe
+        self.batches = [0] * clients  # pipelines answered, per writer
         self.stop = threading.Event()
         self.threads = []
 
@@ -85,6 +91,7 @@ class Loader:
                             self.oom_texts.add(str(rep))
                         else:
                             self.other.append("%s: %r" % (key, rep))
+                    self.batches[i] += 1
         finally:
             c.close()
 
@@ -100,11 +107,42 @@ class Loader:
             t.join(120)
         assert not any(t.is_alive() for t in self.threads), "a writer is stuck"
 
+    def batches_now(self):
+        with self.lock:
+            return list(self.batches)
 
-def load_until_full(server, probe, seconds=90, min_oom=20):
+    def wait_batches(self, n, timeout=120):
+        """Waits until every writer has had `n` more pipelines answered than now. With n >= 2
+        the last of them, and every pipeline sent later, left the writer after this call began
+        (the first may have been on its way already)."""
+        start = self.batches_now()
+        wait_until(lambda: all(b >= a + n for a, b in zip(start, self.batches_now())),
+                   timeout=timeout, interval=0.05, what="%d more batches of every writer" % n)
+
+
+def set_used(c, nbytes):
+    """The governor's used-memory figure, as the allocator would give it (0 = the allocator's)."""
+    assert c.config_set("debug-used-memory", int(round(nbytes))) is True
+
+
+def wait_level(c, level, timeout=60):
+    wait_until(lambda: governor(c)["memory_level"] == level, timeout=timeout, interval=0.05,
+               what="memory_level %s" % level)
+
+
+def climb_to_full(c, limit):
+    """Sanitizer build: walks the governor's figure up the ladder, each level reached in turn
+    (soft at 0.85 of the limit, hard at 0.95, full at 1.0)."""
+    for share, level in ((0.90, "soft"), (0.97, "hard"), (1.0, "full")):
+        set_used(c, limit * share)
+        wait_level(c, level)
+
+
+def load_until_full(server, probe, seconds=90, min_oom=20, limit=64 * MB):
     """Runs a Loader until at least `min_oom` writes were refused with -OOM and the server went
     through the hard level (bounded by `seconds`). Meanwhile checks that GET and DEL keep working:
-    they must never be refused. Returns the loader (stopped)."""
+    they must never be refused. In the sanitizer build the governor's figure is walked up to
+    full once the load has written 20 keys. Returns the loader (stopped)."""
     probe.set("probe", "v")
     # Two readers of 8 MB MGET replies add reply-side pressure. No client is closed for them
     # (no client-output-buffer-limit is set); a reply that would not fit under the limit is
@@ -134,6 +172,9 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
     probe_errors = []
     deadline = time.time() + seconds
     try:
+        if SANITIZED:
+            wait_until(lambda: len(loader.ok) >= 20, timeout=seconds, what="20 writes acknowledged")
+            climb_to_full(probe, limit)
         while time.time() < deadline:
             try:
                 if probe.get("probe") != b"v":
@@ -150,7 +191,7 @@ def load_until_full(server, probe, seconds=90, min_oom=20):
                 n_oom = len(loader.oom)
             g = governor(probe)
             if n_oom >= min_oom and g["memory_level_changes"] > 0 and (
-                    SANITIZED or "-> hard" in server.read_log() or "-> full" in server.read_log()):
+                    "-> hard" in server.read_log() or "-> full" in server.read_log()):
                 break
             time.sleep(0.1)
     finally:
@@ -175,21 +216,8 @@ def level_changes_from_log(log):
         r"memory level (\w+) -> (\w+) \(used (\S+) of limit (\S+)\)", log)]
 
 
-def without_jemalloc_the_ladder_stays_normal(s):
-    """Sanitizer builds have no jemalloc, so used memory reads 0: the level must stay normal and
-    writes must go on being accepted under the same limit."""
-    c = s.client()
-    for i in range(200):
-        assert c.set("k%d" % i, b"x" * 100000) is True
-    assert governor(c)["memory_level"] == "normal"
-    c.close()
-
-
 def test_ladder_oom_reads_deletes_and_raise(server_factory):
     s = server_factory(["--maxmemory", "64mb"])
-    if SANITIZED:
-        without_jemalloc_the_ladder_stays_normal(s)
-        return
     probe = s.client(socket_timeout=60)
     loader = load_until_full(s, probe)
     assert len(loader.oom) > 0, "no write was refused with -OOM (ok=%d, other=%r)" % (
@@ -264,11 +292,10 @@ def test_ladder_oom_reads_deletes_and_raise(server_factory):
     probe.close()
 
 
-def test_governor_stays_normal_without_jemalloc_or_limit(server_factory):
-    """Sanitizer build: the level never moves (used memory reads 0). Normal build without a
-    limit: same, and nothing is refused."""
-    args = ["--maxmemory", "64mb"] if SANITIZED else []
-    s = server_factory(args)
+def test_governor_stays_normal_without_a_limit(server_factory):
+    """Without maxmemory (and so without a limit, unless a cgroup sets one) the level never moves
+    under the write load of the other tests, and nothing is refused."""
+    s = server_factory()
     c = s.client(socket_timeout=60)
     loader = Loader(s.port, clients=4, depth=8)
     loader.start()
@@ -290,9 +317,6 @@ def test_governor_stays_normal_without_jemalloc_or_limit(server_factory):
 
 def test_durability_of_acknowledged_and_refused_writes(server_factory):
     s = server_factory(["--maxmemory", "64mb"])
-    if SANITIZED:
-        without_jemalloc_the_ladder_stays_normal(s)
-        return
     probe = s.client(socket_timeout=60)
     loader = load_until_full(s, probe)
     probe.close()
@@ -492,12 +516,67 @@ def test_append_setrange_without_limit(sr):
     assert "proto-max-bulk-len" in msg, msg
 
 
+def held_at_full_under_pressure(s, limit):
+    """Sanitizer build (no allocator figure, so no overshoot to measure): under the pressure
+    test's hostile load, with the governor's figure walked to full, not one write sent after the
+    level was seen is acknowledged, the keyspace does not grow, big replies are refused with
+    their own -OOM while small reads go on, and once the figure falls writes resume."""
+    admin = s.client(socket_timeout=60)
+    rkeys = ["r%d" % i for i in range(20)]
+    for k in rkeys:
+        admin.set(k, value_for(k, 512 * 1024))
+    reader_errors, reads = [], [0]
+    loader = Loader(s.port, clients=8, depth=16, prefix="w")
+
+    def reader():
+        c = redis.Redis(port=s.port, socket_timeout=60)
+        while not loader.stop.is_set():
+            try:
+                c.mget(rkeys)
+                reads[0] += 1
+            except redis.ResponseError as e:
+                if not str(e).startswith(REPLY_OOM_PREFIX):
+                    reader_errors.append(str(e))
+        c.close()
+
+    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
+    loader.start()
+    for t in readers:
+        t.start()
+    try:
+        wait_until(lambda: len(loader.ok) >= 50 and reads[0] > 0, timeout=120,
+                   what="the load to write 50 keys and read")
+        climb_to_full(admin, limit)
+        loader.wait_batches(2)  # from here on, every pipeline was sent at full
+        with loader.lock:
+            acked, refused = len(loader.ok), len(loader.oom)
+        keys = admin.dbsize()
+        loader.wait_batches(3)
+        with loader.lock:
+            assert len(loader.ok) == acked, "writes acknowledged at full"
+            assert len(loader.oom) >= refused + 3 * 8 * 16, (len(loader.oom), refused)
+        assert admin.dbsize() == keys
+        assert admin.get("r0") == value_for("r0", 512 * 1024)  # a read under 1 MiB is served
+        set_used(admin, limit * 0.5)
+        wait_level(admin, "normal")
+        wait_until(lambda: len(loader.ok) > acked, timeout=120, what="writes to resume")
+    finally:
+        loader.finish()
+        for t in readers:
+            t.join(120)
+    assert not reader_errors, reader_errors[:3]
+    assert not [o for o in loader.other if not o.startswith("connection")], loader.other[:5]
+    assert governor(admin)["memory_level_changes"] >= 6  # up three levels, down three
+    assert admin.ping()
+    admin.close()
+
+
 def test_pressure_stays_near_limit(server_factory):
     limit = 128 * MB
-    if SANITIZED:
-        without_jemalloc_the_ladder_stays_normal(server_factory(["--maxmemory", "128mb"]))
-        return
     s = server_factory(["--maxmemory", "128mb"])
+    if SANITIZED:
+        held_at_full_under_pressure(s, limit)
+        return
     admin = s.client(socket_timeout=60)
     # Readers' keys: 20 x 512 KB, read back with MGET (10 MB replies).
     rkeys = ["r%d" % i for i in range(20)]

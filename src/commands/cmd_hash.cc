@@ -285,10 +285,11 @@ Status CmdHScan(CommandContext& ctx) {
     if (!last.ok()) return last.status();
     after = std::move(*last);
   }
-  auto r = HashType(&ctx.db).Scan(ctx.args[1], after, pattern, static_cast<size_t>(count));
+  auto r = HashType(&ctx.db).Scan(ctx.args[1], *cursor != 0 ? &after : nullptr, pattern,
+                                  static_cast<size_t>(count));
   if (!r.ok()) return r.status();
   BoundedReply bounded(ctx);
-  uint64_t next = r->next_after.empty() ? 0 : ctx.server.SaveCursor(std::move(r->next_after));
+  uint64_t next = r->more ? ctx.server.SaveCursor(std::move(r->next_after)) : 0;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
   ctx.reply.ArrayHeader(2 * r->items.size());

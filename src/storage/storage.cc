@@ -414,34 +414,37 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out)
   rocksdb::Status rs = batch->Iterate(&collected);
   if (!rs.ok()) return FromRocks(rs);
   if (collected.writes.empty()) return Status::OK();
-  // Latest record of each key as the batch goes (nullopt = absent), starting from storage.
-  std::unordered_map<std::string_view, std::optional<std::string>> state;
+  // What each key's latest record counts for as the batch goes (keys == 0: absent), starting
+  // from storage; only these figures are kept, not the records.
+  struct KeyState {
+    NamespaceCounters counts;
+    int64_t expire_at = 0;
+  };
+  std::unordered_map<std::string_view, KeyState> state;
+  state.reserve(collected.writes.size());
   CounterDeltas& deltas = *out;  // few namespaces per batch
   // Expiry index puts (true) and deletes, appended after the walk: appending while walking
   // would move the batch's bytes under the views of `collected`.
   std::vector<std::pair<std::string, bool>> index_ops;
   std::string old;
   for (const auto& w : collected.writes) {
-    auto it = state.find(w.key);
-    if (it == state.end()) {
+    auto [it, fresh] = state.try_emplace(w.key);
+    if (fresh) {
       Status s = Get(ColumnFamily::kMetadata, w.key, &old);
       if (!s.ok() && !s.IsNotFound()) return s;
-      it = state.emplace(w.key, s.ok() ? std::optional<std::string>(old) : std::nullopt).first;
+      if (s.ok()) it->second = {CountersOf(w.key, old), PeekExpire(old).value_or(0)};
     }
-    NamespaceCounters d;
-    if (it->second) d.Add(Negated(CountersOf(w.key, *it->second)));
-    if (!w.deleted) d.Add(CountersOf(w.key, w.value));
-    int64_t old_at = it->second ? PeekExpire(*it->second).value_or(0) : 0;
-    int64_t new_at = w.deleted ? 0 : PeekExpire(w.value).value_or(0);
-    if (old_at != new_at) {
-      if (old_at > 0) index_ops.emplace_back(ExpiryIndexKey(old_at, w.key), false);
-      if (new_at > 0) index_ops.emplace_back(ExpiryIndexKey(new_at, w.key), true);
+    KeyState now;
+    if (!w.deleted) now = {CountersOf(w.key, w.value), PeekExpire(w.value).value_or(0)};
+    NamespaceCounters d = Negated(it->second.counts);
+    d.Add(now.counts);
+    if (it->second.expire_at != now.expire_at) {
+      if (it->second.expire_at > 0) {
+        index_ops.emplace_back(ExpiryIndexKey(it->second.expire_at, w.key), false);
+      }
+      if (now.expire_at > 0) index_ops.emplace_back(ExpiryIndexKey(now.expire_at, w.key), true);
     }
-    if (w.deleted) {
-      it->second.reset();
-    } else {
-      it->second = std::string(w.value);
-    }
+    it->second = now;
     if (d.empty()) continue;
     std::string_view ns, user_key;
     if (!DecodeMetaKey(w.key, &ns, &user_key)) continue;

@@ -231,7 +231,7 @@ StatusOr<std::string> HashType::IncrByFloat(std::string_view key, std::string_vi
   return text;
 }
 
-StatusOr<HashType::ScanResult> HashType::Scan(std::string_view key, std::string_view after,
+StatusOr<HashType::ScanResult> HashType::Scan(std::string_view key, const std::string* after,
                                               std::string_view pattern, size_t count) const {
   ScanResult r;
   auto rec = Load(key);
@@ -239,11 +239,11 @@ StatusOr<HashType::ScanResult> HashType::Scan(std::string_view key, std::string_
   if (!rec->has_value()) return r;
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, (*rec)->meta.version);
   auto it = db_->NewElementIterator(ColumnFamily::kSubkeys, prefix);
-  if (after.empty()) {
+  if (after == nullptr) {
     it->SeekToFirst();
   } else {
-    it->Seek(prefix + std::string(after));
-    if (it->Valid() && it->suffix() == after) it->Next();
+    it->Seek(prefix + *after);
+    if (it->Valid() && it->suffix() == *after) it->Next();
   }
   size_t examined = 0;
   for (; it->Valid() && examined < count; it->Next(), examined++) {
@@ -254,7 +254,8 @@ StatusOr<HashType::ScanResult> HashType::Scan(std::string_view key, std::string_
     r.next_after.assign(field);
   }
   if (!it->status().ok()) return it->status();
-  if (!it->Valid()) r.next_after.clear();  // walked to the end
+  r.more = it->Valid();
+  if (!r.more) r.next_after.clear();  // walked to the end
   return r;
 }
 

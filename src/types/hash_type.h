@@ -50,14 +50,16 @@ class HashType {
   StatusOr<std::string> IncrByFloat(std::string_view key, std::string_view field,
                                     long double delta);
 
-  // HSCAN: fields after `after` (exclusive; "" = from the first) matching the optional glob,
-  // examining at most `count` fields. next_after is the last field examined, "" when done.
+  // HSCAN: fields after `*after` (exclusive; null = from the first) matching the optional glob,
+  // examining at most `count` fields. With `more`, next_after is the last field examined (which
+  // may be the empty field); without, the iteration is complete.
   struct ScanResult {
+    bool more = false;
     std::string next_after;
     std::vector<std::pair<std::string, std::string>> items;
   };
-  StatusOr<ScanResult> Scan(std::string_view key, std::string_view after, std::string_view pattern,
-                            size_t count) const;
+  StatusOr<ScanResult> Scan(std::string_view key, const std::string* after,
+                            std::string_view pattern, size_t count) const;
 
   // HRANDFIELD's picks: `count` fields chosen at random — distinct ones (at most the hash's
   // size, every field when count >= size) when `distinct`, else with repetition (exactly

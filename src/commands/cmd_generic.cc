@@ -312,7 +312,8 @@ const CommandSpec kGenericCommands[] = {
       .acl = "@keyspace @read @fast",
       .keys = "RO index:1 range:-1,1,0",
       .tips = "request_policy:multi_shard response_policy:agg_sum",
-      .notes = "counts the keys that exist; Mnemo keeps no per-key access time to update"}},
+      .notes = "counts the keys that exist; each is read, so the key cache records the access "
+               "(OBJECT FREQ and IDLETIME) of the keys it holds"}},
     {"object", -2, kR, 0, 0, 0, CmdObject, "generic",
      "Object introspection: ENCODING, REFCOUNT, IDLETIME, FREQ, HELP",
      {.since = "2.2.3",

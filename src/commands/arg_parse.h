@@ -2,9 +2,12 @@
 // input, so every family answers the same way.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "common/string_util.h"
@@ -48,6 +51,27 @@ inline StatusOr<int64_t> ArgExpireAt(std::string_view arg, ExpireUnit unit, std:
   }
   // An expiry in the past still means "delete"; keep it positive so 0 never means "persist".
   return n <= 0 ? int64_t{1} : n;
+}
+
+// HSCAN / SSCAN / ZSCAN options from args[first] on: MATCH pattern and COUNT n (n >= 1, capped
+// at 2^20 so one step stays bounded). Redis parses them only once the key was found (a missing
+// key answers an empty scan whatever follows), so callers look the key up first.
+inline Status ParseElementScanOptions(const std::vector<std::string>& args, size_t first,
+                                      std::string* pattern, size_t* count) {
+  for (size_t i = first; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) return Status::InvalidArgument("syntax error");
+    if (EqualsIgnoreCase(args[i], "count")) {
+      auto c = ArgInt(args[i + 1]);
+      if (!c.ok()) return c.status();
+      if (*c < 1) return Status::InvalidArgument("syntax error");
+      *count = static_cast<size_t>(std::min<int64_t>(*c, 1 << 20));
+    } else if (EqualsIgnoreCase(args[i], "match")) {
+      *pattern = args[i + 1];
+    } else {
+      return Status::InvalidArgument("syntax error");
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace mnemo

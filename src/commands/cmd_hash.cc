@@ -264,20 +264,9 @@ Status CmdHScan(CommandContext& ctx) {
   }
   if (!rec.ok()) return rec.status();
   std::string pattern;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) return SyntaxError();
-    if (EqualsIgnoreCase(ctx.args[i], "match")) {
-      pattern = ctx.args[i + 1];
-    } else if (EqualsIgnoreCase(ctx.args[i], "count")) {
-      auto c = ArgInt(ctx.args[i + 1]);
-      if (!c.ok()) return c.status();
-      if (*c < 1) return SyntaxError();
-      count = std::min<int64_t>(*c, 1 << 20);  // bounded as SCAN's
-    } else {
-      return SyntaxError();
-    }
-  }
+  size_t count = 10;
+  Status opts = ParseElementScanOptions(ctx.args, 3, &pattern, &count);
+  if (!opts.ok()) return opts;
   if (pattern == "*") pattern.clear();
   std::string after;
   if (*cursor != 0) {
@@ -285,8 +274,7 @@ Status CmdHScan(CommandContext& ctx) {
     if (!last.ok()) return last.status();
     after = std::move(*last);
   }
-  auto r = HashType(&ctx.db).Scan(ctx.args[1], *cursor != 0 ? &after : nullptr, pattern,
-                                  static_cast<size_t>(count));
+  auto r = HashType(&ctx.db).Scan(ctx.args[1], *cursor != 0 ? &after : nullptr, pattern, count);
   if (!r.ok()) return r.status();
   BoundedReply bounded(ctx);
   uint64_t next = r->more ? ctx.server.SaveCursor(std::move(r->next_after)) : 0;

@@ -224,25 +224,6 @@ Status CmdSInterCard(CommandContext& ctx) {
   return ReplyInteger(ctx, SetType(&ctx.db).InterCard(ArgViews(ctx, 2, end), limit));
 }
 
-// SSCAN's options, parsed as Redis does after the key was found (a missing key answers an
-// empty scan whatever follows).
-Status ParseScanOptions(CommandContext& ctx, std::string* pattern, size_t* count) {
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) return SyntaxError();
-    if (EqualsIgnoreCase(ctx.args[i], "count")) {
-      auto c = ArgInt(ctx.args[i + 1]);
-      if (!c.ok()) return c.status();
-      if (*c < 1) return SyntaxError();
-      *count = static_cast<size_t>(std::min<int64_t>(*c, 1 << 20));  // one step stays bounded
-    } else if (EqualsIgnoreCase(ctx.args[i], "match")) {
-      *pattern = ctx.args[i + 1];
-    } else {
-      return SyntaxError();
-    }
-  }
-  return Status::OK();
-}
-
 Status CmdSScan(CommandContext& ctx) {
   auto cursor = ParseUint64(ctx.args[2]);
   if (!cursor) return Status::InvalidArgument("invalid cursor");
@@ -252,7 +233,7 @@ Status CmdSScan(CommandContext& ctx) {
   std::string pattern;
   size_t count = 10;
   if (*card > 0) {
-    Status s = ParseScanOptions(ctx, &pattern, &count);
+    Status s = ParseElementScanOptions(ctx.args, 3, &pattern, &count);
     if (!s.ok()) return s;
   }
   std::optional<std::string> after;

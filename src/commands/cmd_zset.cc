@@ -333,22 +333,10 @@ Status CmdZScan(CommandContext& ctx) {
     ctx.reply.ArrayHeader(0);
     return Status::OK();
   }
-  std::string_view pattern;
-  int64_t count = 10;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    std::string opt = ToLower(ctx.args[i]);
-    if (i + 1 >= ctx.argc()) return SyntaxError();
-    if (opt == "count") {
-      auto c = ArgInt(ctx.args[i + 1]);
-      if (!c.ok()) return c.status();
-      if (*c < 1) return SyntaxError();
-      count = *c;
-    } else if (opt == "match") {
-      pattern = ctx.args[i + 1];
-    } else {
-      return SyntaxError();
-    }
-  }
+  std::string pattern;
+  size_t count = 10;
+  Status opts = ParseElementScanOptions(ctx.args, 3, &pattern, &count);
+  if (!opts.ok()) return opts;
   std::string after;
   if (*cursor != 0) {
     auto text = ctx.server.LoadCursor(*cursor);
@@ -366,7 +354,7 @@ Status CmdZScan(CommandContext& ctx) {
       return true;
     });
   } else {
-    s = zsets.Scan(ctx.args[1], after, static_cast<size_t>(count), &found, &next);
+    s = zsets.Scan(ctx.args[1], after, count, &found, &next);
   }
   if (!s.ok()) return s;
   uint64_t next_cursor =

@@ -42,10 +42,10 @@ CommandTable& CommandTable::Instance() {
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(),
-                      ServerCommands(), AdminCommands(), MemoryCommands(), KProfileCommands(),
-                      NamespaceCommands(), HashCommands(), ZSetCommands(),
-                      ListCommands(), SetCommands()}) {
+  for (auto family :
+       {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
+        AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(),
+        ZSetCommands(), ListCommands(), SetCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

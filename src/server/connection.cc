@@ -314,6 +314,7 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
 
 Status Connection::CheckQuota() const {
   NamespaceRegistry& reg = server_->namespaces();
+  if (!reg.any_quota()) return Status::OK();  // one relaxed load per write without quotas
   size_t adding = 0;
   for (const auto& a : args_) adding += a.size();  // at most what the request can add
   if (!reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
@@ -381,7 +382,9 @@ void Connection::Execute() {
   size_t pending_before = pending.commands;
   Database db(&server_->storage(), ns_, &rmw_);
   CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
-  rmw_.BeginCommand();
+  // Only a command that may write can leave writes to drop (read-only ones committed first).
+  bool bracketed = !(spec->flags & kCmdReadOnly);
+  if (bracketed) rmw_.BeginCommand();
   int64_t start = MonotonicUs();
   s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
@@ -389,18 +392,15 @@ void Connection::Execute() {
   server_->stats().commands.Add(1);
   if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
     s = CheckReplyMemory(spec, reply_start);
-  if (s.ok()) {
-    rmw_.EndCommand();
-  } else {
-    rmw_.RollbackCommand();  // a failed command leaves nothing behind
-  }
   if (!s.ok()) {
+    rmw_.RollbackCommand();  // a failed command leaves nothing behind (no-op unless bracketed)
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     ReplyError(s.ToString());
     return;
   }
+  rmw_.EndCommand();
   if (!rmw_.empty()) {  // the reply waits for the context's commit
     if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
     rmw_replies_++;

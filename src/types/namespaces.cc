@@ -178,7 +178,7 @@ int64_t NamespaceRegistry::Quota(std::string_view ns) const {
 }
 
 bool NamespaceRegistry::OverQuota(std::string_view ns, int64_t adding) {
-  if (!any_quota_.load(std::memory_order_relaxed)) return false;  // no quota was ever set
+  if (!any_quota()) return false;  // no quota was ever set
   std::shared_ptr<std::atomic<uint64_t>> refused;
   int64_t quota = 0;
   {

@@ -53,6 +53,8 @@ class NamespaceRegistry {
   // Whether a write adding about `adding` bytes to `ns` must be refused: the namespace has a
   // quota and its logical bytes (Storage::Counters) plus `adding` exceed it. Counts refusals.
   bool OverQuota(std::string_view ns, int64_t adding);
+  // Whether any namespace ever had a quota (a relaxed load: the write path's fast exit).
+  bool any_quota() const { return any_quota_.load(std::memory_order_relaxed); }
   uint64_t Refused(std::string_view ns) const;
 
  private:

@@ -229,7 +229,10 @@ TEST(IndexBounds, RoundTripsAndWidens) {
   EXPECT_TRUE(d.known);
   EXPECT_EQ(d.low, "c");
   EXPECT_EQ(d.high, "x");
-  EXPECT_FALSE(DecodeIndexBounds(std::string("\0\0\0\x09" "abc", 7)).known);
+  EXPECT_FALSE(DecodeIndexBounds(std::string("\0\0\0\x09"
+                                             "abc",
+                                             7))
+                   .known);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "commands/command.h"
 #include "commands/subcommand.h"
 #include "memory/allocator.h"
+#include "memory/history.h"
 #include "memory/snapshot.h"
 #include "types/database.h"
 
@@ -65,11 +66,88 @@ Status Stats(CommandContext& ctx) {
 Status Doctor(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|doctor");
   std::string text;
-  for (const std::string& line : MemoryDoctor(ctx.server.TakeMemorySnapshot())) {
+  MemoryForecast forecast = ctx.server.history().Forecast(ctx.server.MemoryLimit());
+  for (const std::string& line : MemoryDoctor(ctx.server.TakeMemorySnapshot(), &forecast)) {
     if (!text.empty()) text += '\n';
     text += line;
   }
   ctx.reply.Verbatim(text);
+  return Status::OK();
+}
+
+// HISTORY [field] [seconds]: [unix ms, value] pairs, oldest first.
+Status History(CommandContext& ctx) {
+  if (ctx.argc() > 4) return WrongArgsError("memory|history");
+  HistoryField field = HistoryField::kUsed;
+  if (ctx.argc() >= 3) {
+    auto f = FindHistoryField(ctx.args[2]);
+    if (!f) {
+      std::string names;
+      for (int i = 0; i < kHistoryFieldCount; i++) {
+        names += i ? ", " : "";
+        names += HistoryFieldName(static_cast<HistoryField>(i));
+      }
+      return Status::InvalidArgument("unknown history field '" + ctx.args[2] +
+                                     "'; fields: " + names);
+    }
+    field = *f;
+  }
+  int64_t seconds = kFineSamples;
+  if (ctx.argc() == 4) {
+    auto v = ArgInt(ctx.args[3]);
+    if (!v.ok()) return v.status();
+    if (*v < 1 || *v > 86400) {
+      return Status::InvalidArgument("seconds must be between 1 and 86400 (24 hours)");
+    }
+    seconds = *v;
+  }
+  std::vector<HistorySample> samples = ctx.server.history().Recent(seconds);
+  ctx.reply.ArrayHeader(samples.size());
+  for (const HistorySample& h : samples) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(h.ms);
+    ctx.reply.Integer(static_cast<int64_t>(h.get(field)));
+  }
+  return Status::OK();
+}
+
+void OptionalDouble(Reply& r, const std::optional<double>& v) {
+  if (v) {
+    r.Double(*v);
+  } else {
+    r.Null();
+  }
+}
+
+// FORECAST: growth of used memory over three windows and what it means for the limit.
+Status Forecast(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|forecast");
+  MemoryForecast f = ctx.server.history().Forecast(ctx.server.MemoryLimit());
+  Reply& r = ctx.reply;
+  r.MapHeader(12);
+  r.Bulk("used_memory");
+  r.Integer(static_cast<int64_t>(f.used));
+  r.Bulk("limit");
+  r.Integer(static_cast<int64_t>(f.limit));
+  r.Bulk("headroom_bytes");
+  if (f.limit == 0) {
+    r.Null();
+  } else {
+    r.Integer(f.used >= f.limit ? 0 : static_cast<int64_t>(f.limit - f.used));
+  }
+  for (const GrowthWindow* w : {&f.w1m, &f.w10m, &f.w1h}) {
+    const char* name = w == &f.w1m ? "1m" : w == &f.w10m ? "10m" : "1h";
+    r.Bulk(std::string("growth_") + name + "_bytes_per_second");
+    OptionalDouble(r, w->bytes_per_second);
+    r.Bulk(std::string("samples_") + name);
+    r.Integer(static_cast<int64_t>(w->samples));
+  }
+  r.Bulk("limit_eta_seconds");
+  OptionalDouble(r, f.eta_seconds);
+  r.Bulk("peak_24h");
+  r.Integer(static_cast<int64_t>(f.peak_24h));
+  r.Bulk("recommended_maxmemory");
+  r.Integer(static_cast<int64_t>(f.recommended));
   return Status::OK();
 }
 
@@ -147,6 +225,12 @@ Status Help(CommandContext& ctx) {
       "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "DOCTOR",
       "    Return memory problems reports.",
+      "FORECAST",
+      "    Return the growth rate of used memory over 1 minute, 10 minutes and 1 hour, the",
+      "    time until the memory limit at that rate, and a recommended maxmemory.",
+      "HISTORY [<field> [<seconds>]]",
+      "    Return [unix-ms, value] samples of <field> (default: used_memory) over the last",
+      "    <seconds> (default: 600; one a second up to 600, one a minute up to 86400).",
       "MALLOC-STATS [JSON]",
       "    Return internal statistics report from the memory allocator (JSON: as JSON).",
       "PURGE",
@@ -198,6 +282,14 @@ const Subcommand kSubcommands[] = {
       .complexity = "Depends on how much memory is allocated, could be slow",
       .acl = "@slow",
       .tips = "request_policy:all_shards response_policy:all_succeeded"}},
+    {"history", -2, History, "A series of one memory figure over the last seconds",
+     {.since = "0.1.0",
+      .complexity = "O(N) where N is the number of samples returned.",
+      .args = "[field_seconds(field:string [seconds:integer])]",
+      .acl = "@slow",
+      .tips = "nondeterministic_output"}},
+    {"forecast", 2, Forecast, "Growth rate of used memory and the time until the limit",
+     {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
     {"report", 2, Report, "The whole memory snapshot as one JSON document",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
     {"help", 2, Help, "Show helpful text about the different subcommands",
@@ -212,7 +304,7 @@ Status CmdMemory(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands);
 const CommandSpec kMemoryCommands[] = {
     {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
      "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
-     "PURGE, REPORT, HELP",
+     "PURGE, REPORT, HISTORY [field [seconds]], FORECAST, HELP",
      {.since = "4.0.0",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",

@@ -199,9 +199,29 @@ void Server::ExpiryLoop() {
 }
 
 void Server::Cron() {
-  // Place for periodic work (memory snapshot history, governor) as it arrives.
   if (auto stats = allocator::ReadStats(); stats.ok()) RaisePeak(stats->allocated);
   RefreshProfilerBytes();
+  int64_t now = NowMs();
+  if (now - last_history_ms_ >= 1000) {
+    last_history_ms_ = now;
+    SampleHistory();
+  }
+}
+
+void Server::SampleHistory() {
+  MemorySnapshot s = TakeMemorySnapshot();
+  HistorySample h;
+  h.ms = s.taken_at_ms;
+  h.set(HistoryField::kUsed, levers_.UsedBytes());
+  h.set(HistoryField::kRss, s.rss);
+  h.set(HistoryField::kBlockCache, s.in.block_cache_usage);
+  h.set(HistoryField::kMemtables, s.in.memtables_all);
+  h.set(HistoryField::kTableReaders, s.in.table_readers);
+  h.set(HistoryField::kKeyCache, s.in.key_cache_usage);
+  h.set(HistoryField::kClients, s.clients_normal);
+  h.set(HistoryField::kProfiler, s.in.profiler_bytes);
+  h.set(HistoryField::kUnaccounted, s.unaccounted);
+  history_.Add(h);
 }
 
 void Server::RefreshProfilerBytes() {
@@ -232,6 +252,7 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.clients_normal_reply = ClientReplyBufferBytes();
   in.profiler_active = profiler_->Active();
   in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
+  in.history_bytes = MemoryHistory::Bytes();
   in.startup_allocated = startup_allocated_;
   in.peak_allocated = peak_allocated_.load(std::memory_order_relaxed);
   in.maxmemory = static_cast<uint64_t>(std::max<int64_t>(0, config_->maxmemory.load()));

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "memory/governor.h"
 #include "memory/heap_profiler.h"
+#include "memory/history.h"
 #include "memory/snapshot.h"
 #include "server/memory_limit.h"
 #include "server/tls.h"
@@ -71,6 +72,8 @@ class Server : public ServerApi {
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
   void RequestShutdown() override;
   int64_t MemoryHeadroom() override;
+  MemoryHistory& history() override { return history_; }
+  uint64_t MemoryLimit() override { return governor_.limit(); }
   bool ReplyFits(uint64_t bytes) override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
@@ -126,6 +129,8 @@ class Server : public ServerApi {
   // The profiler's own bytes cost a second jemalloc epoch refresh (~50 us), so the cron reads
   // them every 100 ms and snapshots use that value.
   void RefreshProfilerBytes();
+  // One history sample a second (from Cron): a snapshot's figures and the governor's `used`.
+  void SampleHistory();
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
@@ -143,6 +148,8 @@ class Server : public ServerApi {
   uint64_t startup_allocated_ = 0;
   std::atomic<uint64_t> peak_allocated_{0};  // highest allocated seen by Cron or a snapshot
   std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
+  MemoryHistory history_;
+  int64_t last_history_ms_ = 0;  // Cron only
   ServerStats stats_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};

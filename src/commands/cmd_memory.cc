@@ -12,6 +12,7 @@
 #include "commands/subcommand.h"
 #include "memory/allocator.h"
 #include "memory/history.h"
+#include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "types/database.h"
 
@@ -151,6 +152,58 @@ Status Forecast(CommandContext& ctx) {
   return Status::OK();
 }
 
+// POLICY ADD name rule | DEL name | LIST | RESET (docs/monitoring.md, "Memory policies").
+Status Policy(CommandContext& ctx) {
+  const std::string& op = ctx.args[2];
+  MemoryPolicies& policies = ctx.server.policies();
+  if (EqualsIgnoreCase(op, "list")) {
+    if (ctx.argc() != 3) return WrongArgsError("memory|policy");
+    std::vector<PolicyState> list = policies.List();
+    ctx.reply.ArrayHeader(list.size());
+    for (const PolicyState& p : list) {
+      ctx.reply.MapHeader(6);
+      ctx.reply.Bulk("name");
+      ctx.reply.Bulk(p.rule.name);
+      ctx.reply.Bulk("rule");
+      ctx.reply.Bulk(p.rule.text);
+      ctx.reply.Bulk("fired");
+      ctx.reply.Integer(static_cast<int64_t>(p.fired));
+      ctx.reply.Bulk("last_fired_ms");
+      ctx.reply.Integer(p.last_fired_ms);
+      ctx.reply.Bulk("holding_since_ms");
+      ctx.reply.Integer(p.holding_since_ms);
+      ctx.reply.Bulk("value");
+      OptionalDouble(ctx.reply, p.last_value);
+    }
+    return Status::OK();
+  }
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;
+  if (EqualsIgnoreCase(op, "add")) {
+    if (ctx.argc() != 5) return WrongArgsError("memory|policy");
+    auto rule = ParsePolicyRule(ctx.args[3], ctx.args[4]);
+    if (!rule.ok())
+      return Status::InvalidArgument("invalid memory policy: " + rule.status().message());
+    policies.Add(std::move(*rule));
+    ctx.reply.Ok();
+    return Status::OK();
+  }
+  if (EqualsIgnoreCase(op, "del")) {
+    if (ctx.argc() != 4) return WrongArgsError("memory|policy");
+    ctx.reply.Integer(policies.Del(ctx.args[3]) ? 1 : 0);
+    return Status::OK();
+  }
+  if (EqualsIgnoreCase(op, "reset")) {
+    if (ctx.argc() != 3) return WrongArgsError("memory|policy");
+    auto rules = ctx.server.ConfiguredPolicies();
+    if (!rules.ok()) return rules.status();
+    policies.Reset(std::move(*rules));
+    ctx.reply.Ok();
+    return Status::OK();
+  }
+  return Status::InvalidArgument("unknown MEMORY POLICY operation '" + op +
+                                 "'; operations: ADD, DEL, LIST, RESET");
+}
+
 // MALLOC-STATS [JSON]: jemalloc's malloc_stats_print, human text or its JSON ("J" option).
 Status MallocStats(CommandContext& ctx) {
   if (ctx.argc() > 3) return WrongArgsError("memory|malloc-stats");
@@ -228,6 +281,9 @@ Status Help(CommandContext& ctx) {
       "FORECAST",
       "    Return the growth rate of used memory over 1 minute, 10 minutes and 1 hour, the",
       "    time until the memory limit at that rate, and a recommended maxmemory.",
+      "POLICY ADD <name> <rule> | DEL <name> | LIST | RESET",
+      "    Memory policies: a rule such as \"fragmentation > 1.5 for 60s -> purge\" acts when",
+      "    its condition holds. RESET restores the config file's rules.",
       "HISTORY [<field> [<seconds>]]",
       "    Return [unix-ms, value] samples of <field> (default: used_memory) over the last",
       "    <seconds> (default: 600; one a second up to 600, one a minute up to 86400).",
@@ -290,6 +346,12 @@ const Subcommand kSubcommands[] = {
       .tips = "nondeterministic_output"}},
     {"forecast", 2, Forecast, "Growth rate of used memory and the time until the limit",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
+    {"policy", -3, Policy, "Add, delete, list or reset the memory policies",
+     {.since = "0.1.0",
+      .complexity = "O(N) where N is the number of policies.",
+      .args = "operation(add(ADD name:string rule:string)|del(DEL name:string)|LIST|RESET)",
+      .acl = "@slow",
+      .notes = "ADD, DEL and RESET need an admin connection"}},
     {"report", 2, Report, "The whole memory snapshot as one JSON document",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
     {"help", 2, Help, "Show helpful text about the different subcommands",
@@ -304,7 +366,7 @@ Status CmdMemory(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands);
 const CommandSpec kMemoryCommands[] = {
     {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
      "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
-     "PURGE, REPORT, HISTORY [field [seconds]], FORECAST, HELP",
+     "PURGE, REPORT, HISTORY [field [seconds]], FORECAST, POLICY ..., HELP",
      {.since = "4.0.0",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",

@@ -30,6 +30,8 @@ class Database;
 class HeapProfiler;
 class NamespaceRegistry;
 class MemoryHistory;
+class MemoryPolicies;
+struct PolicyRule;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -136,6 +138,9 @@ class ServerApi {
   // forecast projects to (0 = none).
   virtual MemoryHistory& history() = 0;
   virtual uint64_t MemoryLimit() = 0;
+  // The memory policies (memory/policy.h) and the rules of the config file, parsed.
+  virtual MemoryPolicies& policies() = 0;
+  virtual StatusOr<std::vector<PolicyRule>> ConfiguredPolicies() = 0;
   // Whether memory for a reply being built can grow by `bytes` without carrying used memory
   // past the effective limit (true without a limit, or where the allocator gives no figure).
   // Reads the allocator afresh (a few µs), so it is meant for large allocations only (see

@@ -166,6 +166,9 @@ class Config {
   // `namespace.<ns> <token>` lines of the config file (Kvrocks's form), in file order. Read once
   // at start (docs/namespaces.md); not changed by CONFIG SET.
   std::vector<std::pair<std::string, std::string>> namespace_tokens() const;
+  // `memory-policy.<name> "<rule>"` lines (memory/policy.h, docs/monitoring.md), in file order.
+  // Read at start and by MEMORY POLICY RESET; not changed by CONFIG SET.
+  std::vector<std::pair<std::string, std::string>> memory_policies() const;
   // The directory for heap profile dumps: profiling-dir, or <dir>/heap-profiles when it is "".
   std::string profiling_dir() const;
   std::string loglevel() const;
@@ -201,6 +204,7 @@ class Config {
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
   std::vector<std::pair<std::string, std::string>> namespace_tokens_;    // guarded by mu_
+  std::vector<std::pair<std::string, std::string>> memory_policies_;     // guarded by mu_
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name
   mutable std::mutex rewrite_mu_;  // one Rewrite at a time (they share the temp file name)
 };

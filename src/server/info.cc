@@ -177,6 +177,8 @@ void GovernorSection(InfoWriter& w, const InfoInput& in) {
   w.Field("oom_rejected_commands", c.refused_commands.load());
   w.Field("oom_rejected_oversized_requests", c.refused_oversized.load());
   w.Field("oom_rejected_replies", c.refused_replies.load());
+  w.Field("memory_policies", in.server.policies().size());
+  w.Field("memory_policy_firings", in.server.policies().total_fired());
 }
 
 struct Section {

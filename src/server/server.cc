@@ -103,6 +103,9 @@ Status Server::Start() {
     Status s = namespaces_->AddFromConfig(ns, token, config_->requirepass());
     if (!s.ok()) return Status::InvalidArgument("namespace." + ns + ": " + s.message());
   }
+  auto policies = ConfiguredPolicies();
+  if (!policies.ok()) return policies.status();
+  policies_.Reset(std::move(*policies));
   config_->OnChange("sync-writes",
                     [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 
@@ -222,6 +225,69 @@ void Server::SampleHistory() {
   h.set(HistoryField::kProfiler, s.in.profiler_bytes);
   h.set(HistoryField::kUnaccounted, s.unaccounted);
   history_.Add(h);
+  if (policies_.size() == 0) return;
+  MemoryForecast f = history_.Forecast(governor_.limit());
+  uint64_t used = h.get(HistoryField::kUsed);
+  for (const PolicyRule& rule : policies_.Evaluate(s, f, used, h.ms)) {
+    RunPolicyAction(rule, PolicyFieldValue(rule, s, f, used).value_or(0));
+  }
+}
+
+StatusOr<std::vector<PolicyRule>> Server::ConfiguredPolicies() {
+  std::vector<PolicyRule> rules;
+  for (const auto& [name, text] : config_->memory_policies()) {
+    auto rule = ParsePolicyRule(name, text);
+    if (!rule.ok()) {
+      return Status::InvalidArgument("memory-policy." + name + ": " + rule.status().message());
+    }
+    rules.push_back(std::move(*rule));
+  }
+  return rules;
+}
+
+// Actions that can take milliseconds (a purge, a dump, switching the profiler) run on the
+// background thread, so the cron keeps its period.
+void Server::RunPolicyAction(const PolicyRule& rule, double value) {
+  Log(LogLevel::kWarning, "memory policy '%s' fired (%s; %s is %.6g): %s", rule.name.c_str(),
+      rule.text.c_str(), rule.field.c_str(), value, PolicyActionName(rule.action));
+  std::string name = rule.name;
+  switch (rule.action) {
+    case PolicyAction::kLog:
+      return;
+    case PolicyAction::kPurge:
+      RunInBackground([name] {
+        auto released = allocator::Purge();
+        if (released.ok()) {
+          Log(LogLevel::kNotice, "memory policy '%s': purge released %s", name.c_str(),
+              HumanBytes(*released).c_str());
+        } else {
+          Log(LogLevel::kWarning, "memory policy '%s': purge failed: %s", name.c_str(),
+              released.status().ToString().c_str());
+        }
+      });
+      return;
+    case PolicyAction::kDump:
+      RunInBackground([this, name] {
+        if (!profiler_->Active()) {
+          Log(LogLevel::kNotice, "memory policy '%s': no dump, heap profiling is off",
+              name.c_str());
+          return;
+        }
+        auto path = profiler_->Dump("");
+        Log(LogLevel::kNotice, "memory policy '%s': %s", name.c_str(),
+            path.ok() ? ("heap profile dumped to " + *path).c_str()
+                      : ("dump failed: " + path.status().ToString()).c_str());
+      });
+      return;
+    case PolicyAction::kDisableProfiling:
+      RunInBackground([this, name] {
+        if (!profiler_->Active()) return;
+        Status s = profiler_->Disable();
+        Log(LogLevel::kNotice, "memory policy '%s': heap profiling %s", name.c_str(),
+            s.ok() ? "disabled" : ("not disabled: " + s.ToString()).c_str());
+      });
+      return;
+  }
 }
 
 void Server::RefreshProfilerBytes() {

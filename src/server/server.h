@@ -22,6 +22,7 @@
 #include "memory/governor.h"
 #include "memory/heap_profiler.h"
 #include "memory/history.h"
+#include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "server/memory_limit.h"
 #include "server/tls.h"
@@ -74,6 +75,8 @@ class Server : public ServerApi {
   int64_t MemoryHeadroom() override;
   MemoryHistory& history() override { return history_; }
   uint64_t MemoryLimit() override { return governor_.limit(); }
+  MemoryPolicies& policies() override { return policies_; }
+  StatusOr<std::vector<PolicyRule>> ConfiguredPolicies() override;
   bool ReplyFits(uint64_t bytes) override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
@@ -129,8 +132,10 @@ class Server : public ServerApi {
   // The profiler's own bytes cost a second jemalloc epoch refresh (~50 us), so the cron reads
   // them every 100 ms and snapshots use that value.
   void RefreshProfilerBytes();
-  // One history sample a second (from Cron): a snapshot's figures and the governor's `used`.
+  // One history sample a second (from Cron): a snapshot's figures and the governor's `used`;
+  // then the memory policies are evaluated on it and the actions of those that fire run.
   void SampleHistory();
+  void RunPolicyAction(const PolicyRule& rule, double value);
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
@@ -149,6 +154,7 @@ class Server : public ServerApi {
   std::atomic<uint64_t> peak_allocated_{0};  // highest allocated seen by Cron or a snapshot
   std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
   MemoryHistory history_;
+  MemoryPolicies policies_;
   int64_t last_history_ms_ = 0;  // Cron only
   ServerStats stats_;
   std::atomic<int64_t> clients_{0};

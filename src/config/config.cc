@@ -224,6 +224,12 @@ const std::vector<Config::Entry>& Config::Table() {
         "`verbose`, `notice` (startup, shutdown and noteworthy events) or `warning` (problems "
         "only)."},
        &Config::loglevel_},
+      {{"logfile", T::kString, "", false, 0, 0, "", nullptr,
+        "File the log is appended to; empty: standard error. Opened once at start (set it in the "
+        "config file or on the command line). A relative path is relative to the working "
+        "directory the server was started in.",
+        kPath},
+       &Config::logfile_},
       // Memory.
       {{"maxmemory", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
         "Memory limit, compared with the allocator's allocated bytes (`used_memory`). Near it "
@@ -546,6 +552,11 @@ std::string Config::GetText(std::string_view name) const {
 std::string Config::bind() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bind_;
+}
+
+std::string Config::logfile() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return logfile_;
 }
 
 std::string Config::dir() const {

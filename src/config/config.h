@@ -172,6 +172,7 @@ class Config {
   // The directory for heap profile dumps: profiling-dir, or <dir>/heap-profiles when it is "".
   std::string profiling_dir() const;
   std::string loglevel() const;
+  std::string logfile() const;
   std::string enable_protected_configs() const;  // "no", "yes" or "local"
   TlsSettings tls() const;
 
@@ -198,8 +199,8 @@ class Config {
 
   mutable std::mutex mu_;          // guards the strings, config_file_ and callbacks_
   std::string save_, appendonly_;  // accepted for Redis tools, unused
-  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
-      enable_protected_configs_;
+  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, logfile_,
+      client_output_buffer_limit_, enable_protected_configs_;
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;

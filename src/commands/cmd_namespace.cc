@@ -101,7 +101,8 @@ Status Usage(CommandContext& ctx) {
   auto c = ctx.server.storage().Counters(ns);
   if (!c.ok()) return c.status();
   NamespaceRegistry& reg = ctx.server.namespaces();
-  ctx.reply.MapHeader(6);
+  std::shared_ptr<NamespaceActivity> a = reg.Activity(ns);
+  ctx.reply.MapHeader(10);
   ctx.reply.Bulk("namespace");
   ctx.reply.Bulk(ns);
   ctx.reply.Bulk("keys");
@@ -114,6 +115,14 @@ Status Usage(CommandContext& ctx) {
   ctx.reply.Integer(reg.Quota(ns));
   ctx.reply.Bulk("refused_writes");
   ctx.reply.Integer(static_cast<int64_t>(reg.Refused(ns)));
+  ctx.reply.Bulk("clients");
+  ctx.reply.Integer(a->clients.load(std::memory_order_relaxed));
+  ctx.reply.Bulk("client_bytes");
+  ctx.reply.Integer(a->client_bytes.load(std::memory_order_relaxed));
+  ctx.reply.Bulk("commands");
+  ctx.reply.Integer(static_cast<int64_t>(a->commands.Load()));
+  ctx.reply.Bulk("ops_per_sec");
+  ctx.reply.Integer(static_cast<int64_t>(a->ops_per_sec.load(std::memory_order_relaxed)));
   return Status::OK();
 }
 

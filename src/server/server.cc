@@ -212,6 +212,7 @@ void Server::Cron() {
 }
 
 void Server::SampleHistory() {
+  namespaces_->TickActivity();
   MemorySnapshot s = TakeMemorySnapshot();
   HistorySample h;
   h.ms = s.taken_at_ms;

@@ -200,4 +200,29 @@ uint64_t NamespaceRegistry::Refused(std::string_view ns) const {
   return it == by_name_.end() ? 0 : it->second.refused->load(std::memory_order_relaxed);
 }
 
+std::shared_ptr<NamespaceActivity> NamespaceRegistry::Activity(std::string_view ns) {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  auto& a = activity_[std::string(ns)];
+  if (!a) a = std::make_shared<NamespaceActivity>();
+  return a;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<NamespaceActivity>>>
+NamespaceRegistry::Activities() const {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  std::vector<std::pair<std::string, std::shared_ptr<NamespaceActivity>>> out(activity_.begin(),
+                                                                              activity_.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+void NamespaceRegistry::TickActivity() {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  for (auto& [ns, a] : activity_) {
+    uint64_t now = a->commands.Load();
+    a->ops_per_sec.store(now - a->last_commands, std::memory_order_relaxed);
+    a->last_commands = now;
+  }
+}
+
 }  // namespace mnemo

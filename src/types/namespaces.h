@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -21,10 +22,21 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/striped_counter.h"
 #include "storage/storage.h"
 #include "types/database.h"
 
 namespace mnemo {
+
+// What one namespace's connections are doing now, kept by the connections themselves (server/
+// connection.cc) so that reading it costs no scan of the clients.
+struct NamespaceActivity {
+  StripedCounter commands;               // commands its connections ran since start
+  std::atomic<int64_t> clients{0};       // its connections now
+  std::atomic<int64_t> client_bytes{0};  // their query and reply buffer capacities
+  std::atomic<uint64_t> ops_per_sec{0};  // commands over the last second (TickActivity)
+  uint64_t last_commands = 0;            // TickActivity only
+};
 
 class NamespaceRegistry {
  public:
@@ -57,6 +69,15 @@ class NamespaceRegistry {
   bool any_quota() const { return any_quota_.load(std::memory_order_relaxed); }
   uint64_t Refused(std::string_view ns) const;
 
+  // The activity of `ns`, made at first use (any namespace a connection is in, deleted ones
+  // included: their connections keep their figures until they leave). Takes a mutex: call when
+  // a connection enters a namespace, not per command.
+  std::shared_ptr<NamespaceActivity> Activity(std::string_view ns);
+  // Every namespace's activity, sorted by name.
+  std::vector<std::pair<std::string, std::shared_ptr<NamespaceActivity>>> Activities() const;
+  // Once a second (server cron): ops_per_sec from the commands counters.
+  void TickActivity();
+
  private:
   struct Entry {
     std::string token;
@@ -73,6 +94,8 @@ class NamespaceRegistry {
   std::atomic<bool> any_quota_{false};  // skips the lock on writes while no quota is set
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> by_name_;  // the default namespace only for a quota
+  mutable std::mutex activity_mu_;
+  std::unordered_map<std::string, std::shared_ptr<NamespaceActivity>> activity_;
 };
 
 }  // namespace mnemo

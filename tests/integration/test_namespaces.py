@@ -151,3 +151,52 @@ def test_config_file_namespaces(server_factory):
     assert a.get("a") is None
     t.close()
     a.close()
+
+
+def test_activity_figures_per_namespace(server_factory):
+    """clients, client_bytes, commands and ops/s per namespace, kept by the connections: a
+    tenant's large pipelined request shows as its client bytes, not the other's."""
+    import socket
+    import time
+
+    from helpers import encode_command, wait_until
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    one = tenant(s, "t1")
+    before = usage(one)
+    for i in range(200):
+        one.set("k%d" % i, "v")
+    after = usage(one)
+    assert after["commands"] - before["commands"] >= 200
+    assert after["clients"] == 1
+    assert after["client_bytes"] > 0
+    # ops_per_sec: commands over the last second, while a load runs.
+    deadline = time.time() + 30
+    seen = 0
+    while time.time() < deadline and seen == 0:
+        for i in range(50):
+            one.get("k%d" % i)
+        seen = usage(one)["ops_per_sec"]
+    assert seen > 0
+    # A half-sent 8 MB request of ns2's connection is ns2's client memory.
+    sock = socket.create_connection(("127.0.0.1", s.port))
+    sock.sendall(encode_command("AUTH", "t2"))
+    assert sock.recv(100).startswith(b"+OK")
+    big = encode_command("SET", "big", "x" * (8 << 20))
+    sock.sendall(big[: len(big) - 10])
+    wait_until(lambda: usage(a, "ns2")["client_bytes"] >= 8 << 20, what="ns2's buffer")
+    assert usage(a, "ns2")["clients"] == 1
+    assert usage(a, "ns1")["client_bytes"] < 1 << 20
+    sock.close()
+    wait_until(lambda: usage(a, "ns2")["clients"] == 0 and usage(a, "ns2")["client_bytes"] == 0,
+               what="ns2's connection gone")
+    # INFO namespaces: the admin sees every namespace, a tenant only its own.
+    info = a.info("namespaces")
+    assert set(info) >= {"ns___namespace", "ns_ns1", "ns_ns2"}
+    assert info["ns_ns1"]["keys"] == 200 and info["ns_ns1"]["clients"] == 1
+    mine = one.info("namespaces")
+    assert list(mine) == ["ns_ns1"]
+    assert mine["ns_ns1"]["commands"] >= 200
+

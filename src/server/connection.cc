@@ -334,10 +334,19 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
 
 Status Connection::CheckQuota() const {
   NamespaceRegistry& reg = server_->namespaces();
-  if (!reg.any_quota()) return Status::OK();  // one relaxed load per write without quotas
+  // One relaxed load each per write without quotas.
+  if (!reg.any_quota() && !reg.any_client_quota()) return Status::OK();
   size_t adding = 0;
   for (const auto& a : args_) adding += a.size();  // at most what the request can add
-  if (!reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
+  if (reg.any_client_quota() && static_cast<int64_t>(adding) > kHardLevelRequestLimit) {
+    int64_t quota = reg.ClientQuota(ns_);
+    if (quota > 0 && activity_->client_bytes.load(std::memory_order_relaxed) > quota) {
+      return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
+                                 "' is over its client memory quota of " + std::to_string(quota) +
+                                 " bytes.");
+    }
+  }
+  if (!reg.any_quota() || !reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
   return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
                              "' would exceed its data quota of " + std::to_string(reg.Quota(ns_)) +
                              " bytes.");

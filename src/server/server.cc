@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <future>
 #include <limits>
+#include <unordered_set>
 
 #include "commands/registry.h"
 #include "common/log.h"
@@ -204,6 +205,16 @@ void Server::ExpiryLoop() {
 void Server::Cron() {
   if (auto stats = allocator::ReadStats(); stats.ok()) RaisePeak(stats->allocated);
   RefreshProfilerBytes();
+  if (namespaces_->any_client_quota() && !client_quota_job_.load()) {
+    auto over = namespaces_->OverClientQuota();
+    if (!over.empty()) {
+      client_quota_job_ = true;
+      RunInBackground([this, over = std::move(over)]() mutable {
+        EnforceClientQuotas(std::move(over));
+        client_quota_job_ = false;
+      });
+    }
+  }
   int64_t now = NowMs();
   if (now - last_history_ms_ >= 1000) {
     last_history_ms_ = now;
@@ -232,6 +243,47 @@ void Server::SampleHistory() {
   for (const PolicyRule& rule : policies_.Evaluate(s, f, used, h.ms)) {
     RunPolicyAction(rule, PolicyFieldValue(rule, s, f, used).value_or(0));
   }
+}
+
+void Server::EnforceClientQuotas(std::vector<std::pair<std::string, int64_t>> over) {
+  struct Holder {
+    int64_t bytes;
+    uint64_t id;
+    std::string ns;
+  };
+  std::vector<Holder> holders;
+  ForEachWorker([&](Worker& w) {
+    for (Connection* c : w.Connections()) {
+      for (const auto& [ns, excess] : over) {
+        if (c->ns() != ns) continue;
+        holders.push_back(
+            {static_cast<int64_t>(c->query_buffer_bytes() + c->reply_buffer_bytes()), c->id(), ns});
+      }
+    }
+  });
+  std::sort(holders.begin(), holders.end(),
+            [](const Holder& a, const Holder& b) { return a.bytes > b.bytes; });
+  std::unordered_set<uint64_t> close;
+  for (auto& [ns, excess] : over) {
+    for (const Holder& h : holders) {
+      if (excess <= 0) break;
+      if (h.ns != ns) continue;
+      close.insert(h.id);
+      excess -= h.bytes;
+      namespaces_->NoteClientClosed(ns);
+      Log(LogLevel::kWarning,
+          "closing client id=%llu of namespace '%s': %lld bytes of buffers, the namespace is "
+          "over its client memory quota of %lld bytes",
+          static_cast<unsigned long long>(h.id), ns.c_str(), static_cast<long long>(h.bytes),
+          static_cast<long long>(namespaces_->ClientQuota(ns)));
+    }
+  }
+  if (close.empty()) return;
+  ForEachWorker([&](Worker& w) {
+    for (Connection* c : w.Connections()) {
+      if (close.count(c->id())) c->Kill();
+    }
+  });
 }
 
 StatusOr<std::vector<PolicyRule>> Server::ConfiguredPolicies() {

@@ -136,6 +136,9 @@ class Server : public ServerApi {
   // then the memory policies are evaluated on it and the actions of those that fire run.
   void SampleHistory();
   void RunPolicyAction(const PolicyRule& rule, double value);
+  // Namespaces over their client-memory quota: closes each one's largest clients (query and
+  // reply buffers) until the excess is covered. Background thread; one run at a time.
+  void EnforceClientQuotas(std::vector<std::pair<std::string, int64_t>> over);
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
@@ -155,7 +158,8 @@ class Server : public ServerApi {
   std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
   MemoryHistory history_;
   MemoryPolicies policies_;
-  int64_t last_history_ms_ = 0;  // Cron only
+  std::atomic<bool> client_quota_job_{false};  // an EnforceClientQuotas run is queued
+  int64_t last_history_ms_ = 0;                // Cron only
   ServerStats stats_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};

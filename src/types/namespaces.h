@@ -69,6 +69,19 @@ class NamespaceRegistry {
   bool any_quota() const { return any_quota_.load(std::memory_order_relaxed); }
   uint64_t Refused(std::string_view ns) const;
 
+  // The client-memory quota of a namespace: bytes of its connections' query and reply buffers
+  // (NamespaceActivity::client_bytes); 0 = none. Stored as its own state record. Over it, the
+  // server closes the namespace's largest clients first and refuses its large requests.
+  Status SetClientQuota(const std::string& ns, int64_t bytes);
+  int64_t ClientQuota(std::string_view ns) const;
+  // Whether any namespace has a client quota now (a relaxed load: the cron's fast exit).
+  bool any_client_quota() const { return any_client_quota_.load(std::memory_order_relaxed); }
+  // Namespaces whose connections hold more than their client quota, with the excess in bytes.
+  std::vector<std::pair<std::string, int64_t>> OverClientQuota() const;
+  // Counts clients closed for a namespace's client quota.
+  void NoteClientClosed(std::string_view ns);
+  uint64_t ClientsClosed(std::string_view ns) const;
+
   // The activity of `ns`, made at first use (any namespace a connection is in, deleted ones
   // included: their connections keep their figures until they leave). Takes a mutex: call when
   // a connection enters a namespace, not per command.
@@ -83,6 +96,9 @@ class NamespaceRegistry {
     std::string token;
     int64_t quota = 0;
     std::shared_ptr<std::atomic<uint64_t>> refused = std::make_shared<std::atomic<uint64_t>>(0);
+    int64_t client_quota = 0;
+    std::shared_ptr<std::atomic<uint64_t>> clients_closed =
+        std::make_shared<std::atomic<uint64_t>>(0);
   };
   Status CheckName(const std::string& ns) const;
   Status Persist(const std::string& ns, const Entry& e);
@@ -92,6 +108,7 @@ class NamespaceRegistry {
 
   Storage* storage_;
   std::atomic<bool> any_quota_{false};  // skips the lock on writes while no quota is set
+  std::atomic<bool> any_client_quota_{false};
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> by_name_;  // the default namespace only for a quota
   mutable std::mutex activity_mu_;

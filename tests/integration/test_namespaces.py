@@ -200,3 +200,60 @@ def test_activity_figures_per_namespace(server_factory):
     assert list(mine) == ["ns_ns1"]
     assert mine["ns_ns1"]["commands"] >= 200
 
+
+
+def test_client_memory_quota_closes_the_largest_first_and_refuses_large_requests(server_factory):
+    import socket
+
+    from helpers import encode_command, wait_until
+    MB = 1 << 20
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    assert raw(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS", "4mb") == "OK"
+    assert usage(a, "ns1")["client_quota"] == 4 * MB
+    assert cmd_error(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS") == "invalid quota 'CLIENTS'"
+    assert cmd_error(a, "NAMESPACE", "QUOTA", "ns1", "FOO", "1") == "syntax error"
+    assert cmd_error(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS", "-1") == "invalid quota '-1'"
+
+    def partial(token, nbytes):
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(encode_command("AUTH", token))
+        assert sock.recv(100).startswith(b"+OK")
+        req = encode_command("SET", "big%d" % nbytes, "x" * nbytes)
+        sock.sendall(req[:-10])
+        return sock, req[-10:]
+
+    # ns2 has no client quota: its 6 MB request is none of ns1's business.
+    other, _ = partial("t2", 6 * MB)
+    small, small_rest = partial("t1", 3 * MB)
+    wait_until(lambda: usage(a, "ns1")["client_bytes"] >= 3 * MB, what="the small one's buffer")
+    big, _ = partial("t1", 6 * MB)
+    # 9 MB > 4 MB: the largest (6 MB) goes, which covers the excess; the 3 MB one stays.
+    big.settimeout(60)
+    assert big.recv(100) == b""
+    wait_until(lambda: usage(a, "ns1")["clients_closed"] == 1, what="clients_closed")
+    assert "of namespace 'ns1'" in s.read_log()
+    small.sendall(small_rest)
+    small.settimeout(60)
+    assert small.recv(100) == b"+OK\r\n"
+    assert usage(a, "ns2")["clients_closed"] == 0 and usage(a, "ns2")["clients"] >= 1
+    other.close()
+    small.close()
+    # A request larger than the quota by itself: refused (or its connection closed first), and
+    # nothing is stored.
+    t = tenant(s, "t1")
+    try:
+        t.set("huge", "y" * (5 * MB))
+        stored = True
+    except redis.ResponseError as e:
+        assert "namespace 'ns1' is over its client memory quota of 4194304 bytes" in str(e)
+        stored = False
+    except redis.ConnectionError:
+        stored = False
+    assert not stored
+    assert tenant(s, "t1").exists("huge") == 0
+    # Quota 0 lifts it.
+    assert raw(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS", "0") == "OK"
+    assert tenant(s, "t1").set("huge", "y" * (5 * MB)) is True

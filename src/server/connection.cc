@@ -368,6 +368,11 @@ void Connection::Execute() {
     CommitPending();
     if (txn_.active()) txn_.Flag();  // refused at queue time: EXEC answers EXECABORT
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    if (std::string_view(spec->name) == "exec") {  // as Redis: a refused EXEC ends MULTI too
+      EndTransaction();
+      ReplyError(ExecAbortError(s).ToString());
+      return;
+    }
     ReplyError(s.ToString());
     return;
   }

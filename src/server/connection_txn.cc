@@ -91,7 +91,7 @@ Status Connection::Exec(Reply& reply) {
     Status m = CheckMemory(kCmdDenyOOM);
     if (!m.ok()) {
       EndTransaction();
-      return Status::Custom("EXECABORT Transaction discarded because of: " + m.ToString());
+      return ExecAbortError(m);
     }
   }
   LockTransactionKeys(txn_.queue());

@@ -112,6 +112,12 @@ void WatchRegistry::OnRangeDelete(std::string_view ns, bool all) {
   }
 }
 
+Status ExecAbortError(const Status& error) {
+  std::string text = error.ToString();
+  if (text.rfind("ERR ", 0) == 0) text.erase(0, 4);
+  return Status::Custom("EXECABORT Transaction discarded because of: " + text);
+}
+
 size_t Transaction::Queue(const CommandSpec* spec, std::vector<std::string>&& args) {
   for (const std::string& a : args) bytes_ += a.capacity() + sizeof(std::string);
   if (spec->flags & kCmdDenyOOM) deny_oom_ = true;

@@ -65,6 +65,10 @@ class WatchRegistry : public WriteObserver {
   std::unordered_map<std::string, std::vector<Entry>> by_key_;
 };
 
+// EXEC refused before it runs (arity, memory gate...): "EXECABORT Transaction discarded because
+// of: <error>", the error without its "ERR " prefix as Redis 7.0 writes it.
+Status ExecAbortError(const Status& error);
+
 // A queued command: its row and its arguments (moved from the parser's buffer).
 struct QueuedCommand {
   const CommandSpec* spec;

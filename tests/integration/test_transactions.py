@@ -94,6 +94,8 @@ SCRIPTS = {
     "watch inside multi": [("MULTI",), ("WATCH", "a"), ("SET", "q", "1"), ("EXEC",)],
     "arity error aborts": [("MULTI",), ("SET", "a"), ("SET", "b", "1"), ("EXEC",), ("GET", "b")],
     "unknown command aborts": [("MULTI",), ("NOSUCH", "x"), ("EXEC",)],
+    "exec refused ends multi": [("MULTI",), ("SET", "a", "1"), ("EXEC", "x"), ("EXEC",),
+                                ("GET", "a"), ("EXEC", "x")],
     "not allowed inside": [("MULTI",), ("SHUTDOWN",), ("EXEC",)],
     "runtime errors are replies": [("SET", "s", "x"), ("MULTI",), ("INCR", "s"), ("LPUSH", "s", "1"),
                                    ("SET", "t", "2"), ("EXEC",), ("GET", "t"), ("GET", "s")],

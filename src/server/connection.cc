@@ -363,7 +363,9 @@ void Connection::Execute() {
   Status s = (spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)
                  ? WrongArgsError(spec->name)
                  : CheckAccess(spec);
-  if (s.ok()) s = CheckMemory(spec->flags);
+  // Inside MULTI every command to queue passes the memory gate, as Redis's: a queue grows memory.
+  bool queued = txn_.active() && !(spec->flags & kCmdNoQueue);
+  if (s.ok()) s = CheckMemory(queued ? spec->flags | kCmdDenyOOM : spec->flags);
   if (!s.ok()) {
     CommitPending();
     if (txn_.active()) txn_.Flag();  // refused at queue time: EXEC answers EXECABORT
@@ -376,7 +378,7 @@ void Connection::Execute() {
     ReplyError(s.ToString());
     return;
   }
-  if (txn_.active() && !(spec->flags & kCmdNoQueue)) {
+  if (queued) {
     QueueCommand(spec);
     return;
   }

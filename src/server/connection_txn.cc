@@ -70,11 +70,20 @@ void Connection::QueueCommand(const CommandSpec* spec) {
 
 void Connection::LockTransactionKeys(std::span<const QueuedCommand> commands) {
   Database db(&server_->storage(), ns_, &rmw_);
-  std::vector<std::string> meta_keys = watcher_.keys;  // held too: EXEC checks them next
+  LockManager* locks = server_->storage().locks();
+  // One key per stripe: a transaction of many keys then locks at most kStripes of them.
+  std::vector<bool> seen(LockManager::kStripes);
+  std::vector<std::string> meta_keys;
+  auto add = [&](std::string key) {
+    size_t stripe = locks->StripeOf(key);
+    if (!seen[stripe]) meta_keys.push_back(std::move(key));
+    seen[stripe] = true;
+  };
+  for (const std::string& key : watcher_.keys) add(key);  // held too: EXEC checks them next
   for (const QueuedCommand& q : commands) {
     auto positions = CommandKeyPositions(*q.spec, q.args);
     if (!positions.ok()) continue;  // the command fails on its own arguments, touching nothing
-    for (size_t i : *positions) meta_keys.push_back(db.MetaKey(q.args[i]));
+    for (size_t i : *positions) add(db.MetaKey(q.args[i]));
   }
   // The context is empty (EXEC committed what the connection had pending), so this either takes
   // every stripe at once or waits for all of them in ascending order, holding none meanwhile.

@@ -58,6 +58,7 @@ void WatchRegistry::UnwatchAll(Watcher* w) {
 
 bool WatchRegistry::Changed(const Watcher* w, int64_t now_ms) {
   if (w->dirty.load(std::memory_order_relaxed)) return true;
+  if (w->keys.empty()) return false;
   std::vector<std::string> live;  // keys that were not expired when watched
   {
     std::lock_guard lock(mu_);

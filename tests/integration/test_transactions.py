@@ -414,3 +414,37 @@ def test_deferred_command_inside_exec_answers_an_error(sr):
     assert out[0] is True and out[2] == "1"
     assert isinstance(out[1], redis.ResponseError)
     assert "inside MULTI/EXEC" in str(out[1])
+
+
+def test_memory_gate_in_multi_and_exec(server_factory, ref):
+    """At the full memory level (a limit below what is in use) a command to queue is refused
+    (reads too, as Redis: the queue would grow), and an EXEC of a queued write is aborted."""
+    s = server_factory()
+
+    def script(port, fill, unfill):
+        a = ByteClient(port)
+        other = redis.Redis(port=port, socket_timeout=30)
+        try:
+            out = [a.call("MULTI"), a.call("SET", "a", "1"), a.call("GET", "a")]
+            fill(other)
+            out += [a.call("EXEC"), a.call("MULTI"), a.call("GET", "a"), a.call("EXEC"),
+                    a.call("DISCARD")]
+            unfill(other)
+            return out
+        finally:
+            a.close()
+            other.close()
+
+    def mnemo_fill(c):
+        c.config_set("maxmemory", "1mb")
+        wait_until(lambda: c.info("governor")["memory_level"] == "full", timeout=30,
+                   what="memory level full")
+
+    def mnemo_unfill(c):
+        c.config_set("maxmemory", "0")
+
+    mine = script(s.port, mnemo_fill, mnemo_unfill)
+    theirs = script(ref.port, lambda c: c.config_set("maxmemory", "1"),
+                    lambda c: c.config_set("maxmemory", "0"))
+    assert mine == theirs
+    assert mine[3].startswith(b"-EXECABORT Transaction discarded because of: OOM ")

@@ -52,7 +52,7 @@ def client(port, count, pipeline, keyspace, size, seed, out):
     while sent < count:
         n = min(pipeline, count - sent)
         sock.sendall(b"".join(transaction(rng, keyspace, value) for _ in range(n)))
-        want, got, buf = n * LINES_PER_TXN, 0, b""
+        want, got = n * LINES_PER_TXN, 0
         while got < want:
             d = sock.recv(1 << 20)
             if not d:
@@ -60,7 +60,6 @@ def client(port, count, pipeline, keyspace, size, seed, out):
             if b"-" in d and (b"\r\n-" in d or d.startswith(b"-")):
                 raise RuntimeError("error reply: %r" % d[:200])
             got += d.count(b"\r\n")
-            buf = d
         sent += n
     sock.close()
     out.put(sent)

@@ -389,13 +389,15 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   // Inside EXEC the context is held for the whole transaction: nothing commits in between,
   // and blind writes go into the context too (a handler offered no batch writes through it).
   bool batchable = !in_exec_ && (spec->flags & kCmdBatchable);
-  if (!in_exec_ && (spec->flags & kCmdWriteContext)) {
+  if (in_exec_) {
+    // Nothing to commit: EXEC holds the context until its end.
+  } else if (spec->flags & kCmdWriteContext) {
     // Earlier blind writes of this connection first (then the context is empty: the blind
     // write committed it), so the reads below see them.
     if (in_batch_) CommitPending();
-  } else if (!in_exec_ && !batchable) {
+  } else if (!batchable) {
     CommitPending();
-  } else if (!in_exec_) {
+  } else {
     CommitRmw();
   }
   PendingWrites& pending = worker_->pending();

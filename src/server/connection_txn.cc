@@ -56,7 +56,6 @@ void Connection::QueueCommand(const CommandSpec* spec) {
     // transaction can only end in EXECABORT.
     queue_over_limit_ = true;
     txn_.DropQueue();
-    server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
   }
   args_.clear();
   AccountBuffers();

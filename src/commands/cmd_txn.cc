@@ -51,7 +51,7 @@ const CommandSpec kCommands[] = {
       .notes = "The transaction's writes are one atomic write to storage, and the keys of every "
                "queued command are locked before the first runs, so no other client sees a part "
                "of it (docs/internals.md, \"Transactions\"). A command that must run on the "
-               "background thread (CLIENT LIST, MEMORY DOCTOR, ...) answers an error inside "
+               "background thread (CLIENT LIST, MEMORY STATS, ...) answers an error inside "
                "EXEC."}},
     {"discard", 1, kTxn | kCmdFast, 0, 0, 0, CmdDiscard, "transactions",
      "Discard all commands issued after MULTI",

@@ -49,6 +49,14 @@ enum CommandFlag : uint32_t {
   // Every other command first commits what the connection has pending. Set it only where the
   // handler reads and writes solely through ctx.db (which sees the context's writes).
   kCmdWriteContext = 1 << 8,
+  // Refused inside MULTI with "Command not allowed inside a transaction" (Redis's no_multi;
+  // SHUTDOWN, SAVE), which also condemns the transaction.
+  kCmdNoMulti = 1 << 9,
+  // Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD, WATCH, QUIT, RESET.
+  kCmdNoQueue = 1 << 10,
+  // Writes straight to storage, not through the write context (FLUSHDB, FLUSHALL's range
+  // deletions): inside EXEC the writes before it are committed first (docs/internals.md).
+  kCmdOutsideContext = 1 << 11,
 };
 
 struct CommandContext;
@@ -203,6 +211,18 @@ class ClientApi {
   // Called by a container command's dispatcher with the subcommand about to run (lower case),
   // so CLIENT LIST's cmd= shows "client|list" as Redis 7 does.
   virtual void NoteSubcommand(std::string_view sub) = 0;
+
+  // Transactions (server/transaction.h). in_multi() is true from MULTI until EXEC or DISCARD
+  // ends, so also while EXEC runs the queued commands: a blocking command must not block then
+  // (Redis runs it as its non-blocking form).
+  virtual bool in_multi() const = 0;
+  virtual Status Multi() = 0;  // "MULTI calls can not be nested"
+  // Runs the queue, writing EXEC's whole reply to `reply` (or a null array when a watched key
+  // changed); the error of EXECABORT, "EXEC without MULTI", a failed commit otherwise.
+  virtual Status Exec(Reply& reply) = 0;
+  virtual Status Discard() = 0;                                 // "DISCARD without MULTI"
+  virtual Status Watch(std::span<const std::string> keys) = 0;  // "WATCH inside MULTI ..."
+  virtual void Unwatch() = 0;
 };
 
 struct CommandContext {
@@ -235,6 +255,7 @@ std::span<const CommandSpec> ZSetCommands();
 std::span<const CommandSpec> BitmapCommands();
 std::span<const CommandSpec> ListCommands();
 std::span<const CommandSpec> SetCommands();
+std::span<const CommandSpec> TransactionCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

@@ -204,7 +204,10 @@ const std::vector<Config::Entry>& Config::Table() {
         "bytes not yet executed); a client exceeding it is disconnected. Bounds the input "
         "memory of one connection. A client's requests are read only while its replies are not "
         "blocked, so a pipeline waits in the kernel's socket buffers rather than here. Keep it "
-        "at least `proto-max-bulk-len`, or the largest allowed argument can't be received."},
+        "at least `proto-max-bulk-len`, or the largest allowed argument can't be received. "
+        "It bounds a MULTI queue too: the command that carries the queue past it is refused "
+        "with `-ERR Transaction discarded: the queued commands exceed "
+        "'client-query-buffer-limit'`, the queue is freed, and EXEC answers EXECABORT."},
        &Config::client_query_buffer_limit},
       {{"proto-max-multibulk-len", T::kInt, "1048576", true, 1024, kInt32Max, "count", nullptr,
         "Most arguments (array elements, command name included) in one request; a request "

@@ -83,7 +83,8 @@ void Connection::set_ns(std::string ns) {
 }
 
 void Connection::AccountBuffers() {
-  size_t q = in_.capacity(), r = out_.capacity();
+  // The MULTI queue counts with the query buffer: both hold requests not yet answered.
+  size_t q = in_.capacity() + txn_.memory(), r = out_.capacity();
   if (q == accounted_query_ && r == accounted_reply_) return;
   int64_t dq = static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_);
   int64_t dr = static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_);
@@ -94,6 +95,7 @@ void Connection::AccountBuffers() {
 }
 
 Connection::~Connection() {
+  Unwatch();
   worker_->AddBufferBytes(-static_cast<int64_t>(accounted_query_),
                           -static_cast<int64_t>(accounted_reply_));
   activity_->clients.fetch_sub(1, std::memory_order_relaxed);
@@ -315,8 +317,8 @@ bool Connection::CheckOutputLimit() {
   return true;
 }
 
-Status Connection::CheckMemory(const CommandSpec* spec) const {
-  if (!(spec->flags & kCmdDenyOOM)) return Status::OK();
+Status Connection::CheckMemory(uint32_t flags) const {
+  if (!(flags & kCmdDenyOOM)) return Status::OK();
   if (Status q = CheckQuota(); !q.ok()) return q;
   MemoryLevel level = server_->governor().level();
   if (level < MemoryLevel::kHard) return Status::OK();
@@ -379,6 +381,7 @@ void Connection::Execute() {
   const CommandSpec* spec = table.Find(args_[0], &stats_ptr);
   if (spec == nullptr) {
     CommitPending();
+    if (txn_.active()) txn_.Flag();
     server_->stats().unknown_commands.fetch_add(1, std::memory_order_relaxed);
     ReplyError(UnknownCommandError(args_));
     return;
@@ -389,15 +392,35 @@ void Connection::Execute() {
   Status s = (spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)
                  ? WrongArgsError(spec->name)
                  : CheckAccess(spec);
-  if (s.ok()) s = CheckMemory(spec);
+  // Inside MULTI every command to queue passes the memory gate, as Redis's: a queue grows memory.
+  bool queued = txn_.active() && !(spec->flags & kCmdNoQueue);
+  if (s.ok()) s = CheckMemory(queued ? spec->flags | kCmdDenyOOM : spec->flags);
   if (!s.ok()) {
     CommitPending();
+    if (txn_.active()) txn_.Flag();  // refused at queue time: EXEC answers EXECABORT
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    if (std::string_view(spec->name) == "exec") {  // as Redis: a refused EXEC ends MULTI too
+      EndTransaction();
+      ReplyError(ExecAbortError(s).ToString());
+      return;
+    }
     ReplyError(s.ToString());
     return;
   }
-  bool batchable = spec->flags & kCmdBatchable;
-  if (spec->flags & kCmdWriteContext) {
+  if (queued) {
+    QueueCommand(spec);
+    return;
+  }
+  RunCommand(spec, stats, reply);
+}
+
+void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply& reply) {
+  // Inside EXEC the context is held for the whole transaction: nothing commits in between,
+  // and blind writes go into the context too (a handler offered no batch writes through it).
+  bool batchable = !in_exec_ && (spec->flags & kCmdBatchable);
+  if (in_exec_) {
+    // Nothing to commit: EXEC holds the context until its end.
+  } else if (spec->flags & kCmdWriteContext) {
     // Earlier blind writes of this connection first (then the context is empty: the blind
     // write committed it), so the reads below see them.
     if (in_batch_) CommitPending();
@@ -411,11 +434,12 @@ void Connection::Execute() {
   size_t pending_before = pending.commands;
   Database db(&server_->storage(), ns_, &rmw_);
   CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
-  // Only a command that may write can leave writes to drop (read-only ones committed first).
-  bool bracketed = !(spec->flags & kCmdReadOnly);
+  // Only a command that may write can leave writes to drop (read-only ones committed first);
+  // EXEC brackets each of its queued commands itself.
+  bool bracketed = !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
   if (bracketed) rmw_.BeginCommand();
   int64_t start = MonotonicUs();
-  s = spec->handler(ctx);
+  Status s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.Add(1);
@@ -425,13 +449,14 @@ void Connection::Execute() {
   if (!s.ok()) {
     rmw_.RollbackCommand();  // a failed command leaves nothing behind (no-op unless bracketed)
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
-    CommitPending();
+    if (!in_exec_) CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     ReplyError(s.ToString());
     return;
   }
   rmw_.EndCommand();
-  if (!rmw_.empty()) {  // the reply waits for the context's commit
+  if (in_exec_) return;  // EXEC's reply waits for its own commit
+  if (!rmw_.empty()) {   // the reply waits for the context's commit
     if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
     rmw_replies_++;
   }
@@ -485,6 +510,7 @@ void Connection::SetReplyMode(ReplyMode mode) {
 }
 
 void Connection::Reset() {
+  EndTransaction();  // RESET discards MULTI and the watches, as Redis's
   set_ns(std::string(kDefaultNamespace));
   name_.clear();
   authenticated_ = server_->config().requirepass().empty();
@@ -500,6 +526,7 @@ void Connection::ReplyError(std::string_view line) {
 }
 
 void Connection::CommitPending() {
+  if (in_exec_) return;  // EXEC commits its context once, at its end (AUTH inside EXEC...)
   CommitRmw();
   if (in_batch_) worker_->CommitPending();
 }
@@ -608,17 +635,18 @@ std::string Connection::Describe() {
   size_t reply_pending = out_.size() - out_pos_;
   std::string s;
   s.reserve(384);
-  s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
-       " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
-       " idle=" + num((now - last_active_ms_) / 1000) +
-       " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(in_.size() - in_pos_) +
-       " qbuf-free=" + num(in_.capacity() - in_.size()) + " argv-mem=0 multi-mem=0" +
-       " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
-       " obl=0 oll=0 omem=" + num(out_.capacity()) +
-       " tot-mem=" + num(in_.capacity() + out_.capacity() + sizeof(*this)) +
-       " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
-       " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
-       " lib-ver=" + lib_ver_ + " ns=" + ns_;
+  s +=
+      "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
+      " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
+      " idle=" + num((now - last_active_ms_) / 1000) + " flags=" + (txn_.active() ? "x" : "N") +
+      " db=0 sub=0 psub=0 ssub=0 multi=" + (txn_.active() ? num(txn_.count()) : std::string("-1")) +
+      " qbuf=" + num(in_.size() - in_pos_) + " qbuf-free=" + num(in_.capacity() - in_.size()) +
+      " argv-mem=0 multi-mem=" + num(txn_.memory()) + " rbs=" + num(out_.capacity()) +
+      " rbp=" + num(reply_pending) + " obl=0 oll=0 omem=" + num(out_.capacity()) +
+      " tot-mem=" + num(in_.capacity() + out_.capacity() + txn_.memory() + sizeof(*this)) +
+      " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
+      " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
+      " lib-ver=" + lib_ver_ + " ns=" + ns_;
   return s;
 }
 

@@ -18,6 +18,7 @@
 #include "commands/command.h"
 #include "common/net_address.h"
 #include "protocol/resp_parser.h"
+#include "server/transaction.h"
 #include "server/transport.h"
 #include "types/database.h"
 #include "types/namespaces.h"
@@ -70,6 +71,14 @@ class Connection : public ClientApi {
     last_command_ += '|';
     last_command_.append(sub);
   }
+  bool in_multi() const override { return txn_.active() || in_exec_; }
+  Status Multi() override;
+  Status Exec(Reply& reply) override;
+  Status Discard() override;
+  Status Watch(std::span<const std::string> keys) override;
+  void Unwatch() override;
+  // True while EXEC runs the queued commands.
+  bool in_exec() const { return in_exec_; }
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
   size_t query_buffer_bytes() const { return in_.capacity(); }
@@ -109,6 +118,19 @@ class Connection : public ClientApi {
   // Arms the read event exactly while the connection can run commands (see ProcessInput).
   void UpdateReadInterest();
   void Execute();
+  // Runs a command whose checks passed: the rest of Execute, and each queued command in EXEC
+  // (then with the write context held across them and no blind-write batch).
+  void RunCommand(const CommandSpec* spec, CommandStats& stats, Reply& reply);
+  // Inside MULTI: queues args_ (or refuses it, condemning the transaction) and answers.
+  void QueueCommand(const CommandSpec* spec);
+  // EXEC's first step: the stripes of every key of `commands` and of the watched keys, taken
+  // into the (empty) write context at once, in ascending order.
+  void LockTransactionKeys(std::span<const QueuedCommand> commands);
+  // Runs the queued commands inside the held context, writing their replies; fails when a
+  // commit in between (before FLUSHDB/FLUSHALL) failed.
+  Status RunQueue(std::vector<QueuedCommand>& queue, Reply& reply);
+  // Leaves MULTI (queue freed) and drops every watch.
+  void EndTransaction();
   // Appends an error reply ("ERR ...", "NOAUTH ...") and counts it for INFO's
   // total_error_replies. Every error this connection sends goes through here, except a deferred
   // job's, which ResumeWithReply counts.
@@ -128,7 +150,7 @@ class Connection : public ClientApi {
   Status CheckReplyMemory(const CommandSpec* spec, size_t reply_start);
   // The memory gate: -OOM for commands that can add data when memory is full (or, near the
   // limit, when the request is large).
-  Status CheckMemory(const CommandSpec* spec) const;
+  Status CheckMemory(uint32_t flags) const;
   // The namespace's data quota (types/namespaces.h): -OOM when the request could carry the
   // namespace's logical bytes past it.
   Status CheckQuota() const;
@@ -185,6 +207,11 @@ class Connection : public ClientApi {
   WriteContext rmw_;
   size_t rmw_reply_start_ = 0;
   size_t rmw_replies_ = 0;
+
+  Transaction txn_;                 // MULTI's queue
+  WatchRegistry::Watcher watcher_;  // WATCH's keys
+  bool in_exec_ = false;            // EXEC is running the queue
+  bool queue_over_limit_ = false;   // the queue outgrew client-query-buffer-limit
 };
 
 }  // namespace mnemo

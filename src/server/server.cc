@@ -98,6 +98,8 @@ Status Server::Start() {
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
+  watches_ = std::make_unique<WatchRegistry>(storage_.get());
+  storage_->SetWriteObserver(watches_.get());
   namespaces_ = std::make_unique<NamespaceRegistry>(storage_.get());
   if (Status s = namespaces_->Load(); !s.ok()) return s;
   for (const auto& [ns, token] : config_->namespace_tokens()) {
@@ -505,6 +507,12 @@ void Server::RunInBackground(std::function<void()> job) {
 
 void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
   auto* conn = static_cast<Connection*>(&ctx.client);
+  if (conn->in_exec()) {
+    // EXEC's reply is built on the worker in one go; a job for the background thread cannot
+    // join it (and some, like CLIENT LIST, wait for this very worker).
+    ctx.reply.Error("ERR this command cannot run inside MULTI/EXEC");
+    return;
+  }
   conn->Pause();
   Worker* worker = conn->worker();
   uint64_t id = conn->id();

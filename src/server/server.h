@@ -26,6 +26,7 @@
 #include "memory/snapshot.h"
 #include "server/memory_limit.h"
 #include "server/tls.h"
+#include "server/transaction.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -61,6 +62,8 @@ class Server : public ServerApi {
   int tls_port() const { return tls_ != nullptr ? static_cast<int>(config_->tls_port.load()) : 0; }
   // The TLS context; null when tls-port is 0.
   TlsContext* tls() { return tls_.get(); }
+  // WATCH's registry of watched keys, every connection's (server/transaction.h).
+  WatchRegistry& watches() { return *watches_; }
 
   // ServerApi
   Config& config() override { return *config_; }
@@ -142,6 +145,7 @@ class Server : public ServerApi {
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
+  std::unique_ptr<WatchRegistry> watches_;  // registered with storage_ as its write observer
   std::unique_ptr<NamespaceRegistry> namespaces_;
   ServerLevers levers_{this};
   MemoryGovernor governor_{&levers_};

@@ -77,3 +77,9 @@ def test_tls_py_measures_plain_and_tls_side_by_side():
     for test in ("SET", "GET"):
         # test, plain ops/s, tls ops/s, ratio, ...: both ports measured
         assert re.search(r"(?im)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out
+
+
+def test_multi_exec_py_measures_both_servers():
+    out = run_bench("multi_exec.py", "--rounds", "1", "--transactions", "200" if SANITIZED else "800",
+                    "--clients", "2", "--keyspace", "200")
+    assert re.search(r"(?m)^multi_exec\s+%s\s+%s\s+%s" % (NUMBER, NUMBER, NUMBER), out), out

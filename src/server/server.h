@@ -3,7 +3,8 @@
 //
 // Threads: the main thread runs Server::Run (signals and the 100 ms server cron); each worker
 // runs its own event loop; one background thread runs deferred command jobs (dumps, reports,
-// cross-worker queries) so they never stall an event loop.
+// cross-worker queries) so they never stall an event loop; the HTTP endpoint (http-port,
+// http/http_server.h) serves on threads of its own, reading only thread-safe state.
 #pragma once
 
 #include <atomic>

@@ -154,7 +154,18 @@ def test_latency_and_slowlog_reach_metrics(server_factory):
     r = s.client(decode_responses=True)
     r.set("x", "1")
     fam = metrics(s)
-    assert value(fam, "mnemo_slowlog_entries") >= 1
+    assert value(fam, "mnemo_slowlog_entries") == r.slowlog_len() >= 1
+    # latency-tracking no: calls still count, the histogram stops recording.
+    r.config_set("latency-tracking", "no")
+    for _ in range(5):
+        r.get("x")
+    off = metrics(s)
+    assert value(off, "mnemo_command_calls_total", command="get") == 5
+    assert value(off, "mnemo_command_duration_seconds_count", command="get") == 0
+    r.config_set("latency-tracking", "yes")
+    r.get("x")
+    on = metrics(s)
+    assert value(on, "mnemo_command_duration_seconds_count", command="get") == 1
 
 
 # ---------------------------------------------------------------------------------------------

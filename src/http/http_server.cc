@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "common/log.h"
@@ -53,6 +54,29 @@ int64_t NowNanos() {
       .count();
 }
 
+// httplib's thread pool with a bound on the connections waiting for a handler thread: past
+// kMaxQueued the acceptor serves the connection itself (under the same timeouts), so it stops
+// accepting meanwhile and further peers wait in the kernel's listen backlog instead of each
+// holding a file descriptor of the process, which the Redis port needs too.
+class BoundedPool : public httplib::TaskQueue {
+ public:
+  static constexpr int kMaxQueued = 64;
+  explicit BoundedPool(int threads) : pool_(static_cast<size_t>(threads)) {}
+  void enqueue(std::function<void()> fn) override {
+    if (queued_.load(std::memory_order_relaxed) >= kMaxQueued) return fn();
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    pool_.enqueue([this, fn = std::move(fn)] {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  std::atomic<int> queued_{0};
+};
+
 }  // namespace
 
 HttpServer::HttpServer(const Config* config, HeapProfiler* profiler, Handlers handlers)
@@ -61,7 +85,7 @@ HttpServer::HttpServer(const Config* config, HeapProfiler* profiler, Handlers ha
       handlers_(std::move(handlers)),
       server_(std::make_unique<httplib::Server>()) {
   httplib::Server& s = *server_;
-  s.new_task_queue = [] { return new httplib::ThreadPool(kHandlerThreads); };
+  s.new_task_queue = [] { return new BoundedPool(kHandlerThreads); };
   s.set_read_timeout(kIoTimeoutSeconds);
   s.set_write_timeout(kIoTimeoutSeconds);
   s.set_keep_alive_timeout(kIoTimeoutSeconds);

@@ -15,7 +15,10 @@
 //
 // Threads: the server runs on threads of its own (one acceptor, kHandlerThreads handlers), so a
 // slow scraper never stalls a worker; its handlers only take snapshots through thread-safe
-// calls. A client that sends or reads too slowly is dropped after kIoTimeoutSeconds.
+// calls. A client that sends or reads too slowly is dropped after kIoTimeoutSeconds. At most 64
+// accepted connections wait for a handler; beyond that the acceptor serves one itself and the
+// rest wait in the kernel's backlog, so a flood of connections cannot take the process's file
+// descriptors. Requests are GETs: a body over 64 KiB is refused.
 //
 // Thread-safety: Bind, Start and Stop are called by the owner's thread; handlers run on the
 // server's threads. Ownership: it borrows the Config and the HeapProfiler, which must outlive it.

@@ -220,6 +220,26 @@ def test_bad_paths_and_methods(server_factory):
     assert s.client().ping()
 
 
+def test_stalled_scrapers_stall_no_client(server_factory):
+    """Scrapers that send half a request and stop hold HTTP threads only: Redis clients are
+    served meanwhile, and the endpoint serves again once they go."""
+    s = start(server_factory)
+    stalled = []
+    try:
+        for _ in range(40):  # ten times the handler threads
+            sk = socket.create_connection(("127.0.0.1", s.http_port), timeout=30)
+            sk.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            stalled.append(sk)
+        r = s.client(decode_responses=True)
+        for i in range(100):
+            assert r.set("k%d" % i, i)
+        assert r.dbsize() == 100
+    finally:
+        for sk in stalled:
+            sk.close()
+    assert get(s, "/metrics")[0] == 200
+
+
 def public_ip():
     out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
     for ip in out:

@@ -23,8 +23,11 @@ build: deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@ln -sf $(BUILD_DIR)/compile_commands.json compile_commands.json
 
+# The embedded default config (no --config: 127.0.0.1:6666, data in ./mnemo-data) plus the HTTP
+# monitoring endpoint on 127.0.0.1:$(HTTP_PORT) (docs/monitoring.md).
+HTTP_PORT ?= 9666
 run: build
-	$(BUILD_DIR)/mnemo
+	$(BUILD_DIR)/mnemo --http-port $(HTTP_PORT)
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -9,6 +9,7 @@
 
 #include "commands/arg_parse.h"
 #include "commands/command.h"
+#include "commands/memory_report.h"
 #include "commands/subcommand.h"
 #include "memory/allocator.h"
 #include "memory/history.h"
@@ -243,9 +244,9 @@ Status Report(CommandContext& ctx) {
   ServerApi* server = &ctx.server;
   Storage* storage = ctx.db.storage();
   ctx.server.Defer(ctx, [server, storage](Reply& r) {
-    auto snapshot = SnapshotWithKeys(server, storage);
-    if (!snapshot.ok()) return snapshot.status();
-    r.Bulk(RenderMemoryJson(*snapshot, allocator::ReadAllocationPattern()));
+    auto json = MemoryReportJson(*server, storage);
+    if (!json.ok()) return json.status();
+    r.Bulk(*json);
     return Status::OK();
   });
   return Status::OK();
@@ -378,5 +379,11 @@ const CommandSpec kMemoryCommands[] = {
 }  // namespace
 
 std::span<const CommandSpec> MemoryCommands() { return kMemoryCommands; }
+
+StatusOr<std::string> MemoryReportJson(ServerApi& server, Storage* storage) {
+  auto snapshot = SnapshotWithKeys(&server, storage);
+  if (!snapshot.ok()) return snapshot.status();
+  return RenderMemoryJson(*snapshot, allocator::ReadAllocationPattern());
+}
 
 }  // namespace mnemo

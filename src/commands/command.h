@@ -11,6 +11,7 @@
 // and ClientApi interfaces, implemented by server/.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/latency_histogram.h"
 #include "common/status.h"
 #include "protocol/reply.h"
 
@@ -32,6 +34,7 @@ class NamespaceRegistry;
 class MemoryHistory;
 class MemoryPolicies;
 struct PolicyRule;
+class SlowLog;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -103,13 +106,16 @@ struct Subcommand {
   CommandDoc doc = {};
 };
 
-// Per-command counters for INFO commandstats, updated with relaxed atomics. Each thread slot
-// (common/striped_counter.h) has its own set; CommandTable::Counts sums them.
+// Per-command counters for INFO commandstats and latencystats, updated with relaxed atomics.
+// Each thread slot (common/striped_counter.h) has its own set; CommandTable::Counts sums them.
+// `latency` counts calls by duration bucket (common/latency_histogram.h; only while
+// latency-tracking is on).
 struct CommandStats {
   std::atomic<uint64_t> calls{0};
   std::atomic<uint64_t> usec{0};
   std::atomic<uint64_t> rejected_calls{0};
   std::atomic<uint64_t> failed_calls{0};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets> latency{};
 };
 
 struct CommandCounts {
@@ -117,6 +123,7 @@ struct CommandCounts {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  LatencyHistogram latency;
 };
 
 // What a command may ask of the server. Implemented by server/Server; thread-safe.
@@ -173,6 +180,8 @@ class ServerApi {
   // writing ones when writes_only); CLIENT commands are never held, so UNPAUSE gets through.
   virtual void PauseClients(int64_t until_ms, bool writes_only) = 0;
   virtual void UnpauseClients() = 0;
+  // SLOWLOG's entries (commands/slowlog.h); thread-safe.
+  virtual SlowLog& slowlog() = 0;
 };
 
 // The calling connection. Only touched from its own worker thread.
@@ -256,6 +265,7 @@ std::span<const CommandSpec> BitmapCommands();
 std::span<const CommandSpec> ListCommands();
 std::span<const CommandSpec> SetCommands();
 std::span<const CommandSpec> TransactionCommands();
+std::span<const CommandSpec> SlowlogCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

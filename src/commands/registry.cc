@@ -45,7 +45,8 @@ CommandTable::CommandTable() {
   for (auto family :
        {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
         AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(),
-        ZSetCommands(), ListCommands(), SetCommands(), TransactionCommands()}) {
+        ZSetCommands(), ListCommands(), SetCommands(), TransactionCommands(),
+        SlowlogCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());
@@ -106,6 +107,8 @@ CommandCounts CommandTable::Counts(const CommandSpec* spec) const {
     c.usec += slot[i].usec.load(std::memory_order_relaxed);
     c.rejected_calls += slot[i].rejected_calls.load(std::memory_order_relaxed);
     c.failed_calls += slot[i].failed_calls.load(std::memory_order_relaxed);
+    for (size_t b = 0; b < kLatencyBuckets; b++)
+      c.latency.counts[b] += slot[i].latency[b].load(std::memory_order_relaxed);
   }
   return c;
 }
@@ -117,6 +120,7 @@ void CommandTable::ResetStats() {
       slot[i].usec = 0;
       slot[i].rejected_calls = 0;
       slot[i].failed_calls = 0;
+      for (auto& b : slot[i].latency) b.store(0, std::memory_order_relaxed);
     }
   }
 }

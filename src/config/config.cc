@@ -187,6 +187,23 @@ const std::vector<Config::Entry>& Config::Table() {
         "served. `no` serves every peer without a password: only on a network you trust. See "
         "docs/security.md."},
        &Config::protected_mode},
+      // The HTTP endpoint (docs/monitoring.md).
+      {{"http-port", T::kInt, "0", false, 0, 65535, "", nullptr,
+        "TCP port of the monitoring endpoint: Prometheus metrics at `/metrics`, the memory "
+        "snapshot at `/debug/memory` and heap profiles at `/debug/pprof/heap` (see "
+        "docs/monitoring.md). Served by threads of its own, never by the workers. 0 = no HTTP "
+        "endpoint. `make run` starts the server with 9666."},
+       &Config::http_port},
+      {{"http-bind", T::kString, "", false, 0, 0, "", nullptr,
+        "Address the HTTP endpoint listens on; empty = the first address of `bind`. Protected "
+        "mode applies to it as to `port`: listening on a non-loopback address without "
+        "`requirepass` serves loopback peers only (others get 403)."},
+       &Config::http_bind_},
+      {{"http-metrics-auth", T::kBool, "no", true, 0, 0, "", nullptr,
+        "Whether `/metrics` needs the `requirepass` password as the `/debug/` endpoints always "
+        "do (HTTP Basic with any user name, or `Authorization: Bearer <password>`). `no` lets "
+        "a scraper read the metrics without it; they hold no data, only figures."},
+       &Config::http_metrics_auth},
       {{"enable-protected-configs", T::kEnum, "no", false, 0, 0, "", "no|yes|local",
         "Whether `CONFIG SET` may change the protected keys, those whose value is a filesystem "
         "path (marked *protected* in this reference): `no` refuses it to every client, `local` "
@@ -233,6 +250,25 @@ const std::vector<Config::Entry>& Config::Table() {
         "directory the server was started in.",
         kPath},
        &Config::logfile_},
+      // Slow commands and latency (docs/monitoring.md).
+      {{"slowlog-log-slower-than", T::kInt, "10000", true, -1, kNoMax, "microseconds", nullptr,
+        "A command that runs at least this long is recorded in the slow log (`SLOWLOG GET`), "
+        "with its arguments (at most 32, each cut to 128 bytes), client address and name. The "
+        "time is the command's execution only, not the time it waited in the connection's "
+        "queue or for the group commit. 0 records every command, -1 none. A command below the "
+        "threshold costs one compare."},
+       &Config::slowlog_log_slower_than},
+      {{"slowlog-max-len", T::kInt, "128", true, 0, kNoMax, "count", nullptr,
+        "Most entries the slow log keeps; the oldest is dropped for a new one. Each entry holds "
+        "a copy of the (cut) arguments, so the log takes at most about this many times 4 KiB. "
+        "Lowering it drops the oldest entries at once."},
+       &Config::slowlog_max_len},
+      {{"latency-tracking", T::kBool, "yes", true, 0, 0, "", nullptr,
+        "Record every command's duration in its latency histogram (fixed power-of-two buckets "
+        "of microseconds), from which `INFO latencystats` computes p50, p99 and p99.9 per "
+        "command and `/metrics` serves `mnemo_command_duration_seconds`. Costs one relaxed "
+        "increment per command. `no` stops recording (the histograms keep what they have)."},
+       &Config::latency_tracking},
       // Memory.
       {{"maxmemory", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
         "Memory limit, compared with the allocator's allocated bytes (`used_memory`). Near it "
@@ -565,6 +601,11 @@ std::string Config::logfile() const {
 std::string Config::dir() const {
   std::lock_guard<std::mutex> lock(mu_);
   return dir_;
+}
+
+std::string Config::http_bind() const {
+  std::lock_guard lock(mu_);
+  return http_bind_;
 }
 
 std::string Config::requirepass() const {

@@ -152,6 +152,9 @@ class Config {
     return static_cast<double>(millionths.load(std::memory_order_relaxed)) / 1e6;
   }
   std::atomic<bool> sync_writes, protected_mode;
+  // Slow log, latency tracking and the HTTP endpoint.
+  std::atomic<int64_t> slowlog_log_slower_than, slowlog_max_len, http_port;
+  std::atomic<bool> latency_tracking, http_metrics_auth;
 
   // client-output-buffer-limit for normal clients, parsed; lock-free.
   OutputBufferLimits output_limits() const {
@@ -163,6 +166,7 @@ class Config {
   std::string bind() const;
   std::string dir() const;
   std::string requirepass() const;
+  std::string http_bind() const;  // "" = the first address of bind()
   // `namespace.<ns> <token>` lines of the config file (Kvrocks's form), in file order. Read once
   // at start (docs/namespaces.md); not changed by CONFIG SET.
   std::vector<std::pair<std::string, std::string>> namespace_tokens() const;
@@ -201,6 +205,7 @@ class Config {
   std::string save_, appendonly_;  // accepted for Redis tools, unused
   std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, logfile_,
       client_output_buffer_limit_, enable_protected_configs_;
+  std::string http_bind_;
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;

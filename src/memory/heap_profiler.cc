@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "common/confined_path.h"
 #include "common/string_util.h"
@@ -378,6 +380,40 @@ StatusOr<std::vector<HeapProfiler::Site>> HeapProfiler::Diff(std::string_view ol
   auto after = SitesOf(*newer_path);
   if (!after.ok()) return after;
   return DiffSites(*before, *after, n);
+}
+
+namespace {
+
+StatusOr<HeapProfiler::Profile> ReadProfile(const std::string& path) {
+  auto parsed = HeapProfile::ReadFile(path);
+  if (!parsed.ok()) return parsed.status();
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return Status::IOError("cannot read " + path);
+  return HeapProfiler::Profile{std::move(text), std::move(*parsed)};
+}
+
+}  // namespace
+
+StatusOr<HeapProfiler::Profile> HeapProfiler::FreshProfile() {
+  if (Status s = CheckArmed(); !s.ok()) return s;
+  if (!Active()) return Status::InvalidArgument(kNotActive);
+  std::unique_lock lock(dump_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return Status::Busy(kBusy);
+  auto dir = ProfilingDir(/*create=*/true);
+  if (!dir.ok()) return dir.status();
+  auto temp = WriteDump(*dir, /*keep=*/false);
+  if (!temp.ok()) return temp.status();
+  auto profile = ReadProfile(*temp);
+  ::unlink(temp->c_str());
+  return profile;
+}
+
+StatusOr<HeapProfiler::Profile> HeapProfiler::ReadDump(std::string_view dump) {
+  if (Status s = CheckArmed(); !s.ok()) return s;
+  auto path = ResolveDump(dump);
+  if (!path.ok()) return path.status();
+  return ReadProfile(*path);
 }
 
 // ---- status ----

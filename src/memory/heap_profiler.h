@@ -140,6 +140,20 @@ class HeapProfiler {
   // the growth, percent is of the total growth.
   StatusOr<std::vector<Site>> Diff(std::string_view older, std::string_view newer, size_t n);
 
+  // A heap profile as written and as parsed: for readers that need the dump itself (the HTTP
+  // endpoint's pprof, jeprof and SVG forms).
+  struct Profile {
+    std::string text;  // the jemalloc dump file's bytes
+    HeapProfile parsed;
+  };
+  // A fresh profile of the live heap (written to a temporary file in `dir`, read, removed; not
+  // counted in retention). Errors as Top("").
+  StatusOr<Profile> FreshProfile();
+  // Stored dump `dump` (a name from List()), resolved as Top resolves it, with its errors.
+  StatusOr<Profile> ReadDump(std::string_view dump);
+  // The profiler's symbol cache, for symbolizing the profiles above.
+  Symbolizer& symbolizer() { return symbolizer_; }
+
  private:
   Status DisableLocked();                                 // REQUIRES: state_mu_ held
   StatusOr<std::string> ProfilingDir(bool create) const;  // real path of Settings::dir

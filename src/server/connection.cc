@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "commands/registry.h"
+#include "commands/slowlog.h"
 #include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
@@ -440,8 +442,10 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   if (bracketed) rmw_.BeginCommand();
   int64_t start = MonotonicUs();
   Status s = spec->handler(ctx);
-  stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
+  auto usec = static_cast<uint64_t>(MonotonicUs() - start);
+  stats.usec.fetch_add(usec, std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
+  RecordLatency(stats, spec, usec);
   server_->stats().commands.Add(1);
   activity_->commands.Add(1);
   if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
@@ -469,6 +473,42 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
     }
     batch_replies_++;
   }
+}
+
+// The latency histogram (latency-tracking) and the slow log: for a fast command two relaxed
+// loads, one increment and one compare.
+void Connection::RecordLatency(CommandStats& stats, const CommandSpec* spec, uint64_t usec) {
+  // Server:: calls: no virtual dispatch on the hot path.
+  if (server_->Server::config().latency_tracking.load(std::memory_order_relaxed))
+    stats.latency[LatencyBucket(usec)].fetch_add(1, std::memory_order_relaxed);
+  SlowLog& slowlog = server_->Server::slowlog();
+  if (!slowlog.Slow(usec)) [[likely]]
+    return;
+  // As Redis: EXEC's commands are logged one by one, not EXEC; AUTH's and HELLO's secrets are
+  // logged as "(redacted)".
+  if (strcmp(spec->name, "exec") == 0) return;
+  if (strcmp(spec->name, "auth") == 0 || strcmp(spec->name, "hello") == 0) {
+    std::vector<std::string> shown = RedactedArgs(spec, args_);
+    slowlog.Push(shown, static_cast<int64_t>(usec), addr_, name_);
+    return;
+  }
+  slowlog.Push(args_, static_cast<int64_t>(usec), addr_, name_);
+}
+
+// AUTH: every argument; HELLO: the user name and password after AUTH (Redis 7's redaction).
+std::vector<std::string> Connection::RedactedArgs(const CommandSpec* spec,
+                                                  const std::vector<std::string>& args) {
+  std::vector<std::string> shown = args;
+  bool auth = strcmp(spec->name, "auth") == 0;
+  for (size_t i = 1; i < shown.size(); i++) {
+    if (auth) {
+      shown[i] = "(redacted)";
+    } else if (EqualsIgnoreCase(shown[i], "auth") && i + 2 < shown.size()) {
+      shown[i + 1] = shown[i + 2] = "(redacted)";
+      i += 2;
+    }
+  }
+  return shown;
 }
 
 bool Connection::HeldByPause() {

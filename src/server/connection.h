@@ -106,6 +106,10 @@ class Connection : public ClientApi {
   void ExecuteWithReplyMode();
   // True (and a timer armed to retry) when CLIENT PAUSE holds the parsed command.
   bool HeldByPause();
+  // After a command ran `usec`: its latency histogram and, when slow, the slow log.
+  void RecordLatency(CommandStats& stats, const CommandSpec* spec, uint64_t usec);
+  static std::vector<std::string> RedactedArgs(const CommandSpec* spec,
+                                               const std::vector<std::string>& args);
   void HandleRead();
   // Makes room for `extra` more bytes after the unparsed input (a large bulk arriving).
   void ReserveInput(size_t extra);

@@ -179,6 +179,22 @@ void CommandStatsSection(InfoWriter& w, const InfoInput&) {
   }
 }
 
+// Redis 7's latencystats: p50, p99 and p99.9 of each command's latency histogram, in us with
+// three decimals, for every command called since start (or CONFIG RESETSTAT).
+void LatencyStatsSection(InfoWriter& w, const InfoInput& in) {
+  w.Header("Latencystats");
+  if (!in.server.config().latency_tracking.load()) return;  // as Redis: empty while off
+  CommandTable& t = CommandTable::Instance();
+  for (const CommandSpec* c : t.All()) {
+    LatencyHistogram h = t.Counts(c).latency;
+    if (h.Total() == 0) continue;
+    char buf[128];
+    snprintf(buf, sizeof(buf), "p50=%.3f,p99=%.3f,p99.9=%.3f", h.Percentile(50), h.Percentile(99),
+             h.Percentile(99.9));
+    w.Field(std::string("latency_percentiles_usec_") + c->name, buf);
+  }
+}
+
 // The memory limit and what the governor did about it (docs/memory.md, "The memory limit").
 void GovernorSection(InfoWriter& w, const InfoInput& in) {
   MemoryGovernor& g = in.server.governor();
@@ -229,6 +245,7 @@ const Section kSections[] = {
     {"governor", true, GovernorSection},
     {"namespaces", false, NamespacesSection},
     {"commandstats", false, CommandStatsSection},
+    {"latencystats", false, LatencyStatsSection},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <limits>
 #include <unordered_set>
 
+#include "commands/memory_report.h"
 #include "commands/registry.h"
 #include "common/log.h"
 #include "common/string_util.h"
@@ -16,6 +17,7 @@
 #include "memory/cgroup.h"
 #include "server/connection.h"
 #include "server/info.h"
+#include "server/metrics.h"
 #include "server/protected_mode.h"
 #include "server/worker.h"
 #include "types/namespaces.h"
@@ -35,8 +37,52 @@ Status EnsurePortsFree(const Config& config) {
 
 Server::Server(Config* config) : config_(config) {}
 
+namespace {
+
+// http-bind, or the first address of bind (without Redis's optional '-' prefix).
+std::string HttpHost(const Config& config) {
+  std::string host = config.http_bind();
+  if (!host.empty()) return host;
+  std::string bind = config.bind();
+  size_t start = bind.find_first_not_of(' ');
+  if (start == std::string::npos) return "127.0.0.1";
+  host = bind.substr(start, bind.find(' ', start) - start);
+  return host[0] == '-' ? host.substr(1) : host;
+}
+
+}  // namespace
+
+Status Server::BindHttp() {
+  int port = static_cast<int>(config_->http_port.load());
+  if (port == 0) return Status::OK();
+  std::string host = HttpHost(*config_);
+  HttpServer::Handlers h;
+  h.metrics = [this] { return RenderMetrics(*this); };
+  h.memory_json = [this]() -> StatusOr<std::string> {
+    return MemoryReportJson(*this, storage_.get());
+  };
+  h.refuses = [this, host](std::string_view peer) {
+    if (!config_->protected_mode.load(std::memory_order_relaxed)) return false;
+    return mnemo::ProtectedModeRefuses(true, host, !config_->requirepass().empty(), peer);
+  };
+  http_ = std::make_unique<HttpServer>(config_, profiler_.get(), std::move(h));
+  if (Status s = http_->Bind(host, port); !s.ok()) {
+    http_.reset();
+    return s;
+  }
+  Log(LogLevel::kNotice, "HTTP monitoring on %s:%d (/metrics, /debug/memory, /debug/pprof/heap)",
+      host.c_str(), port);
+  return Status::OK();
+}
+
+void Server::ApplySlowLogConfig() {
+  slowlog_.SetThreshold(config_->slowlog_log_slower_than.load());
+  slowlog_.SetMaxLen(config_->slowlog_max_len.load());
+}
+
 Server::~Server() {
-  governor_.Stop();  // it posts tasks to workers
+  if (http_ != nullptr) http_->Stop();  // its handlers read everything below
+  governor_.Stop();                     // it posts tasks to workers
   // Order matters: stopped workers still accept tasks (run inline), so background jobs finish;
   // only then may the workers be destroyed.
   for (auto& w : workers_) w->Stop();
@@ -109,6 +155,9 @@ Status Server::Start() {
   auto policies = ConfiguredPolicies();
   if (!policies.ok()) return policies.status();
   policies_.Reset(std::move(*policies));
+  ApplySlowLogConfig();
+  for (const char* key : {"slowlog-log-slower-than", "slowlog-max-len"})
+    config_->OnChange(key, [this](const Config&) { ApplySlowLogConfig(); });
   config_->OnChange("sync-writes",
                     [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 
@@ -121,6 +170,7 @@ Status Server::Start() {
   profiler_->Start();
   RefreshProfilerBytes();
 
+  if (Status s = BindHttp(); !s.ok()) return s;
   governor_.UpdateSettings(GovernorSettingsFor(*config_, budgets_));
   for (const char* key : {"maxmemory", "maxmemory-cgroup-ratio", "maxmemory-soft-ratio",
                           "maxmemory-hard-ratio", "maxmemory-hysteresis", "debug-used-memory"}) {
@@ -144,6 +194,7 @@ Status Server::Start() {
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
   expiry_thread_ = std::thread([this] { ExpiryLoop(); });
   for (auto& w : workers_) w->Start();
+  if (http_ != nullptr) http_->Start();
   governor_.Start();
   auto stats = allocator::ReadStats();
   if (stats.ok()) startup_allocated_ = stats->allocated;
@@ -177,6 +228,7 @@ void Server::Run() {
   // Wake the signal waiter if shutdown came from the SHUTDOWN command.
   pthread_kill(signal_waiter.native_handle(), SIGUSR2);
   signal_waiter.join();
+  if (http_ != nullptr) http_->Stop();
   Log(LogLevel::kNotice, "stopping workers");
   for (auto& w : workers_) w->Stop();
   Log(LogLevel::kNotice, "closing storage");

@@ -3,7 +3,8 @@
 //
 // Threads: the main thread runs Server::Run (signals and the 100 ms server cron); each worker
 // runs its own event loop; one background thread runs deferred command jobs (dumps, reports,
-// cross-worker queries) so they never stall an event loop.
+// cross-worker queries) so they never stall an event loop; the HTTP endpoint (http-port,
+// http/http_server.h) serves on threads of its own, reading only thread-safe state.
 #pragma once
 
 #include <atomic>
@@ -17,8 +18,10 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/slowlog.h"
 #include "common/striped_counter.h"
 #include "config/config.h"
+#include "http/http_server.h"
 #include "memory/governor.h"
 #include "memory/heap_profiler.h"
 #include "memory/history.h"
@@ -59,6 +62,7 @@ class Server : public ServerApi {
   // Blocks until SHUTDOWN or SIGTERM/SIGINT, then stops everything cleanly.
   void Run();
   int port() const { return port_; }
+  int64_t start_ms() const { return start_ms_; }
   int tls_port() const { return tls_ != nullptr ? static_cast<int>(config_->tls_port.load()) : 0; }
   // The TLS context; null when tls-port is 0.
   TlsContext* tls() { return tls_.get(); }
@@ -92,6 +96,7 @@ class Server : public ServerApi {
   }
   void PauseClients(int64_t until_ms, bool writes_only) override;
   void UnpauseClients() override { pause_until_ms_.store(0, std::memory_order_relaxed); }
+  SlowLog& slowlog() override { return slowlog_; }
   // Whether CLIENT PAUSE holds a command of `spec` now (nullptr: an unknown command, never
   // held).
   bool PauseHolds(const CommandSpec* spec);
@@ -127,6 +132,10 @@ class Server : public ServerApi {
   // Recomputes the memory budgets from the config (at start and on CONFIG SET of a memory key)
   // and hands them to the governor.
   void ApplyMemoryConfig();
+  void ApplySlowLogConfig();  // slowlog-log-slower-than and slowlog-max-len into slowlog_
+  // The HTTP endpoint on http-bind:http-port (server/metrics.h feeds /metrics), bound but not
+  // yet serving; OK without doing anything when http-port is 0.
+  Status BindHttp();
   HeapProfiler::Settings ProfilerSettings() const;
   // The snapshot's inputs that only the server knows: storage, clients, profiler, baselines,
   // limits and the workers' published allocation counters. Lock-free for commands.
@@ -155,6 +164,7 @@ class Server : public ServerApi {
   std::unique_ptr<HeapProfiler> profiler_;
   std::unique_ptr<TlsContext> tls_;  // before workers_: their connections use it
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<HttpServer> http_;  // null when http-port is 0; stopped before the rest
   int port_ = 0;
   int64_t start_ms_ = 0;
   uint64_t startup_allocated_ = 0;
@@ -165,6 +175,7 @@ class Server : public ServerApi {
   std::atomic<bool> client_quota_job_{false};  // an EnforceClientQuotas run is queued
   int64_t last_history_ms_ = 0;                // Cron only
   ServerStats stats_;
+  SlowLog slowlog_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> last_save_{0};

@@ -100,6 +100,23 @@ struct StorageMemory {
   uint64_t key_cache_misses = 0;
 };
 
+// RocksDB's health figures for monitoring (/metrics), summed over the column families, read from
+// its properties (storage_figures.cc). Cheap: no scan, a few property reads.
+struct StorageFigures {
+  uint64_t l0_files = 0;                  // SST files at level 0 (rocksdb.num-files-at-level0)
+  uint64_t pending_compaction_bytes = 0;  // estimate-pending-compaction-bytes
+  uint64_t running_compactions = 0;
+  uint64_t running_flushes = 0;
+  uint64_t immutable_memtables = 0;  // full memtables waiting for a flush
+  uint64_t stall_micros = 0;         // cumulative write stall time ("Cumulative stall" of dbstats)
+  uint64_t stall_stops = 0;          // write stops since start (io_stalls.total_stop)
+  uint64_t stall_slowdowns = 0;      // write slowdowns since start (io_stalls.total_slowdown)
+  bool write_stopped = false;        // is-write-stopped now
+  uint64_t delayed_write_rate = 0;   // actual-delayed-write-rate, bytes/s; 0 = not delayed
+  uint64_t sst_bytes = 0;            // total-sst-files-size
+  uint64_t live_data_bytes = 0;      // estimate-live-data-size
+};
+
 // A RocksDB status as a mnemo Status. No space on the data directory's filesystem (a write's own
 // ENOSPC, or the background error that refuses writes after one) is an IOError whose message
 // starts with "disk full: " and says the write was refused. For storage/ only.
@@ -186,6 +203,7 @@ class Storage {
   uint64_t NewVersion();
 
   StorageMemory GetMemory() const;
+  StorageFigures GetFigures() const;
   // Run-time memory levers (the governor's): shrinking the cache evicts clean blocks only; a
   // lower memtable budget makes RocksDB flush the largest memtable earlier. No data is lost.
   void SetBlockCacheCapacity(uint64_t bytes);

@@ -481,6 +481,8 @@ def test_every_info_field_is_documented(r):
                 field = "cmdstat_<name>"
             if field.startswith("ns_") and section == "namespaces":
                 field = "ns_<namespace>"
+            if field.startswith("latency_percentiles_usec_"):
+                field = "latency_percentiles_usec_<name>"
             doc = "memory.md" if section in ("memory", "governor") else "info.md"
             if field.endswith("_human") and "`%s`" % field[:-6] in docs[doc]:
                 continue  # documented with the number it spells out

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -51,6 +55,35 @@ inline StatusOr<int64_t> ArgExpireAt(std::string_view arg, ExpireUnit unit, std:
   }
   // An expiry in the past still means "delete"; keep it positive so 0 never means "persist".
   return n <= 0 ? int64_t{1} : n;
+}
+
+// A blocking command's timeout: seconds with decimals, read as Redis 7.0 reads it (a long double,
+// times 1000, truncated to whole milliseconds; 0 = forever, so is anything under 1 ms). Returns
+// the milliseconds, or "timeout is not a float or out of range", "timeout is negative" (also for
+// what milliseconds cannot count, which Redis's conversion turns negative), "timeout is out of
+// range" (the deadline would overflow).
+inline StatusOr<int64_t> ArgBlockTimeout(std::string_view arg) {
+  constexpr size_t kMaxChars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
+  Status not_float = Status::InvalidArgument("timeout is not a float or out of range");
+  if (arg.empty() || arg.size() >= kMaxChars || std::isspace(static_cast<unsigned char>(arg[0])))
+    return not_float;
+  std::string buf(arg);
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (*end != '\0' || std::isnan(v) ||
+      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0))) {
+    return not_float;
+  }
+  long double ms = v * 1000.0;
+  constexpr long double kLimit = 9223372036854775808.0L;  // 2^63
+  int64_t tval =
+      ms >= -kLimit && ms < kLimit ? static_cast<int64_t>(ms) : std::numeric_limits<int64_t>::min();
+  if (tval < 0) return Status::InvalidArgument("timeout is negative");
+  if (tval > std::numeric_limits<int64_t>::max() - NowMs()) {
+    return Status::InvalidArgument("timeout is out of range");
+  }
+  return tval;
 }
 
 // HSCAN / SSCAN / ZSCAN options from args[first] on: MATCH pattern and COUNT n (n >= 1, capped

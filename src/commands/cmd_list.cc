@@ -1,5 +1,7 @@
 // List commands: pushes and pops at both ends, ranges, positions, LINSERT/LREM/LTRIM, LMOVE and
-// LMPOP (types/list_type.h). The blocking variants (BLPOP, ...) are not here.
+// LMPOP (types/list_type.h), and their blocking variants BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and
+// BLMPOP: each first tries the non-blocking form holding its keys' stripes, and when there is
+// nothing to pop hands the server what to do once a key is written (ServerApi::Block).
 #include "commands/arg_parse.h"
 #include "commands/command.h"
 #include "types/list_type.h"
@@ -80,9 +82,9 @@ Status CmdLPushX(CommandContext& ctx) { return Push(ctx, End::kLeft, true); }
 Status CmdRPushX(CommandContext& ctx) { return Push(ctx, End::kRight, true); }
 
 // Pops up to `count` from `end` of keys (the first that exists), replying as LMPOP does when
-// `keyed`, else as LPOP with a count.
-Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
-                int64_t count, bool keyed) {
+// `keyed`, else as LPOP with a count. False, with nothing written, when no key exists.
+StatusOr<bool> TryPopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
+                           int64_t count, bool keyed) {
   std::string& out = *ctx.reply.buffer();
   size_t start = out.size();
   if (keyed) ctx.reply.ArrayHeader(2);
@@ -93,8 +95,7 @@ Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, 
                                       [&](std::string_view v) { return array.Add(v); });
   if (n.status().IsNotFound()) {
     out.resize(start);
-    ctx.reply.NullArray();
-    return Status::OK();
+    return false;
   }
   Status s = array.Finish(n.status());
   if (!s.ok()) {
@@ -107,6 +108,14 @@ Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, 
     ctx.reply.Bulk(keys[popped]);
     out.append(elements);
   }
+  return true;
+}
+
+Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
+                int64_t count, bool keyed) {
+  auto popped = TryPopReply(ctx, keys, end, count, keyed);
+  if (!popped.ok()) return popped.status();
+  if (!*popped) ctx.reply.NullArray();
   return Status::OK();
 }
 
@@ -284,15 +293,23 @@ Status CmdLMove(CommandContext& ctx) {
 
 Status CmdRPopLPush(CommandContext& ctx) { return Move(ctx, End::kRight, End::kLeft); }
 
-Status CmdLMPop(CommandContext& ctx) {
-  auto numkeys = ParseInt64(ctx.args[1]);
+// [B]LMPOP's arguments from args[numkeys_at]: numkeys key... LEFT|RIGHT [COUNT count].
+struct MPopArgs {
+  std::vector<std::string_view> keys;
+  End end = End::kLeft;
+  int64_t count = 1;
+};
+StatusOr<MPopArgs> ParseMPop(CommandContext& ctx, size_t numkeys_at) {
+  auto numkeys = ParseInt64(ctx.args[numkeys_at]);
   if (!numkeys || *numkeys <= 0) {
     return Status::InvalidArgument("numkeys should be greater than 0");
   }
-  if (*numkeys > static_cast<int64_t>(ctx.argc()) - 3) return SyntaxError();
-  size_t where_at = 2 + static_cast<size_t>(*numkeys);
+  if (*numkeys > static_cast<int64_t>(ctx.argc() - numkeys_at) - 2) return SyntaxError();
+  size_t where_at = numkeys_at + 1 + static_cast<size_t>(*numkeys);
+  MPopArgs a;
   auto end = ArgEnd(ctx.args[where_at]);
   if (!end.ok()) return end.status();
+  a.end = *end;
   int64_t count = -1;
   for (size_t i = where_at + 1; i < ctx.argc(); i++) {
     if (count != -1 || ToLower(ctx.args[i]) != "count" || i + 1 >= ctx.argc()) {
@@ -302,8 +319,131 @@ Status CmdLMPop(CommandContext& ctx) {
     if (!c || *c <= 0) return Status::InvalidArgument("count should be greater than 0");
     count = *c;
   }
-  std::vector<std::string_view> keys(ctx.args.begin() + 2, ctx.args.begin() + where_at);
-  return PopReply(ctx, keys, *end, count == -1 ? 1 : count, true);
+  if (count != -1) a.count = count;
+  a.keys.assign(ctx.args.begin() + numkeys_at + 1, ctx.args.begin() + where_at);
+  return a;
+}
+
+Status CmdLMPop(CommandContext& ctx) {
+  auto a = ParseMPop(ctx, 1);
+  if (!a.ok()) return a.status();
+  return PopReply(ctx, a->keys, a->end, a->count, true);
+}
+
+// --- blocking variants ---
+
+bool IsWrongType(const Status& s) { return s.code() == Status::WrongType().code(); }
+
+// A waiter's serve (BlockRequest::serve) over `try_serve`: a key of another type keeps it waiting.
+template <typename Fn>
+std::function<StatusOr<bool>(CommandContext&, std::string_view)> KeepWaitingOnWrongType(Fn fn) {
+  return [fn](CommandContext& c, std::string_view key) -> StatusOr<bool> {
+    StatusOr<bool> r = fn(c, key);
+    if (!r.ok() && IsWrongType(r.status())) return false;
+    return r;
+  };
+}
+
+// BLPOP/BRPOP's reply: [key, element] of one pop from the first of `keys` that exists.
+StatusOr<bool> TryPopOneReply(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                              End end) {
+  std::string element;
+  size_t popped = 0;
+  auto n = ListType(&ctx.db).PopFirst(keys, end, 1, &popped, [&](std::string_view v) {
+    element.assign(v);
+    return true;
+  });
+  if (n.status().IsNotFound()) return false;
+  if (!n.ok()) return n.status();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(keys[popped]);
+  ctx.reply.Bulk(element);
+  return true;
+}
+
+// Blocks with `req` unless `served` says the handler already replied (or failed).
+Status BlockUnlessServed(CommandContext& ctx, const StatusOr<bool>& served, BlockRequest req) {
+  if (!served.ok()) return served.status();
+  if (*served) return Status::OK();
+  ctx.server.Block(ctx, std::move(req));
+  return Status::OK();
+}
+
+Status BlockingPop(CommandContext& ctx, End end) {
+  auto timeout = ArgBlockTimeout(ctx.args.back());
+  if (!timeout.ok()) return timeout.status();
+  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
+  ctx.db.Lock(keys);  // held until the wait is registered: no push slips in between
+  BlockRequest req;
+  req.keys.assign(keys.begin(), keys.end());
+  req.timeout_ms = *timeout;
+  req.serve = KeepWaitingOnWrongType(
+      [end](CommandContext& c, std::string_view key) { return TryPopOneReply(c, {key}, end); });
+  return BlockUnlessServed(ctx, TryPopOneReply(ctx, keys, end), std::move(req));
+}
+
+Status CmdBLPop(CommandContext& ctx) { return BlockingPop(ctx, End::kLeft); }
+Status CmdBRPop(CommandContext& ctx) { return BlockingPop(ctx, End::kRight); }
+
+Status CmdBLMPop(CommandContext& ctx) {
+  auto a = ParseMPop(ctx, 2);
+  if (!a.ok()) return a.status();
+  auto timeout = ArgBlockTimeout(ctx.args[1]);
+  if (!timeout.ok()) return timeout.status();
+  ctx.db.Lock(a->keys);
+  BlockRequest req;
+  req.keys.assign(a->keys.begin(), a->keys.end());
+  req.timeout_ms = *timeout;
+  req.serve = KeepWaitingOnWrongType(
+      [end = a->end, count = a->count](CommandContext& c, std::string_view key) {
+        return TryPopReply(c, {key}, end, count, true);
+      });
+  return BlockUnlessServed(ctx, TryPopReply(ctx, a->keys, a->end, a->count, true), std::move(req));
+}
+
+// LMOVE from `src` to `dst` replying the element; false when `src` holds no list.
+StatusOr<bool> TryMoveReply(CommandContext& ctx, std::string_view src, std::string_view dst,
+                            End from, End to) {
+  std::string element;
+  auto moved = ListType(&ctx.db).Move(src, dst, from, to, &element);
+  if (!moved.ok()) return moved.status();
+  if (!*moved) return false;
+  ctx.reply.Bulk(element);
+  return true;
+}
+
+Status BlockingMove(CommandContext& ctx, End from, End to, std::string_view timeout_arg) {
+  auto timeout = ArgBlockTimeout(timeout_arg);
+  if (!timeout.ok()) return timeout.status();
+  std::string_view src = ctx.args[1], dst = ctx.args[2];
+  BlockRequest req;
+  req.keys = {std::string(src)};
+  req.destination = dst;
+  req.timeout_ms = *timeout;
+  req.null_array = false;
+  // Woken: a source of another type keeps it waiting; a destination of another type is its
+  // WRONGTYPE error (Redis's order).
+  req.serve = [dst = std::string(dst), from, to](CommandContext& c,
+                                                 std::string_view key) -> StatusOr<bool> {
+    auto rec = c.db.GetRecordOfType(key, DataType::kList);
+    if (rec.status().IsNotFound() || IsWrongType(rec.status())) return false;
+    if (!rec.ok()) return rec.status();
+    return TryMoveReply(c, key, dst, from, to);
+  };
+  // Move takes both stripes and holds them until the wait is registered.
+  return BlockUnlessServed(ctx, TryMoveReply(ctx, src, dst, from, to), std::move(req));
+}
+
+Status CmdBLMove(CommandContext& ctx) {
+  auto from = ArgEnd(ctx.args[3]);
+  if (!from.ok()) return from.status();
+  auto to = ArgEnd(ctx.args[4]);
+  if (!to.ok()) return to.status();
+  return BlockingMove(ctx, *from, *to, ctx.args[5]);
+}
+
+Status CmdBRPopLPush(CommandContext& ctx) {
+  return BlockingMove(ctx, End::kRight, End::kLeft, ctx.args[3]);
 }
 
 constexpr uint32_t kW = kCmdWrite | kCmdWriteContext;
@@ -447,6 +587,51 @@ const CommandSpec kListCommands[] = {
       .args = "numkeys:integer key:key... where(LEFT|RIGHT) [COUNT count:integer]",
       .acl = "@write @list @slow",
       .keys = "RW access delete index:1 keynum:0,1,1"}},
+    {"blpop", -3, kW, 1, -2, 1, CmdBLPop, "list",
+     "Remove and get the first element in a list, or block until one is available",
+     {.since = "2.0.0",
+      .complexity = "O(N) where N is the number of provided keys.",
+      .args = "key:key... timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:-2,1,0"}},
+    {"brpop", -3, kW, 1, -2, 1, CmdBRPop, "list",
+     "Remove and get the last element in a list, or block until one is available",
+     {.since = "2.0.0",
+      .complexity = "O(N) where N is the number of provided keys.",
+      .args = "key:key... timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:-2,1,0"}},
+    {"blmove", 6, kW | kCmdDenyOOM, 1, 2, 1, CmdBLMove, "list",
+     "Pop an element from a list, push it to another list and return it; or block until one is "
+     "available",
+     {.since = "6.2.0",
+      .complexity = "O(1)",
+      .args = "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT) "
+              "timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:0,1,0 ; RW insert index:2 range:0,1,0",
+      .notes = "served by the push that fills the source; when another client holds the "
+               "destination's lock just then, the waiter moves the element itself a moment "
+               "later, and a third client may take it first (the waiter then waits on)"}},
+    {"brpoplpush", 4, kW | kCmdDenyOOM, 1, 2, 1, CmdBRPopLPush, "list",
+     "Pop an element from a list, push it to another list and return it; or block until one is "
+     "available",
+     {.since = "2.2.0",
+      .complexity = "O(1)",
+      .args = "source:key destination:key timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:0,1,0 ; RW insert index:2 range:0,1,0",
+      .deprecated_since = "6.2.0",
+      .replaced_by = "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+      .notes = "as BLMOVE"}},
+    {"blmpop", -5, kW, 0, 0, 0, CmdBLMPop, "list",
+     "Pop elements from a list, or block until one is available",
+     {.since = "7.0.0",
+      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "
+                    "elements returned.",
+      .args = "timeout:double numkeys:integer key:key... where(LEFT|RIGHT) [COUNT count:integer]",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:2 keynum:0,1,1"}},
 };
 // clang-format on
 

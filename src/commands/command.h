@@ -108,6 +108,22 @@ struct CommandCounts {
   uint64_t failed_calls = 0;
 };
 
+// What a blocking command (BLPOP, BLMOVE, BZPOPMIN, ...) waits for; server/blocking.h keeps it.
+struct BlockRequest {
+  std::vector<std::string> keys;  // the user keys waited on, in the command's order
+  std::string destination;        // BLMOVE / BRPOPLPUSH: the other key `serve` writes; else ""
+  int64_t timeout_ms = 0;         // 0 = forever
+  bool null_array = true;         // the timeout reply: a null array, else a null bulk
+  // Tries to serve the client from `key` after a write to it: ctx.db is the client's namespace
+  // over the writer's write context (which holds the stripes of `key` and `destination`),
+  // ctx.reply writes in the client's protocol; ctx.client and ctx.args are not the client's and
+  // must not be used. Returns true when it popped and wrote the client's reply; false when `key`
+  // holds nothing for it (absent, empty, or of another type: the client keeps waiting), having
+  // written nothing. A non-OK status becomes the client's reply (it stops waiting); what it wrote
+  // to the batch is dropped.
+  std::function<StatusOr<bool>(CommandContext& ctx, std::string_view key)> serve;
+};
+
 // What a command may ask of the server. Implemented by server/Server; thread-safe.
 class ServerApi {
  public:
@@ -155,6 +171,16 @@ class ServerApi {
   // writing ones when writes_only); CLIENT commands are never held, so UNPAUSE gets through.
   virtual void PauseClients(int64_t until_ms, bool writes_only) = 0;
   virtual void UnpauseClients() = 0;
+  // Blocks the calling client until `req.serve` succeeds for one of its keys after a write to
+  // that key from any connection, its timeout passes (the null reply), CLIENT UNBLOCK, or it
+  // disconnects. REQUIRES: the handler holds the stripes of req.keys (ctx.db.Lock), found
+  // nothing to pop, and writes no reply. Where the client may not block
+  // (ClientApi::BlockingAllowed false: inside MULTI, a script) writes the timeout reply at once,
+  // as Redis does.
+  virtual void Block(CommandContext& ctx, BlockRequest req) = 0;
+  // CLIENT UNBLOCK: ends client `id`'s wait with the timeout reply, or with `error` as an error
+  // line. False when that client is not blocked.
+  virtual bool UnblockClient(uint64_t id, bool with_error) = 0;
 };
 
 // The calling connection. Only touched from its own worker thread.
@@ -193,6 +219,9 @@ class ClientApi {
   // Called by a container command's dispatcher with the subcommand about to run (lower case),
   // so CLIENT LIST's cmd= shows "client|list" as Redis 7 does.
   virtual void NoteSubcommand(std::string_view sub) = 0;
+  // Whether a blocking command may block this client (ServerApi::Block); false for anything but
+  // a real connection outside MULTI/EXEC.
+  virtual bool BlockingAllowed() const { return false; }
 };
 
 struct CommandContext {

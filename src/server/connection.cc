@@ -63,6 +63,7 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
   created_ms_ = last_active_ms_ = NowMs();
   // A lock another thread holds: commit (settling the replies that waited for it), then wait.
   rmw_.set_committer([this] { CommitRmw(); });
+  rmw_.WatchWrites(server->blocking().waiting());
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
 }
@@ -82,6 +83,7 @@ Connection::~Connection() {
   if (read_event_) event_free(read_event_);
   if (write_event_) event_free(write_event_);
   if (pause_event_) event_free(pause_event_);
+  if (block_event_) event_free(block_event_);
   if (fd_ >= 0) close(fd_);
   server_->ReleaseClient();
 }
@@ -260,8 +262,10 @@ void Connection::UpdateReadInterest() {
   // client that does not read its replies fills the kernel's buffers and blocks instead of growing
   // ours. A TLS write that waits for incoming bytes keeps the read event, which is where it is
   // retried.
-  bool want = !closed_ &&
-              (write_wants_read_ || (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
+  // A blocked client is read on (its input waits in the buffer, bounded by the query buffer
+  // limit) so that its disconnect ends its wait at once.
+  bool want = !closed_ && (write_wants_read_ || (blocked_ && !close_after_reply_) ||
+                           (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
   if (want == read_armed_) return;
   read_armed_ = want;
   if (want) {
@@ -401,10 +405,13 @@ void Connection::Execute() {
     return;
   }
   rmw_.EndCommand();
-  if (!rmw_.empty()) {  // the reply waits for the context's commit
+  if (!rmw_.empty() && !blocked_) {  // the reply waits for the context's commit
     if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
     rmw_replies_++;
   }
+  // Clients blocked on the keys written get their elements now, in this context (only while
+  // anybody waits is anything noted).
+  if (rmw_.has_written()) server_->blocking().ServeWritten(&rmw_, *this);
   if (batchable && pending.commands > pending_before) {  // the handler added a blind write
     if (!in_batch_) {
       in_batch_ = true;
@@ -545,7 +552,7 @@ void Connection::FlushOutput() {
     UpdateReadInterest();
   }
   AccountBuffers();
-  if (close_after_reply_ && !paused_) Close();
+  if (close_after_reply_ && (!paused_ || blocked_)) Close();
 }
 
 void Connection::ArmWrite() {
@@ -557,12 +564,45 @@ void Connection::ArmWrite() {
 
 void Connection::Kill() {
   close_after_reply_ = true;
-  if (!paused_) Close();
+  if (!paused_ || blocked_) Close();
+}
+
+void Connection::Block(uint64_t seq, int64_t timeout_ms, std::string timeout_reply) {
+  blocked_ = true;
+  paused_ = true;
+  block_seq_ = seq;
+  block_timeout_reply_ = std::move(timeout_reply);
+  if (timeout_ms <= 0) return;
+  if (block_event_ == nullptr) {
+    block_event_ = evtimer_new(worker_->base(), &Connection::OnBlockTimeout, this);
+  }
+  timeval tv{static_cast<time_t>(timeout_ms / 1000),
+             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  evtimer_add(block_event_, &tv);
+}
+
+void Connection::OnBlockTimeout(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  // Only when the wait is still registered: a served client's reply is on its way.
+  if (!c->blocked_ || !c->server_->blocking().Remove(c->id_, c->block_seq_)) return;
+  std::string reply = std::move(c->block_timeout_reply_);
+  c->Unblock(c->block_seq_, reply);
+}
+
+void Connection::Unblock(uint64_t seq, const std::string& reply) {
+  if (!blocked_ || seq != block_seq_ || closed_) return;
+  blocked_ = false;
+  if (block_event_ != nullptr) evtimer_del(block_event_);
+  ResumeWithReply(reply);
 }
 
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  if (blocked_) {  // a client that is gone is never served
+    server_->blocking().Remove(id_, block_seq_);
+    blocked_ = false;
+  }
   read_armed_ = false;
   event_del(read_event_);
   event_del(write_event_);
@@ -580,8 +620,8 @@ std::string Connection::Describe() {
   s.reserve(384);
   s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
        " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
-       " idle=" + num((now - last_active_ms_) / 1000) +
-       " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(in_.size() - in_pos_) +
+       " idle=" + num((now - last_active_ms_) / 1000) + " flags=" + (blocked_ ? "b" : "N") +
+       " db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(in_.size() - in_pos_) +
        " qbuf-free=" + num(in_.capacity() - in_.size()) + " argv-mem=0 multi-mem=0" +
        " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
        " obl=0 oll=0 omem=" + num(out_.capacity()) +

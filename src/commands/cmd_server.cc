@@ -282,6 +282,8 @@ Status ClientHelp(CommandContext& ctx) {
       "    Return information about the current client connection.",
       "KILL <ip:port> | KILL <ID|ADDR|LADDR|USER|TYPE|SKIPME> <value> [...]",
       "    Kill connections.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "HELP",
       "    Print this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
@@ -350,8 +352,7 @@ Status ClientUnpause(CommandContext& ctx) {
 Status ClientUnblock(CommandContext& ctx) {
   if (Status s = RequireAdmin(ctx); !s.ok()) return s;  // it reaches every namespace's clients
   if (ctx.argc() > 4) {
-    return Status::InvalidArgument(
-        "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    return SubcommandSyntaxError(ctx);
   }
   bool with_error = false;
   if (ctx.argc() == 4) {

@@ -113,7 +113,9 @@ struct BlockRequest {
   std::vector<std::string> keys;  // the user keys waited on, in the command's order
   std::string destination;        // BLMOVE / BRPOPLPUSH: the other key `serve` writes; else ""
   int64_t timeout_ms = 0;         // 0 = forever
-  bool null_array = true;         // the timeout reply: a null array, else a null bulk
+  // The reply where the client may not block (inside MULTI): a null array, else a null bulk
+  // (BLMOVE). A timeout's reply is a null array for every command, as Redis's.
+  bool null_array = true;
   // Tries to serve the client from `key` after a write to it: ctx.db is the client's namespace
   // over the writer's write context (which holds the stripes of `key` and `destination`),
   // ctx.reply writes in the client's protocol; ctx.client and ctx.args are not the client's and

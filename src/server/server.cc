@@ -386,23 +386,23 @@ void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
 
 namespace {
 
-// A blocking command's answer when its wait ends without an element.
-std::string TimeoutReply(const BlockRequest& req, RespVersion version) {
+// A blocking command's answer when its wait ends without an element: a null array (what Redis
+// answers for every blocking command, BLMOVE included).
+std::string TimeoutReply(RespVersion version) {
   std::string bytes;
-  Reply r(&bytes, version);
-  if (req.null_array) {
-    r.NullArray();
-  } else {
-    r.Null();
-  }
+  Reply(&bytes, version).NullArray();
   return bytes;
 }
 
 }  // namespace
 
 void Server::Block(CommandContext& ctx, BlockRequest req) {
-  if (!ctx.client.BlockingAllowed()) {  // MULTI, a script: as if the timeout passed at once
-    ctx.reply.Raw(TimeoutReply(req, ctx.reply.version()));
+  if (!ctx.client.BlockingAllowed()) {  // MULTI, a script: answered at once, as Redis does
+    if (req.null_array) {
+      ctx.reply.NullArray();
+    } else {
+      ctx.reply.Null();
+    }
     return;
   }
   auto* conn = static_cast<Connection*>(&ctx.client);
@@ -419,7 +419,7 @@ void Server::Block(CommandContext& ctx, BlockRequest req) {
     w->user_keys.push_back(k);
   }
   if (!req.destination.empty()) w->destination_meta = ctx.db.MetaKey(req.destination);
-  std::string timeout_reply = TimeoutReply(req, w->resp);
+  std::string timeout_reply = TimeoutReply(w->resp);
   int64_t timeout_ms = req.timeout_ms;
   w->request = std::move(req);
   uint64_t seq = w->seq;
@@ -434,7 +434,7 @@ bool Server::UnblockClient(uint64_t id, bool with_error) {
   if (with_error) {
     Reply(&bytes, w->resp).Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
-    bytes = TimeoutReply(w->request, w->resp);
+    bytes = TimeoutReply(w->resp);
   }
   BlockingRegistry::Deliver(*w, std::move(bytes));
   return true;

@@ -3,11 +3,7 @@
 #pragma once
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -63,19 +59,9 @@ inline StatusOr<int64_t> ArgExpireAt(std::string_view arg, ExpireUnit unit, std:
 // what milliseconds cannot count, which Redis's conversion turns negative), "timeout is out of
 // range" (the deadline would overflow).
 inline StatusOr<int64_t> ArgBlockTimeout(std::string_view arg) {
-  constexpr size_t kMaxChars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
-  Status not_float = Status::InvalidArgument("timeout is not a float or out of range");
-  if (arg.empty() || arg.size() >= kMaxChars || std::isspace(static_cast<unsigned char>(arg[0])))
-    return not_float;
-  std::string buf(arg);
-  char* end = nullptr;
-  errno = 0;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (*end != '\0' || std::isnan(v) ||
-      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0))) {
-    return not_float;
-  }
-  long double ms = v * 1000.0;
+  auto v = ParseLongDouble(arg);
+  if (!v) return Status::InvalidArgument("timeout is not a float or out of range");
+  long double ms = *v * 1000.0;
   constexpr long double kLimit = 9223372036854775808.0L;  // 2^63
   int64_t tval =
       ms >= -kLimit && ms < kLimit ? static_cast<int64_t>(ms) : std::numeric_limits<int64_t>::min();

@@ -572,7 +572,10 @@ void Connection::Block(uint64_t seq, int64_t timeout_ms, std::string timeout_rep
   paused_ = true;
   block_seq_ = seq;
   block_timeout_reply_ = std::move(timeout_reply);
-  if (timeout_ms <= 0) return;
+  // Past 2^31 s (68 years) no timer is armed (libevent's deadline arithmetic would overflow):
+  // the wait is forever, which it would outlast anyway.
+  constexpr int64_t kLongestTimerMs = (int64_t{1} << 31) * 1000;
+  if (timeout_ms <= 0 || timeout_ms > kLongestTimerMs) return;
   if (block_event_ == nullptr) {
     block_event_ = evtimer_new(worker_->base(), &Connection::OnBlockTimeout, this);
   }

@@ -272,6 +272,11 @@ def test_client_unblock_matches_redis(ref_port, mine_port):
         s.block("a", 1, "BLMOVE", "k", "d", "LEFT", "LEFT", "0")
         s.call("b", "CLIENT", "UNBLOCK", str(ids["a"]), "ERROR")
         s.read("a")
+        # Under 1 ms is forever, as is a timeout of centuries; both end by CLIENT UNBLOCK.
+        for t in ("0.0001", "-0.0001", "9.2233e15"):
+            s.block("a", 1, "BLPOP", "k", t)
+            s.call("b", "CLIENT", "UNBLOCK", str(ids["a"]))
+            s.read("a")
         s.call("b", "CLIENT", "UNBLOCK", str(ids["a"]))  # not blocked: 0
         s.call("a", "PING")  # the unblocked client goes on
         s.call("b", "RPUSH", "k", "later")

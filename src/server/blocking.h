@@ -70,11 +70,16 @@ class BlockingRegistry {
   bool Remove(uint64_t client_id, uint64_t seq);
   // CLIENT UNBLOCK: removes the client's waiter and returns it; null when it does not wait.
   std::shared_ptr<Waiter> Take(uint64_t client_id);
+  // Hands `reply` to the waiting connection on its worker, which ends its wait (Connection::
+  // Unblock). REQUIRES: the waiter was removed from the registry.
+  static void Deliver(const Waiter& w, std::string reply);
 
   // Serves the clients blocked on the keys that `ctx` noted (WriteContext::TakeWrittenKeys),
   // until none is noted: served pops write into `ctx` and may fill further keys (BLMOVE).
   // Locks those keys' stripes first (may commit `ctx`, see WriteContext::Lock). `client` is
-  // the caller's, passed to the serve functions (which do not use it).
+  // the caller's, passed to the serve functions (which do not use it). REQUIRES: no command
+  // bracket (WriteContext::BeginCommand) open on ctx: call it between commands, or after an
+  // EXEC or a script as a whole.
   void ServeWritten(WriteContext* ctx, ClientApi& client);
 
   // Clients waiting now (INFO blocked_clients). Also what WriteContext::WatchWrites reads.
@@ -104,12 +109,6 @@ class BlockingRegistry {
   void RetryOnWorker(Retry r);
   void Unlink(const std::shared_ptr<Waiter>& w);  // REQUIRES: mu_ held
 
- public:
-  // Hands `reply` to the waiting connection on its worker, which ends its wait (Connection::
-  // Unblock). REQUIRES: the waiter was removed from the registry.
-  static void Deliver(const Waiter& w, std::string reply);
-
- private:
   Server* server_;
   std::mutex mu_;
   std::unordered_map<std::string, KeyQueue> by_key_;                 // meta key -> waiters

@@ -579,15 +579,27 @@ void Connection::Block(uint64_t seq, int64_t timeout_ms, std::string timeout_rep
   if (block_event_ == nullptr) {
     block_event_ = evtimer_new(worker_->base(), &Connection::OnBlockTimeout, this);
   }
-  timeval tv{static_cast<time_t>(timeout_ms / 1000),
-             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  block_deadline_us_ = MonotonicUs() + timeout_ms * 1000;
+  ArmBlockTimer(timeout_ms * 1000);
+}
+
+void Connection::ArmBlockTimer(int64_t us) {
+  timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
   evtimer_add(block_event_, &tv);
 }
 
 void Connection::OnBlockTimeout(evutil_socket_t, short, void* arg) {
   auto* c = static_cast<Connection*>(arg);
+  if (!c->blocked_) return;
+  // libevent counts from the time it cached when the loop woke, which can be earlier than the
+  // wait began: never end a wait before its time.
+  int64_t left_us = c->block_deadline_us_ - MonotonicUs();
+  if (left_us > 0) {
+    c->ArmBlockTimer(left_us);
+    return;
+  }
   // Only when the wait is still registered: a served client's reply is on its way.
-  if (!c->blocked_ || !c->server_->blocking().Remove(c->id_, c->block_seq_)) return;
+  if (!c->server_->blocking().Remove(c->id_, c->block_seq_)) return;
   std::string reply = std::move(c->block_timeout_reply_);
   c->Unblock(c->block_seq_, reply);
 }

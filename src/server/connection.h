@@ -106,6 +106,7 @@ class Connection : public ClientApi {
   static void OnWritable(evutil_socket_t fd, short events, void* arg);
   static void OnPauseTimer(evutil_socket_t fd, short events, void* arg);
   static void OnBlockTimeout(evutil_socket_t fd, short events, void* arg);
+  void ArmBlockTimer(int64_t us);  // the wait's timer fires in `us` microseconds
   // Execute, then drops the reply when CLIENT REPLY says so.
   void ExecuteWithReplyMode();
   // True (and a timer armed to retry) when CLIENT PAUSE holds the parsed command.
@@ -164,7 +165,8 @@ class Connection : public ClientApi {
   bool blocked_ = false;
   uint64_t block_seq_ = 0;
   std::string block_timeout_reply_;
-  event* block_event_ = nullptr;  // the wait's timeout, created at the first timed wait
+  event* block_event_ = nullptr;   // the wait's timeout, created at the first timed wait
+  int64_t block_deadline_us_ = 0;  // MonotonicUs when a timed wait ends
   int64_t created_ms_;
   int64_t last_active_ms_;
   std::string last_command_ = "NULL";

@@ -29,6 +29,9 @@ class Storage;
 class Database;
 class HeapProfiler;
 class NamespaceRegistry;
+class MemoryHistory;
+class MemoryPolicies;
+struct PolicyRule;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -149,6 +152,13 @@ class ServerApi {
   // Bytes left under the effective memory limit (INT64_MAX without a limit). A command that
   // builds one large value refuses to build more than this.
   virtual int64_t MemoryHeadroom() = 0;
+  // The memory history (memory/history.h: one sample a second) and the effective limit the
+  // forecast projects to (0 = none).
+  virtual MemoryHistory& history() = 0;
+  virtual uint64_t MemoryLimit() = 0;
+  // The memory policies (memory/policy.h) and the rules of the config file, parsed.
+  virtual MemoryPolicies& policies() = 0;
+  virtual StatusOr<std::vector<PolicyRule>> ConfiguredPolicies() = 0;
   // Whether memory for a reply being built can grow by `bytes` without carrying used memory
   // past the effective limit (true without a limit, or where the allocator gives no figure).
   // Reads the allocator afresh (a few µs), so it is meant for large allocations only (see

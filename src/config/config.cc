@@ -224,6 +224,12 @@ const std::vector<Config::Entry>& Config::Table() {
         "`verbose`, `notice` (startup, shutdown and noteworthy events) or `warning` (problems "
         "only)."},
        &Config::loglevel_},
+      {{"logfile", T::kString, "", false, 0, 0, "", nullptr,
+        "File the log is appended to; empty: standard error. Opened once at start (set it in the "
+        "config file or on the command line). A relative path is relative to the working "
+        "directory the server was started in.",
+        kPath},
+       &Config::logfile_},
       // Memory.
       {{"maxmemory", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
         "Memory limit, compared with the allocator's allocated bytes (`used_memory`). Near it "
@@ -548,6 +554,11 @@ std::string Config::bind() const {
   return bind_;
 }
 
+std::string Config::logfile() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return logfile_;
+}
+
 std::string Config::dir() const {
   std::lock_guard<std::mutex> lock(mu_);
   return dir_;
@@ -777,7 +788,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& data) {
 Status Config::LoadString(std::string_view text) {
   // Validate everything first, so a bad file leaves the config untouched.
   std::vector<std::pair<const Entry*, Parsed>> staged;
-  std::vector<std::pair<std::string, std::string>> namespaces;
+  std::vector<std::pair<std::string, std::string>> namespaces, policies;
   std::vector<std::string_view> lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); i++) {
     std::string where = "line " + std::to_string(i + 1) + ": ";
@@ -790,6 +801,14 @@ Status Config::LoadString(std::string_view text) {
         return Status::InvalidArgument(where + "'" + key + "' takes exactly one value (a token)");
       }
       namespaces.emplace_back(key.substr(10), (*words)[1]);
+      continue;
+    }
+    if (key.size() > 14 && key.compare(0, 14, "memory-policy.") == 0) {  // memory-policy.<n> "r"
+      if (words->size() != 2) {
+        return Status::InvalidArgument(where + "'" + key +
+                                       "' takes exactly one value (the rule, in quotes)");
+      }
+      policies.emplace_back(key.substr(14), (*words)[1]);
       continue;
     }
     const Entry* e = Find(key);
@@ -810,7 +829,16 @@ Status Config::LoadString(std::string_view text) {
     std::lock_guard<std::mutex> lock(mu_);
     namespace_tokens_.insert(namespace_tokens_.end(), namespaces.begin(), namespaces.end());
   }
+  if (!policies.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    memory_policies_.insert(memory_policies_.end(), policies.begin(), policies.end());
+  }
   return Status::OK();
+}
+
+std::vector<std::pair<std::string, std::string>> Config::memory_policies() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return memory_policies_;
 }
 
 std::vector<std::pair<std::string, std::string>> Config::namespace_tokens() const {

@@ -166,9 +166,13 @@ class Config {
   // `namespace.<ns> <token>` lines of the config file (Kvrocks's form), in file order. Read once
   // at start (docs/namespaces.md); not changed by CONFIG SET.
   std::vector<std::pair<std::string, std::string>> namespace_tokens() const;
+  // `memory-policy.<name> "<rule>"` lines (memory/policy.h, docs/monitoring.md), in file order.
+  // Read at start and by MEMORY POLICY RESET; not changed by CONFIG SET.
+  std::vector<std::pair<std::string, std::string>> memory_policies() const;
   // The directory for heap profile dumps: profiling-dir, or <dir>/heap-profiles when it is "".
   std::string profiling_dir() const;
   std::string loglevel() const;
+  std::string logfile() const;
   std::string enable_protected_configs() const;  // "no", "yes" or "local"
   TlsSettings tls() const;
 
@@ -195,12 +199,13 @@ class Config {
 
   mutable std::mutex mu_;          // guards the strings, config_file_ and callbacks_
   std::string save_, appendonly_;  // accepted for Redis tools, unused
-  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
-      enable_protected_configs_;
+  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, logfile_,
+      client_output_buffer_limit_, enable_protected_configs_;
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
   std::string config_file_;
   std::vector<std::pair<std::string, std::string>> namespace_tokens_;    // guarded by mu_
+  std::vector<std::pair<std::string, std::string>> memory_policies_;     // guarded by mu_
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name
   mutable std::mutex rewrite_mu_;  // one Rewrite at a time (they share the temp file name)
 };

@@ -58,6 +58,7 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
       addr_(std::move(addr)),
       laddr_(std::move(laddr)),
       ns_(kDefaultNamespace),
+      activity_(server->namespaces().Activity(kDefaultNamespace)),
       parser_(LimitsFrom(server->config())),
       rmw_(&server->storage()) {
   created_ms_ = last_active_ms_ = NowMs();
@@ -66,13 +67,29 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
   rmw_.WatchWrites(server->blocking().waiting());
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
+  activity_->clients.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Connection::set_ns(std::string ns) {
+  CommitPending();  // writes so far belong to the namespace they were made in
+  if (ns == ns_) return;
+  ns_ = std::move(ns);
+  // The buffers and the connection move to the new namespace's figures.
+  int64_t bytes = static_cast<int64_t>(accounted_query_ + accounted_reply_);
+  activity_->clients.fetch_sub(1, std::memory_order_relaxed);
+  activity_->client_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  activity_ = server_->namespaces().Activity(ns_);
+  activity_->clients.fetch_add(1, std::memory_order_relaxed);
+  activity_->client_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 void Connection::AccountBuffers() {
   size_t q = in_.capacity(), r = out_.capacity();
   if (q == accounted_query_ && r == accounted_reply_) return;
-  worker_->AddBufferBytes(static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_),
-                          static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_));
+  int64_t dq = static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_);
+  int64_t dr = static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_);
+  worker_->AddBufferBytes(dq, dr);
+  activity_->client_bytes.fetch_add(dq + dr, std::memory_order_relaxed);
   accounted_query_ = q;
   accounted_reply_ = r;
 }
@@ -80,6 +97,9 @@ void Connection::AccountBuffers() {
 Connection::~Connection() {
   worker_->AddBufferBytes(-static_cast<int64_t>(accounted_query_),
                           -static_cast<int64_t>(accounted_reply_));
+  activity_->clients.fetch_sub(1, std::memory_order_relaxed);
+  activity_->client_bytes.fetch_sub(static_cast<int64_t>(accounted_query_ + accounted_reply_),
+                                    std::memory_order_relaxed);
   if (read_event_) event_free(read_event_);
   if (write_event_) event_free(write_event_);
   if (pause_event_) event_free(pause_event_);
@@ -318,10 +338,19 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
 
 Status Connection::CheckQuota() const {
   NamespaceRegistry& reg = server_->namespaces();
-  if (!reg.any_quota()) return Status::OK();  // one relaxed load per write without quotas
+  // One relaxed load each per write without quotas.
+  if (!reg.any_quota() && !reg.any_client_quota()) return Status::OK();
   size_t adding = 0;
   for (const auto& a : args_) adding += a.size();  // at most what the request can add
-  if (!reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
+  if (reg.any_client_quota() && static_cast<int64_t>(adding) > kHardLevelRequestLimit) {
+    int64_t quota = reg.ClientQuota(ns_);
+    if (quota > 0 && activity_->client_bytes.load(std::memory_order_relaxed) > quota) {
+      return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
+                                 "' is over its client memory quota of " + std::to_string(quota) +
+                                 " bytes.");
+    }
+  }
+  if (!reg.any_quota() || !reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
   return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
                              "' would exceed its data quota of " + std::to_string(reg.Quota(ns_)) +
                              " bytes.");
@@ -394,6 +423,7 @@ void Connection::Execute() {
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.Add(1);
+  activity_->commands.Add(1);
   if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
     s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {

@@ -20,6 +20,7 @@
 #include "protocol/resp_parser.h"
 #include "server/transport.h"
 #include "types/database.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 
@@ -54,10 +55,7 @@ class Connection : public ClientApi {
   bool admin() const override { return admin_; }
   void SetAuthenticated(bool admin) override;
   const std::string& ns() const override { return ns_; }
-  void set_ns(std::string ns) override {
-    CommitPending();  // writes so far belong to the namespace they were made in
-    ns_ = std::move(ns);
-  }
+  void set_ns(std::string ns) override;
   bool from_loopback() const override { return IsLoopbackIp(HostOfAddress(addr_)); }
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
@@ -156,6 +154,7 @@ class Connection : public ClientApi {
   std::string lib_name_, lib_ver_;  // CLIENT SETINFO
   RespVersion resp_ = RespVersion::kResp2;
   std::string ns_;
+  std::shared_ptr<NamespaceActivity> activity_;  // ns_'s (types/namespaces.h)
   bool authenticated_ = false;
   bool admin_ = false;
   bool close_after_reply_ = false;

@@ -21,6 +21,8 @@
 #include "config/config.h"
 #include "memory/governor.h"
 #include "memory/heap_profiler.h"
+#include "memory/history.h"
+#include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "server/blocking.h"
 #include "server/memory_limit.h"
@@ -72,6 +74,10 @@ class Server : public ServerApi {
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
   void RequestShutdown() override;
   int64_t MemoryHeadroom() override;
+  MemoryHistory& history() override { return history_; }
+  uint64_t MemoryLimit() override { return governor_.limit(); }
+  MemoryPolicies& policies() override { return policies_; }
+  StatusOr<std::vector<PolicyRule>> ConfiguredPolicies() override;
   bool ReplyFits(uint64_t bytes) override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
@@ -131,6 +137,13 @@ class Server : public ServerApi {
   // The profiler's own bytes cost a second jemalloc epoch refresh (~50 us), so the cron reads
   // them every 100 ms and snapshots use that value.
   void RefreshProfilerBytes();
+  // One history sample a second (from Cron): a snapshot's figures and the governor's `used`;
+  // then the memory policies are evaluated on it and the actions of those that fire run.
+  void SampleHistory();
+  void RunPolicyAction(const PolicyRule& rule, double value);
+  // Namespaces over their client-memory quota: closes each one's largest clients (query and
+  // reply buffers) until the excess is covered. Background thread; one run at a time.
+  void EnforceClientQuotas(std::vector<std::pair<std::string, int64_t>> over);
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
@@ -150,6 +163,10 @@ class Server : public ServerApi {
   uint64_t startup_allocated_ = 0;
   std::atomic<uint64_t> peak_allocated_{0};  // highest allocated seen by Cron or a snapshot
   std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
+  MemoryHistory history_;
+  MemoryPolicies policies_;
+  std::atomic<bool> client_quota_job_{false};  // an EnforceClientQuotas run is queued
+  int64_t last_history_ms_ = 0;                // Cron only
   ServerStats stats_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};

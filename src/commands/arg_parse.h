@@ -53,6 +53,25 @@ inline StatusOr<int64_t> ArgExpireAt(std::string_view arg, ExpireUnit unit, std:
   return n <= 0 ? int64_t{1} : n;
 }
 
+// A blocking command's timeout: seconds with decimals, read as Redis 7.0 reads it (a long double,
+// times 1000, truncated to whole milliseconds; 0 = forever, so is anything under 1 ms). Returns
+// the milliseconds, or "timeout is not a float or out of range", "timeout is negative" (also for
+// what milliseconds cannot count, which Redis's conversion turns negative), "timeout is out of
+// range" (the deadline would overflow).
+inline StatusOr<int64_t> ArgBlockTimeout(std::string_view arg) {
+  auto v = ParseLongDouble(arg);
+  if (!v) return Status::InvalidArgument("timeout is not a float or out of range");
+  long double ms = *v * 1000.0;
+  constexpr long double kLimit = 9223372036854775808.0L;  // 2^63
+  int64_t tval =
+      ms >= -kLimit && ms < kLimit ? static_cast<int64_t>(ms) : std::numeric_limits<int64_t>::min();
+  if (tval < 0) return Status::InvalidArgument("timeout is negative");
+  if (tval > std::numeric_limits<int64_t>::max() - NowMs()) {
+    return Status::InvalidArgument("timeout is out of range");
+  }
+  return tval;
+}
+
 // HSCAN / SSCAN / ZSCAN options from args[first] on: MATCH pattern and COUNT n (n >= 1, capped
 // at 2^20 so one step stays bounded). Redis parses them only once the key was found (a missing
 // key answers an empty scan whatever follows), so callers look the key up first.

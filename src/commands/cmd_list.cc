@@ -1,20 +1,12 @@
 // List commands: pushes and pops at both ends, ranges, positions, LINSERT/LREM/LTRIM, LMOVE and
-// LMPOP (types/list_type.h). The blocking variants (BLPOP, ...) are not here.
+// LMPOP (types/list_type.h); the family's table, with the blocking variants of
+// cmd_list_blocking.cc.
 #include "commands/arg_parse.h"
-#include "commands/command.h"
-#include "types/list_type.h"
+#include "commands/list_reply.h"
 
 namespace mnemo {
-namespace {
 
 using End = ListType::End;
-
-// Redis's "value is out of range, must be positive" and kin: a non-negative integer or `msg`.
-StatusOr<int64_t> ArgNonNegative(std::string_view arg, const char* msg) {
-  auto v = ParseInt64(arg);
-  if (!v || *v < 0) return Status::InvalidArgument(msg);
-  return *v;
-}
 
 // LEFT | RIGHT, or a syntax error.
 StatusOr<End> ArgEnd(std::string_view arg) {
@@ -22,6 +14,15 @@ StatusOr<End> ArgEnd(std::string_view arg) {
   if (w == "left") return End::kLeft;
   if (w == "right") return End::kRight;
   return SyntaxError();
+}
+
+namespace {
+
+// Redis's "value is out of range, must be positive" and kin: a non-negative integer or `msg`.
+StatusOr<int64_t> ArgNonNegative(std::string_view arg, const char* msg) {
+  auto v = ParseInt64(arg);
+  if (!v || *v < 0) return Status::InvalidArgument(msg);
+  return *v;
 }
 
 // An array reply whose length is known once its elements are written (Redis's deferred length):
@@ -79,10 +80,12 @@ Status CmdRPush(CommandContext& ctx) { return Push(ctx, End::kRight, false); }
 Status CmdLPushX(CommandContext& ctx) { return Push(ctx, End::kLeft, true); }
 Status CmdRPushX(CommandContext& ctx) { return Push(ctx, End::kRight, true); }
 
+}  // namespace
+
 // Pops up to `count` from `end` of keys (the first that exists), replying as LMPOP does when
-// `keyed`, else as LPOP with a count.
-Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
-                int64_t count, bool keyed) {
+// `keyed`, else as LPOP with a count. False, with nothing written, when no key exists.
+StatusOr<bool> TryPopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
+                           int64_t count, bool keyed) {
   std::string& out = *ctx.reply.buffer();
   size_t start = out.size();
   if (keyed) ctx.reply.ArrayHeader(2);
@@ -93,8 +96,7 @@ Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, 
                                       [&](std::string_view v) { return array.Add(v); });
   if (n.status().IsNotFound()) {
     out.resize(start);
-    ctx.reply.NullArray();
-    return Status::OK();
+    return false;
   }
   Status s = array.Finish(n.status());
   if (!s.ok()) {
@@ -107,6 +109,41 @@ Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, 
     ctx.reply.Bulk(keys[popped]);
     out.append(elements);
   }
+  return true;
+}
+
+StatusOr<MPopArgs> ParseMPop(CommandContext& ctx, size_t numkeys_at) {
+  auto numkeys = ParseInt64(ctx.args[numkeys_at]);
+  if (!numkeys || *numkeys <= 0) {
+    return Status::InvalidArgument("numkeys should be greater than 0");
+  }
+  if (*numkeys > static_cast<int64_t>(ctx.argc() - numkeys_at) - 2) return SyntaxError();
+  size_t where_at = numkeys_at + 1 + static_cast<size_t>(*numkeys);
+  MPopArgs a;
+  auto end = ArgEnd(ctx.args[where_at]);
+  if (!end.ok()) return end.status();
+  a.end = *end;
+  int64_t count = -1;
+  for (size_t i = where_at + 1; i < ctx.argc(); i++) {
+    if (count != -1 || ToLower(ctx.args[i]) != "count" || i + 1 >= ctx.argc()) {
+      return SyntaxError();
+    }
+    auto c = ParseInt64(ctx.args[++i]);
+    if (!c || *c <= 0) return Status::InvalidArgument("count should be greater than 0");
+    count = *c;
+  }
+  if (count != -1) a.count = count;
+  a.keys.assign(ctx.args.begin() + numkeys_at + 1, ctx.args.begin() + where_at);
+  return a;
+}
+
+namespace {
+
+Status PopReply(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
+                int64_t count, bool keyed) {
+  auto popped = TryPopReply(ctx, keys, end, count, keyed);
+  if (!popped.ok()) return popped.status();
+  if (!*popped) ctx.reply.NullArray();
   return Status::OK();
 }
 
@@ -285,25 +322,9 @@ Status CmdLMove(CommandContext& ctx) {
 Status CmdRPopLPush(CommandContext& ctx) { return Move(ctx, End::kRight, End::kLeft); }
 
 Status CmdLMPop(CommandContext& ctx) {
-  auto numkeys = ParseInt64(ctx.args[1]);
-  if (!numkeys || *numkeys <= 0) {
-    return Status::InvalidArgument("numkeys should be greater than 0");
-  }
-  if (*numkeys > static_cast<int64_t>(ctx.argc()) - 3) return SyntaxError();
-  size_t where_at = 2 + static_cast<size_t>(*numkeys);
-  auto end = ArgEnd(ctx.args[where_at]);
-  if (!end.ok()) return end.status();
-  int64_t count = -1;
-  for (size_t i = where_at + 1; i < ctx.argc(); i++) {
-    if (count != -1 || ToLower(ctx.args[i]) != "count" || i + 1 >= ctx.argc()) {
-      return SyntaxError();
-    }
-    auto c = ParseInt64(ctx.args[++i]);
-    if (!c || *c <= 0) return Status::InvalidArgument("count should be greater than 0");
-    count = *c;
-  }
-  std::vector<std::string_view> keys(ctx.args.begin() + 2, ctx.args.begin() + where_at);
-  return PopReply(ctx, keys, *end, count == -1 ? 1 : count, true);
+  auto a = ParseMPop(ctx, 1);
+  if (!a.ok()) return a.status();
+  return PopReply(ctx, a->keys, a->end, a->count, true);
 }
 
 constexpr uint32_t kW = kCmdWrite | kCmdWriteContext;
@@ -447,6 +468,51 @@ const CommandSpec kListCommands[] = {
       .args = "numkeys:integer key:key... where(LEFT|RIGHT) [COUNT count:integer]",
       .acl = "@write @list @slow",
       .keys = "RW access delete index:1 keynum:0,1,1"}},
+    {"blpop", -3, kW, 1, -2, 1, CmdBLPop, "list",
+     "Remove and get the first element in a list, or block until one is available",
+     {.since = "2.0.0",
+      .complexity = "O(N) where N is the number of provided keys.",
+      .args = "key:key... timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:-2,1,0"}},
+    {"brpop", -3, kW, 1, -2, 1, CmdBRPop, "list",
+     "Remove and get the last element in a list, or block until one is available",
+     {.since = "2.0.0",
+      .complexity = "O(N) where N is the number of provided keys.",
+      .args = "key:key... timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:-2,1,0"}},
+    {"blmove", 6, kW | kCmdDenyOOM, 1, 2, 1, CmdBLMove, "list",
+     "Pop an element from a list, push it to another list and return it; or block until one is "
+     "available",
+     {.since = "6.2.0",
+      .complexity = "O(1)",
+      .args = "source:key destination:key wherefrom(LEFT|RIGHT) whereto(LEFT|RIGHT) "
+              "timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:0,1,0 ; RW insert index:2 range:0,1,0",
+      .notes = "served by the push that fills the source; when another client holds the "
+               "destination's lock just then, the waiter moves the element itself a moment "
+               "later, and a third client may take it first (the waiter then waits on)"}},
+    {"brpoplpush", 4, kW | kCmdDenyOOM, 1, 2, 1, CmdBRPopLPush, "list",
+     "Pop an element from a list, push it to another list and return it; or block until one is "
+     "available",
+     {.since = "2.2.0",
+      .complexity = "O(1)",
+      .args = "source:key destination:key timeout:double",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:1 range:0,1,0 ; RW insert index:2 range:0,1,0",
+      .deprecated_since = "6.2.0",
+      .replaced_by = "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+      .notes = "as BLMOVE"}},
+    {"blmpop", -5, kW, 0, 0, 0, CmdBLMPop, "list",
+     "Pop elements from a list, or block until one is available",
+     {.since = "7.0.0",
+      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "
+                    "elements returned.",
+      .args = "timeout:double numkeys:integer key:key... where(LEFT|RIGHT) [COUNT count:integer]",
+      .acl = "@write @list @slow @blocking",
+      .keys = "RW access delete index:2 keynum:0,1,1"}},
 };
 // clang-format on
 

@@ -283,6 +283,8 @@ Status ClientHelp(CommandContext& ctx) {
       "    Return information about the current client connection.",
       "KILL <ip:port> | KILL <ID|ADDR|LADDR|USER|TYPE|SKIPME> <value> [...]",
       "    Kill connections.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "HELP",
       "    Print this help."};
   ctx.reply.ArrayHeader(std::size(kLines));
@@ -343,6 +345,28 @@ Status ClientUnpause(CommandContext& ctx) {
   if (Status s = RequireAdmin(ctx); !s.ok()) return s;  // it holds every client
   ctx.server.UnpauseClients();
   ctx.reply.Ok();
+  return Status::OK();
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocking command's wait (ServerApi::UnblockClient).
+// Redis's order of checks: the reason, then the id.
+Status ClientUnblock(CommandContext& ctx) {
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;  // it reaches every namespace's clients
+  if (ctx.argc() > 4) {
+    return SubcommandSyntaxError(ctx);
+  }
+  bool with_error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "error")) {
+      with_error = true;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "timeout")) {
+      return Status::InvalidArgument("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  auto id = ArgInt(ctx.args[2]);
+  if (!id.ok()) return id.status();
+  bool unblocked = *id > 0 && ctx.server.UnblockClient(static_cast<uint64_t>(*id), with_error);
+  ctx.reply.Integer(unblocked ? 1 : 0);
   return Status::OK();
 }
 
@@ -414,6 +438,12 @@ const Subcommand kClientSubcommands[] = {
       .acl = "@admin @slow @dangerous @connection",
       .notes = "`CLIENT` commands themselves are never held, so `CLIENT UNPAUSE` gets through in "
                "`ALL` mode; with `WRITE` only commands flagged `write` wait"}},
+    {"unblock", -3, ClientUnblock,
+     "Unblock a client blocked in a blocking command from a different connection",
+     {.since = "5.0.0",
+      .complexity = "O(log N) where N is the number of client connections",
+      .args = "client-id:integer [timeout_error(TIMEOUT|ERROR)]",
+      .acl = "@admin @slow @dangerous @connection"}},
     {"unpause", 2, ClientUnpause, "Resume processing of clients that were paused",
      {.since = "6.2.0",
       .complexity = "O(N) Where N is the number of paused clients",

@@ -1,4 +1,5 @@
-// Sorted set commands over several keys: ZRANGESTORE, ZMPOP, and the set operations ZUNION,
+// Sorted set commands over several keys: ZRANGESTORE, ZMPOP and the blocking pops (BZPOPMIN,
+// BZPOPMAX, BZMPOP: ServerApi::Block), and the set operations ZUNION,
 // ZINTER, ZDIFF (with and without STORE) and ZINTERCARD. Inputs are read whole (bounded by the
 // data they hold); a key of type set counts as a sorted set with every score 1, as in Redis.
 #include <algorithm>
@@ -203,14 +204,25 @@ Status CmdZRangeStore(CommandContext& ctx) {
   return Status::OK();
 }
 
-Status CmdZMPop(CommandContext& ctx) {
-  auto n = ParseInt64(ctx.args[1]);
+namespace {
+
+// [B]ZMPOP's arguments from args[numkeys_at]: numkeys key... MIN|MAX [COUNT count].
+struct ZMPopArgs {
+  std::vector<std::string_view> keys;
+  bool max = false;
+  int64_t count = 1;
+};
+
+StatusOr<ZMPopArgs> ParseZMPop(CommandContext& ctx, size_t numkeys_at) {
+  auto n = ParseInt64(ctx.args[numkeys_at]);
   if (!n || *n < 1) return Status::InvalidArgument("numkeys should be greater than 0");
-  if (static_cast<uint64_t>(*n) >= ctx.argc() - 2) return SyntaxError();
-  std::vector<std::string_view> keys(ctx.args.begin() + 2, ctx.args.begin() + 2 + *n);
-  size_t where_at = 2 + static_cast<size_t>(*n);
+  if (static_cast<uint64_t>(*n) >= ctx.argc() - numkeys_at - 1) return SyntaxError();
+  ZMPopArgs a;
+  size_t where_at = numkeys_at + 1 + static_cast<size_t>(*n);
+  a.keys.assign(ctx.args.begin() + numkeys_at + 1, ctx.args.begin() + where_at);
   std::string where = ToLower(ctx.args[where_at]);
   if (where != "min" && where != "max") return SyntaxError();
+  a.max = where == "max";
   int64_t count = -1;
   for (size_t j = where_at + 1; j < ctx.argc(); j++) {
     if (count == -1 && ToLower(ctx.args[j]) == "count" && j + 1 < ctx.argc()) {
@@ -221,24 +233,88 @@ Status CmdZMPop(CommandContext& ctx) {
       return SyntaxError();
     }
   }
-  if (count == -1) count = 1;
+  if (count != -1) a.count = count;
+  return a;
+}
+
+// Pops from the first of `keys` that holds members and replies: [key, [[member, score]...]]
+// (ZMPOP) or, `single`, [key, member, score] (BZPOPMIN). False, nothing written, when none does.
+// WrongType as soon as a key before it holds another type.
+StatusOr<bool> TryZPopReply(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                            bool max, int64_t count, bool single) {
   ctx.db.Lock(keys);
   ZSetType zsets(&ctx.db);
   for (auto k : keys) {
     auto card = zsets.Card(k);
     if (!card.ok()) return card.status();
     if (*card == 0) continue;
-    auto popped = zsets.Pop(k, count, where == "max");
+    auto popped = zsets.Pop(k, single ? 1 : count, max);
     if (!popped.ok()) return popped.status();
+    if (single) {
+      ctx.reply.ArrayHeader(3);
+      ctx.reply.Bulk(k);
+      ctx.reply.Bulk(popped->front().member);
+      ctx.reply.Double(popped->front().score);
+      return true;
+    }
     size_t start = ctx.reply.size();
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(k);
     Status replied = ReplyEntries(ctx, *popped, true, ScoreShape::kNested);
-    if (!replied.ok()) ctx.reply.buffer()->resize(start);  // a failing handler writes nothing
-    return replied;
+    if (!replied.ok()) {
+      ctx.reply.buffer()->resize(start);  // a failing handler writes nothing
+      return replied;
+    }
+    return true;
   }
-  ctx.reply.NullArray();
+  return false;
+}
+
+// Blocks until one of `keys` holds members (ServerApi::Block), unless it does now.
+Status BlockingZPop(CommandContext& ctx, std::vector<std::string_view> keys, bool max,
+                    int64_t count, bool single, int64_t timeout_ms) {
+  StatusOr<bool> served = TryZPopReply(ctx, keys, max, count, single);  // holds the stripes
+  if (!served.ok()) return served.status();
+  if (*served) return Status::OK();
+  BlockRequest req;
+  req.keys.assign(keys.begin(), keys.end());
+  req.timeout_ms = timeout_ms;
+  req.serve = [max, count, single](CommandContext& c, std::string_view key) -> StatusOr<bool> {
+    StatusOr<bool> r = TryZPopReply(c, {key}, max, count, single);
+    if (!r.ok() && r.status().code() == Status::WrongType().code()) return false;  // waits on
+    return r;
+  };
+  ctx.server.Block(ctx, std::move(req));
   return Status::OK();
 }
+
+}  // namespace
+
+Status CmdZMPop(CommandContext& ctx) {
+  auto a = ParseZMPop(ctx, 1);
+  if (!a.ok()) return a.status();
+  auto served = TryZPopReply(ctx, a->keys, a->max, a->count, false);
+  if (!served.ok()) return served.status();
+  if (!*served) ctx.reply.NullArray();
+  return Status::OK();
+}
+
+Status CmdBZMPop(CommandContext& ctx) {
+  auto a = ParseZMPop(ctx, 2);
+  if (!a.ok()) return a.status();
+  auto timeout = ArgBlockTimeout(ctx.args[1]);
+  if (!timeout.ok()) return timeout.status();
+  return BlockingZPop(ctx, a->keys, a->max, a->count, false, *timeout);
+}
+
+Status BlockingZPopOne(CommandContext& ctx, bool max) {
+  auto timeout = ArgBlockTimeout(ctx.args.back());
+  if (!timeout.ok()) return timeout.status();
+  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
+  return BlockingZPop(ctx, std::move(keys), max, 1, true, *timeout);
+}
+
+Status CmdBZPopMin(CommandContext& ctx) { return BlockingZPopOne(ctx, false); }
+Status CmdBZPopMax(CommandContext& ctx) { return BlockingZPopOne(ctx, true); }
 
 }  // namespace mnemo

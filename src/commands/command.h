@@ -126,6 +126,24 @@ struct CommandCounts {
   LatencyHistogram latency;
 };
 
+// What a blocking command (BLPOP, BLMOVE, BZPOPMIN, ...) waits for; server/blocking.h keeps it.
+struct BlockRequest {
+  std::vector<std::string> keys;  // the user keys waited on, in the command's order
+  std::string destination;        // BLMOVE / BRPOPLPUSH: the other key `serve` writes; else ""
+  int64_t timeout_ms = 0;         // 0 = forever
+  // The reply where the client may not block (inside MULTI): a null array, else a null bulk
+  // (BLMOVE). A timeout's reply is a null array for every command, as Redis's.
+  bool null_array = true;
+  // Tries to serve the client from `key` after a write to it: ctx.db is the client's namespace
+  // over the writer's write context (which holds the stripes of `key` and `destination`),
+  // ctx.reply writes in the client's protocol; ctx.client and ctx.args are not the client's and
+  // must not be used. Returns true when it popped and wrote the client's reply; false when `key`
+  // holds nothing for it (absent, empty, or of another type: the client keeps waiting), having
+  // written nothing. A non-OK status becomes the client's reply (it stops waiting); what it wrote
+  // to the batch is dropped.
+  std::function<StatusOr<bool>(CommandContext& ctx, std::string_view key)> serve;
+};
+
 // What a command may ask of the server. Implemented by server/Server; thread-safe.
 class ServerApi {
  public:
@@ -182,6 +200,16 @@ class ServerApi {
   virtual void UnpauseClients() = 0;
   // SLOWLOG's entries (commands/slowlog.h); thread-safe.
   virtual SlowLog& slowlog() = 0;
+  // Blocks the calling client until `req.serve` succeeds for one of its keys after a write to
+  // that key from any connection, its timeout passes (the null reply), CLIENT UNBLOCK, or it
+  // disconnects. REQUIRES: the handler holds the stripes of req.keys (ctx.db.Lock), found
+  // nothing to pop, and writes no reply. Where the client may not block
+  // (ClientApi::BlockingAllowed false: inside MULTI, a script) writes the timeout reply at once,
+  // as Redis does.
+  virtual void Block(CommandContext& ctx, BlockRequest req) = 0;
+  // CLIENT UNBLOCK: ends client `id`'s wait with the timeout reply, or with `error` as an error
+  // line. False when that client is not blocked.
+  virtual bool UnblockClient(uint64_t id, bool with_error) = 0;
 };
 
 // The calling connection. Only touched from its own worker thread.
@@ -224,14 +252,26 @@ class ClientApi {
   // Transactions (server/transaction.h). in_multi() is true from MULTI until EXEC or DISCARD
   // ends, so also while EXEC runs the queued commands: a blocking command must not block then
   // (Redis runs it as its non-blocking form).
-  virtual bool in_multi() const = 0;
-  virtual Status Multi() = 0;  // "MULTI calls can not be nested"
+  // A client that is not a connection (a script's, the blocking registry's) has no
+  // transaction: the defaults below answer that.
+  virtual bool in_multi() const { return false; }
+  virtual Status Multi() { return NoTransaction(); }  // "MULTI calls can not be nested"
   // Runs the queue, writing EXEC's whole reply to `reply` (or a null array when a watched key
   // changed); the error of EXECABORT, "EXEC without MULTI", a failed commit otherwise.
-  virtual Status Exec(Reply& reply) = 0;
-  virtual Status Discard() = 0;                                 // "DISCARD without MULTI"
-  virtual Status Watch(std::span<const std::string> keys) = 0;  // "WATCH inside MULTI ..."
-  virtual void Unwatch() = 0;
+  virtual Status Exec(Reply&) { return NoTransaction(); }
+  virtual Status Discard() { return NoTransaction(); }  // "DISCARD without MULTI"
+  virtual Status Watch(std::span<const std::string>) { return NoTransaction(); }
+  virtual void Unwatch() {}
+
+ private:
+  static Status NoTransaction() {
+    return Status::NotSupported("transactions are not available to this client");
+  }
+
+ public:
+  // Whether a blocking command may block this client (ServerApi::Block); false for anything but
+  // a real connection outside MULTI/EXEC.
+  virtual bool BlockingAllowed() const { return false; }
 };
 
 struct CommandContext {

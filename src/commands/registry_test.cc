@@ -18,7 +18,7 @@ TEST(CommandTable, RowsAreConsistent) {
     EXPECT_FALSE((c->flags & kCmdBatchable) && !(c->flags & kCmdWrite)) << c->name;
     for (const char* p = c->name; *p; p++) EXPECT_FALSE(isupper(*p)) << c->name;
     if (c->first_key > 0) {
-      EXPECT_TRUE(c->last_key == -1 || c->last_key >= c->first_key) << c->name;
+      EXPECT_TRUE(c->last_key < 0 || c->last_key >= c->first_key) << c->name;  // < 0: from the end
       EXPECT_GE(c->key_step, 1) << c->name;
     }
     EXPECT_STRNE(c->summary, "") << c->name;

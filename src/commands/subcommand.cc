@@ -4,6 +4,22 @@
 
 namespace mnemo {
 
+namespace {
+
+std::string UpperName(const CommandContext& ctx) {
+  std::string upper = ctx.spec->name;
+  for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+
+}  // namespace
+
+Status SubcommandSyntaxError(const CommandContext& ctx) {
+  return Status::InvalidArgument("unknown subcommand or wrong number of arguments for '" +
+                                 ctx.args[1].substr(0, 128) + "'. Try " + UpperName(ctx) +
+                                 " HELP.");
+}
+
 Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table) {
   for (const Subcommand& sub : table) {
     if (!EqualsIgnoreCase(ctx.args[1], sub.name)) continue;
@@ -15,10 +31,8 @@ Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table) {
     ctx.client.NoteSubcommand(sub.name);
     return sub.run(ctx);
   }
-  std::string upper = ctx.spec->name;
-  for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
   return Status::InvalidArgument("unknown subcommand '" + ctx.args[1].substr(0, 128) + "'. Try " +
-                                 upper + " HELP.");
+                                 UpperName(ctx) + " HELP.");
 }
 
 }  // namespace mnemo

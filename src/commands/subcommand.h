@@ -12,4 +12,8 @@ namespace mnemo {
 // "wrong number of arguments for 'cmd|sub' command".
 Status RunSubcommand(CommandContext& ctx, std::span<const Subcommand> table);
 
+// Redis's reply to a subcommand's arguments it cannot take past its arity: "unknown subcommand
+// or wrong number of arguments for 'sub'. Try CMD HELP." (sub as sent).
+Status SubcommandSyntaxError(const CommandContext& ctx);
+
 }  // namespace mnemo

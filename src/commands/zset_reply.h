@@ -29,6 +29,9 @@ StatusOr<ZRangeArgs> ParseZRangeArgs(CommandContext& ctx, size_t first, bool sto
 
 Status CmdZRangeStore(CommandContext& ctx);
 Status CmdZMPop(CommandContext& ctx);
+Status CmdBZMPop(CommandContext& ctx);
+Status CmdBZPopMin(CommandContext& ctx);
+Status CmdBZPopMax(CommandContext& ctx);
 Status CmdZUnionStore(CommandContext& ctx);
 Status CmdZInterStore(CommandContext& ctx);
 Status CmdZDiffStore(CommandContext& ctx);

@@ -66,6 +66,7 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
   created_ms_ = last_active_ms_ = NowMs();
   // A lock another thread holds: commit (settling the replies that waited for it), then wait.
   rmw_.set_committer([this] { CommitRmw(); });
+  rmw_.WatchWrites(server->blocking().waiting());
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
   activity_->clients.fetch_add(1, std::memory_order_relaxed);
@@ -106,6 +107,7 @@ Connection::~Connection() {
   if (read_event_) event_free(read_event_);
   if (write_event_) event_free(write_event_);
   if (pause_event_) event_free(pause_event_);
+  if (block_event_) event_free(block_event_);
   if (fd_ >= 0) close(fd_);
   server_->ReleaseClient();
 }
@@ -284,8 +286,10 @@ void Connection::UpdateReadInterest() {
   // client that does not read its replies fills the kernel's buffers and blocks instead of growing
   // ours. A TLS write that waits for incoming bytes keeps the read event, which is where it is
   // retried.
-  bool want = !closed_ &&
-              (write_wants_read_ || (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
+  // A blocked client is read on (its input waits in the buffer, bounded by the query buffer
+  // limit) so that its disconnect ends its wait at once.
+  bool want = !closed_ && (write_wants_read_ || (blocked_ && !close_after_reply_) ||
+                           (!write_armed_ && !paused_ && !held_ && !close_after_reply_));
   if (want == read_armed_) return;
   read_armed_ = want;
   if (want) {
@@ -459,11 +463,14 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
     return;
   }
   rmw_.EndCommand();
-  if (in_exec_) return;  // EXEC's reply waits for its own commit
-  if (!rmw_.empty()) {   // the reply waits for the context's commit
+  if (in_exec_) return;              // EXEC's reply waits for its own commit
+  if (!rmw_.empty() && !blocked_) {  // the reply waits for the context's commit
     if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
     rmw_replies_++;
   }
+  // Clients blocked on the keys written get their elements now, in this context (only while
+  // anybody waits is anything noted).
+  if (rmw_.has_written()) server_->blocking().ServeWritten(&rmw_, *this);
   if (batchable && pending.commands > pending_before) {  // the handler added a blind write
     if (!in_batch_) {
       in_batch_ = true;
@@ -642,7 +649,7 @@ void Connection::FlushOutput() {
     UpdateReadInterest();
   }
   AccountBuffers();
-  if (close_after_reply_ && !paused_) Close();
+  if (close_after_reply_ && (!paused_ || blocked_)) Close();
 }
 
 void Connection::ArmWrite() {
@@ -654,12 +661,60 @@ void Connection::ArmWrite() {
 
 void Connection::Kill() {
   close_after_reply_ = true;
-  if (!paused_) Close();
+  if (!paused_ || blocked_) Close();
+}
+
+void Connection::Block(uint64_t seq, int64_t timeout_ms, std::string timeout_reply) {
+  blocked_ = true;
+  paused_ = true;
+  block_seq_ = seq;
+  block_timeout_reply_ = std::move(timeout_reply);
+  // Past 2^31 s (68 years) no timer is armed (libevent's deadline arithmetic would overflow):
+  // the wait is forever, which it would outlast anyway.
+  constexpr int64_t kLongestTimerMs = (int64_t{1} << 31) * 1000;
+  if (timeout_ms <= 0 || timeout_ms > kLongestTimerMs) return;
+  if (block_event_ == nullptr) {
+    block_event_ = evtimer_new(worker_->base(), &Connection::OnBlockTimeout, this);
+  }
+  block_deadline_us_ = MonotonicUs() + timeout_ms * 1000;
+  ArmBlockTimer(timeout_ms * 1000);
+}
+
+void Connection::ArmBlockTimer(int64_t us) {
+  timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+  evtimer_add(block_event_, &tv);
+}
+
+void Connection::OnBlockTimeout(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (!c->blocked_) return;
+  // libevent counts from the time it cached when the loop woke, which can be earlier than the
+  // wait began: never end a wait before its time.
+  int64_t left_us = c->block_deadline_us_ - MonotonicUs();
+  if (left_us > 0) {
+    c->ArmBlockTimer(left_us);
+    return;
+  }
+  // Only when the wait is still registered: a served client's reply is on its way.
+  if (!c->server_->blocking().Remove(c->id_, c->block_seq_)) return;
+  std::string reply = std::move(c->block_timeout_reply_);
+  c->Unblock(c->block_seq_, reply);
+}
+
+void Connection::Unblock(uint64_t seq, const std::string& reply) {
+  if (!blocked_ || seq != block_seq_ || closed_) return;
+  blocked_ = false;
+  if (block_event_ != nullptr) evtimer_del(block_event_);
+  ResumeWithReply(reply);
 }
 
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  if (blocked_) {  // a client that is gone is never served
+    server_->blocking().Remove(id_, block_seq_);
+    blocked_ = false;
+  }
   read_armed_ = false;
   event_del(read_event_);
   event_del(write_event_);
@@ -678,7 +733,10 @@ std::string Connection::Describe() {
   s +=
       "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
       " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
-      " idle=" + num((now - last_active_ms_) / 1000) + " flags=" + (txn_.active() ? "x" : "N") +
+      " idle=" + num((now - last_active_ms_) / 1000) + " flags=" +
+      (blocked_        ? "b"
+       : txn_.active() ? "x"
+                       : "N") +
       " db=0 sub=0 psub=0 ssub=0 multi=" + (txn_.active() ? num(txn_.count()) : std::string("-1")) +
       " qbuf=" + num(in_.size() - in_pos_) + " qbuf-free=" + num(in_.capacity() - in_.size()) +
       " argv-mem=0 multi-mem=" + num(txn_.memory()) + " rbs=" + num(out_.capacity()) +

@@ -86,6 +86,16 @@ class Connection : public ClientApi {
 
   // Called by Server::Defer: pauses this connection until ResumeWithReply.
   void Pause() { paused_ = true; }
+  // Called by Server::Block once wait `seq` is registered (server/blocking.h): the connection
+  // runs no further command, but keeps reading so that it notices a close, until Unblock(seq)
+  // brings its reply, or `timeout_ms` (0 = never) passes and it answers `timeout_reply`.
+  void Block(uint64_t seq, int64_t timeout_ms, std::string timeout_reply);
+  // Ends wait `seq` with `reply` and goes on with the input; ignored for any other wait.
+  void Unblock(uint64_t seq, const std::string& reply);
+  bool blocked() const { return blocked_; }
+  // False while MULTI queues or EXEC runs this client's commands, so that blocking commands
+  // answer at once there, as Redis's do (a script runs on its own client, which never blocks).
+  bool BlockingAllowed() const override { return !in_multi(); }
   // Called by the worker when the batch holding this connection's blind writes committed (or
   // failed: then those replies are rewritten into the error).
   void BatchCommitted(const Status& s);
@@ -102,6 +112,8 @@ class Connection : public ClientApi {
   static void OnReadable(evutil_socket_t fd, short events, void* arg);
   static void OnWritable(evutil_socket_t fd, short events, void* arg);
   static void OnPauseTimer(evutil_socket_t fd, short events, void* arg);
+  static void OnBlockTimeout(evutil_socket_t fd, short events, void* arg);
+  void ArmBlockTimer(int64_t us);  // the wait's timer fires in `us` microseconds
   // Execute, then drops the reply when CLIENT REPLY says so.
   void ExecuteWithReplyMode();
   // True (and a timer armed to retry) when CLIENT PAUSE holds the parsed command.
@@ -174,6 +186,12 @@ class Connection : public ClientApi {
   bool close_after_reply_ = false;
   bool paused_ = false;
   bool closed_ = false;
+  // In a blocking command's wait (Block): paused_ too, but reading on to notice a close.
+  bool blocked_ = false;
+  uint64_t block_seq_ = 0;
+  std::string block_timeout_reply_;
+  event* block_event_ = nullptr;   // the wait's timeout, created at the first timed wait
+  int64_t block_deadline_us_ = 0;  // MonotonicUs when a timed wait ends
   int64_t created_ms_;
   int64_t last_active_ms_;
   std::string last_command_ = "NULL";

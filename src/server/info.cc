@@ -69,7 +69,7 @@ void ClientsSection(InfoWriter& w, const InfoInput& in) {
   w.Header("Clients");
   w.Field("connected_clients", in.server.connected_clients());
   w.Field("maxclients", in.server.config().maxclients.load());
-  w.Field("blocked_clients", 0);
+  w.Field("blocked_clients", in.server.blocking().blocked());
 }
 
 // Rendered from one memory snapshot, the same source as MEMORY STATS and MEMORY REPORT.

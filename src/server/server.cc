@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 #include <limits>
@@ -581,6 +582,62 @@ void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
       if (Connection* c = worker->Find(id)) c->ResumeWithReply(bytes);
     });
   });
+}
+
+namespace {
+
+// A blocking command's answer when its wait ends without an element: a null array (what Redis
+// answers for every blocking command, BLMOVE included).
+std::string TimeoutReply(RespVersion version) {
+  std::string bytes;
+  Reply(&bytes, version).NullArray();
+  return bytes;
+}
+
+}  // namespace
+
+void Server::Block(CommandContext& ctx, BlockRequest req) {
+  if (!ctx.client.BlockingAllowed()) {  // MULTI, a script: answered at once, as Redis does
+    if (req.null_array) {
+      ctx.reply.NullArray();
+    } else {
+      ctx.reply.Null();
+    }
+    return;
+  }
+  auto* conn = static_cast<Connection*>(&ctx.client);
+  auto w = std::make_shared<BlockingRegistry::Waiter>();
+  w->client_id = conn->id();
+  w->seq = next_block_seq_.fetch_add(1, std::memory_order_relaxed);
+  w->worker = conn->worker();
+  w->ns = std::string(ctx.db.ns());
+  w->resp = ctx.reply.version();
+  for (const auto& k : req.keys) {
+    std::string meta = ctx.db.MetaKey(k);
+    if (std::find(w->meta_keys.begin(), w->meta_keys.end(), meta) != w->meta_keys.end()) continue;
+    w->meta_keys.push_back(std::move(meta));
+    w->user_keys.push_back(k);
+  }
+  if (!req.destination.empty()) w->destination_meta = ctx.db.MetaKey(req.destination);
+  std::string timeout_reply = TimeoutReply(w->resp);
+  int64_t timeout_ms = req.timeout_ms;
+  w->request = std::move(req);
+  uint64_t seq = w->seq;
+  blocking_.Add(std::move(w));
+  conn->Block(seq, timeout_ms, std::move(timeout_reply));
+}
+
+bool Server::UnblockClient(uint64_t id, bool with_error) {
+  std::shared_ptr<BlockingRegistry::Waiter> w = blocking_.Take(id);
+  if (w == nullptr) return false;
+  std::string bytes;
+  if (with_error) {
+    Reply(&bytes, w->resp).Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    bytes = TimeoutReply(w->resp);
+  }
+  BlockingRegistry::Deliver(*w, std::move(bytes));
+  return true;
 }
 
 void Server::ForEachWorker(const std::function<void(Worker&)>& fn) {

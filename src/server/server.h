@@ -27,6 +27,7 @@
 #include "memory/history.h"
 #include "memory/policy.h"
 #include "memory/snapshot.h"
+#include "server/blocking.h"
 #include "server/memory_limit.h"
 #include "server/tls.h"
 #include "server/transaction.h"
@@ -97,6 +98,10 @@ class Server : public ServerApi {
   void PauseClients(int64_t until_ms, bool writes_only) override;
   void UnpauseClients() override { pause_until_ms_.store(0, std::memory_order_relaxed); }
   SlowLog& slowlog() override { return slowlog_; }
+  void Block(CommandContext& ctx, BlockRequest req) override;
+  bool UnblockClient(uint64_t id, bool with_error) override;
+  // The blocked clients (server/blocking.h).
+  BlockingRegistry& blocking() { return blocking_; }
   // Whether CLIENT PAUSE holds a command of `spec` now (nullptr: an unknown command, never
   // held).
   bool PauseHolds(const CommandSpec* spec);
@@ -163,6 +168,8 @@ class Server : public ServerApi {
   std::optional<uint64_t> cgroup_limit_;
   std::unique_ptr<HeapProfiler> profiler_;
   std::unique_ptr<TlsContext> tls_;  // before workers_: their connections use it
+  BlockingRegistry blocking_{this};  // before workers_: their connections use it
+  std::atomic<uint64_t> next_block_seq_{1};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<HttpServer> http_;  // null when http-port is 0; stopped before the rest
   int port_ = 0;

@@ -42,6 +42,8 @@ class Worker {
   int BoundPort() const;  // the port actually bound (differs from the config when it was 0)
   void Start();
   void Stop();  // thread-safe: ends the loop, closes every connection, joins the thread
+  // True once Stop began (its loop is ending or over). Thread-safe.
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   // Queues `task` to run on this worker's thread. Thread-safe. After the worker stopped, runs
   // `task` at once on the calling thread (it then finds no connections).

@@ -79,7 +79,10 @@ void Database::Put(ColumnFamily cf, std::string_view key, std::string_view value
 void Database::Delete(ColumnFamily cf, std::string_view key) { Context()->batch().Delete(cf, key); }
 
 void Database::PutRecord(std::string_view user_key, std::string_view record) {
-  Put(ColumnFamily::kMetadata, MetaKey(user_key), record);
+  std::string meta_key = MetaKey(user_key);
+  WriteContext* ctx = Context();
+  ctx->batch().Put(ColumnFamily::kMetadata, meta_key, record);
+  ctx->NoteWrite(meta_key);  // for clients blocked on the key (WriteContext::WatchWrites)
 }
 
 void Database::DeleteRecord(std::string_view user_key) {

@@ -86,6 +86,15 @@ void WriteContext::Abandon() {
   batch_.Clear();
   for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
   held_.clear();
+  written_.clear();
+  RunAfterCommit(Status::IOError("the writes were dropped"));
+}
+
+void WriteContext::RunAfterCommit(const Status& s) {
+  if (after_commit_.empty()) return;
+  std::vector<std::function<void(const Status&)>> actions;
+  actions.swap(after_commit_);
+  for (auto& a : actions) a(s);
 }
 
 Status WriteContext::Commit() {
@@ -95,6 +104,7 @@ Status WriteContext::Commit() {
   for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
   held_.clear();
   batch_.Clear();
+  RunAfterCommit(s);
   return s;
 }
 

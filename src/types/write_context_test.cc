@@ -114,5 +114,54 @@ TEST_F(WriteContextTest, OppositeLockOrdersNeitherDeadlockNorLoseWrites) {
   EXPECT_EQ(Read("y"), std::to_string(2 * kRounds));
 }
 
+// The observers of the commit point: AfterCommit actions run once, after the stripes are free,
+// with the commit's outcome (Aborted-like error when the writes are dropped); written metadata
+// keys are noted only while somebody waits.
+TEST_F(WriteContextTest, AfterCommitRunsOnceWithTheOutcomeAndStripesFree) {
+  WriteContext ctx(storage_.get());
+  Database db(storage_.get(), "ns", &ctx);
+  db.Lock("k");
+  db.PutRecord("k", EncodeStringValue("v", 0));
+  int runs = 0;
+  ctx.AfterCommit([&](const Status& s) {
+    runs++;
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    WriteContext other(storage_.get());  // the stripe is free again
+    EXPECT_TRUE(other.TryLock(db.MetaKey("k")));
+    other.Abandon();
+    EXPECT_EQ(Read("k"), "v");  // the write is visible
+  });
+  EXPECT_FALSE(ctx.empty());
+  ASSERT_TRUE(ctx.Commit().ok());
+  ASSERT_TRUE(ctx.Commit().ok());
+  EXPECT_EQ(runs, 1);
+
+  bool dropped = false;
+  db.Lock("k2");
+  db.PutRecord("k2", EncodeStringValue("v", 0));
+  ctx.AfterCommit([&](const Status& s) { dropped = !s.ok(); });
+  ctx.Abandon();
+  EXPECT_TRUE(dropped);
+  EXPECT_EQ(Read("k2"), "<none>");
+}
+
+TEST_F(WriteContextTest, NotesWrittenKeysOnlyWhileSomebodyWaits) {
+  std::atomic<int64_t> waiting{0};
+  WriteContext ctx(storage_.get());
+  ctx.WatchWrites(&waiting);
+  Database db(storage_.get(), "ns", &ctx);
+  db.Lock(std::vector<std::string_view>{"a", "b"});
+  db.PutRecord("a", EncodeStringValue("1", 0));
+  EXPECT_FALSE(ctx.has_written());
+  waiting = 1;
+  db.PutRecord("b", EncodeStringValue("2", 0));
+  db.DeleteRecord("a");  // a deletion fills nothing
+  std::vector<std::string> keys = ctx.TakeWrittenKeys();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0], db.MetaKey("b"));
+  EXPECT_FALSE(ctx.has_written());
+  ASSERT_TRUE(ctx.Commit().ok());
+}
+
 }  // namespace
 }  // namespace mnemo

@@ -392,6 +392,13 @@ GENERATORS_LIST = [
     (1, "lmove", lambda g: ("LMOVE", g.key(), g.key(), g.pick(END), g.pick(END))),
     (1, "rpoplpush", lambda g: ("RPOPLPUSH", g.key(), g.key())),
     (1, "lmpop", gen_lmpop),
+    # Blocking pops: at once when a key has elements, else they wait 10 ms on both servers.
+    (1, "blpop", lambda g: ("BLPOP", g.key(), g.key(), "0.01")),
+    (1, "brpop", lambda g: ("BRPOP", g.key(), "0.01")),
+    (1, "blmove", lambda g: ("BLMOVE", g.key(), g.key(), g.pick(END), g.pick(END), "0.01")),
+    (1, "brpoplpush", lambda g: ("BRPOPLPUSH", g.key(), g.key(), "0.01")),
+    (1, "blmpop", lambda g: ("BLMPOP", "0.01", "2", g.key(), g.key(), g.pick(END), "COUNT",
+                             g.pick(("1", "2", "5")))),
 ]
 
 # --- sorted sets -------------------------------------------------------------------------------
@@ -466,6 +473,10 @@ GENERATORS_ZSET = [
     (1, "zintercard", lambda g: ("ZINTERCARD", "2", g.key(), g.key())),
     (1, "zrangestore", lambda g: ("ZRANGESTORE", g.key(), g.key(), "0", "-1")),
     (1, "zmpop", lambda g: ("ZMPOP", "2", g.key(), g.key(), g.pick(("MIN", "MAX")))),
+    (1, "bzpopmin", lambda g: ("BZPOPMIN", g.key(), g.key(), "0.01")),
+    (1, "bzpopmax", lambda g: ("BZPOPMAX", g.key(), "0.01")),
+    (1, "bzmpop", lambda g: ("BZMPOP", "0.01", "2", g.key(), g.key(), g.pick(("MIN", "MAX")),
+                             "COUNT", g.pick(("1", "3")))),
 ]
 
 # Every generator, in one list. A new family appends its own list here. A command Mnemo does not

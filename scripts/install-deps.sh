@@ -9,7 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev libgtest-dev
           libdw-dev liblzf-dev libssl-dev openssl python3-pytest python3-redis redis-tools
           redis-server clang libclang-rt-14-dev
-          ruby-redis php-cli php-redis libhiredis-dev nodejs tmux)
+          ruby-redis php-cli php-redis libhiredis-dev nodejs tmux
+          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 # A Node.js from elsewhere (NodeSource's package) carries its own npm and conflicts with Debian's.
 command -v npm >/dev/null || PACKAGES+=(npm)
 missing=()

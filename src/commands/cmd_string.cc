@@ -166,15 +166,22 @@ Status CmdMGet(CommandContext& ctx) {
 Status CmdMSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 1) return WrongArgsError(ctx.args[0]);
   StringType strings = Strings(ctx);
-  // MSET is atomic: all pairs go into one batch, committed together.
-  PendingWrites local(ctx.db.storage());
-  PendingWrites* pending = ctx.pending != nullptr ? ctx.pending : &local;
-  for (size_t i = 1; i < ctx.argc(); i += 2) {
-    strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, pending);
+  if (ctx.pending == nullptr) {
+    // Not from a connection's pipeline (a script): through the command's write context, which
+    // keeps the pairs together with the caller's other writes.
+    std::vector<std::string_view> keys;
+    for (size_t i = 1; i < ctx.argc(); i += 2) keys.push_back(ctx.args[i]);
+    ctx.db.Lock(keys);
+    for (size_t i = 1; i < ctx.argc(); i += 2) {
+      auto r = strings.Set(ctx.args[i], ctx.args[i + 1], StringType::SetArgs{});
+      if (!r.ok()) return r.status();
+    }
+    ctx.reply.Ok();
+    return Status::OK();
   }
-  if (pending == &local) {
-    Status s = ctx.db.Commit(&local);
-    if (!s.ok()) return s;
+  // MSET is atomic: all pairs go into the pipeline's batch, committed together.
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, ctx.pending);
   }
   ctx.reply.Ok();
   return Status::OK();

@@ -29,6 +29,7 @@ class Storage;
 class Database;
 class HeapProfiler;
 class NamespaceRegistry;
+class ScriptApi;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -46,6 +47,8 @@ enum CommandFlag : uint32_t {
   // Every other command first commits what the connection has pending. Set it only where the
   // handler reads and writes solely through ctx.db (which sees the context's writes).
   kCmdWriteContext = 1 << 8,
+  kCmdNoScript = 1 << 9,    // refused inside a script (redis.call): Redis's `noscript`
+  kCmdAllowBusy = 1 << 10,  // still served while a script is busy (Redis's `allow_busy`)
 };
 
 struct CommandContext;
@@ -145,6 +148,12 @@ class ServerApi {
   // then. Used for work that must not stall the event loop (heap profile dumps, symbolized
   // reports, scans of the keyspace). `job` must write exactly one reply when it returns OK.
   virtual void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) = 0;
+  // Pauses the calling connection (it processes nothing else) until the returned function is
+  // called, from any thread and exactly once, with the bytes of this command's one reply in the
+  // connection's protocol. Defer is this plus the background thread; scripts use their own.
+  virtual std::function<void(std::string reply_bytes)> Suspend(CommandContext& ctx) = 0;
+  // Lua scripting (EVAL, SCRIPT ...): commands/script_api.h.
+  virtual ScriptApi& scripts() = 0;
   // SCAN cursors: a number standing for the last key returned.
   virtual uint64_t SaveCursor(std::string last_key) = 0;
   virtual StatusOr<std::string> LoadCursor(uint64_t cursor) = 0;
@@ -193,6 +202,9 @@ class ClientApi {
   // Called by a container command's dispatcher with the subcommand about to run (lower case),
   // so CLIENT LIST's cmd= shows "client|list" as Redis 7 does.
   virtual void NoteSubcommand(std::string_view sub) = 0;
+  // True for the caller a script's redis.call runs commands as (script/script_caller.h): its
+  // commands never block and ServerApi::Defer runs their job on the spot.
+  virtual bool in_script() const { return false; }
 };
 
 struct CommandContext {
@@ -225,6 +237,7 @@ std::span<const CommandSpec> ZSetCommands();
 std::span<const CommandSpec> BitmapCommands();
 std::span<const CommandSpec> ListCommands();
 std::span<const CommandSpec> SetCommands();
+std::span<const CommandSpec> ScriptCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

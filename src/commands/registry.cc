@@ -45,7 +45,7 @@ CommandTable::CommandTable() {
   for (auto family :
        {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
         AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(),
-        ZSetCommands(), ListCommands(), SetCommands()}) {
+        ZSetCommands(), ListCommands(), SetCommands(), ScriptCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());
@@ -127,7 +127,8 @@ std::string FlagNames(uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
       {kCmdAdmin, "admin"},         {kCmdNoAuth, "no-auth"},    {kCmdFast, "fast"},
-      {kCmdBatchable, "batchable"}, {kCmdLoading, "loading"}};
+      {kCmdBatchable, "batchable"}, {kCmdLoading, "loading"},   {kCmdNoScript, "noscript"},
+      {kCmdAllowBusy, "allow-busy"}};
   std::string out;
   for (auto& [bit, name] : kNames) {
     if (!(flags & bit)) continue;

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "commands/registry.h"
+#include "commands/script_api.h"
 #include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
@@ -361,6 +362,8 @@ void Connection::Execute() {
                  ? WrongArgsError(spec->name)
                  : CheckAccess(spec);
   if (s.ok()) s = CheckMemory(spec);
+  // A script past busy-reply-threshold: only what may stop it (or ends the session) runs.
+  if (s.ok() && server_->ScriptBusy() && !(spec->flags & kCmdAllowBusy)) s = ScriptBusyError();
   if (!s.ok()) {
     CommitPending();
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);

@@ -77,3 +77,10 @@ def test_tls_py_measures_plain_and_tls_side_by_side():
     for test in ("SET", "GET"):
         # test, plain ops/s, tls ops/s, ratio, ...: both ports measured
         assert re.search(r"(?im)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out
+
+
+def test_scripting_py_measures_incr_eval_and_evalsha():
+    out = run_bench("scripting.py", *TINY)
+    for test in ("incr", "eval", "evalsha"):
+        # test, mnemo ops/s, redis ops/s, ratio: both servers measured
+        assert re.search(r"(?m)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out

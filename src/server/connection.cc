@@ -304,7 +304,7 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
   GovernorCounters& counters = server_->governor().counters();
   if (level == MemoryLevel::kFull) {
     counters.refused_commands.fetch_add(1, std::memory_order_relaxed);
-    return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'.");
+    return MemoryFullError();
   }
   size_t bytes = 0;
   for (const auto& a : args_) bytes += a.size();
@@ -319,9 +319,7 @@ Status Connection::CheckQuota() const {
   size_t adding = 0;
   for (const auto& a : args_) adding += a.size();  // at most what the request can add
   if (!reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
-  return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
-                             "' would exceed its data quota of " + std::to_string(reg.Quota(ns_)) +
-                             " bytes.");
+  return QuotaExceededError(ns_, reg.Quota(ns_));
 }
 
 Status Connection::CheckReplyMemory(const CommandSpec* spec, size_t reply_start) {

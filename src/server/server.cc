@@ -229,13 +229,11 @@ Status Server::AdmitScriptWrite(const std::vector<std::string>& args, const std:
   size_t bytes = 0;
   for (const auto& a : args) bytes += a.size();
   if (namespaces_->any_quota() && namespaces_->OverQuota(ns, static_cast<int64_t>(bytes))) {
-    return Status::OutOfMemory("command not allowed: namespace '" + ns +
-                               "' would exceed its data quota of " +
-                               std::to_string(namespaces_->Quota(ns)) + " bytes.");
+    return QuotaExceededError(ns, namespaces_->Quota(ns));
   }
   if (governor_.level() == MemoryLevel::kFull) {
     governor_.counters().refused_commands.fetch_add(1, std::memory_order_relaxed);
-    return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'.");
+    return MemoryFullError();
   }
   return Status::OK();
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
 #include "script/lua_vm.h"
@@ -227,6 +228,9 @@ void ScriptEngine::RunEval(const EvalRequest& request, const ScriptCallerInfo& c
     out->resize(start);
     ScriptOutcome o = RunOnce(sha, request, caller, &lock_keys, out, reply.version());
     if (o != ScriptOutcome::kRetry) return;
+    Log(LogLevel::kVerbose,
+        "script %s: a key outside KEYS was busy, run %d again with %zu keys locked", sha.c_str(),
+        run + 1, lock_keys.size());
     if (run == kMaxRuns) {
       out->resize(start);
       return reply.Error(

@@ -210,6 +210,34 @@ def test_undeclared_keys_are_written_atomically(r):
     assert r.mget("u1", "u5") == ["1", "1"]
 
 
+def test_undeclared_key_under_concurrent_writers_loses_nothing(server):
+    """A key outside KEYS that other clients write at the same time: the script either takes
+    its stripe or is run again with it locked, so no increment of either side is lost."""
+    rounds, per_script, per_pipeline = (20, 20, 50) if SANITIZED else (60, 50, 100)
+    stop = threading.Event()
+    done = [0]
+
+    def writer():
+        c = server.client()
+        while not stop.is_set():
+            p = c.pipeline(transaction=False)
+            for _ in range(per_pipeline):
+                p.incr("shared")
+            p.execute()
+            done[0] += per_pipeline
+
+    t = threading.Thread(target=writer)
+    t.start()
+    c = server.client()
+    try:
+        for _ in range(rounds):
+            c.eval("for i = 1, %d do redis.call('incr', 'shared') end return 1" % per_script, 0)
+    finally:
+        stop.set()
+        t.join(timeout=120)
+    assert int(c.get("shared")) == rounds * per_script + done[0]
+
+
 def test_busy_and_script_kill(server):
     c = server.client()
     c.config_set("busy-reply-threshold", "50")

@@ -159,8 +159,9 @@ std::string CommandTable::RenderMarkdown() const {
       "`COMMAND` does. Flags: `write` may change data, `readonly` never does, `denyoom` may add\n"
       "data, `admin` needs an admin connection when `requirepass` is set, `no-auth` is allowed\n"
       "before `AUTH`, `fast` is O(1) or O(log n), `batchable` is a blind write that joins the\n"
-      "worker's group commit (see internals.md). Where Mnemo behaves differently from Redis,\n"
-      "the notes at the end say how.\n";
+      "worker's group commit (see internals.md), `noscript` is refused inside a Lua script,\n"
+      "`allow-busy` is served while a script is busy (past `busy-reply-threshold`). Where\n"
+      "Mnemo behaves differently from Redis, the notes at the end say how.\n";
   std::vector<const CommandSpec*> sorted = all_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const CommandSpec* a, const CommandSpec* b) {
     return std::string_view(a->group) < std::string_view(b->group);

@@ -11,7 +11,8 @@ PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev 
           libdw-dev liblzf-dev libssl-dev libspdlog-dev openssl python3-pytest python3-redis redis-tools
           redis-server clang libclang-rt-14-dev
           ruby-redis php-cli php-redis libhiredis-dev nodejs tmux
-          libcpp-httplib-dev zlib1g-dev python3-prometheus-client golang-go)
+          libcpp-httplib-dev zlib1g-dev python3-prometheus-client golang-go
+          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 # A Node.js from elsewhere (NodeSource's package) carries its own npm and conflicts with Debian's.
 command -v npm >/dev/null || PACKAGES+=(npm)
 missing=()

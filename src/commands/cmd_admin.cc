@@ -170,13 +170,13 @@ constexpr uint32_t kAdm = kCmdAdmin | kCmdLoading;
 // One row per command, its CommandDoc below it.
 // clang-format off
 const CommandSpec kAdminCommands[] = {
-    {"save", 1, kAdm | kCmdNoMulti, 0, 0, 0, CmdSave, "server", "Flush the memtables to disk",
+    {"save", 1, kAdm | kCmdNoMulti | kCmdNoScript, 0, 0, 0, CmdSave, "server", "Flush the memtables to disk",
      {.since = "1.0.0",
       .complexity = "O(N) where N is the total number of keys in all databases",
       .acl = "@admin @slow @dangerous",
       .notes = "flushes every memtable to SST files (each acknowledged write is already in the "
                "write-ahead log); no RDB file is written"}},
-    {"bgsave", -1, kAdm, 0, 0, 0, CmdBgSave, "server",
+    {"bgsave", -1, kAdm | kCmdNoScript, 0, 0, 0, CmdBgSave, "server",
      "Make a checkpoint of the database under `dir`",
      {.since = "1.0.0",
       .complexity = "O(1)",
@@ -193,13 +193,13 @@ const CommandSpec kAdminCommands[] = {
       .tips = "nondeterministic_output",
       .notes = "the time of the last successful `SAVE` or `BGSAVE`; the server's start time before "
                "the first"}},
-    {"role", 1, kCmdFast | kCmdLoading, 0, 0, 0, CmdRole, "server",
+    {"role", 1, kCmdFast | kCmdLoading | kCmdNoScript, 0, 0, 0, CmdRole, "server",
      "Replication role: always master with no replicas",
      {.since = "2.8.12",
       .complexity = "O(1)",
       .acl = "@admin @fast @dangerous",
       .notes = "`master`, offset 0, no replicas: replication does not exist yet"}},
-    {"wait", 3, 0, 0, 0, 0, CmdWait, "generic",
+    {"wait", 3, kCmdNoScript, 0, 0, 0, CmdWait, "generic",
      "Wait for replicas to acknowledge writes: there are none, so 0 at once",
      {.since = "3.0.0",
       .complexity = "O(1)",
@@ -217,7 +217,7 @@ const CommandSpec kAdminCommands[] = {
       .acl = "@keyspace @write @fast @dangerous",
       .notes = "only database 0 exists: `SWAPDB 0 0` is OK, any other index `ERR DB index is out "
                "of range`"}},
-    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth | kCmdNoQueue, 0, 0, 0, CmdReset, "connection",
+    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth | kCmdNoQueue | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdReset, "connection",
      "Reset the connection to its initial state",
      {.since = "6.2.0",
       .complexity = "O(1)",

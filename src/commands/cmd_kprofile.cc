@@ -214,7 +214,7 @@ Status CmdKProfile(CommandContext& ctx) {
 // One row per command, its CommandDoc below it.
 // clang-format off
 const CommandSpec kKProfileCommands[] = {
-    {"kprofile", -3, kCmdAdmin | kCmdReadOnly, 0, 0, 0, CmdKProfile, "server",
+    {"kprofile", -3, kCmdAdmin | kCmdReadOnly | kCmdNoScript, 0, 0, 0, CmdKProfile, "server",
      "Heap profiling: KPROFILE MEMORY ENABLE [SAMPLE bytes] [FOR seconds] | DISABLE | STATUS | "
      "DUMP [dir] | INFO | LIST | TOP [N] [dump] | DIFF older newer [N]",
      {.since = "0.1.0",

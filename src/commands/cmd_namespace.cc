@@ -185,7 +185,7 @@ const Subcommand kSubcommands[] = {
 Status CmdNamespace(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands); }
 
 const CommandSpec kNamespaceCommands[] = {
-    {"namespace", -2, kCmdReadOnly, 0, 0, 0, CmdNamespace, "server",
+    {"namespace", -2, kCmdReadOnly | kCmdNoScript, 0, 0, 0, CmdNamespace, "server",
      "Tenants: NAMESPACE ADD ns token | SET ns token | DEL ns | GET ns|* | CURRENT | "
      "QUOTA ns bytes | USAGE [ns]",
      {.since = "0.1.0",

@@ -167,7 +167,7 @@ Status CmdMSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 1) return WrongArgsError(ctx.args[0]);
   StringType strings = Strings(ctx);
   // MSET is atomic: all pairs go into one batch (the pipeline's, or the write context's inside
-  // EXEC, where no batch is offered), committed together.
+  // EXEC or a script, where no batch is offered), committed together.
   if (ctx.pending == nullptr) {
     std::vector<std::pair<std::string_view, std::string_view>> kvs;
     for (size_t i = 1; i < ctx.argc(); i += 2) kvs.emplace_back(ctx.args[i], ctx.args[i + 1]);

@@ -35,6 +35,7 @@ class MemoryHistory;
 class MemoryPolicies;
 struct PolicyRule;
 class SlowLog;
+class ScriptApi;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -60,6 +61,8 @@ enum CommandFlag : uint32_t {
   // Writes straight to storage, not through the write context (FLUSHDB, FLUSHALL's range
   // deletions): inside EXEC the writes before it are committed first (docs/internals.md).
   kCmdOutsideContext = 1 << 11,
+  kCmdNoScript = 1 << 12,   // refused inside a script (redis.call): Redis's `noscript`
+  kCmdAllowBusy = 1 << 13,  // still served while a script is busy (Redis's `allow_busy`)
 };
 
 struct CommandContext;
@@ -188,6 +191,14 @@ class ServerApi {
   // then. Used for work that must not stall the event loop (heap profile dumps, symbolized
   // reports, scans of the keyspace). `job` must write exactly one reply when it returns OK.
   virtual void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) = 0;
+  // Pauses the calling connection (it processes nothing else) until the returned function is
+  // called, from any thread and exactly once, with the bytes of this command's one reply in the
+  // connection's protocol. Defer is this plus the background thread; scripts use their own.
+  // Inside EXEC (whose reply is built on the worker in one go) it writes an error reply instead
+  // and returns an empty function: the caller then does nothing more.
+  virtual std::function<void(std::string reply_bytes)> Suspend(CommandContext& ctx) = 0;
+  // Lua scripting (EVAL, SCRIPT ...): commands/script_api.h.
+  virtual ScriptApi& scripts() = 0;
   // SCAN cursors: a number standing for the last key returned.
   virtual uint64_t SaveCursor(std::string last_key) = 0;
   virtual StatusOr<std::string> LoadCursor(uint64_t cursor) = 0;
@@ -272,6 +283,9 @@ class ClientApi {
   // Whether a blocking command may block this client (ServerApi::Block); false for anything but
   // a real connection outside MULTI/EXEC.
   virtual bool BlockingAllowed() const { return false; }
+  // True for the caller a script's redis.call runs commands as (script/script_caller.h): its
+  // commands never block and ServerApi::Defer runs their job on the spot.
+  virtual bool in_script() const { return false; }
 };
 
 struct CommandContext {
@@ -306,6 +320,7 @@ std::span<const CommandSpec> ListCommands();
 std::span<const CommandSpec> SetCommands();
 std::span<const CommandSpec> TransactionCommands();
 std::span<const CommandSpec> SlowlogCommands();
+std::span<const CommandSpec> ScriptCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();

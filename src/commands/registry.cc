@@ -46,7 +46,7 @@ CommandTable::CommandTable() {
        {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
         AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(),
         ZSetCommands(), ListCommands(), SetCommands(), TransactionCommands(),
-        SlowlogCommands()}) {
+        SlowlogCommands(), ScriptCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());
@@ -131,7 +131,8 @@ std::string FlagNames(uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
       {kCmdAdmin, "admin"},         {kCmdNoAuth, "no-auth"},    {kCmdFast, "fast"},
-      {kCmdBatchable, "batchable"}, {kCmdLoading, "loading"}};
+      {kCmdBatchable, "batchable"}, {kCmdLoading, "loading"},   {kCmdNoScript, "noscript"},
+      {kCmdAllowBusy, "allow-busy"}};
   std::string out;
   for (auto& [bit, name] : kNames) {
     if (!(flags & bit)) continue;
@@ -162,8 +163,9 @@ std::string CommandTable::RenderMarkdown() const {
       "`COMMAND` does. Flags: `write` may change data, `readonly` never does, `denyoom` may add\n"
       "data, `admin` needs an admin connection when `requirepass` is set, `no-auth` is allowed\n"
       "before `AUTH`, `fast` is O(1) or O(log n), `batchable` is a blind write that joins the\n"
-      "worker's group commit (see internals.md). Where Mnemo behaves differently from Redis,\n"
-      "the notes at the end say how.\n";
+      "worker's group commit (see internals.md), `noscript` is refused inside a Lua script,\n"
+      "`allow-busy` is served while a script is busy (past `busy-reply-threshold`). Where\n"
+      "Mnemo behaves differently from Redis, the notes at the end say how.\n";
   std::vector<const CommandSpec*> sorted = all_;
   std::stable_sort(sorted.begin(), sorted.end(), [](const CommandSpec* a, const CommandSpec* b) {
     return std::string_view(a->group) < std::string_view(b->group);

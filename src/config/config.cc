@@ -371,6 +371,27 @@ const std::vector<Config::Entry>& Config::Table() {
         "Minimum time between two automatic dumps (`profiling-auto-dump-growth`); growth "
         "beyond the threshold sooner than this waits. Unused while that is 0."},
        &Config::profiling_auto_dump_interval},
+      // Lua scripting (docs/internals.md, "Scripting").
+      {{"busy-reply-threshold", T::kInt, "5000", true, 0, kInt32Max, "milliseconds", nullptr,
+        "Once a script has run this long, other clients' commands are answered `-BUSY` (except "
+        "`SCRIPT KILL`, `SHUTDOWN NOSAVE`, `AUTH`, `HELLO`, `RESET` and `QUIT`) until it ends "
+        "or `SCRIPT KILL` stops it. Scripts run on their own thread, so the workers keep "
+        "answering meanwhile. 0 = from the script's start. `lua-time-limit` is another name "
+        "for this key.",
+        false, "lua-time-limit"},
+       &Config::busy_reply_threshold},
+      {{"lua-memory-limit", T::kMemory, "128mb", true, kMiB, kNoMax, "bytes", nullptr,
+        "Most memory the Lua interpreter may hold while a script runs or a script compiles: "
+        "the cached scripts' compiled code plus everything the running script allocates "
+        "(`used_memory_lua`). A script that would go past it is stopped with an error and "
+        "none of its writes are applied; the interpreter then frees what it held. It also "
+        "bounds the reply a script returns."},
+       &Config::lua_memory_limit},
+      {{"lua-write-limit", T::kMemory, "64mb", true, kMiB, kNoMax, "bytes", nullptr,
+        "Most bytes of writes one script may buffer. A script's writes are held in memory and "
+        "committed as one atomic batch when it ends; a script that writes more is stopped with "
+        "an error and none of its writes are applied."},
+       &Config::lua_write_limit},
       // Accepted for Redis's tools (redis-benchmark reads both), not used by Mnemo.
       {{"save", T::kString, "", false, 0, 0, "", nullptr,
         "Accepted for Redis compatibility and ignored: Mnemo takes no snapshots on a schedule. "
@@ -398,6 +419,7 @@ const std::vector<ConfigSpec>& Config::Specs() {
 const Config::Entry* Config::Find(std::string_view name) {
   for (const Entry& e : Table()) {
     if (EqualsIgnoreCase(e.spec.name, name)) return &e;
+    if (e.spec.alias != nullptr && EqualsIgnoreCase(e.spec.alias, name)) return &e;
   }
   return nullptr;
 }
@@ -579,6 +601,9 @@ std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view gl
   std::vector<std::pair<std::string, std::string>> out;
   for (const Entry& e : Table()) {
     if (GlobMatch(glob, e.spec.name, /*nocase=*/true)) out.emplace_back(e.spec.name, Text(e));
+    if (e.spec.alias != nullptr && GlobMatch(glob, e.spec.alias, /*nocase=*/true)) {
+      out.emplace_back(e.spec.alias, Text(e));
+    }
   }
   return out;
 }

@@ -63,6 +63,9 @@ struct ConfigSpec {
   // PROTECTED_CONFIG), which CONFIG SET changes only as `enable-protected-configs` allows.
   // Every key whose value is a path sets it (config_test checks the *dir and *-file names).
   bool path = false;
+  // Another name for the key (Redis's older name), accepted wherever the name is and listed
+  // by CONFIG GET beside it; nullptr = none.
+  const char* alias = nullptr;
 };
 
 // Who asks Config::Set for a change: the config file and command line at startup, or a client's
@@ -144,7 +147,8 @@ class Config {
       client_query_buffer_limit, proto_max_multibulk_len, maxmemory, block_cache_size,
       key_cache_size, write_buffer_size, max_write_buffer_number, max_open_files,
       profiling_max_dumps, profiling_auto_dump_growth, profiling_auto_dump_interval,
-      profiling_sample_bytes, tls_port, tls_handshake_timeout, debug_used_memory;
+      profiling_sample_bytes, tls_port, tls_handshake_timeout, debug_used_memory,
+      busy_reply_threshold, lua_memory_limit, lua_write_limit;
   // Ratios are kept in millionths (kRatio keys); ratio() turns one into a double.
   std::atomic<int64_t> maxmemory_cgroup_ratio, maxmemory_soft_ratio, maxmemory_hard_ratio,
       maxmemory_hysteresis, write_buffer_budget;

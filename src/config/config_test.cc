@@ -61,7 +61,19 @@ TEST(ConfigTable, RowsAreWellFormed) {
     Config c;
     EXPECT_TRUE(c.Set(s.name, s.default_value, /*at_startup=*/true).ok());
   }
-  EXPECT_EQ(Config().Get("*").size(), Config::Specs().size());
+  size_t aliases = 0;
+  for (const ConfigSpec& s : Config::Specs()) aliases += s.alias != nullptr;
+  EXPECT_EQ(Config().Get("*").size(), Config::Specs().size() + aliases);
+}
+
+TEST(ConfigTable, AnAliasIsTheSameKey) {
+  Config c;
+  ASSERT_TRUE(c.Set("lua-time-limit", "250").ok());
+  EXPECT_EQ(c.busy_reply_threshold.load(), 250);
+  EXPECT_EQ(c.GetText("busy-reply-threshold"), "250");
+  auto both = c.Get("*-time-limit");
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0], (std::pair<std::string, std::string>{"lua-time-limit", "250"}));
 }
 
 TEST(Config, Defaults) {

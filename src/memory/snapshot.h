@@ -12,7 +12,7 @@
 // Components and the "unaccounted" gap. Everything RocksDB and the connections allocate goes
 // through jemalloc, so the named components are parts of allocator.allocated:
 //   components  = block cache usage + memtables (all) + table readers + key cache + client
-//                 buffers + profiler + history
+//                 buffers + profiler + history + Lua (interpreter and script cache)
 //   unaccounted = allocated - components, clamped at 0
 // With cache_index_and_filter_blocks (Mnemo's setting) index and filter blocks live in the block
 // cache and estimate-table-readers-mem counts only what is outside it, so the two do not overlap;
@@ -73,6 +73,11 @@ struct MemoryInputs {
   uint64_t profiler_bytes = 0;
   // The memory history's rings (memory/history.h: fixed at start, 0 when the history is off).
   uint64_t history_bytes = 0;
+  // Lua scripting (script/script_engine.h): the interpreter's bytes (its counting allocator)
+  // and the script cache's (bodies and entries), and how many scripts the cache holds.
+  uint64_t lua_vm = 0;
+  uint64_t lua_scripts = 0;
+  uint64_t lua_cached_scripts = 0;
   // Baselines kept by the server: allocated bytes once started, and the highest seen so far.
   uint64_t startup_allocated = 0;
   uint64_t peak_allocated = 0;
@@ -96,10 +101,11 @@ struct MemorySnapshot {
   // Derived by CompleteMemorySnapshot.
   uint64_t peak_allocated = 0;        // max(in.peak_allocated, allocator.allocated)
   uint64_t clients_normal = 0;        // query + reply buffers
+  uint64_t lua = 0;                   // mem_lua: lua_vm + lua_scripts
   uint64_t components = 0;            // the sum named in the header comment
   uint64_t unaccounted = 0;           // allocated - components, >= 0
   uint64_t rss_beyond_allocator = 0;  // rss - allocator.resident, >= 0; 0 without an allocator
-  uint64_t overhead = 0;              // startup + clients + profiler (Redis's overhead.total)
+  uint64_t overhead = 0;              // startup + clients + profiler + Lua (Redis's overhead.total)
   uint64_t dataset = 0;               // allocated - overhead, >= 0 (Redis's dataset.bytes)
 };
 

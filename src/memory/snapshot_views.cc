@@ -88,6 +88,13 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("allocator_metadata", a.metadata),
       Bytes("total_system_memory", s.total_system_memory),
       Text("total_system_memory_human", HumanBytes(s.total_system_memory)),
+      Bytes("used_memory_lua", in.lua_vm),
+      Bytes("used_memory_vm_eval", in.lua_vm),
+      Text("used_memory_lua_human", HumanBytes(in.lua_vm)),
+      Bytes("used_memory_scripts_eval", in.lua_scripts),
+      Int("number_of_cached_scripts", static_cast<int64_t>(in.lua_cached_scripts)),
+      Bytes("used_memory_scripts", in.lua_scripts),
+      Text("used_memory_scripts_human", HumanBytes(in.lua_scripts)),
       Bytes("maxmemory", in.maxmemory),
       Text("maxmemory_human", HumanBytes(in.maxmemory)),
       Dbl("allocator_frag_ratio", d.allocator_frag_ratio),
@@ -114,6 +121,7 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_profiler", in.profiler_bytes),
       Int("mem_profiler_active", in.profiler_active ? 1 : 0),
       Bytes("mem_history", in.history_bytes),
+      Bytes("mem_lua", s.lua),
       Bytes("mem_components", s.components),
       Bytes("mem_unaccounted", s.unaccounted),
       Bytes("mem_rss_beyond_allocator", s.rss_beyond_allocator),
@@ -152,6 +160,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("total.allocated", a.allocated),
       Bytes("startup.allocated", in.startup_allocated),
       Bytes("clients.normal", s.clients_normal),
+      Bytes("lua.caches", in.lua_scripts),
       Bytes("overhead.total", s.overhead),
       Bytes("keys.count", in.keys),
       Int("keys.bytes-per-key", d.bytes_per_key),
@@ -190,6 +199,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("profiler.bytes", in.profiler_bytes),
       Int("profiler.active", in.profiler_active ? 1 : 0),
       Bytes("history.bytes", in.history_bytes),
+      Bytes("lua.vm", in.lua_vm),
       Bytes("components.total", s.components),
       Bytes("unaccounted.bytes", s.unaccounted),
       Bytes("rss-beyond-allocator.bytes", s.rss_beyond_allocator),
@@ -263,6 +273,7 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("table_readers", in.table_readers).Member("key_cache", in.key_cache_usage);
   w.Member("clients_normal", s.clients_normal);
   w.Member("profiler", in.profiler_bytes).Member("history", in.history_bytes);
+  w.Member("lua", s.lua);
   w.Member("total", s.components).EndObject();
   w.Key("unaccounted").BeginObject().Member("allocator", s.unaccounted);
   w.Member("rss_beyond_allocator", s.rss_beyond_allocator).EndObject();
@@ -279,6 +290,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Key("clients").BeginObject().Key("normal").BeginObject();
   w.Member("count", in.clients_normal_count).Member("query_buffers", in.clients_normal_query);
   w.Member("reply_buffers", in.clients_normal_reply).EndObject().EndObject();
+  w.Key("lua").BeginObject().Member("vm", in.lua_vm).Member("scripts", in.lua_scripts);
+  w.Member("cached_scripts", in.lua_cached_scripts).EndObject();
   w.Key("profiler").BeginObject().Member("active", in.profiler_active);
   w.Member("bytes", in.profiler_bytes).EndObject();
   w.Key("limits").BeginObject().Member("maxmemory", in.maxmemory);

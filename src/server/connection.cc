@@ -9,6 +9,7 @@
 
 #include "commands/registry.h"
 #include "commands/slowlog.h"
+#include "commands/script_api.h"
 #include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
@@ -331,7 +332,7 @@ Status Connection::CheckMemory(uint32_t flags) const {
   GovernorCounters& counters = server_->governor().counters();
   if (level == MemoryLevel::kFull) {
     counters.refused_commands.fetch_add(1, std::memory_order_relaxed);
-    return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'.");
+    return MemoryFullError();
   }
   size_t bytes = 0;
   for (const auto& a : args_) bytes += a.size();
@@ -355,9 +356,7 @@ Status Connection::CheckQuota() const {
     }
   }
   if (!reg.any_quota() || !reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
-  return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
-                             "' would exceed its data quota of " + std::to_string(reg.Quota(ns_)) +
-                             " bytes.");
+  return QuotaExceededError(ns_, reg.Quota(ns_));
 }
 
 Status Connection::CheckReplyMemory(const CommandSpec* spec, size_t reply_start) {
@@ -401,6 +400,8 @@ void Connection::Execute() {
   // Inside MULTI every command to queue passes the memory gate, as Redis's: a queue grows memory.
   bool queued = txn_.active() && !(spec->flags & kCmdNoQueue);
   if (s.ok()) s = CheckMemory(queued ? spec->flags | kCmdDenyOOM : spec->flags);
+  // A script past busy-reply-threshold: only what may stop it (or ends the session) runs.
+  if (s.ok() && server_->ScriptBusy() && !(spec->flags & kCmdAllowBusy)) s = ScriptBusyError();
   if (!s.ok()) {
     CommitPending();
     if (txn_.active()) txn_.Flag();  // refused at queue time: EXEC answers EXECABORT

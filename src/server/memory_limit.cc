@@ -123,4 +123,14 @@ void ServerLevers::LogLevelChange(MemoryLevel from, MemoryLevel to, uint64_t use
       MemoryLevelName(to), HumanBytes(used).c_str(), HumanBytes(limit).c_str());
 }
 
+Status MemoryFullError() {
+  return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'.");
+}
+
+Status QuotaExceededError(const std::string& ns, int64_t quota) {
+  return Status::OutOfMemory("command not allowed: namespace '" + ns +
+                             "' would exceed its data quota of " + std::to_string(quota) +
+                             " bytes.");
+}
+
 }  // namespace mnemo

@@ -50,6 +50,13 @@ class ServerLevers : public MemoryLevers {
   std::optional<int64_t> paused_sample_bytes_;
 };
 
+// The memory gate's errors, one helper each (a connection's dispatch and a script's commands):
+// "-OOM command not allowed when used memory > 'maxmemory'." at the full level, and the
+// namespace quota's "-OOM command not allowed: namespace 'ns' would exceed its data quota of N
+// bytes.".
+Status MemoryFullError();
+Status QuotaExceededError(const std::string& ns, int64_t quota);
+
 // At the hard level, requests that can add data and carry more than this are refused.
 constexpr int64_t kHardLevelRequestLimit = 64 << 10;
 

@@ -83,6 +83,7 @@ void Server::ApplySlowLogConfig() {
 
 Server::~Server() {
   if (http_ != nullptr) http_->Stop();  // its handlers read everything below
+  if (scripts_) scripts_->Stop();       // its last replies go to the workers
   governor_.Stop();                     // it posts tasks to workers
   // Order matters: stopped workers still accept tasks (run inline), so background jobs finish;
   // only then may the workers be destroyed.
@@ -162,6 +163,13 @@ Status Server::Start() {
   config_->OnChange("sync-writes",
                     [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 
+  scripts_ = std::make_unique<ScriptEngine>(
+      this, config_, storage_.get(),
+      [this](const std::vector<std::string>& args, const std::string& ns) {
+        return AdmitScriptWrite(args, ns);
+      });
+  scripts_->Start();
+
   profiler_ = std::make_unique<HeapProfiler>(ProfilerSettings());
   for (const char* key : {"profiling-dir", "profiling-max-dumps", "profiling-auto-dump-growth",
                           "profiling-auto-dump-interval", "profiling-sample-bytes"}) {
@@ -230,6 +238,8 @@ void Server::Run() {
   pthread_kill(signal_waiter.native_handle(), SIGUSR2);
   signal_waiter.join();
   if (http_ != nullptr) http_->Stop();
+  Log(LogLevel::kNotice, "stopping scripts");
+  scripts_->Stop();  // kills a running script: its writes are dropped
   Log(LogLevel::kNotice, "stopping workers");
   for (auto& w : workers_) w->Stop();
   Log(LogLevel::kNotice, "closing storage");
@@ -409,8 +419,25 @@ void Server::RaisePeak(uint64_t allocated) {
   }
 }
 
+Status Server::AdmitScriptWrite(const std::vector<std::string>& args, const std::string& ns) {
+  size_t bytes = 0;
+  for (const auto& a : args) bytes += a.size();
+  if (namespaces_->any_quota() && namespaces_->OverQuota(ns, static_cast<int64_t>(bytes))) {
+    return QuotaExceededError(ns, namespaces_->Quota(ns));
+  }
+  if (governor_.level() == MemoryLevel::kFull) {
+    governor_.counters().refused_commands.fetch_add(1, std::memory_order_relaxed);
+    return MemoryFullError();
+  }
+  return Status::OK();
+}
+
 MemoryInputs Server::GatherMemoryInputs() const {
   MemoryInputs in;
+  ScriptMemory lua = scripts_->memory();
+  in.lua_vm = lua.vm;
+  in.lua_scripts = lua.cache;
+  in.lua_cached_scripts = lua.cached_scripts;
   StorageMemory sm = storage_->GetMemory();
   in.block_cache_usage = sm.block_cache_usage;
   in.block_cache_capacity = sm.block_cache_capacity;
@@ -558,19 +585,39 @@ void Server::RunInBackground(std::function<void()> job) {
   bg_cv_.notify_one();
 }
 
-void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
+std::function<void(std::string)> Server::Suspend(CommandContext& ctx) {
   auto* conn = static_cast<Connection*>(&ctx.client);
   if (conn->in_exec()) {
     // EXEC's reply is built on the worker in one go; a job for the background thread cannot
     // join it (and some, like CLIENT LIST, wait for this very worker).
     ctx.reply.Error("ERR this command cannot run inside MULTI/EXEC");
-    return;
+    return nullptr;
   }
   conn->Pause();
   Worker* worker = conn->worker();
   uint64_t id = conn->id();
+  return [worker, id](std::string bytes) {
+    worker->RunInLoop([worker, id, bytes = std::move(bytes)] {
+      if (Connection* c = worker->Find(id)) c->ResumeWithReply(bytes);
+    });
+  };
+}
+
+void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
+  if (ctx.client.in_script()) {
+    // A script's command: the script thread may wait, so the job runs here.
+    size_t start = ctx.reply.size();
+    Status s = job(ctx.reply);
+    if (!s.ok()) {
+      ctx.reply.buffer()->resize(start);
+      ctx.reply.Error(s.ToString());
+    }
+    return;
+  }
   RespVersion version = ctx.reply.version();
-  RunInBackground([worker, id, version, job = std::move(job)] {
+  auto resume = Suspend(ctx);
+  if (!resume) return;  // refused (inside EXEC): the error is the reply
+  RunInBackground([version, resume = std::move(resume), job = std::move(job)] {
     std::string bytes;
     Reply r(&bytes, version);
     Status s = job(r);
@@ -578,9 +625,7 @@ void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
       bytes.clear();
       r.Error(s.ToString());
     }
-    worker->RunInLoop([worker, id, bytes = std::move(bytes)] {
-      if (Connection* c = worker->Find(id)) c->ResumeWithReply(bytes);
-    });
+    resume(std::move(bytes));
   });
 }
 

@@ -28,6 +28,7 @@
 #include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "server/blocking.h"
+#include "script/script_engine.h"
 #include "server/memory_limit.h"
 #include "server/tls.h"
 #include "server/transaction.h"
@@ -89,6 +90,10 @@ class Server : public ServerApi {
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
   void Defer(CommandContext& ctx, std::function<Status(Reply&)> job) override;
+  std::function<void(std::string)> Suspend(CommandContext& ctx) override;
+  ScriptApi& scripts() override { return *scripts_; }
+  // Whether a script is busy (dispatch answers -BUSY): one relaxed load.
+  bool ScriptBusy() const { return scripts_->busy(); }
   uint64_t SaveCursor(std::string last_key) override;
   StatusOr<std::string> LoadCursor(uint64_t cursor) override;
   int64_t LastSave() override { return last_save_.load(std::memory_order_relaxed); }
@@ -145,7 +150,12 @@ class Server : public ServerApi {
   // The snapshot's inputs that only the server knows: storage, clients, profiler, baselines,
   // limits and the workers' published allocation counters. Lock-free for commands.
   MemoryInputs GatherMemoryInputs() const;
-  void RaisePeak(uint64_t allocated);  // peak_allocated_ = max(peak_allocated_, allocated)
+  void RaisePeak(uint64_t allocated);
+  // The memory gate of a command a script runs (Connection::CheckMemory's, for a script's
+  // caller): the namespace's quota, then the governor's level.
+  Status AdmitScriptWrite(
+      const std::vector<std::string>& args,
+      const std::string& ns);  // peak_allocated_ = max(peak_allocated_, allocated)
   // The profiler's own bytes cost a second jemalloc epoch refresh (~50 us), so the cron reads
   // them every 100 ms and snapshots use that value.
   void RefreshProfilerBytes();
@@ -167,8 +177,9 @@ class Server : public ServerApi {
   MemoryBudgets budgets_;
   std::optional<uint64_t> cgroup_limit_;
   std::unique_ptr<HeapProfiler> profiler_;
-  std::unique_ptr<TlsContext> tls_;  // before workers_: their connections use it
-  BlockingRegistry blocking_{this};  // before workers_: their connections use it
+  std::unique_ptr<ScriptEngine> scripts_;  // after storage_ (its runs write to it)
+  std::unique_ptr<TlsContext> tls_;        // before workers_: their connections use it
+  BlockingRegistry blocking_{this};        // before workers_: their connections use it
   std::atomic<uint64_t> next_block_seq_{1};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<HttpServer> http_;  // null when http-port is 0; stopped before the rest

@@ -26,6 +26,10 @@ bool WriteContext::TryLock(std::string_view meta_key) {
 
 void WriteContext::Lock(std::string_view meta_key) {
   if (TryLock(meta_key)) return;
+  if (no_wait_) {
+    contended_.emplace_back(meta_key);
+    return;
+  }
   if (committer_) {
     committer_();
   } else {
@@ -39,10 +43,11 @@ void WriteContext::Lock(const std::vector<std::string>& meta_keys) {
   for (const auto& k : meta_keys) {
     if (!TryLock(k)) {
       all = false;
-      break;
+      if (!no_wait_) break;
+      contended_.push_back(k);
     }
   }
-  if (all) return;
+  if (all || no_wait_) return;
   if (committer_) {
     committer_();
   } else {
@@ -84,6 +89,7 @@ void WriteContext::EndCommand() {
 
 void WriteContext::Abandon() {
   batch_.Clear();
+  contended_.clear();
   for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
   held_.clear();
   written_.clear();

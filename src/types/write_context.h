@@ -48,6 +48,12 @@ class WriteContext {
   void Lock(std::string_view meta_key);
   // Takes the key's stripe if it is free (or already ours); false when another thread holds it.
   bool TryLock(std::string_view meta_key);
+  // A script's context (script/script_engine.h) must commit only at the script's end: with
+  // no_wait, Lock never commits nor waits; a stripe another thread holds is not taken but its key
+  // recorded in contended(), and the owner then drops everything (Abandon) and runs the script
+  // again with those keys locked first.
+  void set_no_wait(bool v) { no_wait_ = v; }
+  const std::vector<std::string>& contended() const { return contended_; }
   bool Holds(std::string_view meta_key) const;
 
   // The writes so far. Writing a metadata key REQUIRES Holds(key).
@@ -101,6 +107,8 @@ class WriteContext {
   uint64_t commits_ = 0;              // Commit calls so far
   uint64_t command_commits_ = 0;      // commits_ at BeginCommand
   bool in_command_ = false;
+  bool no_wait_ = false;
+  std::vector<std::string> contended_;
 };
 
 }  // namespace mnemo

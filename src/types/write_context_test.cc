@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -161,6 +162,38 @@ TEST_F(WriteContextTest, NotesWrittenKeysOnlyWhileSomebodyWaits) {
   EXPECT_EQ(keys[0], db.MetaKey("b"));
   EXPECT_FALSE(ctx.has_written());
   ASSERT_TRUE(ctx.Commit().ok());
+}
+
+// A script's context (no_wait) never waits for a stripe another thread holds nor commits
+// what it has: the key is recorded as contended and the writes stay uncommitted until Abandon.
+TEST_F(WriteContextTest, NoWaitRecordsContendedKeysInsteadOfWaiting) {
+  std::string held = EncodeMetaKey("ns", "held");
+  std::atomic<bool> locked{false}, release{false};
+  std::thread other([&] {
+    WriteContext owner(storage_.get());
+    owner.Lock(held);
+    locked = true;
+    while (!release) std::this_thread::yield();
+    owner.Abandon();
+  });
+  while (!locked) std::this_thread::yield();
+  WriteContext script(storage_.get());
+  script.set_no_wait(true);
+  {
+    Database db(storage_.get(), "ns", &script);
+    StringType strings(&db, 1 << 20);
+    ASSERT_TRUE(strings.IncrBy("free", 1).ok());  // a free key is taken as usual
+    ASSERT_TRUE(strings.IncrBy("held", 1).ok());  // returns at once instead of waiting
+  }
+  EXPECT_EQ(script.contended(), std::vector<std::string>{held});
+  EXPECT_TRUE(script.Holds(EncodeMetaKey("ns", "free")));
+  EXPECT_EQ(Read("free"), "<none>");  // nothing was committed on the way
+  script.Abandon();
+  EXPECT_TRUE(script.contended().empty());
+  release = true;
+  other.join();
+  EXPECT_EQ(Read("free"), "<none>");
+  EXPECT_EQ(Read("held"), "<none>");
 }
 
 }  // namespace

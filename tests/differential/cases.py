@@ -374,6 +374,38 @@ CASES = {
                "ZADD y 1 a 2 b 3 c | BZMPOP 0 2 z y MAX COUNT 2 | BZMPOP 0 1 y MIN COUNT 9 | EXISTS y",
                "BZMPOP 0 0 z MIN", "BZMPOP x 1 z MIN", "BZMPOP 0 1 z MID", "BZMPOP 0 1 z MIN COUNT 0",
                "BZMPOP -1 1 z MIN", HASH + " | ZADD y 1 a | BZMPOP 0 2 w y MIN | BZMPOP 0 2 y w MIN"],
+    # Scripts: bodies are single-quoted words (no ` | ` inside them).
+    "eval": [
+        "EVAL 'return redis.call(\"incr\", KEYS[1])' 1 k | GET k",
+        "EVAL 'redis.call(\"set\", KEYS[1], ARGV[1]) return redis.call(\"get\", KEYS[1])' 1 k v",
+        "EVAL 'return {1, 2.5, \"x\", false, {ok=\"s\"}, {err=\"E e\"}}' 0",
+        "EVAL 'return redis.call(\"hgetall\", KEYS[1])' 1 w | " + HASH +
+        " | EVAL 'return redis.call(\"hgetall\", KEYS[1])' 1 w",
+        HASH + " | EVAL 'return redis.call(\"get\", KEYS[1])' 1 w",
+        HASH + " | EVAL 'return redis.pcall(\"get\", KEYS[1])' 1 w",
+        "EVAL 'redis.call(\"set\", \"a\", \"1\") error(\"late\")' 0 | GET a",
+        "EVAL 'return redis.call(\"nosuch\")' 0", "EVAL 'x = 1' 0", "EVAL 'return y' 0",
+        "EVAL 'return 1' -1", "EVAL 'return 1' 2 a", "EVAL 'return 1' z", "EVAL 'retur n' 0",
+        "EVAL 'return redis.call(\"lrange\", KEYS[1], 0, -1)' 1 l | RPUSH l a b | "
+        "EVAL 'return redis.call(\"lrange\", KEYS[1], 0, -1)' 1 l",
+        "EVAL 'return redis.call(\"zscore\", KEYS[1], \"m\")' 1 w | " + ZSET +
+        " | EVAL 'redis.setresp(3) return redis.call(\"zscore\", KEYS[1], \"m\")' 1 w",
+    ],
+    "evalsha": [
+        "SCRIPT LOAD 'return ARGV[1]' | EVALSHA 098e0f0d1448c0a81dafe820f66d460eb09263da 0 hi",
+        "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0",
+        "EVALSHA_RO ffffffffffffffffffffffffffffffffffffffff 0",
+    ],
+    "eval_ro": [
+        "SET k v | EVAL_RO 'return redis.call(\"get\", KEYS[1])' 1 k",
+        "EVAL_RO 'return redis.call(\"set\", KEYS[1], \"v\")' 1 k | EXISTS k",
+        "EVAL_RO 'return redis.pcall(\"del\", KEYS[1])' 1 k",
+    ],
+    "script": [
+        "SCRIPT LOAD 'return 1' | SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db abc",
+        "SCRIPT LOAD 'retur n'", "SCRIPT KILL", "SCRIPT FLUSH SYNC", "SCRIPT FLUSH bad",
+        "SCRIPT nope",
+    ],
 }
 
 

@@ -83,3 +83,8 @@ def test_multi_exec_py_measures_both_servers():
     out = run_bench("multi_exec.py", "--rounds", "1", "--transactions", "200" if SANITIZED else "800",
                     "--clients", "2", "--keyspace", "200")
     assert re.search(r"(?m)^multi_exec\s+%s\s+%s\s+%s" % (NUMBER, NUMBER, NUMBER), out), out
+def test_scripting_py_measures_incr_eval_and_evalsha():
+    out = run_bench("scripting.py", *TINY)
+    for test in ("incr", "eval", "evalsha"):
+        # test, mnemo ops/s, redis ops/s, ratio: both servers measured
+        assert re.search(r"(?m)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out

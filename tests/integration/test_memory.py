@@ -19,18 +19,23 @@ INFO_FIELDS = [
     "used_memory_startup", "used_memory_dataset", "used_memory_dataset_perc",
     "allocator_allocated", "allocator_active", "allocator_resident", "allocator_mapped",
     "allocator_retained", "allocator_metadata", "total_system_memory",
-    "total_system_memory_human", "maxmemory", "maxmemory_human", "allocator_frag_ratio",
+    "total_system_memory_human", "used_memory_lua", "used_memory_vm_eval",
+    "used_memory_lua_human", "used_memory_scripts_eval", "number_of_cached_scripts",
+    "used_memory_scripts", "used_memory_scripts_human", "maxmemory", "maxmemory_human",
+    "allocator_frag_ratio",
     "allocator_frag_bytes", "allocator_rss_ratio", "allocator_rss_bytes", "rss_overhead_ratio",
     "rss_overhead_bytes", "mem_fragmentation_ratio", "mem_fragmentation_bytes",
     "mem_clients_normal", "mem_allocator", "mem_block_cache", "mem_block_cache_capacity",
     "mem_block_cache_pinned", "mem_memtables", "mem_memtables_unflushed", "mem_memtables_budget",
     "mem_table_readers", "mem_key_cache", "mem_key_cache_capacity", "mem_client_query_buffers",
     "mem_client_reply_buffers", "mem_profiler",
-    "mem_profiler_active", "mem_history", "mem_components", "mem_unaccounted", "mem_rss_beyond_allocator",
+    "mem_profiler_active", "mem_history", "mem_lua", "mem_components", "mem_unaccounted",
+    "mem_rss_beyond_allocator",
 ]
 
 STATS_FIELDS = [
-    "peak.allocated", "total.allocated", "startup.allocated", "clients.normal", "overhead.total",
+    "peak.allocated", "total.allocated", "startup.allocated", "clients.normal", "lua.caches",
+    "overhead.total",
     "keys.count", "keys.bytes-per-key", "dataset.bytes", "dataset.percentage", "peak.percentage",
     "allocator.allocated", "allocator.active", "allocator.resident", "allocator.mapped",
     "allocator.retained", "allocator.metadata", "allocator-fragmentation.ratio",
@@ -41,17 +46,19 @@ STATS_FIELDS = [
     "rocksdb.memtables.budget", "rocksdb.table-readers", "key-cache", "key-cache.capacity",
     "key-cache.entries", "clients.normal.count",
     "clients.normal.query-buffers", "clients.normal.reply-buffers", "profiler.bytes",
-    "profiler.active", "history.bytes", "components.total", "unaccounted.bytes", "rss-beyond-allocator.bytes",
+    "profiler.active", "history.bytes", "lua.vm", "components.total", "unaccounted.bytes",
+    "rss-beyond-allocator.bytes",
 ]
 RATIO_STATS = {"dataset.percentage", "peak.percentage", "allocator-fragmentation.ratio",
                "allocator-rss.ratio", "rss-overhead.ratio", "fragmentation"}
 TEXT_INFO = {"used_memory_human", "used_memory_rss_human", "used_memory_peak_human",
              "used_memory_peak_perc", "used_memory_dataset_perc", "total_system_memory_human",
-             "maxmemory_human", "mem_allocator"}
+             "maxmemory_human", "mem_allocator", "used_memory_lua_human",
+             "used_memory_scripts_human"}
 RATIO_INFO = {"allocator_frag_ratio", "allocator_rss_ratio", "rss_overhead_ratio",
               "mem_fragmentation_ratio"}
 COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_key_cache",
-              "mem_clients_normal", "mem_profiler", "mem_history"]
+              "mem_clients_normal", "mem_profiler", "mem_history", "mem_lua"]
 
 
 def info_memory(client):
@@ -156,6 +163,9 @@ def test_report_is_one_json_document_whose_views_agree(r):
         doc["components"]["clients_normal"]
     assert info["mem_profiler"] == stats["profiler.bytes"] == doc["components"]["profiler"]
     assert info["mem_history"] == stats["history.bytes"] == doc["components"]["history"] > 0
+    assert info["mem_lua"] == doc["components"]["lua"] == \
+        info["used_memory_lua"] + info["used_memory_scripts"]
+    assert info["used_memory_lua"] == stats["lua.vm"] == doc["lua"]["vm"]
     assert info["mem_unaccounted"] == stats["unaccounted.bytes"] == doc["unaccounted"]["allocator"]
     assert info["mem_components"] == doc["components"]["total"] == sum(info[c] for c in COMPONENTS)
     assert info["mem_allocator"] == alloc["name"]

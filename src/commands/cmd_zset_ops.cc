@@ -170,6 +170,9 @@ Status SetOpCommand(CommandContext& ctx, SetOp op, bool store, bool card_only = 
   if (!store) return ReplyEntries(ctx, out, a.withscores);
   auto n = ZSetType(&ctx.db).Store(ctx.args[1], out);
   if (!n.ok()) return n.status();
+  static const char* const kEvents[] = {"zunionstore", "zinterstore", "zdiffstore"};
+  const char* event = kEvents[op == SetOp::kUnion ? 0 : op == SetOp::kInter ? 1 : 2];
+  if (*n > 0) ctx.Notify(kNotifyZSet, event, ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -199,6 +202,7 @@ Status CmdZRangeStore(CommandContext& ctx) {
   if (!s.ok()) return s;
   auto n = zsets.Store(ctx.args[1], out);
   if (!n.ok()) return n.status();
+  if (*n > 0) ctx.Notify(kNotifyZSet, "zrangestore", ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -230,6 +234,8 @@ Status CmdZMPop(CommandContext& ctx) {
     if (*card == 0) continue;
     auto popped = zsets.Pop(k, count, where == "max");
     if (!popped.ok()) return popped.status();
+    ctx.Notify(kNotifyZSet, where == "max" ? "zpopmax" : "zpopmin", k);
+    NotifyIfDeleted(ctx, k);
     size_t start = ctx.reply.size();
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(k);

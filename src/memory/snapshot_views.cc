@@ -111,6 +111,7 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_key_cache_capacity", in.key_cache_capacity),
       Bytes("mem_client_query_buffers", in.clients_normal_query),
       Bytes("mem_client_reply_buffers", in.clients_normal_reply),
+      Bytes("mem_pubsub_registry", in.pubsub_registry),
       Bytes("mem_profiler", in.profiler_bytes),
       Int("mem_profiler_active", in.profiler_active ? 1 : 0),
       Bytes("mem_components", s.components),
@@ -186,6 +187,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("clients.normal.count", in.clients_normal_count),
       Bytes("clients.normal.query-buffers", in.clients_normal_query),
       Bytes("clients.normal.reply-buffers", in.clients_normal_reply),
+      Bytes("clients.normal.pubsub-registry", in.pubsub_registry),
       Bytes("profiler.bytes", in.profiler_bytes),
       Int("profiler.active", in.profiler_active ? 1 : 0),
       Bytes("components.total", s.components),
@@ -275,7 +277,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.EndObject();
   w.Key("clients").BeginObject().Key("normal").BeginObject();
   w.Member("count", in.clients_normal_count).Member("query_buffers", in.clients_normal_query);
-  w.Member("reply_buffers", in.clients_normal_reply).EndObject().EndObject();
+  w.Member("reply_buffers", in.clients_normal_reply);
+  w.Member("pubsub_registry", in.pubsub_registry).EndObject().EndObject();
   w.Key("profiler").BeginObject().Member("active", in.profiler_active);
   w.Member("bytes", in.profiler_bytes).EndObject();
   w.Key("limits").BeginObject().Member("maxmemory", in.maxmemory);

@@ -83,6 +83,7 @@ Connection::~Connection() {
   if (write_event_) event_free(write_event_);
   if (pause_event_) event_free(pause_event_);
   if (fd_ >= 0) close(fd_);
+  UnsubscribeAll();  // a worker's shutdown destroys connections without Close
   server_->ReleaseClient();
 }
 
@@ -101,7 +102,8 @@ void Connection::SetAuthenticated(bool admin) {
 }
 
 bool Connection::IdleLongerThan(int64_t seconds, int64_t now_ms) const {
-  return !paused_ && now_ms - last_active_ms_ > seconds * 1000;
+  // As in Redis, a subscriber is never idle: it waits for messages.
+  return !paused_ && !subscribed() && now_ms - last_active_ms_ > seconds * 1000;
 }
 
 void Connection::OnReadable(evutil_socket_t, short, void* arg) {
@@ -275,8 +277,9 @@ void Connection::UpdateReadInterest() {
 
 bool Connection::CheckOutputLimit() {
   if (closed_) return false;
-  OutputBufferLimits l = server_->config().output_limits();
-  auto pending = static_cast<int64_t>(out_.size() - out_pos_);
+  OutputBufferLimits l =
+      server_->config().output_limits(subscribed() ? ClientClass::kPubSub : ClientClass::kNormal);
+  auto pending = static_cast<int64_t>(out_.size() - out_pos_ + held_pushes_.size());
   bool over = l.hard > 0 && pending > l.hard;
   if (!over && l.soft > 0 && pending > l.soft) {
     int64_t now = NowMs();
@@ -289,8 +292,9 @@ bool Connection::CheckOutputLimit() {
   server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
   Log(LogLevel::kWarning,
       "closing client id=%llu addr=%s: %lld reply bytes pending exceed "
-      "client-output-buffer-limit",
-      static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
+      "client-output-buffer-limit (%s class)",
+      static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending),
+      subscribed() ? "pubsub" : "normal");
   Close();
   return true;
 }
@@ -361,6 +365,7 @@ void Connection::Execute() {
                  ? WrongArgsError(spec->name)
                  : CheckAccess(spec);
   if (s.ok()) s = CheckMemory(spec);
+  if (s.ok() && resp_ == RespVersion::kResp2 && subscribed()) s = CheckPubSubContext(spec);
   if (!s.ok()) {
     CommitPending();
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
@@ -382,6 +387,8 @@ void Connection::Execute() {
   size_t pending_before = pending.commands;
   Database db(&server_->storage(), ns_, &rmw_);
   CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
+  ctx.notify_flags = server_->config().notify_flags();
+  size_t events_before = events_.size();
   // Only a command that may write can leave writes to drop (read-only ones committed first).
   bool bracketed = !(spec->flags & kCmdReadOnly);
   if (bracketed) rmw_.BeginCommand();
@@ -394,6 +401,7 @@ void Connection::Execute() {
     s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {
     rmw_.RollbackCommand();  // a failed command leaves nothing behind (no-op unless bracketed)
+    events_.resize(events_before);
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
@@ -414,6 +422,7 @@ void Connection::Execute() {
     }
     batch_replies_++;
   }
+  if (!events_.empty() && !in_batch_ && rmw_.empty()) FlushKeyspaceEvents();
 }
 
 bool Connection::HeldByPause() {
@@ -462,6 +471,7 @@ void Connection::Reset() {
   reply_off_ = false;
   skip_next_ = false;
   resp_ = RespVersion::kResp2;  // as Redis: RESET leaves a HELLO 3 connection on RESP2
+  UnsubscribeAll();
 }
 
 void Connection::ReplyError(std::string_view line) {
@@ -479,7 +489,11 @@ void Connection::CommitRmw() {
   Status s = rmw_.Commit();
   size_t replies = rmw_replies_;
   rmw_replies_ = 0;
-  if (s.ok()) return;
+  if (s.ok()) {
+    if (!in_batch_) FlushKeyspaceEvents();
+    return;
+  }
+  events_.clear();  // nothing of it happened
   // A RocksDB write is atomic: nothing of the batch was applied, every reply becomes the error.
   out_.resize(rmw_reply_start_);
   for (size_t i = 0; i < replies; i++) ReplyError(s.ToString());
@@ -487,13 +501,20 @@ void Connection::CommitRmw() {
 
 void Connection::BatchCommitted(const Status& s) {
   in_batch_ = false;
-  if (s.ok()) return;
-  // Nothing of the batch was applied: every reply given for it becomes the error.
-  out_.resize(batch_reply_start_);
-  for (size_t i = 0; i < batch_replies_; i++) ReplyError(s.ToString());
+  if (s.ok()) {
+    if (rmw_.empty()) FlushKeyspaceEvents();
+  } else {
+    events_.clear();
+    // Nothing of the batch was applied: every reply given for it becomes the error.
+    out_.resize(batch_reply_start_);
+    for (size_t i = 0; i < batch_replies_; i++) ReplyError(s.ToString());
+  }
+  out_.append(held_pushes_);  // messages that came while the replies waited
+  held_pushes_.clear();
 }
 
 void Connection::ResumeAfterCommit() {
+  flush_scheduled_ = false;
   if (closed_ || in_batch_) return;
   FlushOutput();
   // Complete commands still buffered (none today: a pass ends in a batch only once its input
@@ -568,7 +589,87 @@ void Connection::Close() {
   event_del(write_event_);
   transport_.Shutdown();
   shutdown(fd_, SHUT_RDWR);
+  UnsubscribeAll();
   worker_->Remove(id_);
+}
+
+Status Connection::CheckPubSubContext(const CommandSpec* spec) const {
+  if (spec->flags & kCmdPubSubContext) return Status::OK();
+  std::string name = spec->name;  // Redis names a subcommand as container|sub
+  if (args_.size() > 1) {
+    std::string sub = ToLower(args_[1]);
+    for (const Subcommand& row : spec->doc.subcommands) {
+      if (sub == row.name) name += "|" + sub;
+    }
+  }
+  return Status::InvalidArgument("Can't execute '" + name +
+                                 "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                                 "are allowed in this context");
+}
+
+bool Connection::Subscribe(PubSubKind kind, std::string_view name) {
+  if (!subs_[static_cast<size_t>(kind)].emplace(name).second) return false;
+  server_->pubsub().Add(kind, ns_, name, PubSubTarget{id_, worker_->index()});
+  return true;
+}
+
+bool Connection::Unsubscribe(PubSubKind kind, std::string_view name) {
+  auto& set = subs_[static_cast<size_t>(kind)];
+  auto it = set.find(std::string(name));
+  if (it == set.end()) return false;
+  set.erase(it);
+  server_->pubsub().Remove(kind, ns_, name, PubSubTarget{id_, worker_->index()});
+  return true;
+}
+
+std::vector<std::string> Connection::Subscriptions(PubSubKind kind) const {
+  const auto& set = subs_[static_cast<size_t>(kind)];
+  return {set.begin(), set.end()};
+}
+
+void Connection::UnsubscribeAll() {
+  for (PubSubKind kind : {PubSubKind::kChannel, PubSubKind::kPattern, PubSubKind::kShard}) {
+    auto& set = subs_[static_cast<size_t>(kind)];
+    for (const std::string& name : set) {
+      server_->pubsub().Remove(kind, ns_, name, PubSubTarget{id_, worker_->index()});
+    }
+    set.clear();
+  }
+}
+
+int64_t Connection::Publish(PubSubKind kind, std::string_view channel, std::string_view message) {
+  return worker_->Publish(ns_, kind, channel, message);
+}
+
+void Connection::DeliverPush(const PubSubDelivery& d) {
+  if (closed_) return;
+  // A message published before this connection's UNSUBSCRIBE was answered is not sent after it.
+  PubSubKind kind = d.pattern != nullptr ? PubSubKind::kPattern : d.msg->kind;
+  const std::string& name = d.pattern != nullptr ? *d.pattern : d.msg->channel;
+  if (!subs_[static_cast<size_t>(kind)].contains(name)) return;
+  AppendPubSubMessage(in_batch_ ? &held_pushes_ : &out_, resp_, d);
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->FlushAtEndOfPass(id_);
+  }
+  if (out_.size() - out_pos_ + held_pushes_.size() > kOutputLimitCheckBytes) CheckOutputLimit();
+}
+
+void Connection::NotifyKeyspaceEvent(uint32_t type, std::string_view event, std::string_view key) {
+  events_.push_back(KeyEvent{type, std::string(event), std::string(key)});
+}
+
+void Connection::FlushKeyspaceEvents() {
+  if (events_.empty()) return;
+  uint32_t flags = server_->config().notify_flags();
+  std::vector<KeyEvent> events;
+  events.swap(events_);
+  for (const KeyEvent& e : events) {
+    if (!(flags & e.type)) continue;
+    ForEachKeyspaceMessage(flags, e.event, e.key, [&](std::string channel, std::string_view msg) {
+      worker_->Publish(ns_, PubSubKind::kChannel, channel, msg);
+    });
+  }
 }
 
 // Redis 7's fields in Redis's order, then Mnemo's (ns=); docs/clients.md says what each means.
@@ -580,8 +681,9 @@ std::string Connection::Describe() {
   s.reserve(384);
   s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
        " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
-       " idle=" + num((now - last_active_ms_) / 1000) +
-       " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(in_.size() - in_pos_) +
+       " idle=" + num((now - last_active_ms_) / 1000) + " flags=" + (subscribed() ? "P" : "N") +
+       " db=0 sub=" + num(subs_[0].size()) + " psub=" + num(subs_[1].size()) +
+       " ssub=" + num(subs_[2].size()) + " multi=-1 qbuf=" + num(in_.size() - in_pos_) +
        " qbuf-free=" + num(in_.capacity() - in_.size()) + " argv-mem=0 multi-mem=0" +
        " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
        " obl=0 oll=0 omem=" + num(out_.capacity()) +

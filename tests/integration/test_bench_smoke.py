@@ -77,3 +77,9 @@ def test_tls_py_measures_plain_and_tls_side_by_side():
     for test in ("SET", "GET"):
         # test, plain ops/s, tls ops/s, ratio, ...: both ports measured
         assert re.search(r"(?im)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out
+
+
+def test_pubsub_py_measures_fanout_on_both_servers():
+    out = run_bench("pubsub.py", "--rounds", "1", "--messages", "500", "--fanout", "1,3")
+    for fanout in ("1", "3"):
+        assert re.search(r"(?m)^%s\s+%s\s+%s" % (fanout, NUMBER, NUMBER), out), out

@@ -106,6 +106,16 @@ int64_t PubSubRegistry::NumSub(PubSubKind kind, std::string_view ns,
   return it == table.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
+int64_t PubSubRegistry::TotalNames(PubSubKind kind) const {
+  std::shared_lock lock(mu_);
+  if (kind != PubSubKind::kPattern) {
+    return static_cast<int64_t>(channels_[kind == PubSubKind::kShard ? 1 : 0].size());
+  }
+  size_t n = 0;
+  for (const auto& [ns, by_name] : patterns_) n += by_name.size();
+  return static_cast<int64_t>(n);
+}
+
 int64_t PubSubRegistry::NumPat(std::string_view ns) const {
   std::shared_lock lock(mu_);
   auto it = patterns_.find(std::string(ns));

@@ -77,6 +77,8 @@ class PubSubRegistry {
                                     const std::string* pattern) const;
   int64_t NumSub(PubSubKind kind, std::string_view ns, std::string_view channel) const;
   int64_t NumPat(std::string_view ns) const;
+  // Channels (kChannel, kShard) or distinct patterns with subscribers, over every namespace.
+  int64_t TotalNames(PubSubKind kind) const;
   // Approximate bytes the registry holds (names, subscriber entries, table nodes).
   uint64_t MemoryBytes() const { return bytes_.load(std::memory_order_relaxed); }
 

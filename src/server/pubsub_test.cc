@@ -46,6 +46,8 @@ TEST(PubSubRegistry, NamespacesAndShardChannelsAreApart) {
   EXPECT_EQ(Receivers(r, K::kShard, "", "news"), std::vector<uint64_t>{2});
   EXPECT_EQ(Receivers(r, K::kChannel, "t1", "news"), (std::vector<uint64_t>{1, 3}));
   EXPECT_EQ(r.NumPat(""), 0);
+  EXPECT_EQ(r.TotalNames(K::kPattern), 1);
+  EXPECT_EQ(r.TotalNames(K::kChannel), 1);
   EXPECT_TRUE(r.Channels(K::kChannel, "", nullptr).empty());
   EXPECT_EQ(r.Channels(K::kShard, "", nullptr), std::vector<std::string>{"news"});
 }

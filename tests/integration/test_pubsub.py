@@ -124,6 +124,12 @@ def test_client_list_shows_subscriptions(mnemo):
         sub.call("PSUBSCRIBE", "p*")
         line = [l for l in c.call("CLIENT", "LIST").decode().splitlines() if "name=listener" in l][0]
         assert " flags=P " in line and " sub=2 psub=1 ssub=0 " in line
+        stats = c.call("INFO", "stats").decode()
+        for field in ("pubsub_channels:2\r\n", "pubsub_patterns:1\r\n",
+                      "pubsub_shardchannels:0\r\n"):
+            assert field in stats
+        assert c.call("CLIENT", "KILL", "TYPE", "pubsub") == 1
+        wait_until(lambda: c.call("PUBSUB", "NUMSUB", "x") == [b"x", 0], what="the kill")
 
 
 def read_messages(c, n):

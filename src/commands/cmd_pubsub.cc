@@ -175,7 +175,9 @@ const CommandSpec kPubSubCommands[] = {
      {.since = "2.0.0",
       .complexity = "O(N) where N is the number of channels to subscribe to.",
       .args = "channel...",
-      .acl = "@pubsub @slow"}},
+      .acl = "@pubsub @slow",
+      .notes = "the caller's namespace's channels; pending messages are bounded by "
+               "`client-output-buffer-limit pubsub` (docs/pubsub.md)"}},
     {"unsubscribe", -1, kSub, 0, 0, 0, CmdUnsubscribe, "pubsub",
      "Stop listening for messages posted to the given channels",
      {.since = "2.0.0",
@@ -217,7 +219,9 @@ const CommandSpec kPubSubCommands[] = {
       .complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel "
                     "and M is the total number of subscribed patterns (by any client).",
       .args = "channel message",
-      .acl = "@pubsub @fast"}},
+      .acl = "@pubsub @fast",
+      .notes = "channels belong to the caller's namespace; every subscriber gets one publisher's "
+               "messages in publish order, across workers (docs/pubsub.md)"}},
     {"spublish", 3, kCmdLoading | kCmdFast, 1, 1, 1, CmdSPublish, "pubsub",
      "Post a message to a shard channel",
      {.since = "7.0.0",

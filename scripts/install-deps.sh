@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Build and unit tests; integration tests (redis-py); the client matrix (tests/clients: Ruby,
 # PHP, hiredis, Node.js) and the redis-cli checks (redis-tools, tmux).
 PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev libgtest-dev
-          libdw-dev liblzf-dev libssl-dev openssl python3-pytest python3-redis redis-tools
+          libdw-dev liblzf-dev libssl-dev libspdlog-dev openssl python3-pytest python3-redis redis-tools
           redis-server clang libclang-rt-14-dev
           ruby-redis php-cli php-redis libhiredis-dev nodejs tmux)
 # A Node.js from elsewhere (NodeSource's package) carries its own npm and conflicts with Debian's.

@@ -170,7 +170,7 @@ constexpr uint32_t kAdm = kCmdAdmin | kCmdLoading;
 // One row per command, its CommandDoc below it.
 // clang-format off
 const CommandSpec kAdminCommands[] = {
-    {"save", 1, kAdm, 0, 0, 0, CmdSave, "server", "Flush the memtables to disk",
+    {"save", 1, kAdm | kCmdNoMulti, 0, 0, 0, CmdSave, "server", "Flush the memtables to disk",
      {.since = "1.0.0",
       .complexity = "O(N) where N is the total number of keys in all databases",
       .acl = "@admin @slow @dangerous",
@@ -217,7 +217,7 @@ const CommandSpec kAdminCommands[] = {
       .acl = "@keyspace @write @fast @dangerous",
       .notes = "only database 0 exists: `SWAPDB 0 0` is OK, any other index `ERR DB index is out "
                "of range`"}},
-    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth | kCmdPubSubContext, 0, 0, 0, CmdReset, "connection",
+    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth | kCmdNoQueue | kCmdPubSubContext, 0, 0, 0, CmdReset, "connection",
      "Reset the connection to its initial state",
      {.since = "6.2.0",
       .complexity = "O(1)",

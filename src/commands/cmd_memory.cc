@@ -11,6 +11,8 @@
 #include "commands/command.h"
 #include "commands/subcommand.h"
 #include "memory/allocator.h"
+#include "memory/history.h"
+#include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "types/database.h"
 
@@ -65,12 +67,141 @@ Status Stats(CommandContext& ctx) {
 Status Doctor(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|doctor");
   std::string text;
-  for (const std::string& line : MemoryDoctor(ctx.server.TakeMemorySnapshot())) {
+  MemoryForecast forecast = ctx.server.history().Forecast(ctx.server.MemoryLimit());
+  for (const std::string& line : MemoryDoctor(ctx.server.TakeMemorySnapshot(), &forecast)) {
     if (!text.empty()) text += '\n';
     text += line;
   }
   ctx.reply.Verbatim(text);
   return Status::OK();
+}
+
+// HISTORY [field] [seconds]: [unix ms, value] pairs, oldest first.
+Status History(CommandContext& ctx) {
+  if (ctx.argc() > 4) return WrongArgsError("memory|history");
+  HistoryField field = HistoryField::kUsed;
+  if (ctx.argc() >= 3) {
+    auto f = FindHistoryField(ctx.args[2]);
+    if (!f) {
+      std::string names;
+      for (int i = 0; i < kHistoryFieldCount; i++) {
+        names += i ? ", " : "";
+        names += HistoryFieldName(static_cast<HistoryField>(i));
+      }
+      return Status::InvalidArgument("unknown history field '" + ctx.args[2] +
+                                     "'; fields: " + names);
+    }
+    field = *f;
+  }
+  int64_t seconds = kFineSamples;
+  if (ctx.argc() == 4) {
+    auto v = ArgInt(ctx.args[3]);
+    if (!v.ok()) return v.status();
+    if (*v < 1 || *v > 86400) {
+      return Status::InvalidArgument("seconds must be between 1 and 86400 (24 hours)");
+    }
+    seconds = *v;
+  }
+  std::vector<HistorySample> samples = ctx.server.history().Recent(seconds);
+  ctx.reply.ArrayHeader(samples.size());
+  for (const HistorySample& h : samples) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(h.ms);
+    ctx.reply.Integer(static_cast<int64_t>(h.get(field)));
+  }
+  return Status::OK();
+}
+
+void OptionalDouble(Reply& r, const std::optional<double>& v) {
+  if (v) {
+    r.Double(*v);
+  } else {
+    r.Null();
+  }
+}
+
+// FORECAST: growth of used memory over three windows and what it means for the limit.
+Status Forecast(CommandContext& ctx) {
+  if (ctx.argc() != 2) return WrongArgsError("memory|forecast");
+  MemoryForecast f = ctx.server.history().Forecast(ctx.server.MemoryLimit());
+  Reply& r = ctx.reply;
+  r.MapHeader(12);
+  r.Bulk("used_memory");
+  r.Integer(static_cast<int64_t>(f.used));
+  r.Bulk("limit");
+  r.Integer(static_cast<int64_t>(f.limit));
+  r.Bulk("headroom_bytes");
+  if (f.limit == 0) {
+    r.Null();
+  } else {
+    r.Integer(f.used >= f.limit ? 0 : static_cast<int64_t>(f.limit - f.used));
+  }
+  for (const GrowthWindow* w : {&f.w1m, &f.w10m, &f.w1h}) {
+    const char* name = w == &f.w1m ? "1m" : w == &f.w10m ? "10m" : "1h";
+    r.Bulk(std::string("growth_") + name + "_bytes_per_second");
+    OptionalDouble(r, w->bytes_per_second);
+    r.Bulk(std::string("samples_") + name);
+    r.Integer(static_cast<int64_t>(w->samples));
+  }
+  r.Bulk("limit_eta_seconds");
+  OptionalDouble(r, f.eta_seconds);
+  r.Bulk("peak_24h");
+  r.Integer(static_cast<int64_t>(f.peak_24h));
+  r.Bulk("recommended_maxmemory");
+  r.Integer(static_cast<int64_t>(f.recommended));
+  return Status::OK();
+}
+
+// POLICY ADD name rule | DEL name | LIST | RESET (docs/monitoring.md, "Memory policies").
+Status Policy(CommandContext& ctx) {
+  const std::string& op = ctx.args[2];
+  MemoryPolicies& policies = ctx.server.policies();
+  if (EqualsIgnoreCase(op, "list")) {
+    if (ctx.argc() != 3) return WrongArgsError("memory|policy");
+    std::vector<PolicyState> list = policies.List();
+    ctx.reply.ArrayHeader(list.size());
+    for (const PolicyState& p : list) {
+      ctx.reply.MapHeader(6);
+      ctx.reply.Bulk("name");
+      ctx.reply.Bulk(p.rule.name);
+      ctx.reply.Bulk("rule");
+      ctx.reply.Bulk(p.rule.text);
+      ctx.reply.Bulk("fired");
+      ctx.reply.Integer(static_cast<int64_t>(p.fired));
+      ctx.reply.Bulk("last_fired_ms");
+      ctx.reply.Integer(p.last_fired_ms);
+      ctx.reply.Bulk("holding_since_ms");
+      ctx.reply.Integer(p.holding_since_ms);
+      ctx.reply.Bulk("value");
+      OptionalDouble(ctx.reply, p.last_value);
+    }
+    return Status::OK();
+  }
+  if (Status s = RequireAdmin(ctx); !s.ok()) return s;
+  if (EqualsIgnoreCase(op, "add")) {
+    if (ctx.argc() != 5) return WrongArgsError("memory|policy");
+    auto rule = ParsePolicyRule(ctx.args[3], ctx.args[4]);
+    if (!rule.ok())
+      return Status::InvalidArgument("invalid memory policy: " + rule.status().message());
+    policies.Add(std::move(*rule));
+    ctx.reply.Ok();
+    return Status::OK();
+  }
+  if (EqualsIgnoreCase(op, "del")) {
+    if (ctx.argc() != 4) return WrongArgsError("memory|policy");
+    ctx.reply.Integer(policies.Del(ctx.args[3]) ? 1 : 0);
+    return Status::OK();
+  }
+  if (EqualsIgnoreCase(op, "reset")) {
+    if (ctx.argc() != 3) return WrongArgsError("memory|policy");
+    auto rules = ctx.server.ConfiguredPolicies();
+    if (!rules.ok()) return rules.status();
+    policies.Reset(std::move(*rules));
+    ctx.reply.Ok();
+    return Status::OK();
+  }
+  return Status::InvalidArgument("unknown MEMORY POLICY operation '" + op +
+                                 "'; operations: ADD, DEL, LIST, RESET");
 }
 
 // MALLOC-STATS [JSON]: jemalloc's malloc_stats_print, human text or its JSON ("J" option).
@@ -147,6 +278,15 @@ Status Help(CommandContext& ctx) {
       "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "DOCTOR",
       "    Return memory problems reports.",
+      "FORECAST",
+      "    Return the growth rate of used memory over 1 minute, 10 minutes and 1 hour, the",
+      "    time until the memory limit at that rate, and a recommended maxmemory.",
+      "POLICY ADD <name> <rule> | DEL <name> | LIST | RESET",
+      "    Memory policies: a rule such as \"fragmentation > 1.5 for 60s -> purge\" acts when",
+      "    its condition holds. RESET restores the config file's rules.",
+      "HISTORY [<field> [<seconds>]]",
+      "    Return [unix-ms, value] samples of <field> (default: used_memory) over the last",
+      "    <seconds> (default: 600; one a second up to 600, one a minute up to 86400).",
       "MALLOC-STATS [JSON]",
       "    Return internal statistics report from the memory allocator (JSON: as JSON).",
       "PURGE",
@@ -198,6 +338,20 @@ const Subcommand kSubcommands[] = {
       .complexity = "Depends on how much memory is allocated, could be slow",
       .acl = "@slow",
       .tips = "request_policy:all_shards response_policy:all_succeeded"}},
+    {"history", -2, History, "A series of one memory figure over the last seconds",
+     {.since = "0.1.0",
+      .complexity = "O(N) where N is the number of samples returned.",
+      .args = "[field_seconds(field:string [seconds:integer])]",
+      .acl = "@slow",
+      .tips = "nondeterministic_output"}},
+    {"forecast", 2, Forecast, "Growth rate of used memory and the time until the limit",
+     {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
+    {"policy", -3, Policy, "Add, delete, list or reset the memory policies",
+     {.since = "0.1.0",
+      .complexity = "O(N) where N is the number of policies.",
+      .args = "operation(add(ADD name:string rule:string)|del(DEL name:string)|LIST|RESET)",
+      .acl = "@slow",
+      .notes = "ADD, DEL and RESET need an admin connection"}},
     {"report", 2, Report, "The whole memory snapshot as one JSON document",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
     {"help", 2, Help, "Show helpful text about the different subcommands",
@@ -212,7 +366,7 @@ Status CmdMemory(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands);
 const CommandSpec kMemoryCommands[] = {
     {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
      "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
-     "PURGE, REPORT, HELP",
+     "PURGE, REPORT, HISTORY [field [seconds]], FORECAST, POLICY ..., HELP",
      {.since = "4.0.0",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",

@@ -1,5 +1,6 @@
 // NAMESPACE: tenants as Kvrocks has them (ADD, SET, DEL, GET, CURRENT; types/namespaces.h), plus
 // Mnemo's data quotas (QUOTA, USAGE). Admin only, except CURRENT, which any client may ask.
+#include <optional>
 #include <string>
 
 #include "commands/arg_parse.h"
@@ -76,12 +77,37 @@ Status Current(CommandContext& ctx) {
 }
 
 // QUOTA <ns> <bytes>: the data quota in logical bytes (0 = none; "100mb" forms accepted).
+// QUOTA ns bytes (the data quota) | QUOTA ns [DATA bytes] [CLIENTS bytes].
 Status Quota(CommandContext& ctx) {
   Status s = Admin(ctx);
   if (!s.ok()) return s;
-  auto bytes = ParseMemorySize(ctx.args[3]);
-  if (!bytes || *bytes < 0) return Status::InvalidArgument("invalid quota '" + ctx.args[3] + "'");
-  s = ctx.server.namespaces().SetQuota(ctx.args[2], *bytes);
+  auto parse = [](const std::string& arg) -> StatusOr<int64_t> {
+    auto bytes = ParseMemorySize(arg);
+    if (!bytes || *bytes < 0) return Status::InvalidArgument("invalid quota '" + arg + "'");
+    return *bytes;
+  };
+  std::optional<int64_t> data, clients;
+  if (ctx.argc() == 4) {
+    auto b = parse(ctx.args[3]);
+    if (!b.ok()) return b.status();
+    data = *b;
+  } else {
+    if (ctx.argc() % 2 != 1) return SyntaxError();
+    for (size_t i = 3; i < ctx.argc(); i += 2) {
+      auto b = parse(ctx.args[i + 1]);
+      if (!b.ok()) return b.status();
+      if (EqualsIgnoreCase(ctx.args[i], "data")) {
+        data = *b;
+      } else if (EqualsIgnoreCase(ctx.args[i], "clients")) {
+        clients = *b;
+      } else {
+        return SyntaxError();
+      }
+    }
+  }
+  NamespaceRegistry& reg = ctx.server.namespaces();
+  if (data) s = reg.SetQuota(ctx.args[2], *data);
+  if (s.ok() && clients) s = reg.SetClientQuota(ctx.args[2], *clients);
   if (!s.ok()) return s;
   ctx.reply.Ok();
   return Status::OK();
@@ -101,7 +127,8 @@ Status Usage(CommandContext& ctx) {
   auto c = ctx.server.storage().Counters(ns);
   if (!c.ok()) return c.status();
   NamespaceRegistry& reg = ctx.server.namespaces();
-  ctx.reply.MapHeader(6);
+  std::shared_ptr<NamespaceActivity> a = reg.Activity(ns);
+  ctx.reply.MapHeader(12);
   ctx.reply.Bulk("namespace");
   ctx.reply.Bulk(ns);
   ctx.reply.Bulk("keys");
@@ -114,6 +141,18 @@ Status Usage(CommandContext& ctx) {
   ctx.reply.Integer(reg.Quota(ns));
   ctx.reply.Bulk("refused_writes");
   ctx.reply.Integer(static_cast<int64_t>(reg.Refused(ns)));
+  ctx.reply.Bulk("clients");
+  ctx.reply.Integer(a->clients.load(std::memory_order_relaxed));
+  ctx.reply.Bulk("client_bytes");
+  ctx.reply.Integer(a->client_bytes.load(std::memory_order_relaxed));
+  ctx.reply.Bulk("client_quota");
+  ctx.reply.Integer(reg.ClientQuota(ns));
+  ctx.reply.Bulk("clients_closed");
+  ctx.reply.Integer(static_cast<int64_t>(reg.ClientsClosed(ns)));
+  ctx.reply.Bulk("commands");
+  ctx.reply.Integer(static_cast<int64_t>(a->commands.Load()));
+  ctx.reply.Bulk("ops_per_sec");
+  ctx.reply.Integer(static_cast<int64_t>(a->ops_per_sec.load(std::memory_order_relaxed)));
   return Status::OK();
 }
 
@@ -133,8 +172,11 @@ const Subcommand kSubcommands[] = {
       .acl = "@admin @slow @dangerous"}},
     {"current", 2, Current, "The caller's namespace",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow"}},
-    {"quota", 4, Quota, "Set a namespace's data quota in logical bytes (0 = none)",
-     {.since = "0.1.0", .complexity = "O(namespaces)", .args = "namespace:string bytes:string",
+    {"quota", -4, Quota,
+     "Set a namespace's data quota (logical bytes) and client-memory quota (0 = none)",
+     {.since = "0.1.0", .complexity = "O(namespaces)",
+      .args = "namespace:string quotas(bytes:string|limits([DATA data:string] "
+              "[CLIENTS clients:string]))",
       .acl = "@admin @slow @dangerous"}},
     {"usage", -2, Usage, "A namespace's keys, data bytes, quota and refused writes",
      {.since = "0.1.0", .complexity = "O(1)", .args = "[namespace:string]", .acl = "@slow"}},

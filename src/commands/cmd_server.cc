@@ -5,6 +5,7 @@
 #include "commands/arg_parse.h"
 #include "commands/command.h"
 #include "commands/command_doc.h"
+#include "commands/command_keys.h"
 #include "commands/registry.h"
 #include "commands/subcommand.h"
 #include "common/version.h"
@@ -531,24 +532,22 @@ Status CommandList(CommandContext& ctx) {
   return Status::OK();
 }
 
-// COMMAND GETKEYS <command> [arg ...]: the keys of a full command line, taken from the key
-// positions of its row. Errors are checked in Redis's order: unknown command, no keys, arity.
+// COMMAND GETKEYS <command> [arg ...]: the keys of a full command line (commands/command_keys.h).
+// Errors are checked in Redis's order: unknown command, no keys, arity, then the arguments.
 Status CommandGetKeys(CommandContext& ctx) {
   const CommandSpec* c = CommandTable::Instance().Find(ctx.args[2]);
   if (c == nullptr) return Status::InvalidArgument("Invalid command specified");
-  if (c->first_key == 0) return Status::InvalidArgument("The command has no key arguments");
+  if (!CommandHasKeys(*c)) return Status::InvalidArgument("The command has no key arguments");
   std::span<const std::string> line(ctx.args.begin() + 2, ctx.args.end());
   int argc = static_cast<int>(line.size());
   if ((c->arity > 0 && argc != c->arity) || argc < -c->arity) {
     return Status::InvalidArgument("Invalid number of arguments specified for command");
   }
-  // last_key -1 is the last argument (Redis's legacy key range: negative counts from the end).
-  int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
-  std::vector<std::string_view> keys;
-  for (int i = c->first_key; i <= last && i < argc; i += c->key_step) keys.push_back(line[i]);
-  if (keys.empty()) return Status::InvalidArgument("Invalid arguments specified for command");
-  ctx.reply.ArrayHeader(keys.size());
-  for (std::string_view key : keys) ctx.reply.Bulk(key);
+  auto keys = CommandKeyPositions(*c, line);
+  if (!keys.ok()) return keys.status();
+  if (keys->empty()) return Status::InvalidArgument("Invalid arguments specified for command");
+  ctx.reply.ArrayHeader(keys->size());
+  for (size_t i : *keys) ctx.reply.Bulk(line[i]);
   return Status::OK();
 }
 
@@ -765,7 +764,7 @@ const CommandSpec kServerCommands[] = {
       .tips = "request_policy:all_shards response_policy:all_succeeded"}},
     {"echo", 2, kConn, 0, 0, 0, CmdEcho, "connection", "Return the argument",
      {.since = "1.0.0", .complexity = "O(1)", .args = "message", .acl = "@fast @connection"}},
-    {"quit", -1, kConn | kCmdNoAuth | kCmdPubSubContext, 0, 0, 0, CmdQuit, "connection", "Close the connection",
+    {"quit", -1, kConn | kCmdNoAuth | kCmdNoQueue | kCmdPubSubContext, 0, 0, 0, CmdQuit, "connection", "Close the connection",
      {.since = "1.0.0", .complexity = "O(1)", .acl = "@fast @connection"}},
     {"select", 2, kConn, 0, 0, 0, CmdSelect, "connection", "Select database 0 (the only one)",
      {.since = "1.0.0", .complexity = "O(1)", .args = "index:integer", .acl = "@fast @connection"}},
@@ -808,7 +807,7 @@ const CommandSpec kServerCommands[] = {
       .subcommands = kConfigSubcommands}},
     {"time", 1, kConn, 0, 0, 0, CmdTime, "server", "The server's time",
      {.since = "2.6.0", .complexity = "O(1)", .acl = "@fast", .tips = "nondeterministic_output"}},
-    {"shutdown", -1, kCmdAdmin | kCmdLoading, 0, 0, 0, CmdShutdown, "server",
+    {"shutdown", -1, kCmdAdmin | kCmdLoading | kCmdNoMulti, 0, 0, 0, CmdShutdown, "server",
      "Stop the server cleanly",
      {.since = "1.0.0",
       .complexity = "O(N) when saving, where N is the total number of keys in all databases when "

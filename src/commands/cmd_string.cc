@@ -178,15 +178,17 @@ Status CmdMGet(CommandContext& ctx) {
 Status CmdMSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 1) return WrongArgsError(ctx.args[0]);
   StringType strings = Strings(ctx);
-  // MSET is atomic: all pairs go into one batch, committed together.
-  PendingWrites local(ctx.db.storage());
-  PendingWrites* pending = ctx.pending != nullptr ? ctx.pending : &local;
-  for (size_t i = 1; i < ctx.argc(); i += 2) {
-    strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, pending);
-  }
-  if (pending == &local) {
-    Status s = ctx.db.Commit(&local);
+  // MSET is atomic: all pairs go into one batch (the pipeline's, or the write context's inside
+  // EXEC, where no batch is offered), committed together.
+  if (ctx.pending == nullptr) {
+    std::vector<std::pair<std::string_view, std::string_view>> kvs;
+    for (size_t i = 1; i < ctx.argc(); i += 2) kvs.emplace_back(ctx.args[i], ctx.args[i + 1]);
+    Status s = strings.MSet(kvs);
     if (!s.ok()) return s;
+  } else {
+    for (size_t i = 1; i < ctx.argc(); i += 2) {
+      strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, ctx.pending);
+    }
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) ctx.Notify(kNotifyString, "set", ctx.args[i]);
   ctx.reply.Ok();

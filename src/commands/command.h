@@ -30,6 +30,9 @@ class Storage;
 class Database;
 class HeapProfiler;
 class NamespaceRegistry;
+class MemoryHistory;
+class MemoryPolicies;
+struct PolicyRule;
 struct PendingWrites;
 struct MemorySnapshot;
 
@@ -47,6 +50,14 @@ enum CommandFlag : uint32_t {
   // Every other command first commits what the connection has pending. Set it only where the
   // handler reads and writes solely through ctx.db (which sees the context's writes).
   kCmdWriteContext = 1 << 8,
+  // Refused inside MULTI with "Command not allowed inside a transaction" (Redis's no_multi;
+  // SHUTDOWN, SAVE), which also condemns the transaction.
+  kCmdNoMulti = 1 << 9,
+  // Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD, WATCH, QUIT, RESET.
+  kCmdNoQueue = 1 << 10,
+  // Writes straight to storage, not through the write context (FLUSHDB, FLUSHALL's range
+  // deletions): inside EXEC the writes before it are committed first (docs/internals.md).
+  kCmdOutsideContext = 1 << 11,
   // Allowed while a RESP2 connection is subscribed ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
   // QUIT, RESET); every other command is refused there with Redis's error.
   kCmdPubSubContext = 1 << 14,
@@ -139,6 +150,13 @@ class ServerApi {
   // Bytes left under the effective memory limit (INT64_MAX without a limit). A command that
   // builds one large value refuses to build more than this.
   virtual int64_t MemoryHeadroom() = 0;
+  // The memory history (memory/history.h: one sample a second) and the effective limit the
+  // forecast projects to (0 = none).
+  virtual MemoryHistory& history() = 0;
+  virtual uint64_t MemoryLimit() = 0;
+  // The memory policies (memory/policy.h) and the rules of the config file, parsed.
+  virtual MemoryPolicies& policies() = 0;
+  virtual StatusOr<std::vector<PolicyRule>> ConfiguredPolicies() = 0;
   // Whether memory for a reply being built can grow by `bytes` without carrying used memory
   // past the effective limit (true without a limit, or where the allocator gives no figure).
   // Reads the allocator afresh (a few µs), so it is meant for large allocations only (see
@@ -209,6 +227,18 @@ class ClientApi {
   // so CLIENT LIST's cmd= shows "client|list" as Redis 7 does.
   virtual void NoteSubcommand(std::string_view sub) = 0;
 
+  // Transactions (server/transaction.h). in_multi() is true from MULTI until EXEC or DISCARD
+  // ends, so also while EXEC runs the queued commands: a blocking command must not block then
+  // (Redis runs it as its non-blocking form).
+  virtual bool in_multi() const = 0;
+  virtual Status Multi() = 0;  // "MULTI calls can not be nested"
+  // Runs the queue, writing EXEC's whole reply to `reply` (or a null array when a watched key
+  // changed); the error of EXECABORT, "EXEC without MULTI", a failed commit otherwise.
+  virtual Status Exec(Reply& reply) = 0;
+  virtual Status Discard() = 0;                                 // "DISCARD without MULTI"
+  virtual Status Watch(std::span<const std::string> keys) = 0;  // "WATCH inside MULTI ..."
+  virtual void Unwatch() = 0;
+
   // Pub/sub (server/pubsub.h). Subscribe/Unsubscribe return whether the subscription was new /
   // existed; the connection leaves the registry when it closes or RESETs.
   virtual bool Subscribe(PubSubKind kind, std::string_view name) = 0;
@@ -263,6 +293,7 @@ std::span<const CommandSpec> ZSetCommands();
 std::span<const CommandSpec> BitmapCommands();
 std::span<const CommandSpec> ListCommands();
 std::span<const CommandSpec> SetCommands();
+std::span<const CommandSpec> TransactionCommands();
 std::span<const CommandSpec> PubSubCommands();
 
 // Redis's error texts used by several families.

@@ -119,9 +119,9 @@ namespace {
 // Redis's flag words (COMMAND INFO), for the flags Mnemo's rows carry.
 void ReplyFlags(Reply& r, uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
-      {kCmdWrite, "write"},    {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
-      {kCmdAdmin, "admin"},    {kCmdNoAuth, "no_auth"},    {kCmdFast, "fast"},
-      {kCmdLoading, "loading"}};
+      {kCmdWrite, "write"},     {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
+      {kCmdAdmin, "admin"},     {kCmdNoAuth, "no_auth"},    {kCmdFast, "fast"},
+      {kCmdLoading, "loading"}, {kCmdNoMulti, "no_multi"}};
   std::vector<std::string> names;
   for (auto& [bit, name] : kNames) {
     if (flags & bit) names.emplace_back(name);

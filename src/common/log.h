@@ -1,13 +1,22 @@
-// The server's log: one line per event on stderr, prefixed "mnemo: ", filtered by `loglevel`.
+// The server's log, written through spdlog (Debian's libspdlog-dev): one line per event, in
+// Redis's layout with the thread in place of Redis's role letter,
 //
-// Thread-safe: the level is one relaxed atomic read per call, and each line is written with a
-// single fputs, so lines of different threads do not interleave. Messages below the level cost
-// that read and nothing else (the format arguments are still evaluated by the caller).
+//   <pid>:<thread id> 02 Dec 2026 02:13:00.123 <level> <message>
+//
+// where <level> is Redis's mark: `.` debug, `-` verbose, `*` notice, `#` warning. Lines go to
+// stderr, or appended to the file `logfile` names (set once at start). Lines below `loglevel` are
+// dropped.
+//
+// Thread-safe: the level is one relaxed atomic read per call; spdlog's sink takes a mutex per
+// line, so lines of different threads never interleave. Messages below the level cost that read
+// and nothing else (the format arguments are still evaluated by the caller).
 #pragma once
 
-#include <cstdio>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "common/status.h"
 
 namespace mnemo {
 
@@ -22,11 +31,12 @@ void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
 bool LogEnabled(LogLevel level);
 
-// Where lines go: stderr unless a test points it elsewhere. REQUIRES: `sink` outlives its use.
-void SetLogSink(FILE* sink);
+// Where lines go from now on: appended to the file at `path`, or stderr when it is "". Fails
+// (and keeps the current destination) when the file cannot be opened for appending.
+Status SetLogFile(const std::string& path);
 
-// Writes "mnemo: <formatted>\n" when `level` is at least the configured level. Lines longer
-// than 4 KiB are cut.
+// Writes one line when `level` is at least the configured level. Messages longer than 4 KiB
+// are cut; line ends inside a message become spaces, trailing ones are dropped.
 void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 }  // namespace mnemo

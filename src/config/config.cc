@@ -233,7 +233,10 @@ const std::vector<Config::Entry>& Config::Table() {
         "bytes not yet executed); a client exceeding it is disconnected. Bounds the input "
         "memory of one connection. A client's requests are read only while its replies are not "
         "blocked, so a pipeline waits in the kernel's socket buffers rather than here. Keep it "
-        "at least `proto-max-bulk-len`, or the largest allowed argument can't be received."},
+        "at least `proto-max-bulk-len`, or the largest allowed argument can't be received. "
+        "It bounds a MULTI queue too: the command that carries the queue past it is refused "
+        "with `-ERR Transaction discarded: the queued commands exceed "
+        "'client-query-buffer-limit'`, the queue is freed, and EXEC answers EXECABORT."},
        &Config::client_query_buffer_limit},
       {{"proto-max-multibulk-len", T::kInt, "1048576", true, 1024, kInt32Max, "count", nullptr,
         "Most arguments (array elements, command name included) in one request; a request "
@@ -253,6 +256,12 @@ const std::vector<Config::Entry>& Config::Table() {
         "`verbose`, `notice` (startup, shutdown and noteworthy events) or `warning` (problems "
         "only)."},
        &Config::loglevel_},
+      {{"logfile", T::kString, "", false, 0, 0, "", nullptr,
+        "File the log is appended to; empty: standard error. Opened once at start (set it in the "
+        "config file or on the command line). A relative path is relative to the working "
+        "directory the server was started in.",
+        kPath},
+       &Config::logfile_},
       // Memory.
       {{"maxmemory", T::kMemory, "0", true, 0, kNoMax, "bytes", nullptr,
         "Memory limit, compared with the allocator's allocated bytes (`used_memory`). Near it "
@@ -615,6 +624,11 @@ std::string Config::bind() const {
   return bind_;
 }
 
+std::string Config::logfile() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return logfile_;
+}
+
 std::string Config::dir() const {
   std::lock_guard<std::mutex> lock(mu_);
   return dir_;
@@ -844,7 +858,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& data) {
 Status Config::LoadString(std::string_view text) {
   // Validate everything first, so a bad file leaves the config untouched.
   std::vector<std::pair<const Entry*, Parsed>> staged;
-  std::vector<std::pair<std::string, std::string>> namespaces;
+  std::vector<std::pair<std::string, std::string>> namespaces, policies;
   std::vector<std::string_view> lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); i++) {
     std::string where = "line " + std::to_string(i + 1) + ": ";
@@ -857,6 +871,14 @@ Status Config::LoadString(std::string_view text) {
         return Status::InvalidArgument(where + "'" + key + "' takes exactly one value (a token)");
       }
       namespaces.emplace_back(key.substr(10), (*words)[1]);
+      continue;
+    }
+    if (key.size() > 14 && key.compare(0, 14, "memory-policy.") == 0) {  // memory-policy.<n> "r"
+      if (words->size() != 2) {
+        return Status::InvalidArgument(where + "'" + key +
+                                       "' takes exactly one value (the rule, in quotes)");
+      }
+      policies.emplace_back(key.substr(14), (*words)[1]);
       continue;
     }
     const Entry* e = Find(key);
@@ -877,7 +899,16 @@ Status Config::LoadString(std::string_view text) {
     std::lock_guard<std::mutex> lock(mu_);
     namespace_tokens_.insert(namespace_tokens_.end(), namespaces.begin(), namespaces.end());
   }
+  if (!policies.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    memory_policies_.insert(memory_policies_.end(), policies.begin(), policies.end());
+  }
   return Status::OK();
+}
+
+std::vector<std::pair<std::string, std::string>> Config::memory_policies() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return memory_policies_;
 }
 
 std::vector<std::pair<std::string, std::string>> Config::namespace_tokens() const {

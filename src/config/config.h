@@ -173,9 +173,13 @@ class Config {
   // `namespace.<ns> <token>` lines of the config file (Kvrocks's form), in file order. Read once
   // at start (docs/namespaces.md); not changed by CONFIG SET.
   std::vector<std::pair<std::string, std::string>> namespace_tokens() const;
+  // `memory-policy.<name> "<rule>"` lines (memory/policy.h, docs/monitoring.md), in file order.
+  // Read at start and by MEMORY POLICY RESET; not changed by CONFIG SET.
+  std::vector<std::pair<std::string, std::string>> memory_policies() const;
   // The directory for heap profile dumps: profiling-dir, or <dir>/heap-profiles when it is "".
   std::string profiling_dir() const;
   std::string loglevel() const;
+  std::string logfile() const;
   std::string enable_protected_configs() const;  // "no", "yes" or "local"
   TlsSettings tls() const;
 
@@ -202,8 +206,8 @@ class Config {
 
   mutable std::mutex mu_;          // guards the strings, config_file_ and callbacks_
   std::string save_, appendonly_;  // accepted for Redis tools, unused
-  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, client_output_buffer_limit_,
-      enable_protected_configs_, notify_keyspace_events_;
+  std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, logfile_,
+      client_output_buffer_limit_, enable_protected_configs_, notify_keyspace_events_;
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
   std::atomic<int64_t> cob_[3][3] = {};  // per ClientClass: hard, soft, soft seconds
   std::atomic<uint32_t> notify_flags_{0};
@@ -212,6 +216,7 @@ class Config {
   void StoreOutputLimits(const std::string& value);
   std::string config_file_;
   std::vector<std::pair<std::string, std::string>> namespace_tokens_;    // guarded by mu_
+  std::vector<std::pair<std::string, std::string>> memory_policies_;     // guarded by mu_
   std::map<std::string, std::vector<Callback>, std::less<>> callbacks_;  // by lower-case name
   mutable std::mutex rewrite_mu_;  // one Rewrite at a time (they share the temp file name)
 };

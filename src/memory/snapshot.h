@@ -11,7 +11,8 @@
 //
 // Components and the "unaccounted" gap. Everything RocksDB and the connections allocate goes
 // through jemalloc, so the named components are parts of allocator.allocated:
-//   components  = block cache usage + memtables (all) + table readers + client buffers + profiler
+//   components  = block cache usage + memtables (all) + table readers + key cache + client
+//                 buffers + profiler + history
 //   unaccounted = allocated - components, clamped at 0
 // With cache_index_and_filter_blocks (Mnemo's setting) index and filter blocks live in the block
 // cache and estimate-table-readers-mem counts only what is outside it, so the two do not overlap;
@@ -34,6 +35,8 @@
 #include "memory/allocator.h"
 
 namespace mnemo {
+
+struct MemoryForecast;
 
 // One worker thread's allocation counters (jemalloc thread.allocated / thread.deallocated),
 // published by the thread itself into atomics once a second, since thread.* is per calling thread.
@@ -69,6 +72,8 @@ struct MemoryInputs {
   // refreshes that from its 100 ms cron, since reading it costs a second epoch refresh).
   bool profiler_active = false;
   uint64_t profiler_bytes = 0;
+  // The memory history's rings (memory/history.h: fixed at start, 0 when the history is off).
+  uint64_t history_bytes = 0;
   // Baselines kept by the server: allocated bytes once started, and the highest seen so far.
   uint64_t startup_allocated = 0;
   uint64_t peak_allocated = 0;
@@ -132,14 +137,17 @@ std::string RenderMemoryJson(const MemorySnapshot& s,
                              const StatusOr<allocator::AllocationPattern>& pattern);
 
 // MEMORY DOCTOR: plain-sentence findings; one all-clear sentence when nothing is wrong. Pure.
-// The thresholds are the kDoctor* constants below (documented in docs/memory.md).
-std::vector<std::string> MemoryDoctor(const MemorySnapshot& s);
+// The thresholds are the kDoctor* constants below (documented in docs/memory.md). With a
+// forecast (memory/history.h), a limit reached within kDoctorEtaSeconds is a finding too.
+std::vector<std::string> MemoryDoctor(const MemorySnapshot& s,
+                                      const MemoryForecast* forecast = nullptr);
 
-inline constexpr uint64_t kDoctorMinBytes = 10ull << 20;        // ignore gaps smaller than 10 MiB
-inline constexpr double kDoctorFragRatio = 1.4;                 // rss / allocated
-inline constexpr double kDoctorAllocatorRatio = 1.1;            // active/allocated, resident/active
-inline constexpr double kDoctorRssBeyondRatio = 1.1;            // rss / allocator resident
-inline constexpr uint64_t kDoctorRssBeyondBytes = 64ull << 20;  // rss - allocator resident
+inline constexpr double kDoctorEtaSeconds = 24 * 3600;    // warn of a limit reached within a day
+inline constexpr uint64_t kDoctorMinBytes = 10ull << 20;  // ignore gaps smaller than 10 MiB
+inline constexpr double kDoctorFragRatio = 1.4;           // rss / allocated
+inline constexpr double kDoctorAllocatorRatio = 1.1;      // active/allocated, resident/active
+inline constexpr double kDoctorRssBeyondRatio = 1.1;      // rss / allocator resident
+inline constexpr uint64_t kDoctorRssBeyondBytes = 64ull << 20;    // rss - allocator resident
 inline constexpr uint64_t kDoctorUnaccountedBytes = 64ull << 20;  // above the startup level
 inline constexpr double kDoctorUnaccountedShare = 0.25;           // of allocated
 inline constexpr double kDoctorMemtablesShare = 0.8;              // of the memtables budget

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/string_util.h"
+#include "memory/history.h"
 #include "memory/snapshot.h"
 
 namespace mnemo {
@@ -149,10 +150,32 @@ void CheckProfilerAndClients(const MemorySnapshot& s, Findings* out) {
   }
 }
 
+// "about 37 minutes": the largest unit that keeps the number at least 1.
+std::string AboutDuration(double seconds) {
+  if (seconds < 120) return Fmt("about %.0f seconds", seconds);
+  if (seconds < 2 * 3600) return Fmt("about %.0f minutes", seconds / 60);
+  return Fmt("about %.1f hours", seconds / 3600);
+}
+
+void CheckForecast(const MemoryForecast& f, Findings* out) {
+  if (!f.eta_seconds || !f.rate || *f.eta_seconds <= 0 || *f.eta_seconds > kDoctorEtaSeconds) {
+    return;
+  }
+  const char* window = f.w10m.bytes_per_second ? "10 minutes" : "minute";
+  out->push_back(
+      Fmt("Used memory grows: at the rate of the last %s (%s per minute) it reaches "
+          "the limit of %s in %s. Raise maxmemory (%s covers the peak so far with "
+          "%.0f%% headroom) or find what grows: MEMORY HISTORY shows which component, "
+          "KPROFILE MEMORY ENABLE then DUMP which code.",
+          window, H(static_cast<uint64_t>(*f.rate * 60)), H(f.limit),
+          AboutDuration(*f.eta_seconds).c_str(), H(f.recommended), kForecastHeadroom * 100));
+}
+
 }  // namespace
 
-std::vector<std::string> MemoryDoctor(const MemorySnapshot& s) {
+std::vector<std::string> MemoryDoctor(const MemorySnapshot& s, const MemoryForecast* forecast) {
   Findings out;
+  if (forecast != nullptr) CheckForecast(*forecast, &out);
   if (s.allocator_available) {
     CheckPeak(s, &out);
     CheckAllocator(s, &out);

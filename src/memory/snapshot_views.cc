@@ -114,6 +114,7 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_pubsub_registry", in.pubsub_registry),
       Bytes("mem_profiler", in.profiler_bytes),
       Int("mem_profiler_active", in.profiler_active ? 1 : 0),
+      Bytes("mem_history", in.history_bytes),
       Bytes("mem_components", s.components),
       Bytes("mem_unaccounted", s.unaccounted),
       Bytes("mem_rss_beyond_allocator", s.rss_beyond_allocator),
@@ -190,6 +191,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("clients.normal.pubsub-registry", in.pubsub_registry),
       Bytes("profiler.bytes", in.profiler_bytes),
       Int("profiler.active", in.profiler_active ? 1 : 0),
+      Bytes("history.bytes", in.history_bytes),
       Bytes("components.total", s.components),
       Bytes("unaccounted.bytes", s.unaccounted),
       Bytes("rss-beyond-allocator.bytes", s.rss_beyond_allocator),
@@ -262,7 +264,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("block_cache", in.block_cache_usage).Member("memtables", in.memtables_all);
   w.Member("table_readers", in.table_readers).Member("key_cache", in.key_cache_usage);
   w.Member("clients_normal", s.clients_normal);
-  w.Member("profiler", in.profiler_bytes).Member("total", s.components).EndObject();
+  w.Member("profiler", in.profiler_bytes).Member("history", in.history_bytes);
+  w.Member("total", s.components).EndObject();
   w.Key("unaccounted").BeginObject().Member("allocator", s.unaccounted);
   w.Member("rss_beyond_allocator", s.rss_beyond_allocator).EndObject();
   w.Key("rocksdb").BeginObject();

@@ -58,6 +58,7 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
       addr_(std::move(addr)),
       laddr_(std::move(laddr)),
       ns_(kDefaultNamespace),
+      activity_(server->namespaces().Activity(kDefaultNamespace)),
       parser_(LimitsFrom(server->config())),
       rmw_(&server->storage()) {
   created_ms_ = last_active_ms_ = NowMs();
@@ -65,20 +66,42 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
   rmw_.set_committer([this] { CommitRmw(); });
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
+  activity_->clients.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Connection::set_ns(std::string ns) {
+  CommitPending();  // writes so far belong to the namespace they were made in
+  if (ns == ns_) return;
+  UnsubscribeAll();  // subscriptions belong to their namespace's channels too: a switch drops them
+  ns_ = std::move(ns);
+  // The buffers and the connection move to the new namespace's figures.
+  int64_t bytes = static_cast<int64_t>(accounted_query_ + accounted_reply_);
+  activity_->clients.fetch_sub(1, std::memory_order_relaxed);
+  activity_->client_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  activity_ = server_->namespaces().Activity(ns_);
+  activity_->clients.fetch_add(1, std::memory_order_relaxed);
+  activity_->client_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 void Connection::AccountBuffers() {
-  size_t q = in_.capacity(), r = out_.capacity();
+  // The MULTI queue counts with the query buffer: both hold requests not yet answered.
+  size_t q = in_.capacity() + txn_.memory(), r = out_.capacity();
   if (q == accounted_query_ && r == accounted_reply_) return;
-  worker_->AddBufferBytes(static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_),
-                          static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_));
+  int64_t dq = static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_);
+  int64_t dr = static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_);
+  worker_->AddBufferBytes(dq, dr);
+  activity_->client_bytes.fetch_add(dq + dr, std::memory_order_relaxed);
   accounted_query_ = q;
   accounted_reply_ = r;
 }
 
 Connection::~Connection() {
+  Unwatch();
   worker_->AddBufferBytes(-static_cast<int64_t>(accounted_query_),
                           -static_cast<int64_t>(accounted_reply_));
+  activity_->clients.fetch_sub(1, std::memory_order_relaxed);
+  activity_->client_bytes.fetch_sub(static_cast<int64_t>(accounted_query_ + accounted_reply_),
+                                    std::memory_order_relaxed);
   if (read_event_) event_free(read_event_);
   if (write_event_) event_free(write_event_);
   if (pause_event_) event_free(pause_event_);
@@ -299,8 +322,8 @@ bool Connection::CheckOutputLimit() {
   return true;
 }
 
-Status Connection::CheckMemory(const CommandSpec* spec) const {
-  if (!(spec->flags & kCmdDenyOOM)) return Status::OK();
+Status Connection::CheckMemory(uint32_t flags) const {
+  if (!(flags & kCmdDenyOOM)) return Status::OK();
   if (Status q = CheckQuota(); !q.ok()) return q;
   MemoryLevel level = server_->governor().level();
   if (level < MemoryLevel::kHard) return Status::OK();
@@ -318,10 +341,19 @@ Status Connection::CheckMemory(const CommandSpec* spec) const {
 
 Status Connection::CheckQuota() const {
   NamespaceRegistry& reg = server_->namespaces();
-  if (!reg.any_quota()) return Status::OK();  // one relaxed load per write without quotas
+  // One relaxed load each per write without quotas.
+  if (!reg.any_quota() && !reg.any_client_quota()) return Status::OK();
   size_t adding = 0;
   for (const auto& a : args_) adding += a.size();  // at most what the request can add
-  if (!reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
+  if (reg.any_client_quota() && static_cast<int64_t>(adding) > kHardLevelRequestLimit) {
+    int64_t quota = reg.ClientQuota(ns_);
+    if (quota > 0 && activity_->client_bytes.load(std::memory_order_relaxed) > quota) {
+      return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
+                                 "' is over its client memory quota of " + std::to_string(quota) +
+                                 " bytes.");
+    }
+  }
+  if (!reg.any_quota() || !reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
   return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
                              "' would exceed its data quota of " + std::to_string(reg.Quota(ns_)) +
                              " bytes.");
@@ -354,6 +386,7 @@ void Connection::Execute() {
   const CommandSpec* spec = table.Find(args_[0], &stats_ptr);
   if (spec == nullptr) {
     CommitPending();
+    if (txn_.active()) txn_.Flag();
     server_->stats().unknown_commands.fetch_add(1, std::memory_order_relaxed);
     ReplyError(UnknownCommandError(args_));
     return;
@@ -364,16 +397,36 @@ void Connection::Execute() {
   Status s = (spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)
                  ? WrongArgsError(spec->name)
                  : CheckAccess(spec);
-  if (s.ok()) s = CheckMemory(spec);
+  // Inside MULTI every command to queue passes the memory gate, as Redis's: a queue grows memory.
+  bool queued = txn_.active() && !(spec->flags & kCmdNoQueue);
+  if (s.ok()) s = CheckMemory(queued ? spec->flags | kCmdDenyOOM : spec->flags);
   if (s.ok() && resp_ == RespVersion::kResp2 && subscribed()) s = CheckPubSubContext(spec);
   if (!s.ok()) {
     CommitPending();
+    if (txn_.active()) txn_.Flag();  // refused at queue time: EXEC answers EXECABORT
     stats.rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    if (std::string_view(spec->name) == "exec") {  // as Redis: a refused EXEC ends MULTI too
+      EndTransaction();
+      ReplyError(ExecAbortError(s).ToString());
+      return;
+    }
     ReplyError(s.ToString());
     return;
   }
-  bool batchable = spec->flags & kCmdBatchable;
-  if (spec->flags & kCmdWriteContext) {
+  if (queued) {
+    QueueCommand(spec);
+    return;
+  }
+  RunCommand(spec, stats, reply);
+}
+
+void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply& reply) {
+  // Inside EXEC the context is held for the whole transaction: nothing commits in between,
+  // and blind writes go into the context too (a handler offered no batch writes through it).
+  bool batchable = !in_exec_ && (spec->flags & kCmdBatchable);
+  if (in_exec_) {
+    // Nothing to commit: EXEC holds the context until its end.
+  } else if (spec->flags & kCmdWriteContext) {
     // Earlier blind writes of this connection first (then the context is empty: the blind
     // write committed it), so the reads below see them.
     if (in_batch_) CommitPending();
@@ -389,27 +442,30 @@ void Connection::Execute() {
   CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
   ctx.notify_flags = server_->config().notify_flags();
   size_t events_before = events_.size();
-  // Only a command that may write can leave writes to drop (read-only ones committed first).
-  bool bracketed = !(spec->flags & kCmdReadOnly);
+  // Only a command that may write can leave writes to drop (read-only ones committed first);
+  // EXEC brackets each of its queued commands itself.
+  bool bracketed = !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
   if (bracketed) rmw_.BeginCommand();
   int64_t start = MonotonicUs();
-  s = spec->handler(ctx);
+  Status s = spec->handler(ctx);
   stats.usec.fetch_add(static_cast<uint64_t>(MonotonicUs() - start), std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
   server_->stats().commands.Add(1);
+  activity_->commands.Add(1);
   if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
     s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {
     rmw_.RollbackCommand();  // a failed command leaves nothing behind (no-op unless bracketed)
     events_.resize(events_before);
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
-    CommitPending();
+    if (!in_exec_) CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     ReplyError(s.ToString());
     return;
   }
   rmw_.EndCommand();
-  if (!rmw_.empty()) {  // the reply waits for the context's commit
+  if (in_exec_) return;  // EXEC's reply waits for its own commit
+  if (!rmw_.empty()) {   // the reply waits for the context's commit
     if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
     rmw_replies_++;
   }
@@ -464,6 +520,7 @@ void Connection::SetReplyMode(ReplyMode mode) {
 }
 
 void Connection::Reset() {
+  EndTransaction();  // RESET discards MULTI and the watches, as Redis's
   set_ns(std::string(kDefaultNamespace));
   name_.clear();
   authenticated_ = server_->config().requirepass().empty();
@@ -480,6 +537,7 @@ void Connection::ReplyError(std::string_view line) {
 }
 
 void Connection::CommitPending() {
+  if (in_exec_) return;  // EXEC commits its context once, at its end (AUTH inside EXEC...)
   CommitRmw();
   if (in_batch_) worker_->CommitPending();
 }
@@ -681,13 +739,17 @@ std::string Connection::Describe() {
   s.reserve(384);
   s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
        " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
-       " idle=" + num((now - last_active_ms_) / 1000) + " flags=" + (subscribed() ? "P" : "N") +
+       " idle=" + num((now - last_active_ms_) / 1000) + " flags=" +
+       (txn_.active()  ? "x"
+        : subscribed() ? "P"
+                       : "N") +
        " db=0 sub=" + num(subs_[0].size()) + " psub=" + num(subs_[1].size()) +
-       " ssub=" + num(subs_[2].size()) + " multi=-1 qbuf=" + num(in_.size() - in_pos_) +
-       " qbuf-free=" + num(in_.capacity() - in_.size()) + " argv-mem=0 multi-mem=0" +
-       " rbs=" + num(out_.capacity()) + " rbp=" + num(reply_pending) +
-       " obl=0 oll=0 omem=" + num(out_.capacity()) +
-       " tot-mem=" + num(in_.capacity() + out_.capacity() + sizeof(*this)) +
+       " ssub=" + num(subs_[2].size()) +
+       " multi=" + (txn_.active() ? num(txn_.count()) : std::string("-1")) +
+       " qbuf=" + num(in_.size() - in_pos_) + " qbuf-free=" + num(in_.capacity() - in_.size()) +
+       " argv-mem=0 multi-mem=" + num(txn_.memory()) + " rbs=" + num(out_.capacity()) +
+       " rbp=" + num(reply_pending) + " obl=0 oll=0 omem=" + num(out_.capacity()) +
+       " tot-mem=" + num(in_.capacity() + out_.capacity() + txn_.memory() + sizeof(*this)) +
        " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
        " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
        " lib-ver=" + lib_ver_ + " ns=" + ns_;

@@ -20,8 +20,10 @@
 #include "common/net_address.h"
 #include "protocol/resp_parser.h"
 #include "server/pubsub.h"
+#include "server/transaction.h"
 #include "server/transport.h"
 #include "types/database.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 
@@ -56,12 +58,7 @@ class Connection : public ClientApi {
   bool admin() const override { return admin_; }
   void SetAuthenticated(bool admin) override;
   const std::string& ns() const override { return ns_; }
-  void set_ns(std::string ns) override {
-    CommitPending();  // writes so far belong to the namespace they were made in
-    // Subscriptions belong to their namespace's channels too: a switch drops them.
-    if (ns != ns_) UnsubscribeAll();
-    ns_ = std::move(ns);
-  }
+  void set_ns(std::string ns) override;
   bool from_loopback() const override { return IsLoopbackIp(HostOfAddress(addr_)); }
   void CloseAfterReply() override { close_after_reply_ = true; }
   void CommitPendingWrites() override { CommitPending(); }
@@ -91,6 +88,14 @@ class Connection : public ClientApi {
   void DeliverPush(const PubSubDelivery& d);
   // Subscribed to anything: the pubsub client class, and RESP2's subscribed mode.
   bool subscribed() const { return !subs_[0].empty() || !subs_[1].empty() || !subs_[2].empty(); }
+  bool in_multi() const override { return txn_.active() || in_exec_; }
+  Status Multi() override;
+  Status Exec(Reply& reply) override;
+  Status Discard() override;
+  Status Watch(std::span<const std::string> keys) override;
+  void Unwatch() override;
+  // True while EXEC runs the queued commands.
+  bool in_exec() const { return in_exec_; }
 
   // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
   size_t query_buffer_bytes() const { return in_.capacity(); }
@@ -130,6 +135,19 @@ class Connection : public ClientApi {
   // Arms the read event exactly while the connection can run commands (see ProcessInput).
   void UpdateReadInterest();
   void Execute();
+  // Runs a command whose checks passed: the rest of Execute, and each queued command in EXEC
+  // (then with the write context held across them and no blind-write batch).
+  void RunCommand(const CommandSpec* spec, CommandStats& stats, Reply& reply);
+  // Inside MULTI: queues args_ (or refuses it, condemning the transaction) and answers.
+  void QueueCommand(const CommandSpec* spec);
+  // EXEC's first step: the stripes of every key of `commands` and of the watched keys, taken
+  // into the (empty) write context at once, in ascending order.
+  void LockTransactionKeys(std::span<const QueuedCommand> commands);
+  // Runs the queued commands inside the held context, writing their replies; fails when a
+  // commit in between (before FLUSHDB/FLUSHALL) failed.
+  Status RunQueue(std::vector<QueuedCommand>& queue, Reply& reply);
+  // Leaves MULTI (queue freed) and drops every watch.
+  void EndTransaction();
   // Appends an error reply ("ERR ...", "NOAUTH ...") and counts it for INFO's
   // total_error_replies. Every error this connection sends goes through here, except a deferred
   // job's, which ResumeWithReply counts.
@@ -156,7 +174,7 @@ class Connection : public ClientApi {
   Status CheckReplyMemory(const CommandSpec* spec, size_t reply_start);
   // The memory gate: -OOM for commands that can add data when memory is full (or, near the
   // limit, when the request is large).
-  Status CheckMemory(const CommandSpec* spec) const;
+  Status CheckMemory(uint32_t flags) const;
   // The namespace's data quota (types/namespaces.h): -OOM when the request could carry the
   // namespace's logical bytes past it.
   Status CheckQuota() const;
@@ -170,6 +188,7 @@ class Connection : public ClientApi {
   std::string lib_name_, lib_ver_;  // CLIENT SETINFO
   RespVersion resp_ = RespVersion::kResp2;
   std::string ns_;
+  std::shared_ptr<NamespaceActivity> activity_;  // ns_'s (types/namespaces.h)
   bool authenticated_ = false;
   bool admin_ = false;
   bool close_after_reply_ = false;
@@ -225,6 +244,10 @@ class Connection : public ClientApi {
     std::string event, key;
   };
   std::vector<KeyEvent> events_;
+  Transaction txn_;                 // MULTI's queue
+  WatchRegistry::Watcher watcher_;  // WATCH's keys
+  bool in_exec_ = false;            // EXEC is running the queue
+  bool queue_over_limit_ = false;   // the queue outgrew client-query-buffer-limit
 };
 
 }  // namespace mnemo

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -12,6 +13,7 @@
 #include "memory/snapshot.h"
 #include "server/server.h"
 #include "types/database.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 namespace {
@@ -133,6 +135,36 @@ void KeyspaceSection(InfoWriter& w, const InfoInput& in) {
                      ",avg_ttl=" + std::to_string(c->avg_ttl_ms));
 }
 
+// One line per namespace: every namespace for the default namespace's clients, a tenant's own
+// otherwise (docs/namespaces.md).
+void NamespacesSection(InfoWriter& w, const InfoInput& in) {
+  w.Header("Namespaces");
+  NamespaceRegistry& reg = in.server.namespaces();
+  std::vector<std::string> names;
+  if (in.ns == kDefaultNamespace) {
+    names.push_back(std::string(kDefaultNamespace));
+    for (const auto& [ns, token] : reg.All()) names.push_back(ns);
+    for (const auto& [ns, a] : reg.Activities()) names.push_back(ns);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  } else {
+    names.push_back(std::string(in.ns));
+  }
+  for (const std::string& ns : names) {
+    auto c = in.server.storage().Counters(ns);
+    if (!c.ok()) continue;
+    std::shared_ptr<NamespaceActivity> a = reg.Activity(ns);
+    w.Field("ns_" + ns, "keys=" + std::to_string(c->keys) + ",expires=" +
+                            std::to_string(c->expires) + ",data_bytes=" + std::to_string(c->bytes) +
+                            ",data_quota=" + std::to_string(reg.Quota(ns)) +
+                            ",refused_writes=" + std::to_string(reg.Refused(ns)) +
+                            ",clients=" + std::to_string(a->clients.load()) +
+                            ",client_bytes=" + std::to_string(a->client_bytes.load()) +
+                            ",commands=" + std::to_string(a->commands.Load()) +
+                            ",ops_per_sec=" + std::to_string(a->ops_per_sec.load()));
+  }
+}
+
 void CommandStatsSection(InfoWriter& w, const InfoInput&) {
   w.Header("Commandstats");
   CommandTable& t = CommandTable::Instance();
@@ -181,6 +213,8 @@ void GovernorSection(InfoWriter& w, const InfoInput& in) {
   w.Field("oom_rejected_commands", c.refused_commands.load());
   w.Field("oom_rejected_oversized_requests", c.refused_oversized.load());
   w.Field("oom_rejected_replies", c.refused_replies.load());
+  w.Field("memory_policies", in.server.policies().size());
+  w.Field("memory_policy_firings", in.server.policies().total_fired());
 }
 
 struct Section {
@@ -190,10 +224,15 @@ struct Section {
 };
 
 const Section kSections[] = {
-    {"server", true, ServerSection},     {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},     {"persistence", true, PersistenceSection},
-    {"stats", true, StatsSection},       {"keyspace", true, KeyspaceSection},
-    {"governor", true, GovernorSection}, {"commandstats", false, CommandStatsSection},
+    {"server", true, ServerSection},
+    {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},
+    {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},
+    {"keyspace", true, KeyspaceSection},
+    {"governor", true, GovernorSection},
+    {"namespaces", false, NamespacesSection},
+    {"commandstats", false, CommandStatsSection},
 };
 
 }  // namespace

@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
   };
   apply_loglevel(config);
   config.OnChange("loglevel", apply_loglevel);
+  if (mnemo::Status s = mnemo::SetLogFile(config.logfile()); !s.ok()) {
+    mnemo::Log(mnemo::LogLevel::kWarning, "%s", s.message().c_str());
+    return 1;
+  }
 
   // Signals: SIGPIPE ignored (a closed socket is an error return); SIGTERM/SIGINT/SIGUSR2 blocked
   // in every thread and taken synchronously by the server's signal waiter.

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <future>
 #include <limits>
+#include <unordered_set>
 
 #include "commands/registry.h"
 #include "common/log.h"
@@ -97,12 +98,17 @@ Status Server::Start() {
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
+  watches_ = std::make_unique<WatchRegistry>(storage_.get());
+  storage_->SetWriteObserver(watches_.get());
   namespaces_ = std::make_unique<NamespaceRegistry>(storage_.get());
   if (Status s = namespaces_->Load(); !s.ok()) return s;
   for (const auto& [ns, token] : config_->namespace_tokens()) {
     Status s = namespaces_->AddFromConfig(ns, token, config_->requirepass());
     if (!s.ok()) return Status::InvalidArgument("namespace." + ns + ": " + s.message());
   }
+  auto policies = ConfiguredPolicies();
+  if (!policies.ok()) return policies.status();
+  policies_.Reset(std::move(*policies));
   config_->OnChange("sync-writes",
                     [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 
@@ -208,9 +214,144 @@ void Server::ExpiryLoop() {
 }
 
 void Server::Cron() {
-  // Place for periodic work (memory snapshot history, governor) as it arrives.
   if (auto stats = allocator::ReadStats(); stats.ok()) RaisePeak(stats->allocated);
   RefreshProfilerBytes();
+  if (namespaces_->any_client_quota() && !client_quota_job_.load()) {
+    auto over = namespaces_->OverClientQuota();
+    if (!over.empty()) {
+      client_quota_job_ = true;
+      RunInBackground([this, over = std::move(over)]() mutable {
+        EnforceClientQuotas(std::move(over));
+        client_quota_job_ = false;
+      });
+    }
+  }
+  int64_t now = NowMs();
+  if (now - last_history_ms_ >= 1000) {
+    last_history_ms_ = now;
+    SampleHistory();
+  }
+}
+
+void Server::SampleHistory() {
+  namespaces_->TickActivity();
+  MemorySnapshot s = TakeMemorySnapshot();
+  HistorySample h;
+  h.ms = s.taken_at_ms;
+  h.set(HistoryField::kUsed, levers_.UsedBytes());
+  h.set(HistoryField::kRss, s.rss);
+  h.set(HistoryField::kBlockCache, s.in.block_cache_usage);
+  h.set(HistoryField::kMemtables, s.in.memtables_all);
+  h.set(HistoryField::kTableReaders, s.in.table_readers);
+  h.set(HistoryField::kKeyCache, s.in.key_cache_usage);
+  h.set(HistoryField::kClients, s.clients_normal);
+  h.set(HistoryField::kProfiler, s.in.profiler_bytes);
+  h.set(HistoryField::kUnaccounted, s.unaccounted);
+  history_.Add(h);
+  if (policies_.size() == 0) return;
+  MemoryForecast f = history_.Forecast(governor_.limit());
+  uint64_t used = h.get(HistoryField::kUsed);
+  for (const PolicyRule& rule : policies_.Evaluate(s, f, used, h.ms)) {
+    RunPolicyAction(rule, PolicyFieldValue(rule, s, f, used).value_or(0));
+  }
+}
+
+void Server::EnforceClientQuotas(std::vector<std::pair<std::string, int64_t>> over) {
+  struct Holder {
+    int64_t bytes;
+    uint64_t id;
+    std::string ns;
+  };
+  std::vector<Holder> holders;
+  ForEachWorker([&](Worker& w) {
+    for (Connection* c : w.Connections()) {
+      for (const auto& [ns, excess] : over) {
+        if (c->ns() != ns) continue;
+        holders.push_back(
+            {static_cast<int64_t>(c->query_buffer_bytes() + c->reply_buffer_bytes()), c->id(), ns});
+      }
+    }
+  });
+  std::sort(holders.begin(), holders.end(),
+            [](const Holder& a, const Holder& b) { return a.bytes > b.bytes; });
+  std::unordered_set<uint64_t> close;
+  for (auto& [ns, excess] : over) {
+    for (const Holder& h : holders) {
+      if (excess <= 0) break;
+      if (h.ns != ns) continue;
+      close.insert(h.id);
+      excess -= h.bytes;
+      namespaces_->NoteClientClosed(ns);
+      Log(LogLevel::kWarning,
+          "closing client id=%llu of namespace '%s': %lld bytes of buffers, the namespace is "
+          "over its client memory quota of %lld bytes",
+          static_cast<unsigned long long>(h.id), ns.c_str(), static_cast<long long>(h.bytes),
+          static_cast<long long>(namespaces_->ClientQuota(ns)));
+    }
+  }
+  if (close.empty()) return;
+  ForEachWorker([&](Worker& w) {
+    for (Connection* c : w.Connections()) {
+      if (close.count(c->id())) c->Kill();
+    }
+  });
+}
+
+StatusOr<std::vector<PolicyRule>> Server::ConfiguredPolicies() {
+  std::vector<PolicyRule> rules;
+  for (const auto& [name, text] : config_->memory_policies()) {
+    auto rule = ParsePolicyRule(name, text);
+    if (!rule.ok()) {
+      return Status::InvalidArgument("memory-policy." + name + ": " + rule.status().message());
+    }
+    rules.push_back(std::move(*rule));
+  }
+  return rules;
+}
+
+// Actions that can take milliseconds (a purge, a dump, switching the profiler) run on the
+// background thread, so the cron keeps its period.
+void Server::RunPolicyAction(const PolicyRule& rule, double value) {
+  Log(LogLevel::kWarning, "memory policy '%s' fired (%s; %s is %.6g): %s", rule.name.c_str(),
+      rule.text.c_str(), rule.field.c_str(), value, PolicyActionName(rule.action));
+  std::string name = rule.name;
+  switch (rule.action) {
+    case PolicyAction::kLog:
+      return;
+    case PolicyAction::kPurge:
+      RunInBackground([name] {
+        auto released = allocator::Purge();
+        if (released.ok()) {
+          Log(LogLevel::kNotice, "memory policy '%s': purge released %s", name.c_str(),
+              HumanBytes(*released).c_str());
+        } else {
+          Log(LogLevel::kWarning, "memory policy '%s': purge failed: %s", name.c_str(),
+              released.status().ToString().c_str());
+        }
+      });
+      return;
+    case PolicyAction::kDump:
+      RunInBackground([this, name] {
+        if (!profiler_->Active()) {
+          Log(LogLevel::kNotice, "memory policy '%s': no dump, heap profiling is off",
+              name.c_str());
+          return;
+        }
+        auto path = profiler_->Dump("");
+        Log(LogLevel::kNotice, "memory policy '%s': %s", name.c_str(),
+            path.ok() ? ("heap profile dumped to " + *path).c_str()
+                      : ("dump failed: " + path.status().ToString()).c_str());
+      });
+      return;
+    case PolicyAction::kDisableProfiling:
+      RunInBackground([this, name] {
+        if (!profiler_->Active()) return;
+        Status s = profiler_->Disable();
+        Log(LogLevel::kNotice, "memory policy '%s': heap profiling %s", name.c_str(),
+            s.ok() ? "disabled" : ("not disabled: " + s.ToString()).c_str());
+      });
+      return;
+  }
 }
 
 void Server::RefreshProfilerBytes() {
@@ -242,6 +383,7 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.pubsub_registry = pubsub_.MemoryBytes();
   in.profiler_active = profiler_->Active();
   in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
+  in.history_bytes = MemoryHistory::Bytes();
   in.startup_allocated = startup_allocated_;
   in.peak_allocated = peak_allocated_.load(std::memory_order_relaxed);
   in.maxmemory = static_cast<uint64_t>(std::max<int64_t>(0, config_->maxmemory.load()));
@@ -397,6 +539,12 @@ void Server::RunInBackground(std::function<void()> job) {
 
 void Server::Defer(CommandContext& ctx, std::function<Status(Reply&)> job) {
   auto* conn = static_cast<Connection*>(&ctx.client);
+  if (conn->in_exec()) {
+    // EXEC's reply is built on the worker in one go; a job for the background thread cannot
+    // join it (and some, like CLIENT LIST, wait for this very worker).
+    ctx.reply.Error("ERR this command cannot run inside MULTI/EXEC");
+    return;
+  }
   conn->Pause();
   Worker* worker = conn->worker();
   uint64_t id = conn->id();

@@ -21,10 +21,13 @@
 #include "config/config.h"
 #include "memory/governor.h"
 #include "memory/heap_profiler.h"
+#include "memory/history.h"
+#include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "server/memory_limit.h"
 #include "server/pubsub.h"
 #include "server/tls.h"
+#include "server/transaction.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -60,6 +63,8 @@ class Server : public ServerApi {
   int tls_port() const { return tls_ != nullptr ? static_cast<int>(config_->tls_port.load()) : 0; }
   // The TLS context; null when tls-port is 0.
   TlsContext* tls() { return tls_.get(); }
+  // WATCH's registry of watched keys, every connection's (server/transaction.h).
+  WatchRegistry& watches() { return *watches_; }
 
   // ServerApi
   Config& config() override { return *config_; }
@@ -72,6 +77,10 @@ class Server : public ServerApi {
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
   void RequestShutdown() override;
   int64_t MemoryHeadroom() override;
+  MemoryHistory& history() override { return history_; }
+  uint64_t MemoryLimit() override { return governor_.limit(); }
+  MemoryPolicies& policies() override { return policies_; }
+  StatusOr<std::vector<PolicyRule>> ConfiguredPolicies() override;
   bool ReplyFits(uint64_t bytes) override;
   void ResetStats() override;
   std::span<const CommandSpec* const> AllCommands() override;
@@ -145,9 +154,17 @@ class Server : public ServerApi {
   // The profiler's own bytes cost a second jemalloc epoch refresh (~50 us), so the cron reads
   // them every 100 ms and snapshots use that value.
   void RefreshProfilerBytes();
+  // One history sample a second (from Cron): a snapshot's figures and the governor's `used`;
+  // then the memory policies are evaluated on it and the actions of those that fire run.
+  void SampleHistory();
+  void RunPolicyAction(const PolicyRule& rule, double value);
+  // Namespaces over their client-memory quota: closes each one's largest clients (query and
+  // reply buffers) until the excess is covered. Background thread; one run at a time.
+  void EnforceClientQuotas(std::vector<std::pair<std::string, int64_t>> over);
 
   Config* config_;
   std::unique_ptr<Storage> storage_;
+  std::unique_ptr<WatchRegistry> watches_;  // registered with storage_ as its write observer
   std::unique_ptr<NamespaceRegistry> namespaces_;
   ServerLevers levers_{this};
   MemoryGovernor governor_{&levers_};
@@ -162,6 +179,10 @@ class Server : public ServerApi {
   uint64_t startup_allocated_ = 0;
   std::atomic<uint64_t> peak_allocated_{0};  // highest allocated seen by Cron or a snapshot
   std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
+  MemoryHistory history_;
+  MemoryPolicies policies_;
+  std::atomic<bool> client_quota_job_{false};  // an EnforceClientQuotas run is queued
+  int64_t last_history_ms_ = 0;                // Cron only
   ServerStats stats_;
   PubSubRegistry pubsub_;
   std::atomic<int64_t> clients_{0};

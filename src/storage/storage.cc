@@ -476,6 +476,8 @@ Status Storage::Write(Batch* batch) {
   Status s = AddDerivedWrites(batch->raw(), &deltas);
   if (!s.ok()) return s;
   s = WriteToRocks(batch->raw());
+  // Failed writes too: they may or may not have been applied.
+  if (observer_ != nullptr && observer_->active()) NotifyObserver(batch->raw());
   if (!s.ok()) {
     (void)LoadCounters();  // the write may or may not have been applied
     return s;
@@ -485,6 +487,15 @@ Status Storage::Write(Batch* batch) {
     for (const auto& [ns, d] : deltas) counters_[ns].Add(d);
   }
   return s;
+}
+
+void Storage::NotifyObserver(rocksdb::WriteBatch* batch) {
+  MetadataCollector collected(Handle(ColumnFamily::kMetadata)->GetID());
+  if (!batch->Iterate(&collected).ok()) return;
+  std::vector<WriteObserver::MetadataWrite> writes;
+  writes.reserve(collected.writes.size());
+  for (const auto& w : collected.writes) writes.push_back({w.key, w.deleted});
+  if (!writes.empty()) observer_->OnMetadataWrites(writes);
 }
 
 Status Storage::LoadCounters() {
@@ -596,8 +607,10 @@ StatusOr<NamespaceCounters> Storage::AllCounters() {
   return total;
 }
 
-Status Storage::WriteExclusive(rocksdb::WriteBatch* batch) {
+Status Storage::WriteExclusive(rocksdb::WriteBatch* batch, std::string_view ns, bool all) {
   std::unique_lock gate(write_gate_);
+  // Before the write: the observer may still read what is about to go.
+  if (observer_ != nullptr && observer_->active()) observer_->OnRangeDelete(ns, all);
   return WriteToRocks(batch);
 }
 
@@ -675,7 +688,7 @@ Status Storage::DeleteNamespace(std::string_view ns) {
   }
   rocksdb::Status rs = batch.Delete(Handle(ColumnFamily::kCounters), ns);
   if (!rs.ok()) return FromRocks(rs);
-  Status s = WriteExclusive(&batch);
+  Status s = WriteExclusive(&batch, ns, false);
   if (!s.ok()) {
     (void)LoadCounters();
     return s;
@@ -693,7 +706,7 @@ Status Storage::DeleteAll() {
     rocksdb::Status rs = batch.DeleteRange(Handle(static_cast<ColumnFamily>(i)), "", end);
     if (!rs.ok()) return FromRocks(rs);
   }
-  Status s = WriteExclusive(&batch);
+  Status s = WriteExclusive(&batch, "", true);
   (void)LoadCounters();  // empty after success; whatever RocksDB holds after a failure
   return s;
 }

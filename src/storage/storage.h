@@ -27,6 +27,7 @@
 #include "storage/key_cache.h"
 #include "storage/lock_manager.h"
 #include "storage/storage_events.h"
+#include "storage/write_observer.h"
 
 namespace rocksdb {
 class Cache;
@@ -183,6 +184,9 @@ class Storage {
   Status ReplaceCheckpoint(const std::string& path);
 
   LockManager* locks() { return &locks_; }
+  // Registers the observer of writes (write_observer.h), or none with null. Call before the
+  // workers start; the observer must outlive the Storage's writes.
+  void SetWriteObserver(WriteObserver* observer) { observer_ = observer; }
   // A fresh version for a composite key: microseconds << 11 | counter, strictly increasing.
   uint64_t NewVersion();
 
@@ -214,7 +218,8 @@ class Storage {
   }
   // Write for batches that contain range deletions: excludes every other write while the range
   // is deleted and the key cache cleared, so no concurrent write's record survives the clear.
-  Status WriteExclusive(rocksdb::WriteBatch* batch);
+  // The range is namespace `ns`, or everything when `all` (for the observer).
+  Status WriteExclusive(rocksdb::WriteBatch* batch, std::string_view ns, bool all);
   Status WriteToRocks(rocksdb::WriteBatch* batch);
   // Refuses a data directory written in another on-disk format; marks an empty one as ours.
   Status CheckFormat(const std::string& dir);
@@ -225,6 +230,8 @@ class Storage {
   // Reads the counters column family into the mirror (at open, and after a failed write).
   Status LoadCounters();
   void KeepWalGuard();
+  // Tells the observer which metadata keys `batch` wrote. REQUIRES: observer_ active.
+  void NotifyObserver(rocksdb::WriteBatch* batch);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -235,6 +242,7 @@ class Storage {
   std::atomic<uint64_t> version_counter_{0};
   LockManager locks_;
   KeyCache key_cache_;
+  WriteObserver* observer_ = nullptr;
   std::shared_mutex write_gate_;  // shared: Write; exclusive: WriteExclusive
   mutable std::shared_mutex counters_mu_;
   std::unordered_map<std::string, NamespaceCounters> counters_;  // the mirror, by namespace

@@ -9,6 +9,8 @@ namespace mnemo {
 namespace {
 
 constexpr std::string_view kStateKey = "namespace:";
+// A namespace's client-memory quota: 8 bytes, big endian.
+constexpr std::string_view kClientQuotaKey = "nsclientquota:";
 
 // A stored entry: quota(8, big endian) | token.
 std::string EncodeEntry(const std::string& token, int64_t quota) {
@@ -31,6 +33,14 @@ Status NamespaceRegistry::Load() {
     e.token = value.substr(8);
     if (e.quota > 0) any_quota_ = true;
     by_name_[key.substr(kStateKey.size())] = std::move(e);
+  }
+  auto quotas = storage_->ListState(kClientQuotaKey);
+  if (!quotas.ok()) return quotas.status();
+  for (const auto& [key, value] : *quotas) {
+    if (value.size() != 8) continue;
+    int64_t q = static_cast<int64_t>(DecodeFixed64BE(value.data()));
+    by_name_[key.substr(kClientQuotaKey.size())].client_quota = q;
+    if (q > 0) any_client_quota_ = true;
   }
   return Status::OK();
 }
@@ -122,6 +132,7 @@ Status NamespaceRegistry::Del(const std::string& ns) {
     return Status::InvalidArgument("the namespace was not found");
   }
   s = storage_->DeleteState(std::string(kStateKey) + ns);
+  if (s.ok()) s = storage_->DeleteState(std::string(kClientQuotaKey) + ns);
   if (!s.ok()) return s;
   by_name_.erase(it);
   return Status::OK();
@@ -198,6 +209,88 @@ uint64_t NamespaceRegistry::Refused(std::string_view ns) const {
   std::shared_lock lock(mu_);
   auto it = by_name_.find(std::string(ns));
   return it == by_name_.end() ? 0 : it->second.refused->load(std::memory_order_relaxed);
+}
+
+Status NamespaceRegistry::SetClientQuota(const std::string& ns, int64_t bytes) {
+  if (bytes < 0) return Status::InvalidArgument("the quota must be 0 (none) or more bytes");
+  std::unique_lock lock(mu_);
+  auto it = by_name_.find(ns);
+  if (ns != kDefaultNamespace && (it == by_name_.end() || it->second.token.empty())) {
+    return Status::InvalidArgument("the namespace was not found");
+  }
+  std::string v;
+  PutFixed64BE(&v, static_cast<uint64_t>(bytes));
+  Status s = storage_->PutState(std::string(kClientQuotaKey) + ns, v);
+  if (!s.ok()) return s;
+  by_name_[ns].client_quota = bytes;
+  bool any = false;
+  for (const auto& [name, e] : by_name_) any = any || e.client_quota > 0;
+  any_client_quota_ = any;
+  return Status::OK();
+}
+
+int64_t NamespaceRegistry::ClientQuota(std::string_view ns) const {
+  if (!any_client_quota()) return 0;
+  std::shared_lock lock(mu_);
+  auto it = by_name_.find(std::string(ns));
+  return it == by_name_.end() ? 0 : it->second.client_quota;
+}
+
+std::vector<std::pair<std::string, int64_t>> NamespaceRegistry::OverClientQuota() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (!any_client_quota()) return out;
+  std::vector<std::pair<std::string, int64_t>> quotas;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [ns, e] : by_name_) {
+      if (e.client_quota > 0) quotas.emplace_back(ns, e.client_quota);
+    }
+  }
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  for (const auto& [ns, quota] : quotas) {
+    auto it = activity_.find(ns);
+    if (it == activity_.end()) continue;
+    int64_t used = it->second->client_bytes.load(std::memory_order_relaxed);
+    if (used > quota) out.emplace_back(ns, used - quota);
+  }
+  return out;
+}
+
+void NamespaceRegistry::NoteClientClosed(std::string_view ns) {
+  std::shared_lock lock(mu_);
+  auto it = by_name_.find(std::string(ns));
+  if (it != by_name_.end()) it->second.clients_closed->fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t NamespaceRegistry::ClientsClosed(std::string_view ns) const {
+  std::shared_lock lock(mu_);
+  auto it = by_name_.find(std::string(ns));
+  return it == by_name_.end() ? 0 : it->second.clients_closed->load(std::memory_order_relaxed);
+}
+
+std::shared_ptr<NamespaceActivity> NamespaceRegistry::Activity(std::string_view ns) {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  auto& a = activity_[std::string(ns)];
+  if (!a) a = std::make_shared<NamespaceActivity>();
+  return a;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<NamespaceActivity>>>
+NamespaceRegistry::Activities() const {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  std::vector<std::pair<std::string, std::shared_ptr<NamespaceActivity>>> out(activity_.begin(),
+                                                                              activity_.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+void NamespaceRegistry::TickActivity() {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  for (auto& [ns, a] : activity_) {
+    uint64_t now = a->commands.Load();
+    a->ops_per_sec.store(now - a->last_commands, std::memory_order_relaxed);
+    a->last_commands = now;
+  }
 }
 
 }  // namespace mnemo

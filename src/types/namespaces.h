@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -21,10 +22,21 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/striped_counter.h"
 #include "storage/storage.h"
 #include "types/database.h"
 
 namespace mnemo {
+
+// What one namespace's connections are doing now, kept by the connections themselves (server/
+// connection.cc) so that reading it costs no scan of the clients.
+struct NamespaceActivity {
+  StripedCounter commands;               // commands its connections ran since start
+  std::atomic<int64_t> clients{0};       // its connections now
+  std::atomic<int64_t> client_bytes{0};  // their query and reply buffer capacities
+  std::atomic<uint64_t> ops_per_sec{0};  // commands over the last second (TickActivity)
+  uint64_t last_commands = 0;            // TickActivity only
+};
 
 class NamespaceRegistry {
  public:
@@ -57,11 +69,36 @@ class NamespaceRegistry {
   bool any_quota() const { return any_quota_.load(std::memory_order_relaxed); }
   uint64_t Refused(std::string_view ns) const;
 
+  // The client-memory quota of a namespace: bytes of its connections' query and reply buffers
+  // (NamespaceActivity::client_bytes); 0 = none. Stored as its own state record. Over it, the
+  // server closes the namespace's largest clients first and refuses its large requests.
+  Status SetClientQuota(const std::string& ns, int64_t bytes);
+  int64_t ClientQuota(std::string_view ns) const;
+  // Whether any namespace has a client quota now (a relaxed load: the cron's fast exit).
+  bool any_client_quota() const { return any_client_quota_.load(std::memory_order_relaxed); }
+  // Namespaces whose connections hold more than their client quota, with the excess in bytes.
+  std::vector<std::pair<std::string, int64_t>> OverClientQuota() const;
+  // Counts clients closed for a namespace's client quota.
+  void NoteClientClosed(std::string_view ns);
+  uint64_t ClientsClosed(std::string_view ns) const;
+
+  // The activity of `ns`, made at first use (any namespace a connection is in, deleted ones
+  // included: their connections keep their figures until they leave). Takes a mutex: call when
+  // a connection enters a namespace, not per command.
+  std::shared_ptr<NamespaceActivity> Activity(std::string_view ns);
+  // Every namespace's activity, sorted by name.
+  std::vector<std::pair<std::string, std::shared_ptr<NamespaceActivity>>> Activities() const;
+  // Once a second (server cron): ops_per_sec from the commands counters.
+  void TickActivity();
+
  private:
   struct Entry {
     std::string token;
     int64_t quota = 0;
     std::shared_ptr<std::atomic<uint64_t>> refused = std::make_shared<std::atomic<uint64_t>>(0);
+    int64_t client_quota = 0;
+    std::shared_ptr<std::atomic<uint64_t>> clients_closed =
+        std::make_shared<std::atomic<uint64_t>>(0);
   };
   Status CheckName(const std::string& ns) const;
   Status Persist(const std::string& ns, const Entry& e);
@@ -71,8 +108,11 @@ class NamespaceRegistry {
 
   Storage* storage_;
   std::atomic<bool> any_quota_{false};  // skips the lock on writes while no quota is set
+  std::atomic<bool> any_client_quota_{false};
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> by_name_;  // the default namespace only for a quota
+  mutable std::mutex activity_mu_;
+  std::unordered_map<std::string, std::shared_ptr<NamespaceActivity>> activity_;
 };
 
 }  // namespace mnemo

@@ -102,6 +102,15 @@ StatusOr<bool> StringType::MSetNX(
   return true;
 }
 
+Status StringType::MSet(const std::vector<std::pair<std::string_view, std::string_view>>& kvs) {
+  std::vector<std::string_view> keys;
+  keys.reserve(kvs.size());
+  for (auto& kv : kvs) keys.push_back(kv.first);
+  db_->Lock(keys);
+  for (auto& kv : kvs) db_->PutRecord(kv.first, EncodeStringValue(kv.second, 0));
+  return db_->Finish();
+}
+
 StatusOr<std::optional<std::string>> StringType::GetDel(std::string_view key) {
   db_->Lock(key);
   auto rec = Load(key);

@@ -46,6 +46,9 @@ class StringType {
   void SetBlind(std::string_view key, std::string_view value, int64_t expire_ms,
                 PendingWrites* pending);
   StatusOr<bool> MSetNX(const std::vector<std::pair<std::string_view, std::string_view>>& kvs);
+  // MSET through the operation's write context (all pairs in it, the keys locked): the path
+  // of an MSET that cannot join a pipeline's batch (inside EXEC).
+  Status MSet(const std::vector<std::pair<std::string_view, std::string_view>>& kvs);
 
   StatusOr<std::optional<std::string>> GetDel(std::string_view key);
   // GETEX: expire_ms absent = leave the TTL, 0 = PERSIST, > 0 = new absolute expiry.

@@ -354,6 +354,18 @@ CASES = {
               "LMPOP 0 a LEFT", "LMPOP x a LEFT", "LMPOP 3 a LEFT", "LMPOP 1 a MIDDLE",
               "LMPOP 1 a LEFT COUNT 0", "LMPOP 1 a LEFT COUNT 1 COUNT 1", "LMPOP 1 a LEFT FOO",
               HASH + " | RPUSH b x | LMPOP 2 w b LEFT | LMPOP 2 b w LEFT"],
+    # Transactions on one connection (every case leaves MULTI); WATCH with other connections,
+    # expiry and flushes: tests/integration/test_transactions.py.
+    "multi": ["MULTI | SET a 1 | INCR a | GET a | EXEC", "MULTI | EXEC", "MULTI | MULTI | PING | EXEC",
+              "MULTI | SET a | SET b 1 | EXEC | EXISTS b", "MULTI | NOSUCH | EXEC",
+              "SET s x | MULTI | INCR s | LPUSH s 1 | SET t 2 | EXEC | GET t",
+              "MULTI | RPUSH l a b | LRANGE l 0 -1 | MSET m 1 n 2 | MGET m n | EXEC",
+              HASH + " | MULTI | HGET w f | GET w | HSET w g 2 | HGETALL w | EXEC"],
+    "exec": ["EXEC", "MULTI | SHUTDOWN | EXEC", "MULTI | SET a 1 | EXEC | EXEC"],
+    "discard": ["DISCARD", "MULTI | SET a 1 | DISCARD | GET a | DISCARD"],
+    "watch": ["WATCH a | SET a 1 | MULTI | SET b 1 | EXEC | GET b", "MULTI | WATCH a | PING | EXEC",
+              "WATCH a b | MULTI | SET a 1 | EXEC | GET a", "WATCH a | DEL a | MULTI | PING | EXEC"],
+    "unwatch": ["WATCH a | SET a 1 | UNWATCH | MULTI | PING | EXEC", "MULTI | UNWATCH | EXEC"],
 }
 
 

@@ -3,6 +3,7 @@
 MNEMO_BIN names the binary (the Makefile sets it); tests talk to it with redis-py over TCP.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,6 +17,17 @@ import redis
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MNEMO_BIN = os.environ.get("MNEMO_BIN", os.path.join(ROOT, "build", "mnemo"))
 SANITIZED = os.environ.get("MNEMO_SANITIZED") == "1"
+
+
+# The log's line prefix (common/log.h): "<pid>:<tid> 02 Dec 2026 02:13:00.123 <mark> ".
+LOG_PREFIX = re.compile(r"^\d+:\d+ \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.*#-] ")
+
+
+def log_messages(text):
+    """The messages of log lines (their prefixes removed), one per line."""
+    lines = text.strip().splitlines()
+    assert all(LOG_PREFIX.match(l) for l in lines), text
+    return "\n".join(LOG_PREFIX.sub("", l) for l in lines)
 
 
 def free_port():

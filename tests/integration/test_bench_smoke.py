@@ -79,6 +79,12 @@ def test_tls_py_measures_plain_and_tls_side_by_side():
         assert re.search(r"(?im)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out
 
 
+def test_multi_exec_py_measures_both_servers():
+    out = run_bench("multi_exec.py", "--rounds", "1", "--transactions", "200" if SANITIZED else "800",
+                    "--clients", "2", "--keyspace", "200")
+    assert re.search(r"(?m)^multi_exec\s+%s\s+%s\s+%s" % (NUMBER, NUMBER, NUMBER), out), out
+
+
 def test_pubsub_py_measures_fanout_on_both_servers():
     out = run_bench("pubsub.py", "--rounds", "1", "--messages", "500", "--fanout", "1,3")
     for fanout in ("1", "3"):

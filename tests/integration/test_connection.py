@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import MNEMO_BIN, SANITIZED
+from conftest import MNEMO_BIN, SANITIZED, log_messages
 from helpers import (RawClient, RespError, assert_error, cmd_error, encode_command, raw,
                      wait_until)
 
@@ -479,6 +479,8 @@ def test_every_info_field_is_documented(r):
             field = line.split(":", 1)[0]
             if field.startswith("cmdstat_"):
                 field = "cmdstat_<name>"
+            if field.startswith("ns_") and section == "namespaces":
+                field = "ns_<namespace>"
             doc = "memory.md" if section in ("memory", "governor") else "info.md"
             if field.endswith("_human") and "`%s`" % field[:-6] in docs[doc]:
                 continue  # documented with the number it spells out
@@ -774,7 +776,7 @@ def start_refused(port, *extra):
     finally:
         shutil.rmtree(d, ignore_errors=True)
     assert out.returncode == 1, out.stderr
-    return out.stderr.strip()
+    return log_messages(out.stderr)
 
 
 def test_second_server_on_a_taken_port_refuses_to_start(server_factory):
@@ -782,7 +784,7 @@ def test_second_server_on_a_taken_port_refuses_to_start(server_factory):
     c = first.client(decode_responses=True)
     c.set("k", "first")
     assert (start_refused(first.port, "--workers", "2") ==
-            "mnemo: cannot listen on 127.0.0.1:%d: Address already in use" % first.port)
+            "cannot listen on 127.0.0.1:%d: Address already in use" % first.port)
     # The first still serves every new connection (none went to the second).
     for _ in range(20):
         fresh = first.client(decode_responses=True)
@@ -798,7 +800,7 @@ def test_port_held_by_another_program_is_refused():
         other.listen(1)
         port = other.getsockname()[1]
         assert (start_refused(port) ==
-                "mnemo: cannot listen on 127.0.0.1:%d: Address already in use" % port)
+                "cannot listen on 127.0.0.1:%d: Address already in use" % port)
 
 
 def test_every_worker_accepts_connections(server_factory):

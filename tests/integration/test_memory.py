@@ -26,7 +26,7 @@ INFO_FIELDS = [
     "mem_block_cache_pinned", "mem_memtables", "mem_memtables_unflushed", "mem_memtables_budget",
     "mem_table_readers", "mem_key_cache", "mem_key_cache_capacity", "mem_client_query_buffers",
     "mem_client_reply_buffers", "mem_pubsub_registry", "mem_profiler",
-    "mem_profiler_active", "mem_components", "mem_unaccounted", "mem_rss_beyond_allocator",
+    "mem_profiler_active", "mem_history", "mem_components", "mem_unaccounted", "mem_rss_beyond_allocator",
 ]
 
 STATS_FIELDS = [
@@ -42,7 +42,7 @@ STATS_FIELDS = [
     "key-cache.entries", "clients.normal.count",
     "clients.normal.query-buffers", "clients.normal.reply-buffers",
     "clients.normal.pubsub-registry", "profiler.bytes",
-    "profiler.active", "components.total", "unaccounted.bytes", "rss-beyond-allocator.bytes",
+    "profiler.active", "history.bytes", "components.total", "unaccounted.bytes", "rss-beyond-allocator.bytes",
 ]
 RATIO_STATS = {"dataset.percentage", "peak.percentage", "allocator-fragmentation.ratio",
                "allocator-rss.ratio", "rss-overhead.ratio", "fragmentation"}
@@ -52,7 +52,7 @@ TEXT_INFO = {"used_memory_human", "used_memory_rss_human", "used_memory_peak_hum
 RATIO_INFO = {"allocator_frag_ratio", "allocator_rss_ratio", "rss_overhead_ratio",
               "mem_fragmentation_ratio"}
 COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_key_cache",
-              "mem_clients_normal", "mem_profiler"]
+              "mem_clients_normal", "mem_profiler", "mem_history"]
 
 
 def info_memory(client):
@@ -156,6 +156,7 @@ def test_report_is_one_json_document_whose_views_agree(r):
     assert info["mem_clients_normal"] == stats["clients.normal"] == \
         doc["components"]["clients_normal"]
     assert info["mem_profiler"] == stats["profiler.bytes"] == doc["components"]["profiler"]
+    assert info["mem_history"] == stats["history.bytes"] == doc["components"]["history"] > 0
     assert info["mem_unaccounted"] == stats["unaccounted.bytes"] == doc["unaccounted"]["allocator"]
     assert info["mem_components"] == doc["components"]["total"] == sum(info[c] for c in COMPONENTS)
     assert info["mem_allocator"] == alloc["name"]

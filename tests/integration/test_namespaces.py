@@ -151,3 +151,109 @@ def test_config_file_namespaces(server_factory):
     assert a.get("a") is None
     t.close()
     a.close()
+
+
+def test_activity_figures_per_namespace(server_factory):
+    """clients, client_bytes, commands and ops/s per namespace, kept by the connections: a
+    tenant's large pipelined request shows as its client bytes, not the other's."""
+    import socket
+    import time
+
+    from helpers import encode_command, wait_until
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    one = tenant(s, "t1")
+    before = usage(one)
+    for i in range(200):
+        one.set("k%d" % i, "v")
+    after = usage(one)
+    assert after["commands"] - before["commands"] >= 200
+    assert after["clients"] == 1
+    assert after["client_bytes"] > 0
+    # ops_per_sec: commands over the last second, while a load runs.
+    deadline = time.time() + 30
+    seen = 0
+    while time.time() < deadline and seen == 0:
+        for i in range(50):
+            one.get("k%d" % i)
+        seen = usage(one)["ops_per_sec"]
+    assert seen > 0
+    # A half-sent 8 MB request of ns2's connection is ns2's client memory.
+    sock = socket.create_connection(("127.0.0.1", s.port))
+    sock.sendall(encode_command("AUTH", "t2"))
+    assert sock.recv(100).startswith(b"+OK")
+    big = encode_command("SET", "big", "x" * (8 << 20))
+    sock.sendall(big[: len(big) - 10])
+    wait_until(lambda: usage(a, "ns2")["client_bytes"] >= 8 << 20, what="ns2's buffer")
+    assert usage(a, "ns2")["clients"] == 1
+    assert usage(a, "ns1")["client_bytes"] < 1 << 20
+    sock.close()
+    wait_until(lambda: usage(a, "ns2")["clients"] == 0 and usage(a, "ns2")["client_bytes"] == 0,
+               what="ns2's connection gone")
+    # INFO namespaces: the admin sees every namespace, a tenant only its own.
+    info = a.info("namespaces")
+    assert set(info) >= {"ns___namespace", "ns_ns1", "ns_ns2"}
+    assert info["ns_ns1"]["keys"] == 200 and info["ns_ns1"]["clients"] == 1
+    mine = one.info("namespaces")
+    assert list(mine) == ["ns_ns1"]
+    assert mine["ns_ns1"]["commands"] >= 200
+
+
+
+def test_client_memory_quota_closes_the_largest_first_and_refuses_large_requests(server_factory):
+    import socket
+
+    from helpers import encode_command, wait_until
+    MB = 1 << 20
+    s = server_factory(extra_args=["--requirepass", "root"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    assert raw(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS", "4mb") == "OK"
+    assert usage(a, "ns1")["client_quota"] == 4 * MB
+    assert cmd_error(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS") == "invalid quota 'CLIENTS'"
+    assert cmd_error(a, "NAMESPACE", "QUOTA", "ns1", "FOO", "1") == "syntax error"
+    assert cmd_error(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS", "-1") == "invalid quota '-1'"
+
+    def partial(token, nbytes):
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(encode_command("AUTH", token))
+        assert sock.recv(100).startswith(b"+OK")
+        req = encode_command("SET", "big%d" % nbytes, "x" * nbytes)
+        sock.sendall(req[:-10])
+        return sock, req[-10:]
+
+    # ns2 has no client quota: its 6 MB request is none of ns1's business.
+    other, _ = partial("t2", 6 * MB)
+    small, small_rest = partial("t1", 3 * MB)
+    wait_until(lambda: usage(a, "ns1")["client_bytes"] >= 3 * MB, what="the small one's buffer")
+    big, _ = partial("t1", 6 * MB)
+    # 9 MB > 4 MB: the largest (6 MB) goes, which covers the excess; the 3 MB one stays.
+    big.settimeout(60)
+    assert big.recv(100) == b""
+    wait_until(lambda: usage(a, "ns1")["clients_closed"] == 1, what="clients_closed")
+    assert "of namespace 'ns1'" in s.read_log()
+    small.sendall(small_rest)
+    small.settimeout(60)
+    assert small.recv(100) == b"+OK\r\n"
+    assert usage(a, "ns2")["clients_closed"] == 0 and usage(a, "ns2")["clients"] >= 1
+    other.close()
+    small.close()
+    # A request larger than the quota by itself: refused (or its connection closed first), and
+    # nothing is stored.
+    t = tenant(s, "t1")
+    try:
+        t.set("huge", "y" * (5 * MB))
+        stored = True
+    except redis.ResponseError as e:
+        assert "namespace 'ns1' is over its client memory quota of 4194304 bytes" in str(e)
+        stored = False
+    except redis.ConnectionError:
+        stored = False
+    assert not stored
+    assert tenant(s, "t1").exists("huge") == 0
+    # Quota 0 lifts it.
+    assert raw(a, "NAMESPACE", "QUOTA", "ns1", "CLIENTS", "0") == "OK"
+    assert tenant(s, "t1").set("huge", "y" * (5 * MB)) is True

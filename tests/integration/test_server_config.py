@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+import redis
 
 from helpers import RawClient, RespError, encode_command, wait_until
 
@@ -177,7 +178,7 @@ def test_loglevel_filters_the_log_at_startup_and_at_run_time(server_factory):
     s = server_factory([])
     c = s.client(decode_responses=True)
     assert c.config_get("loglevel") == {"loglevel": "notice"}
-    assert "mnemo: ready on" in s.read_log()
+    assert " * ready on " in s.read_log()
     # Switched to warning at run time: the notice lines of the shutdown are not, but a warning
     # (a memory level change) still is.
     assert c.config_set("loglevel", "warning")
@@ -207,3 +208,27 @@ def test_loglevel_refuses_an_unknown_level(server_factory):
         c.config_set("loglevel", "loud")
     assert "loglevel" in str(e.value), str(e.value)
     assert c.config_get("loglevel") == {"loglevel": "notice"}
+
+
+def test_logfile_gets_redis_like_lines_filtered_by_loglevel(server_factory, data_dir):
+    import re
+    path = os.path.join(data_dir, "mnemo.log")
+    s = server_factory(["--logfile", path, "--maxmemory", "64mb"])
+    c = s.client()
+    line = re.compile(r"^(\d+):(\d+) \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.*#-]) (.*)$")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    assert lines, "nothing logged to the logfile"
+    assert all(line.match(l) for l in lines), lines
+    ready = [l for l in lines if " * ready on 127.0.0.1:%d " % s.port in l]
+    assert len(ready) == 1, lines
+    assert int(line.match(ready[0]).group(1)) == s.proc.pid
+    assert c.config_get("logfile") == {"logfile": path}
+    # At loglevel warning a policy firing (a warning) still gets through, with its mark.
+    assert c.config_set("loglevel", "warning") is True
+    c.execute_command("MEMORY", "POLICY", "ADD", "w", "used > 1 -> log")
+    wait_until(lambda: "memory policy 'w' fired" in open(path).read(), what="policy line")
+    fired = [l for l in open(path).read().splitlines() if "memory policy 'w' fired" in l]
+    assert len(fired) == 1 and line.match(fired[0]).group(3) == "#"
+    with pytest.raises(redis.ResponseError, match="can't set immutable config|immutable|protected"):
+        c.config_set("logfile", os.path.join(data_dir, "other.log"))

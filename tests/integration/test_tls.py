@@ -14,7 +14,7 @@ import time
 import pytest
 import redis
 
-from conftest import MNEMO_BIN, free_port
+from conftest import MNEMO_BIN, free_port, log_messages
 from helpers import assert_error, wait_until
 
 EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -231,7 +231,7 @@ def startup_error(args, data_dir):
     out = subprocess.run([MNEMO_BIN, "--port", str(free_port()), "--dir", data_dir] + args,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stderr
-    return out.stderr.strip()
+    return log_messages(out.stderr)
 
 
 def test_bad_tls_settings_stop_startup_with_a_clear_message(certs, data_dir):
@@ -240,20 +240,20 @@ def test_bad_tls_settings_stop_startup_with_a_clear_message(certs, data_dir):
     missing = os.path.join(certs.dir, "missing.crt")
     cases = [
         (["--tls-protocols", "TLSv1.2 TLSv1.4"],
-         "mnemo: --tls-protocols: CONFIG SET failed (possibly related to argument "
+         "--tls-protocols: CONFIG SET failed (possibly related to argument "
          "'tls-protocols') - Invalid tls-protocols specified. Use a combination of 'TLSv1', "
          "'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'."),
         (base + ["--tls-cert-file", missing, "--tls-key-file", certs.server_key],
-         "mnemo: TLS: can't open tls-cert-file '%s': No such file or directory" % missing),
+         "TLS: can't open tls-cert-file '%s': No such file or directory" % missing),
         (base + ["--tls-key-file", certs.server_key],
-         "mnemo: TLS: tls-port is set but tls-cert-file is empty"),
+         "TLS: tls-port is set but tls-cert-file is empty"),
         (base + ["--tls-cert-file", certs.server_crt, "--tls-key-file", certs.client_key],
-         "mnemo: TLS: can't load tls-key-file '%s': key values mismatch" % certs.client_key),
+         "TLS: can't load tls-key-file '%s': key values mismatch" % certs.client_key),
         (base + ["--tls-cert-file", certs.server_csr, "--tls-key-file", certs.server_key],
-         "mnemo: TLS: can't load tls-cert-file '%s': no start line; PEM lib" % certs.server_csr),
+         "TLS: can't load tls-cert-file '%s': no start line; PEM lib" % certs.server_csr),
         (["--tls-port", port, "--tls-cert-file", certs.server_crt, "--tls-key-file",
           certs.server_key],
-         "mnemo: TLS: tls-auth-clients is 'yes' but tls-ca-cert-file is empty (set it, or set "
+         "TLS: tls-auth-clients is 'yes' but tls-ca-cert-file is empty (set it, or set "
          "tls-auth-clients to no)"),
     ]
     for args, message in cases:
@@ -262,7 +262,7 @@ def test_bad_tls_settings_stop_startup_with_a_clear_message(certs, data_dir):
     out = subprocess.run([MNEMO_BIN, "--port", port, "--dir", data_dir] + base +
                          ["--tls-cert-file", certs.server_crt, "--tls-key-file",
                           certs.server_key], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 1 and out.stderr.strip() == "mnemo: tls-port must differ from port"
+    assert out.returncode == 1 and log_messages(out.stderr) == "tls-port must differ from port"
 
 
 def test_tls_pipeline_of_large_replies_read_slowly_never_stalls(tls_server, certs):
@@ -297,7 +297,7 @@ def test_second_server_on_a_taken_tls_port_refuses_to_start(tls_server, certs, d
     os.mkdir(other_dir)
     # Its plain port is free; the TLS port is the first server's.
     assert (startup_error(tls_args(certs, tls_server.tls_port), other_dir) ==
-            "mnemo: cannot listen on 127.0.0.1:%d: Address already in use" % tls_server.tls_port)
+            "cannot listen on 127.0.0.1:%d: Address already in use" % tls_server.tls_port)
     c = tls_client(tls_server, certs)
     assert c.ping()
     c.close()

@@ -298,6 +298,8 @@ NOTIFY_COMMANDS = [
     ["ZPOPMIN", "z"], ["ZREMRANGEBYSCORE", "z", "0", "1"], ["ZADD", "z", "1", "q", "5", "r"],
     ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZUNIONSTORE", "zu", "1", "z"], ["ZPOPMAX", "z"],
     ["SETBIT", "b", "7", "1"], ["BITOP", "OR", "b2", "b"],
+    ["MULTI"], ["SET", "tx", "1"], ["INCR", "tx"], ["HSET", "tx", "f", "v"], ["DEL", "tx"],
+    ["EXEC"],
     ["FLUSHDB"],
 ]
 

@@ -65,7 +65,8 @@ bool Excluded(std::string_view name) {
   for (const char* n : kNames) {
     if (name == n) return true;
   }
-  return false;
+  // (P|S)UNSUBSCRIBE answer once per name (or once with none), not once per command.
+  return name == "unsubscribe" || name == "punsubscribe" || name == "sunsubscribe";
 }
 
 // A command to send: its name (with a subcommand, space-separated) and its arity (Redis's

@@ -217,7 +217,7 @@ const CommandSpec kAdminCommands[] = {
       .acl = "@keyspace @write @fast @dangerous",
       .notes = "only database 0 exists: `SWAPDB 0 0` is OK, any other index `ERR DB index is out "
                "of range`"}},
-    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth | kCmdNoQueue | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdReset, "connection",
+    {"reset", 1, kCmdFast | kCmdLoading | kCmdNoAuth | kCmdNoQueue | kCmdNoScript | kCmdAllowBusy | kCmdPubSubContext, 0, 0, 0, CmdReset, "connection",
      "Reset the connection to its initial state",
      {.since = "6.2.0",
       .complexity = "O(1)",

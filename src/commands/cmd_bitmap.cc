@@ -50,6 +50,7 @@ Status CmdSetBit(CommandContext& ctx) {
   }
   auto old = Bitmaps(ctx).SetBit(ctx.args[1], *offset, static_cast<int>(*bit));
   if (!old.ok()) return old.status();
+  ctx.Notify(kNotifyString, "setbit", ctx.args[1]);
   ctx.reply.Integer(*old);
   return Status::OK();
 }
@@ -155,8 +156,11 @@ Status CmdBitOp(CommandContext& ctx) {
     return Status::InvalidArgument("BITOP NOT must be called with a single source key.");
   }
   std::vector<std::string_view> sources(ctx.args.begin() + 3, ctx.args.end());
+  bool existed = ExistsForNotify(ctx, ctx.args[2]);
   auto len = Bitmaps(ctx).BitOp(op, ctx.args[2], sources);
   if (!len.ok()) return len.status();
+  if (*len > 0 || existed)
+    ctx.Notify(*len > 0 ? kNotifyString : kNotifyGeneric, *len > 0 ? "set" : "del", ctx.args[2]);
   ctx.reply.Integer(*len);
   return Status::OK();
 }
@@ -230,6 +234,7 @@ Status BitField(CommandContext& ctx, bool read_only) {
   }
   auto r = Bitmaps(ctx).BitField(ctx.args[1], ops);
   if (!r.ok()) return r.status();
+  if (writes) ctx.Notify(kNotifyString, "setbit", ctx.args[1]);
   ctx.reply.ArrayHeader(r->size());
   for (const auto& v : *r) {
     if (v) {

@@ -47,6 +47,7 @@ Status CmdHSet(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); i += 2) pairs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   auto r = HashType(&ctx.db).Set(ctx.args[1], pairs, /*only_new=*/false);
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyHash, "hset", ctx.args[1]);
   if (std::string_view(ctx.spec->name) == "hmset") {
     ctx.reply.Ok();
   } else {
@@ -58,6 +59,7 @@ Status CmdHSet(CommandContext& ctx) {
 Status CmdHSetNx(CommandContext& ctx) {
   auto r = HashType(&ctx.db).Set(ctx.args[1], {{ctx.args[2], ctx.args[3]}}, /*only_new=*/true);
   if (!r.ok()) return r.status();
+  if (*r > 0) ctx.Notify(kNotifyHash, "hset", ctx.args[1]);
   ctx.reply.Integer(*r);
   return Status::OK();
 }
@@ -94,6 +96,8 @@ Status CmdHDel(CommandContext& ctx) {
   std::vector<std::string_view> fields(ctx.args.begin() + 2, ctx.args.end());
   auto r = HashType(&ctx.db).Delete(ctx.args[1], fields);
   if (!r.ok()) return r.status();
+  if (*r > 0) ctx.Notify(kNotifyHash, "hdel", ctx.args[1]);
+  if (*r > 0) NotifyIfDeleted(ctx, ctx.args[1]);
   ctx.reply.Integer(*r);
   return Status::OK();
 }
@@ -165,6 +169,7 @@ Status CmdHIncrBy(CommandContext& ctx) {
   if (!d.ok()) return d.status();
   auto r = HashType(&ctx.db).IncrBy(ctx.args[1], ctx.args[2], *d);
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyHash, "hincrby", ctx.args[1]);
   ctx.reply.Integer(*r);
   return Status::OK();
 }
@@ -175,6 +180,7 @@ Status CmdHIncrByFloat(CommandContext& ctx) {
   if (std::isnan(*d) || std::isinf(*d)) return Status::InvalidArgument("value is NaN or Infinity");
   auto r = HashType(&ctx.db).IncrByFloat(ctx.args[1], ctx.args[2], *d);
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyHash, "hincrbyfloat", ctx.args[1]);
   ctx.reply.Bulk(*r);
   return Status::OK();
 }

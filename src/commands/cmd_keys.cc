@@ -12,8 +12,13 @@ std::vector<std::string_view> KeyArgs(CommandContext& ctx, size_t from = 1) {
 }
 
 Status CmdDel(CommandContext& ctx) {
+  std::vector<std::string_view> gone;  // what DEL removes, for its "del" events
+  for (std::string_view k : KeyArgs(ctx)) {
+    if (ExistsForNotify(ctx, k)) gone.push_back(k);
+  }
   auto n = ctx.db.Delete(KeyArgs(ctx));
   if (!n.ok()) return n.status();
+  for (std::string_view k : gone) ctx.Notify(kNotifyGeneric, "del", k);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -60,6 +65,7 @@ Status ExpireCommand(CommandContext& ctx, ExpireUnit unit) {
   if (!at.ok()) return at.status();
   auto r = ctx.db.Expire(ctx.args[1], *at, flags);
   if (!r.ok()) return r.status();
+  if (*r) ctx.Notify(kNotifyGeneric, *at <= NowMs() ? "del" : "expire", ctx.args[1]);
   ctx.reply.Integer(*r ? 1 : 0);
   return Status::OK();
 }
@@ -90,6 +96,7 @@ Status CmdPExpireTime(CommandContext& ctx) { return TtlCommand(ctx, true, true);
 Status CmdPersist(CommandContext& ctx) {
   auto r = ctx.db.Persist(ctx.args[1]);
   if (!r.ok()) return r.status();
+  if (*r) ctx.Notify(kNotifyGeneric, "persist", ctx.args[1]);
   ctx.reply.Integer(*r ? 1 : 0);
   return Status::OK();
 }
@@ -161,6 +168,10 @@ Status CmdScan(CommandContext& ctx) {
 Status Rename(CommandContext& ctx, bool nx) {
   auto r = ctx.db.Rename(ctx.args[1], ctx.args[2], nx);
   if (!r.ok()) return r.status();
+  if (*r || !nx) {
+    ctx.Notify(kNotifyGeneric, "rename_from", ctx.args[1]);
+    ctx.Notify(kNotifyGeneric, "rename_to", ctx.args[2]);
+  }
   if (nx) {
     ctx.reply.Integer(*r ? 1 : 0);
   } else {
@@ -197,6 +208,7 @@ Status CmdCopy(CommandContext& ctx) {
   }
   auto r = ctx.db.Copy(ctx.args[1], ctx.args[2], replace);
   if (!r.ok()) return r.status();
+  if (*r) ctx.Notify(kNotifyGeneric, "copy_to", ctx.args[2]);
   ctx.reply.Integer(*r ? 1 : 0);
   return Status::OK();
 }

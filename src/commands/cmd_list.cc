@@ -71,6 +71,7 @@ Status Push(CommandContext& ctx, End end, bool only_existing) {
   std::vector<std::string_view> elements(ctx.args.begin() + 2, ctx.args.end());
   auto n = ListType(&ctx.db).Push(ctx.args[1], elements, end, only_existing);
   if (!n.ok()) return n.status();
+  if (*n > 0) ctx.Notify(kNotifyList, end == End::kLeft ? "lpush" : "rpush", ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -79,6 +80,12 @@ Status CmdLPush(CommandContext& ctx) { return Push(ctx, End::kLeft, false); }
 Status CmdRPush(CommandContext& ctx) { return Push(ctx, End::kRight, false); }
 Status CmdLPushX(CommandContext& ctx) { return Push(ctx, End::kLeft, true); }
 Status CmdRPushX(CommandContext& ctx) { return Push(ctx, End::kRight, true); }
+
+// A pop's events: "lpop"/"rpop", then "del" when the list is gone.
+void NotifyPop(CommandContext& ctx, std::string_view key, End end) {
+  ctx.Notify(kNotifyList, end == End::kLeft ? "lpop" : "rpop", key);
+  NotifyIfDeleted(ctx, key);
+}
 
 }  // namespace
 
@@ -103,6 +110,7 @@ StatusOr<bool> TryPopReply(CommandContext& ctx, const std::vector<std::string_vi
     out.resize(start);
     return s;
   }
+  NotifyPop(ctx, keys[popped], end);
   if (keyed) {  // the key's name goes before the elements
     std::string elements = out.substr(key_at);
     out.resize(key_at);
@@ -164,6 +172,7 @@ Status Pop(CommandContext& ctx, End end) {
     return Status::OK();
   }
   if (!n.ok()) return n.status();
+  NotifyPop(ctx, ctx.args[1], end);
   ctx.reply.Bulk(element);
   return Status::OK();
 }
@@ -221,6 +230,7 @@ Status CmdLSet(CommandContext& ctx) {
   Status s = ListType(&ctx.db).Set(ctx.args[1], *index, ctx.args[3]);
   if (s.IsNotFound()) return Status::InvalidArgument("no such key");
   if (!s.ok()) return s;
+  ctx.Notify(kNotifyList, "lset", ctx.args[1]);
   ctx.reply.Ok();
   return Status::OK();
 }
@@ -230,6 +240,7 @@ Status CmdLInsert(CommandContext& ctx) {
   if (where != "before" && where != "after") return SyntaxError();
   auto n = ListType(&ctx.db).Insert(ctx.args[1], where == "before", ctx.args[3], ctx.args[4]);
   if (!n.ok()) return n.status();
+  if (*n > 0) ctx.Notify(kNotifyList, "linsert", ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -239,6 +250,8 @@ Status CmdLRem(CommandContext& ctx) {
   if (!count.ok()) return count.status();
   auto n = ListType(&ctx.db).Remove(ctx.args[1], *count, ctx.args[3]);
   if (!n.ok()) return n.status();
+  if (*n > 0) ctx.Notify(kNotifyList, "lrem", ctx.args[1]);
+  if (*n > 0) NotifyIfDeleted(ctx, ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -248,8 +261,11 @@ Status CmdLTrim(CommandContext& ctx) {
   if (!start.ok()) return start.status();
   auto stop = ArgInt(ctx.args[3]);
   if (!stop.ok()) return stop.status();
+  bool existed = ExistsForNotify(ctx, ctx.args[1]);
   Status s = ListType(&ctx.db).Trim(ctx.args[1], *start, *stop);
   if (!s.ok()) return s;
+  if (existed) ctx.Notify(kNotifyList, "ltrim", ctx.args[1]);
+  if (existed) NotifyIfDeleted(ctx, ctx.args[1]);
   ctx.reply.Ok();
   return Status::OK();
 }
@@ -303,6 +319,8 @@ Status Move(CommandContext& ctx, End from, End to) {
   std::string element;
   auto moved = ListType(&ctx.db).Move(ctx.args[1], ctx.args[2], from, to, &element);
   if (!moved.ok()) return moved.status();
+  if (*moved) ctx.Notify(kNotifyList, to == End::kLeft ? "lpush" : "rpush", ctx.args[2]);
+  if (*moved) NotifyPop(ctx, ctx.args[1], from);
   if (*moved) {
     ctx.reply.Bulk(element);
   } else {

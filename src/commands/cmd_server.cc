@@ -17,6 +17,17 @@ namespace {
 
 Status CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) return WrongArgsError("ping");
+  // A subscribed RESP2 connection gets ["pong", message or ""], as Redis sends it.
+  if (ctx.client.resp() == RespVersion::kResp2 &&
+      ctx.client.SubscriptionCount(PubSubKind::kChannel) +
+              ctx.client.SubscriptionCount(PubSubKind::kPattern) +
+              ctx.client.SubscriptionCount(PubSubKind::kShard) >
+          0) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? std::string_view(ctx.args[1]) : std::string_view());
+    return Status::OK();
+  }
   if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
@@ -775,7 +786,7 @@ constexpr uint32_t kConn = kCmdFast | kCmdLoading;
 // One row per command, its CommandDoc below it.
 // clang-format off
 const CommandSpec kServerCommands[] = {
-    {"ping", -1, kConn, 0, 0, 0, CmdPing, "connection", "Check the connection",
+    {"ping", -1, kConn | kCmdPubSubContext, 0, 0, 0, CmdPing, "connection", "Check the connection",
      {.since = "1.0.0",
       .complexity = "O(1)",
       .args = "[message]",
@@ -783,7 +794,7 @@ const CommandSpec kServerCommands[] = {
       .tips = "request_policy:all_shards response_policy:all_succeeded"}},
     {"echo", 2, kConn, 0, 0, 0, CmdEcho, "connection", "Return the argument",
      {.since = "1.0.0", .complexity = "O(1)", .args = "message", .acl = "@fast @connection"}},
-    {"quit", -1, kConn | kCmdNoAuth | kCmdNoQueue | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdQuit, "connection", "Close the connection",
+    {"quit", -1, kConn | kCmdNoAuth | kCmdNoQueue | kCmdNoScript | kCmdAllowBusy | kCmdPubSubContext, 0, 0, 0, CmdQuit, "connection", "Close the connection",
      {.since = "1.0.0", .complexity = "O(1)", .acl = "@fast @connection"}},
     {"select", 2, kConn, 0, 0, 0, CmdSelect, "connection", "Select database 0 (the only one)",
      {.since = "1.0.0", .complexity = "O(1)", .args = "index:integer", .acl = "@fast @connection"}},

@@ -83,12 +83,24 @@ Status ReplyInteger(CommandContext& ctx, const StatusOr<int64_t>& n) {
   return Status::OK();
 }
 
+// `event` for a write that changed `n` members of `key`, then "del" when `removing` emptied it.
+void NotifyChange(CommandContext& ctx, const StatusOr<int64_t>& n, const char* event,
+                  std::string_view key, bool removing) {
+  if (!n.ok() || *n <= 0) return;
+  ctx.Notify(kNotifySet, event, key);
+  if (removing) NotifyIfDeleted(ctx, key);
+}
+
 Status CmdSAdd(CommandContext& ctx) {
-  return ReplyInteger(ctx, SetType(&ctx.db).Add(ctx.args[1], ArgViews(ctx, 2)));
+  auto n = SetType(&ctx.db).Add(ctx.args[1], ArgViews(ctx, 2));
+  NotifyChange(ctx, n, "sadd", ctx.args[1], false);
+  return ReplyInteger(ctx, n);
 }
 
 Status CmdSRem(CommandContext& ctx) {
-  return ReplyInteger(ctx, SetType(&ctx.db).Remove(ctx.args[1], ArgViews(ctx, 2)));
+  auto n = SetType(&ctx.db).Remove(ctx.args[1], ArgViews(ctx, 2));
+  NotifyChange(ctx, n, "srem", ctx.args[1], true);
+  return ReplyInteger(ctx, n);
 }
 
 Status CmdSIsMember(CommandContext& ctx) {
@@ -127,6 +139,7 @@ Status CmdSPop(CommandContext& ctx) {
   }
   auto r = SetType(&ctx.db).Pop(ctx.args[1], count);
   if (!r.ok()) return r.status();
+  NotifyChange(ctx, static_cast<int64_t>(r->size()), "spop", ctx.args[1], true);
   if (ctx.argc() == 2) {
     if (r->empty()) {
       ctx.reply.Null();
@@ -184,6 +197,8 @@ Status CmdSRandMember(CommandContext& ctx) {
 Status CmdSMove(CommandContext& ctx) {
   auto r = SetType(&ctx.db).Move(ctx.args[1], ctx.args[2], ctx.args[3]);
   if (!r.ok()) return r.status();
+  NotifyChange(ctx, *r ? 1 : 0, "srem", ctx.args[1], true);
+  NotifyChange(ctx, *r ? 1 : 0, "sadd", ctx.args[2], false);
   ctx.reply.Integer(*r ? 1 : 0);
   return Status::OK();
 }
@@ -200,7 +215,14 @@ Status CmdSUnion(CommandContext& ctx) { return Combine(ctx, SetOp::kUnion); }
 Status CmdSDiff(CommandContext& ctx) { return Combine(ctx, SetOp::kDiff); }
 
 Status Store(CommandContext& ctx, SetOp op) {
-  return ReplyInteger(ctx, SetType(&ctx.db).Store(op, ctx.args[1], ArgViews(ctx, 2)));
+  static const char* const kEvents[] = {"sinterstore", "sunionstore", "sdiffstore"};
+  auto n = SetType(&ctx.db).Store(op, ctx.args[1], ArgViews(ctx, 2));
+  NotifyChange(ctx, n,
+               kEvents[op == SetOp::kInter   ? 0
+                       : op == SetOp::kUnion ? 1
+                                             : 2],
+               ctx.args[1], false);
+  return ReplyInteger(ctx, n);
 }
 
 Status CmdSInterStore(CommandContext& ctx) { return Store(ctx, SetOp::kInter); }

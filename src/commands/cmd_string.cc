@@ -77,6 +77,12 @@ Status ParseSetArgs(CommandContext& ctx, StringType::SetArgs* a) {
   return Status::OK();
 }
 
+// SET's events: "set", then "expire" when it gave the key a time to live.
+void NotifySet(CommandContext& ctx, std::string_view key, int64_t expire_ms) {
+  ctx.Notify(kNotifyString, "set", key);
+  if (expire_ms > 0) ctx.Notify(kNotifyGeneric, "expire", key);
+}
+
 Status CmdSet(CommandContext& ctx) {
   StringType::SetArgs a;
   Status s = ParseSetArgs(ctx, &a);
@@ -85,12 +91,14 @@ Status CmdSet(CommandContext& ctx) {
   bool plain = a.cond == StringType::SetArgs::Cond::kAlways && !a.get && !a.keep_ttl;
   if (plain && ctx.pending != nullptr) {
     strings.SetBlind(ctx.args[1], ctx.args[2], a.expire_ms, ctx.pending);
+    NotifySet(ctx, ctx.args[1], a.expire_ms);
     ctx.reply.Ok();
     return Status::OK();
   }
   if (ctx.pending != nullptr) ctx.client.CommitPendingWrites();  // NX/XX/GET read the key
   auto r = strings.Set(ctx.args[1], ctx.args[2], a);
   if (!r.ok()) return r.status();
+  if (r->written) NotifySet(ctx, ctx.args[1], a.expire_ms);
   if (a.get) {
     ReplyOptional(ctx.reply, r->old);
   } else if (r->written) {
@@ -106,6 +114,7 @@ Status CmdSetNx(CommandContext& ctx) {
   a.cond = StringType::SetArgs::Cond::kNX;
   auto r = Strings(ctx).Set(ctx.args[1], ctx.args[2], a);
   if (!r.ok()) return r.status();
+  if (r->written) NotifySet(ctx, ctx.args[1], 0);
   ctx.reply.Integer(r->written ? 1 : 0);
   return Status::OK();
 }
@@ -115,6 +124,7 @@ Status SetWithExpire(CommandContext& ctx, ExpireUnit unit) {
   if (!at.ok()) return at.status();
   if (ctx.pending != nullptr) {
     Strings(ctx).SetBlind(ctx.args[1], ctx.args[3], *at, ctx.pending);
+    NotifySet(ctx, ctx.args[1], *at);
     ctx.reply.Ok();
     return Status::OK();
   }
@@ -122,6 +132,7 @@ Status SetWithExpire(CommandContext& ctx, ExpireUnit unit) {
   a.expire_ms = *at;
   auto r = Strings(ctx).Set(ctx.args[1], ctx.args[3], a);
   if (!r.ok()) return r.status();
+  NotifySet(ctx, ctx.args[1], *at);
   ctx.reply.Ok();
   return Status::OK();
 }
@@ -134,6 +145,7 @@ Status CmdGetSet(CommandContext& ctx) {
   a.get = true;
   auto r = Strings(ctx).Set(ctx.args[1], ctx.args[2], a);
   if (!r.ok()) return r.status();
+  NotifySet(ctx, ctx.args[1], 0);
   ReplyOptional(ctx.reply, r->old);
   return Status::OK();
 }
@@ -178,6 +190,7 @@ Status CmdMSet(CommandContext& ctx) {
       strings.SetBlind(ctx.args[i], ctx.args[i + 1], 0, ctx.pending);
     }
   }
+  for (size_t i = 1; i < ctx.argc(); i += 2) ctx.Notify(kNotifyString, "set", ctx.args[i]);
   ctx.reply.Ok();
   return Status::OK();
 }
@@ -188,6 +201,9 @@ Status CmdMSetNx(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); i += 2) kvs.emplace_back(ctx.args[i], ctx.args[i + 1]);
   auto r = Strings(ctx).MSetNX(kvs);
   if (!r.ok()) return r.status();
+  for (const auto& kv : kvs) {
+    if (*r) ctx.Notify(kNotifyString, "set", kv.first);
+  }
   ctx.reply.Integer(*r ? 1 : 0);
   return Status::OK();
 }
@@ -195,8 +211,19 @@ Status CmdMSetNx(CommandContext& ctx) {
 Status CmdGetDel(CommandContext& ctx) {
   auto r = Strings(ctx).GetDel(ctx.args[1]);
   if (!r.ok()) return r.status();
+  if (r->has_value()) ctx.Notify(kNotifyGeneric, "del", ctx.args[1]);
   ReplyOptional(ctx.reply, *r);
   return Status::OK();
+}
+
+// GETEX's events: "expire" for a time to live, "del" for one already past (the key went),
+// "persist" when PERSIST removed one.
+void NotifyGetEx(CommandContext& ctx, int64_t expire_ms, bool had_ttl) {
+  if (expire_ms > 0) {
+    ctx.Notify(kNotifyGeneric, expire_ms <= NowMs() ? "del" : "expire", ctx.args[1]);
+  } else if (had_ttl) {
+    ctx.Notify(kNotifyGeneric, "persist", ctx.args[1]);
+  }
 }
 
 // GETEX checks its syntax first, then (as Redis does) answers a missing key with null and a
@@ -242,8 +269,14 @@ Status CmdGetEx(CommandContext& ctx) {
     }
     expire = *at;
   }
+  bool had_ttl = false;  // for PERSIST's event
+  if (expire == 0 && ctx.notify_flags) {
+    auto at = ctx.db.ExpireAt(ctx.args[1]);
+    had_ttl = at.ok() && *at > 0;
+  }
   auto r = Strings(ctx).GetEx(ctx.args[1], expire);
   if (!r.ok()) return r.status();
+  if (r->has_value() && expire) NotifyGetEx(ctx, *expire, had_ttl);
   ReplyOptional(ctx.reply, *r);
   return Status::OK();
 }
@@ -251,6 +284,7 @@ Status CmdGetEx(CommandContext& ctx) {
 Status CmdAppend(CommandContext& ctx) {
   auto r = Strings(ctx).Append(ctx.args[1], ctx.args[2]);
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyString, "append", ctx.args[1]);
   ctx.reply.Integer(*r);
   return Status::OK();
 }
@@ -265,6 +299,7 @@ Status CmdStrLen(CommandContext& ctx) {
 Status Incr(CommandContext& ctx, int64_t delta) {
   auto r = Strings(ctx).IncrBy(ctx.args[1], delta);
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyString, "incrby", ctx.args[1]);
   ctx.reply.Integer(*r);
   return Status::OK();
 }
@@ -299,6 +334,7 @@ Status CmdIncrByFloat(CommandContext& ctx) {
   }
   auto r = Strings(ctx).IncrByFloat(ctx.args[1], *d);
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyString, "incrbyfloat", ctx.args[1]);
   ctx.reply.Bulk(*r);
   return Status::OK();
 }
@@ -319,6 +355,7 @@ Status CmdSetRange(CommandContext& ctx) {
   if (!offset.ok()) return offset.status();
   auto r = Strings(ctx).SetRange(ctx.args[1], *offset, ctx.args[3]);
   if (!r.ok()) return r.status();
+  if (!ctx.args[3].empty()) ctx.Notify(kNotifyString, "setrange", ctx.args[1]);
   ctx.reply.Integer(*r);
   return Status::OK();
 }

@@ -41,10 +41,10 @@ constexpr uint32_t kTxn = kCmdLoading | kCmdNoQueue;
 
 // clang-format off
 const CommandSpec kCommands[] = {
-    {"multi", 1, kTxn | kCmdFast, 0, 0, 0, CmdMulti, "transactions",
+    {"multi", 1, kTxn | kCmdFast | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdMulti, "transactions",
      "Mark the start of a transaction block",
      {.since = "1.2.0", .complexity = "O(1)", .acl = "@fast @transaction"}},
-    {"exec", 1, kTxn, 0, 0, 0, CmdExec, "transactions", "Execute all commands issued after MULTI",
+    {"exec", 1, kTxn | kCmdNoScript, 0, 0, 0, CmdExec, "transactions", "Execute all commands issued after MULTI",
      {.since = "1.2.0",
       .complexity = "Depends on commands in the transaction",
       .acl = "@slow @transaction",
@@ -53,19 +53,19 @@ const CommandSpec kCommands[] = {
                "of it (docs/internals.md, \"Transactions\"). A command that must run on the "
                "background thread (CLIENT LIST, MEMORY STATS, ...) answers an error inside "
                "EXEC."}},
-    {"discard", 1, kTxn | kCmdFast, 0, 0, 0, CmdDiscard, "transactions",
+    {"discard", 1, kTxn | kCmdFast | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdDiscard, "transactions",
      "Discard all commands issued after MULTI",
      {.since = "2.0.0",
       .complexity = "O(N), when N is the number of queued commands",
       .acl = "@fast @transaction"}},
-    {"watch", -2, kTxn | kCmdFast, 1, -1, 1, CmdWatch, "transactions",
+    {"watch", -2, kTxn | kCmdFast | kCmdNoScript | kCmdAllowBusy, 1, -1, 1, CmdWatch, "transactions",
      "Watch the given keys to determine execution of the MULTI/EXEC block",
      {.since = "2.2.0",
       .complexity = "O(1) for every key.",
       .args = "key:key...",
       .acl = "@fast @transaction",
       .keys = "RO index:1 range:-1,1,0"}},
-    {"unwatch", 1, kCmdLoading | kCmdFast, 0, 0, 0, CmdUnwatch, "transactions",
+    {"unwatch", 1, kCmdLoading | kCmdFast | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdUnwatch, "transactions",
      "Forget about all watched keys",
      {.since = "2.2.0", .complexity = "O(1)", .acl = "@fast @transaction"}},
 };

@@ -25,6 +25,13 @@ std::mt19937_64& Rng() {
   return rng;
 }
 
+// `event` for a removal of `n` members of args[1], then "del" when it emptied the key.
+void NotifyRemoved(CommandContext& ctx, int64_t n, const char* event) {
+  if (n <= 0) return;
+  ctx.Notify(kNotifyZSet, event, ctx.args[1]);
+  NotifyIfDeleted(ctx, ctx.args[1]);
+}
+
 Status CmdZAdd(CommandContext& ctx) {
   ZSetType::AddFlags f;
   size_t i = 2;
@@ -66,6 +73,7 @@ Status CmdZAdd(CommandContext& ctx) {
   }
   auto r = ZSetType(&ctx.db).Add(ctx.args[1], f, items);
   if (!r.ok()) return r.status();
+  if (r->count > 0 || r->score) ctx.Notify(kNotifyZSet, f.incr ? "zincr" : "zadd", ctx.args[1]);
   if (!f.incr) {
     ctx.reply.Integer(r->count);
   } else if (r->score) {
@@ -83,6 +91,7 @@ Status CmdZIncrBy(CommandContext& ctx) {
   f.incr = true;
   auto r = ZSetType(&ctx.db).Add(ctx.args[1], f, {{ctx.args[3], *delta}});
   if (!r.ok()) return r.status();
+  ctx.Notify(kNotifyZSet, "zincr", ctx.args[1]);
   ctx.reply.Double(*r->score);
   return Status::OK();
 }
@@ -91,6 +100,7 @@ Status CmdZRem(CommandContext& ctx) {
   std::vector<std::string_view> members(ctx.args.begin() + 2, ctx.args.end());
   auto r = ZSetType(&ctx.db).Remove(ctx.args[1], members);
   if (!r.ok()) return r.status();
+  NotifyRemoved(ctx, *r, "zrem");
   ctx.reply.Integer(*r);
   return Status::OK();
 }
@@ -206,6 +216,7 @@ Status PopCommand(CommandContext& ctx, bool max) {
   }
   auto r = ZSetType(&ctx.db).Pop(ctx.args[1], count, max);
   if (!r.ok()) return r.status();
+  NotifyRemoved(ctx, static_cast<int64_t>(r->size()), max ? "zpopmax" : "zpopmin");
   // With an explicit count RESP3 gets pairs; without one, a flat [member, score] as Redis 7.0.
   return ReplyEntries(ctx, *r, true, ctx.argc() == 3 ? ScoreShape::kAuto : ScoreShape::kFlat);
 }
@@ -234,6 +245,8 @@ Status RemoveRangeCommand(CommandContext& ctx, By by) {
   }
   auto n = ZSetType(&ctx.db).RemoveRange(ctx.args[1], spec);
   if (!n.ok()) return n.status();
+  static const char* const kEvents[] = {"zremrangebyrank", "zremrangebyscore", "zremrangebylex"};
+  NotifyRemoved(ctx, *n, kEvents[by == By::kRank ? 0 : by == By::kScore ? 1 : 2]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }

@@ -171,6 +171,9 @@ Status SetOpCommand(CommandContext& ctx, SetOp op, bool store, bool card_only = 
   if (!store) return ReplyEntries(ctx, out, a.withscores);
   auto n = ZSetType(&ctx.db).Store(ctx.args[1], out);
   if (!n.ok()) return n.status();
+  static const char* const kEvents[] = {"zunionstore", "zinterstore", "zdiffstore"};
+  const char* event = kEvents[op == SetOp::kUnion ? 0 : op == SetOp::kInter ? 1 : 2];
+  if (*n > 0) ctx.Notify(kNotifyZSet, event, ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -200,6 +203,7 @@ Status CmdZRangeStore(CommandContext& ctx) {
   if (!s.ok()) return s;
   auto n = zsets.Store(ctx.args[1], out);
   if (!n.ok()) return n.status();
+  if (*n > 0) ctx.Notify(kNotifyZSet, "zrangestore", ctx.args[1]);
   ctx.reply.Integer(*n);
   return Status::OK();
 }
@@ -250,6 +254,8 @@ StatusOr<bool> TryZPopReply(CommandContext& ctx, const std::vector<std::string_v
     if (*card == 0) continue;
     auto popped = zsets.Pop(k, single ? 1 : count, max);
     if (!popped.ok()) return popped.status();
+    ctx.Notify(kNotifyZSet, max ? "zpopmax" : "zpopmin", k);
+    NotifyIfDeleted(ctx, k);
     if (single) {
       ctx.reply.ArrayHeader(3);
       ctx.reply.Bulk(k);

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/keyspace_events.h"
 #include "common/latency_histogram.h"
 #include "common/status.h"
 #include "protocol/reply.h"
@@ -63,7 +64,14 @@ enum CommandFlag : uint32_t {
   kCmdOutsideContext = 1 << 11,
   kCmdNoScript = 1 << 12,   // refused inside a script (redis.call): Redis's `noscript`
   kCmdAllowBusy = 1 << 13,  // still served while a script is busy (Redis's `allow_busy`)
+  // Allowed while a RESP2 connection is subscribed ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
+  // QUIT, RESET); every other command is refused there with Redis's error.
+  kCmdPubSubContext = 1 << 14,
 };
+
+// What a subscription is to: a channel (SUBSCRIBE), a glob pattern over channels (PSUBSCRIBE) or
+// a shard channel (SSUBSCRIBE; one shard without cluster mode). Indexes arrays: keep the values.
+enum class PubSubKind : uint8_t { kChannel = 0, kPattern = 1, kShard = 2 };
 
 struct CommandContext;
 using CommandHandler = Status (*)(CommandContext& ctx);
@@ -221,6 +229,13 @@ class ServerApi {
   // CLIENT UNBLOCK: ends client `id`'s wait with the timeout reply, or with `error` as an error
   // line. False when that client is not blocked.
   virtual bool UnblockClient(uint64_t id, bool with_error) = 0;
+  // PUBSUB CHANNELS / SHARDCHANNELS (kind kChannel or kShard): the channels of namespace `ns`
+  // with at least one subscriber, matching `pattern` unless it is null. NUMSUB / SHARDNUMSUB:
+  // the subscribers of one channel. NUMPAT: the distinct patterns subscribed to in `ns`.
+  virtual std::vector<std::string> PubSubChannels(PubSubKind kind, std::string_view ns,
+                                                  const std::string* pattern) = 0;
+  virtual int64_t PubSubNumSub(PubSubKind kind, std::string_view ns, std::string_view channel) = 0;
+  virtual int64_t PubSubNumPat(std::string_view ns) = 0;
 };
 
 // The calling connection. Only touched from its own worker thread.
@@ -286,6 +301,24 @@ class ClientApi {
   // True for the caller a script's redis.call runs commands as (script/script_caller.h): its
   // commands never block and ServerApi::Defer runs their job on the spot.
   virtual bool in_script() const { return false; }
+
+  // Pub/sub (server/pubsub.h). Subscribe/Unsubscribe return whether the subscription was new /
+  // existed; the connection leaves the registry when it closes or RESETs. A client that is not a
+  // connection (a script's) has no subscriptions; the pub/sub commands are refused there
+  // (kCmdNoScript), so the defaults below are never asked to deliver anything.
+  virtual bool Subscribe(PubSubKind, std::string_view) { return false; }
+  virtual bool Unsubscribe(PubSubKind, std::string_view) { return false; }
+  // This connection's subscriptions of one kind (unordered).
+  virtual std::vector<std::string> Subscriptions(PubSubKind) const { return {}; }
+  virtual size_t SubscriptionCount(PubSubKind) const { return 0; }
+  // Sends `message` to the subscribers of `channel` (kChannel: and of the patterns matching it;
+  // kShard: shard channel subscribers only) in this connection's namespace, on every worker, in
+  // this connection's publish order; returns the number of receivers (as Redis counts them).
+  virtual int64_t Publish(PubSubKind, std::string_view, std::string_view) { return 0; }
+  // Keyspace notifications: queues an event of `type` (common/keyspace_events.h) for `key`,
+  // published once the command's writes commit. Call through CommandContext::Notify. A script's
+  // writes send none yet (docs/pubsub.md).
+  virtual void NotifyKeyspaceEvent(uint32_t, std::string_view, std::string_view) {}
 };
 
 struct CommandContext {
@@ -300,8 +333,16 @@ struct CommandContext {
   // counts it in pending->commands), or calls client.CommitPendingWrites() before reading.
   PendingWrites* pending;
   const CommandSpec* spec;
+  // notify-keyspace-events' classes (common/keyspace_events.h) when the command started; 0 (no
+  // notification) unless the connection sets it.
+  uint32_t notify_flags = 0;
 
   size_t argc() const { return args.size(); }
+  // A keyspace notification of class `type` ("set" for key): one test when notifications are
+  // off. Call after the write succeeded in the handler; the event is published after the commit.
+  void Notify(uint32_t type, std::string_view event, std::string_view key) {
+    if (notify_flags & type) client.NotifyKeyspaceEvent(type, event, key);
+  }
 };
 
 // Each family's table.
@@ -321,6 +362,7 @@ std::span<const CommandSpec> SetCommands();
 std::span<const CommandSpec> TransactionCommands();
 std::span<const CommandSpec> SlowlogCommands();
 std::span<const CommandSpec> ScriptCommands();
+std::span<const CommandSpec> PubSubCommands();
 
 // Redis's error texts used by several families.
 Status SyntaxError();
@@ -333,6 +375,13 @@ Status DbIndexError();                        // "DB index is out of range": onl
 // "-OOM command not allowed: the reply (at least N bytes) would exceed the memory left under
 // 'maxmemory'." for a read whose reply does not fit (ServerApi::ReplyFits).
 Status ReplyTooLargeError(uint64_t bytes);
+
+// Keyspace notification helpers for handlers (each one test when notifications are off).
+// "del" for `key` when the write just made removed it (its last element went).
+void NotifyIfDeleted(CommandContext& ctx, std::string_view key);
+// Whether `key` exists, asked only while notifications are on (else false): for an event that
+// Redis sends only when the key was there before the write.
+bool ExistsForNotify(CommandContext& ctx, std::string_view key);
 
 // Replies up to this size are never checked against the memory limit: the connection sends
 // them in chunks of this size anyway, and their memory is bounded by that.

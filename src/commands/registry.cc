@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "types/database.h"
 
 namespace mnemo {
 
@@ -29,6 +30,18 @@ Status ReplyTooLargeError(uint64_t bytes) {
                              " bytes) would exceed the memory left under 'maxmemory'.");
 }
 
+void NotifyIfDeleted(CommandContext& ctx, std::string_view key) {
+  if (!(ctx.notify_flags & kNotifyGeneric)) return;
+  auto t = ctx.db.Type(key);
+  if (t.ok() && *t == DataType::kNone) ctx.Notify(kNotifyGeneric, "del", key);
+}
+
+bool ExistsForNotify(CommandContext& ctx, std::string_view key) {
+  if (ctx.notify_flags == 0) return false;
+  auto t = ctx.db.Type(key);
+  return t.ok() && *t != DataType::kNone;
+}
+
 bool ReplyCanGrow(CommandContext& ctx, size_t bytes) {
   const std::string& out = *ctx.reply.buffer();
   size_t need = out.size() + bytes;
@@ -46,7 +59,7 @@ CommandTable::CommandTable() {
        {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
         AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(),
         ZSetCommands(), ListCommands(), SetCommands(), TransactionCommands(),
-        SlowlogCommands(), ScriptCommands()}) {
+        SlowlogCommands(), ScriptCommands(), PubSubCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "common/keyspace_events.h"
 #include "common/string_util.h"
 
 namespace mnemo {
@@ -42,20 +43,48 @@ std::vector<std::string> SplitWords(std::string_view value) {
   return parts;
 }
 
-StatusOr<OutputBufferLimits> ParseOutputLimit(std::string_view value) {
+// client-output-buffer-limit: one or more `<class> <hard> <soft> <seconds>` groups, with
+// Redis's classes and errors. Only the classes named change (Config::Store merges them).
+struct ClassLimits {
+  ClientClass cls;
+  OutputBufferLimits limits;
+};
+
+StatusOr<std::vector<ClassLimits>> ParseOutputLimit(std::string_view value) {
   std::vector<std::string> parts = SplitWords(value);
-  if (parts.size() != 4 || !EqualsIgnoreCase(parts[0], "normal")) {
-    return Status::InvalidArgument("argument must be 'normal <hard> <soft> <seconds>'");
+  if (parts.empty() || parts.size() % 4 != 0) {
+    return Status::InvalidArgument("Wrong number of arguments in buffer limit configuration.");
   }
-  auto hard = ParseMemorySize(parts[1]), soft = ParseMemorySize(parts[2]);
-  auto secs = ParseInt64(parts[3]);
-  if (!hard || !soft || !secs || *secs < 0) {
-    return Status::InvalidArgument("argument must be 'normal <hard> <soft> <seconds>'");
+  std::vector<ClassLimits> out;
+  for (size_t i = 0; i < parts.size(); i += 4) {
+    ClientClass cls;
+    if (EqualsIgnoreCase(parts[i], "normal")) {
+      cls = ClientClass::kNormal;
+    } else if (EqualsIgnoreCase(parts[i], "slave") || EqualsIgnoreCase(parts[i], "replica")) {
+      cls = ClientClass::kReplica;
+    } else if (EqualsIgnoreCase(parts[i], "pubsub")) {
+      cls = ClientClass::kPubSub;
+    } else {
+      return Status::InvalidArgument(
+          "Invalid client class specified in buffer limit configuration.");
+    }
+    auto hard = ParseMemorySize(parts[i + 1]), soft = ParseMemorySize(parts[i + 2]);
+    auto secs = ParseInt64(parts[i + 3]);
+    if (!hard || !soft || !secs || *hard < 0 || *soft < 0 || *secs < 0) {
+      return Status::InvalidArgument(
+          "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    }
+    out.push_back({cls, OutputBufferLimits{*hard, *soft, *secs}});
   }
-  return OutputBufferLimits{*hard, *soft, *secs};
+  return out;
 }
 
 Status ValidateOutputLimit(std::string_view value) { return ParseOutputLimit(value).status(); }
+
+Status ValidateKeyspaceEvents(std::string_view value) {
+  if (ParseKeyspaceEvents(value)) return Status::OK();
+  return Status::InvalidArgument("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+}
 
 // tls-protocols: words among TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (or empty for the default).
 Status ValidateTlsProtocols(std::string_view value) {
@@ -299,12 +328,28 @@ const std::vector<Config::Entry>& Config::Table() {
         "test can put the server at any level deterministically, in builds without jemalloc "
         "too. Admin-only like every `CONFIG SET`; 0 = off."},
        &Config::debug_used_memory},
-      {{"client-output-buffer-limit", T::kString, "normal 0 0 0", true, 0, 0, "", nullptr,
-        "`normal <hard> <soft> <seconds>` as in Redis: a client whose pending replies exceed "
-        "<hard> bytes, or stay above <soft> bytes for <seconds>, is disconnected. 0 = no limit. "
-        "Sizes take units (`32mb`). Only the `normal` class exists."},
+      {{"client-output-buffer-limit", T::kString,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", true, 0, 0, "",
+        nullptr,
+        "`<class> <hard> <soft> <seconds>` groups as in Redis: a client whose pending replies "
+        "exceed <hard> bytes, or stay above <soft> bytes for <seconds>, is disconnected. 0 = no "
+        "limit. Sizes take units (`32mb`); a `CONFIG SET` changes only the classes it names and "
+        "`CONFIG GET` shows every class in bytes. Classes: `normal`, and `pubsub` for a client "
+        "subscribed to a channel or pattern (a slow subscriber is disconnected rather than "
+        "growing the server's memory); `slave`/`replica` is accepted and kept for Redis's "
+        "configs (no replicas exist)."},
        &Config::client_output_buffer_limit_,
        &ValidateOutputLimit},
+      {{"notify-keyspace-events", T::kString, "", true, 0, 0, "", nullptr,
+        "Keyspace notifications as in Redis: the classes of events published, as letters: `K` "
+        "on `__keyspace@0__:<key>` channels, `E` on `__keyevent@0__:<event>` channels (one of "
+        "them is needed), and `g` generic, `$` string, `l` list, `s` set, `h` hash, `z` zset, "
+        "`x` expired, `e` evicted, `t` stream, `d` module, `n` new key, `m` key miss, `A` = "
+        "`g$lshzxetd`. Mnemo sends no `e`, `t`, `d`, `n` or `m` events. Channels are scoped by "
+        "namespace (docs/pubsub.md). `CONFIG GET` shows Redis's canonical order (`AKE`). "
+        "\"\" = off."},
+       &Config::notify_keyspace_events_,
+       &ValidateKeyspaceEvents},
       {{"key-cache-size", T::kMemory, "128mb", false, 0, kNoMax, "bytes", nullptr,
         "Capacity of the key cache, which keeps the metadata records of recently read and "
         "written keys (for a string, its value) so that reading a hot key skips RocksDB. "
@@ -516,12 +561,34 @@ void Config::Store(const Entry& e, const Parsed& v) {
     std::lock_guard<std::mutex> lock(mu_);
     this->*std::get<std::string Config::*>(e.field) = std::get<std::string>(v);
   }
-  if (e.validate == &ValidateOutputLimit) {
-    auto limits = ParseOutputLimit(std::get<std::string>(v));
-    cob_hard_.store(limits->hard, std::memory_order_relaxed);
-    cob_soft_.store(limits->soft, std::memory_order_relaxed);
-    cob_soft_seconds_.store(limits->soft_seconds, std::memory_order_relaxed);
+  if (e.validate == &ValidateOutputLimit) StoreOutputLimits(std::get<std::string>(v));
+  if (e.validate == &ValidateKeyspaceEvents) {
+    uint32_t flags = *ParseKeyspaceEvents(std::get<std::string>(v));
+    notify_flags_.store(EffectiveKeyspaceEvents(flags), std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(mu_);
+    notify_keyspace_events_ = KeyspaceEventsText(flags);  // Redis's canonical form
   }
+}
+
+void Config::StoreOutputLimits(const std::string& value) {
+  StatusOr<std::vector<ClassLimits>> parsed = ParseOutputLimit(value);
+  if (!parsed.ok()) return;  // checked before: cannot happen
+  for (const ClassLimits& c : *parsed) {
+    auto& a = cob_[static_cast<size_t>(c.cls)];
+    a[0].store(c.limits.hard, std::memory_order_relaxed);
+    a[1].store(c.limits.soft, std::memory_order_relaxed);
+    a[2].store(c.limits.soft_seconds, std::memory_order_relaxed);
+  }
+  std::string text;  // every class, in bytes, in Redis's order and words
+  for (ClientClass cls : {ClientClass::kNormal, ClientClass::kReplica, ClientClass::kPubSub}) {
+    static const char* const kNames[] = {"normal", "slave", "pubsub"};
+    OutputBufferLimits l = output_limits(cls);
+    if (!text.empty()) text += ' ';
+    text += std::string(kNames[static_cast<size_t>(cls)]) + " " + std::to_string(l.hard) + " " +
+            std::to_string(l.soft) + " " + std::to_string(l.soft_seconds);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  client_output_buffer_limit_ = text;
 }
 
 std::string Config::Text(const Entry& e) const {

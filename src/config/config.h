@@ -42,6 +42,9 @@ struct OutputBufferLimits {
   int64_t soft_seconds = 0;
 };
 
+// The classes of client-output-buffer-limit (Redis's); indexes arrays, keep the values.
+enum class ClientClass : uint8_t { kNormal = 0, kReplica = 1, kPubSub = 2 };
+
 // The TLS keys' text values, read together when the server builds its TLS context.
 struct TlsSettings {
   std::string cert_file, key_file, ca_cert_file;
@@ -160,11 +163,15 @@ class Config {
   std::atomic<int64_t> slowlog_log_slower_than, slowlog_max_len, http_port;
   std::atomic<bool> latency_tracking, http_metrics_auth;
 
-  // client-output-buffer-limit for normal clients, parsed; lock-free.
-  OutputBufferLimits output_limits() const {
-    return {cob_hard_.load(std::memory_order_relaxed), cob_soft_.load(std::memory_order_relaxed),
-            cob_soft_seconds_.load(std::memory_order_relaxed)};
+  // client-output-buffer-limit of one client class, parsed; lock-free.
+  OutputBufferLimits output_limits(ClientClass cls = ClientClass::kNormal) const {
+    const auto& a = cob_[static_cast<size_t>(cls)];
+    return {a[0].load(std::memory_order_relaxed), a[1].load(std::memory_order_relaxed),
+            a[2].load(std::memory_order_relaxed)};
   }
+  // notify-keyspace-events as classes (common/keyspace_events.h), 0 when nothing is to be
+  // published (neither K nor E); lock-free.
+  uint32_t notify_flags() const { return notify_flags_.load(std::memory_order_relaxed); }
 
   // Strings are copied out under a mutex.
   std::string bind() const;
@@ -208,10 +215,14 @@ class Config {
   mutable std::mutex mu_;          // guards the strings, config_file_ and callbacks_
   std::string save_, appendonly_;  // accepted for Redis tools, unused
   std::string bind_, dir_, requirepass_, profiling_dir_, loglevel_, logfile_,
-      client_output_buffer_limit_, enable_protected_configs_;
+      client_output_buffer_limit_, enable_protected_configs_, notify_keyspace_events_;
   std::string http_bind_;
   std::string tls_cert_file_, tls_key_file_, tls_ca_cert_file_, tls_auth_clients_, tls_protocols_;
-  std::atomic<int64_t> cob_hard_{0}, cob_soft_{0}, cob_soft_seconds_{0};
+  std::atomic<int64_t> cob_[3][3] = {};  // per ClientClass: hard, soft, soft seconds
+  std::atomic<uint32_t> notify_flags_{0};
+  // Merges the classes of a checked client-output-buffer-limit value into cob_ and keeps the
+  // text of every class as CONFIG GET shows it.
+  void StoreOutputLimits(const std::string& value);
   std::string config_file_;
   std::vector<std::pair<std::string, std::string>> namespace_tokens_;    // guarded by mu_
   std::vector<std::pair<std::string, std::string>> memory_policies_;     // guarded by mu_

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/keyspace_events.h"
 #include "common/string_util.h"
 
 namespace mnemo {
@@ -461,10 +462,38 @@ TEST(ConfigOutputLimit, ParsedIntoLimits) {
   EXPECT_EQ(l.hard, 32 << 20);
   EXPECT_EQ(l.soft, 8 << 20);
   EXPECT_EQ(l.soft_seconds, 10);
-  for (const char* bad : {"normal 1 2", "replica 1 2 3", "normal x 2 3", "normal 1 2 -3"}) {
+  for (const char* bad :
+       {"normal 1 2", "other 1 2 3", "normal x 2 3", "normal 1 2 -3", "normal 1 2 3 pubsub 1"}) {
     EXPECT_FALSE(c.Set("client-output-buffer-limit", bad).ok()) << bad;
   }
   EXPECT_EQ(c.output_limits().hard, 32 << 20);  // failures keep the old value
+}
+
+TEST(ConfigOutputLimit, ClassesMergeAndShowInBytes) {
+  Config c;
+  EXPECT_EQ(c.Get("client-output-buffer-limit")[0].second,
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+  EXPECT_EQ(c.output_limits(ClientClass::kPubSub).hard, 32 << 20);
+  ASSERT_TRUE(c.Set("client-output-buffer-limit", "pubsub 1mb 512kb 5").ok());
+  OutputBufferLimits p = c.output_limits(ClientClass::kPubSub);
+  EXPECT_EQ(p.hard, 1 << 20);
+  EXPECT_EQ(p.soft, 512 << 10);
+  EXPECT_EQ(p.soft_seconds, 5);
+  EXPECT_EQ(c.output_limits().hard, 0);  // the class not named keeps its value
+  EXPECT_EQ(c.Get("client-output-buffer-limit")[0].second,
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 5");
+}
+
+TEST(ConfigKeyspaceEvents, CanonicalAndEffective) {
+  Config c;
+  EXPECT_EQ(c.notify_flags(), 0u);
+  ASSERT_TRUE(c.Set("notify-keyspace-events", "KEA").ok());
+  EXPECT_EQ(c.Get("notify-keyspace-events")[0].second, "AKE");
+  EXPECT_NE(c.notify_flags() & kNotifyHash, 0u);
+  ASSERT_TRUE(c.Set("notify-keyspace-events", "g").ok());  // neither K nor E: nothing sent
+  EXPECT_EQ(c.notify_flags(), 0u);
+  EXPECT_FALSE(c.Set("notify-keyspace-events", "KEQ").ok());
+  EXPECT_EQ(c.Get("notify-keyspace-events")[0].second, "g");
 }
 
 TEST(ConfigTls, ProtocolsAndSettings) {

@@ -67,6 +67,7 @@ struct MemoryInputs {
   uint64_t clients_normal_count = 0;
   uint64_t clients_normal_query = 0;  // capacity of every connection's query buffer
   uint64_t clients_normal_reply = 0;  // capacity of every connection's reply buffer
+  uint64_t pubsub_registry = 0;       // the pub/sub registry's names and entries (approximate)
   // The heap profiler's state and its own cost (HeapProfiler::Info::profiler_bytes; the server
   // refreshes that from its 100 ms cron, since reading it costs a second epoch refresh).
   bool profiler_active = false;
@@ -100,7 +101,7 @@ struct MemorySnapshot {
 
   // Derived by CompleteMemorySnapshot.
   uint64_t peak_allocated = 0;        // max(in.peak_allocated, allocator.allocated)
-  uint64_t clients_normal = 0;        // query + reply buffers
+  uint64_t clients_normal = 0;        // query + reply buffers + the pub/sub registry
   uint64_t lua = 0;                   // mem_lua: lua_vm + lua_scripts
   uint64_t components = 0;            // the sum named in the header comment
   uint64_t unaccounted = 0;           // allocated - components, >= 0

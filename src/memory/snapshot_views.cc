@@ -118,6 +118,7 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_key_cache_capacity", in.key_cache_capacity),
       Bytes("mem_client_query_buffers", in.clients_normal_query),
       Bytes("mem_client_reply_buffers", in.clients_normal_reply),
+      Bytes("mem_pubsub_registry", in.pubsub_registry),
       Bytes("mem_profiler", in.profiler_bytes),
       Int("mem_profiler_active", in.profiler_active ? 1 : 0),
       Bytes("mem_history", in.history_bytes),
@@ -196,6 +197,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("clients.normal.count", in.clients_normal_count),
       Bytes("clients.normal.query-buffers", in.clients_normal_query),
       Bytes("clients.normal.reply-buffers", in.clients_normal_reply),
+      Bytes("clients.normal.pubsub-registry", in.pubsub_registry),
       Bytes("profiler.bytes", in.profiler_bytes),
       Int("profiler.active", in.profiler_active ? 1 : 0),
       Bytes("history.bytes", in.history_bytes),
@@ -289,7 +291,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.EndObject();
   w.Key("clients").BeginObject().Key("normal").BeginObject();
   w.Member("count", in.clients_normal_count).Member("query_buffers", in.clients_normal_query);
-  w.Member("reply_buffers", in.clients_normal_reply).EndObject().EndObject();
+  w.Member("reply_buffers", in.clients_normal_reply);
+  w.Member("pubsub_registry", in.pubsub_registry).EndObject().EndObject();
   w.Key("lua").BeginObject().Member("vm", in.lua_vm).Member("scripts", in.lua_scripts);
   w.Member("cached_scripts", in.lua_cached_scripts).EndObject();
   w.Key("profiler").BeginObject().Member("active", in.profiler_active);

@@ -67,6 +67,8 @@ void Reply::MapHeader(size_t pairs) {
 
 void Reply::SetHeader(size_t n) { Header(resp3() ? '~' : '*', static_cast<int64_t>(n)); }
 
+void Reply::PushHeader(size_t n) { Header(resp3() ? '>' : '*', static_cast<int64_t>(n)); }
+
 void Reply::Double(double v) {
   char buf[64];
   int n = std::isinf(v) ? snprintf(buf, sizeof(buf), "%s", v > 0 ? "inf" : "-inf")

@@ -38,6 +38,7 @@ class Reply {
   void ArrayHeader(size_t n);               // *n
   void MapHeader(size_t pairs);             // RESP3 %n  RESP2 *2n (flat key, value list)
   void SetHeader(size_t n);                 // RESP3 ~n  RESP2 *n
+  void PushHeader(size_t n);                // RESP3 >n (out-of-band data)  RESP2 *n
   void Double(double v);                    // RESP3 ,v  RESP2 bulk; both in Redis 7.0's %.17g form
   void Bool(bool v);                        // RESP3 #t/#f  RESP2 :1/:0
   void BigNumber(std::string_view digits);  // RESP3 (digits  RESP2 bulk

@@ -31,6 +31,7 @@ TEST(Reply, NullsAndAggregates) {
   EXPECT_EQ(Both([](Reply& r) { r.NullArray(); }), P("*-1\r\n", "_\r\n"));
   EXPECT_EQ(Both([](Reply& r) { r.MapHeader(3); }), P("*6\r\n", "%3\r\n"));
   EXPECT_EQ(Both([](Reply& r) { r.SetHeader(2); }), P("*2\r\n", "~2\r\n"));
+  EXPECT_EQ(Both([](Reply& r) { r.PushHeader(3); }), P("*3\r\n", ">3\r\n"));
   EXPECT_EQ(Both([](Reply& r) { r.ArrayHeader(2); }), P("*2\r\n", "*2\r\n"));
   EXPECT_EQ(Both([](Reply& r) { r.Integer(-5); }), P(":-5\r\n", ":-5\r\n"));
   EXPECT_EQ(Both([](Reply& r) { r.Bulk("ab"); }), P("$2\r\nab\r\n", "$2\r\nab\r\n"));

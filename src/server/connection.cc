@@ -8,8 +8,8 @@
 #include <cstring>
 
 #include "commands/registry.h"
-#include "commands/slowlog.h"
 #include "commands/script_api.h"
+#include "commands/slowlog.h"
 #include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
@@ -76,6 +76,7 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
 void Connection::set_ns(std::string ns) {
   CommitPending();  // writes so far belong to the namespace they were made in
   if (ns == ns_) return;
+  UnsubscribeAll();  // subscriptions belong to their namespace's channels too: a switch drops them
   ns_ = std::move(ns);
   // The buffers and the connection move to the new namespace's figures.
   int64_t bytes = static_cast<int64_t>(accounted_query_ + accounted_reply_);
@@ -110,6 +111,7 @@ Connection::~Connection() {
   if (pause_event_) event_free(pause_event_);
   if (block_event_) event_free(block_event_);
   if (fd_ >= 0) close(fd_);
+  UnsubscribeAll();  // a worker's shutdown destroys connections without Close
   server_->ReleaseClient();
 }
 
@@ -128,7 +130,8 @@ void Connection::SetAuthenticated(bool admin) {
 }
 
 bool Connection::IdleLongerThan(int64_t seconds, int64_t now_ms) const {
-  return !paused_ && now_ms - last_active_ms_ > seconds * 1000;
+  // As in Redis, a subscriber is never idle: it waits for messages.
+  return !paused_ && !subscribed() && now_ms - last_active_ms_ > seconds * 1000;
 }
 
 void Connection::OnReadable(evutil_socket_t, short, void* arg) {
@@ -304,8 +307,9 @@ void Connection::UpdateReadInterest() {
 
 bool Connection::CheckOutputLimit() {
   if (closed_) return false;
-  OutputBufferLimits l = server_->config().output_limits();
-  auto pending = static_cast<int64_t>(out_.size() - out_pos_);
+  OutputBufferLimits l =
+      server_->config().output_limits(subscribed() ? ClientClass::kPubSub : ClientClass::kNormal);
+  auto pending = static_cast<int64_t>(out_.size() - out_pos_ + held_pushes_.size());
   bool over = l.hard > 0 && pending > l.hard;
   if (!over && l.soft > 0 && pending > l.soft) {
     int64_t now = NowMs();
@@ -318,8 +322,9 @@ bool Connection::CheckOutputLimit() {
   server_->stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
   Log(LogLevel::kWarning,
       "closing client id=%llu addr=%s: %lld reply bytes pending exceed "
-      "client-output-buffer-limit",
-      static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending));
+      "client-output-buffer-limit (%s class)",
+      static_cast<unsigned long long>(id_), addr_.c_str(), static_cast<long long>(pending),
+      subscribed() ? "pubsub" : "normal");
   Close();
   return true;
 }
@@ -402,6 +407,7 @@ void Connection::Execute() {
   if (s.ok()) s = CheckMemory(queued ? spec->flags | kCmdDenyOOM : spec->flags);
   // A script past busy-reply-threshold: only what may stop it (or ends the session) runs.
   if (s.ok() && server_->ScriptBusy() && !(spec->flags & kCmdAllowBusy)) s = ScriptBusyError();
+  if (s.ok() && resp_ == RespVersion::kResp2 && subscribed()) s = CheckPubSubContext(spec);
   if (!s.ok()) {
     CommitPending();
     if (txn_.active()) txn_.Flag();  // refused at queue time: EXEC answers EXECABORT
@@ -441,6 +447,8 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   size_t pending_before = pending.commands;
   Database db(&server_->storage(), ns_, &rmw_);
   CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
+  ctx.notify_flags = server_->config().notify_flags();
+  size_t events_before = events_.size();
   // Only a command that may write can leave writes to drop (read-only ones committed first);
   // EXEC brackets each of its queued commands itself.
   bool bracketed = !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
@@ -457,6 +465,7 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
     s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {
     rmw_.RollbackCommand();  // a failed command leaves nothing behind (no-op unless bracketed)
+    events_.resize(events_before);
     // An error reply must not sit among the batch's replies (they are rewritten if it fails).
     if (!in_exec_) CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
@@ -481,6 +490,7 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
     }
     batch_replies_++;
   }
+  if (!events_.empty() && !in_batch_ && rmw_.empty()) FlushKeyspaceEvents();
 }
 
 // The latency histogram (latency-tracking) and the slow log: for a fast command two relaxed
@@ -566,6 +576,7 @@ void Connection::Reset() {
   reply_off_ = false;
   skip_next_ = false;
   resp_ = RespVersion::kResp2;  // as Redis: RESET leaves a HELLO 3 connection on RESP2
+  UnsubscribeAll();
 }
 
 void Connection::ReplyError(std::string_view line) {
@@ -584,7 +595,11 @@ void Connection::CommitRmw() {
   Status s = rmw_.Commit();
   size_t replies = rmw_replies_;
   rmw_replies_ = 0;
-  if (s.ok()) return;
+  if (s.ok()) {
+    if (!in_batch_) FlushKeyspaceEvents();
+    return;
+  }
+  events_.clear();  // nothing of it happened
   // A RocksDB write is atomic: nothing of the batch was applied, every reply becomes the error.
   out_.resize(rmw_reply_start_);
   for (size_t i = 0; i < replies; i++) ReplyError(s.ToString());
@@ -592,13 +607,20 @@ void Connection::CommitRmw() {
 
 void Connection::BatchCommitted(const Status& s) {
   in_batch_ = false;
-  if (s.ok()) return;
-  // Nothing of the batch was applied: every reply given for it becomes the error.
-  out_.resize(batch_reply_start_);
-  for (size_t i = 0; i < batch_replies_; i++) ReplyError(s.ToString());
+  if (s.ok()) {
+    if (rmw_.empty()) FlushKeyspaceEvents();
+  } else {
+    events_.clear();
+    // Nothing of the batch was applied: every reply given for it becomes the error.
+    out_.resize(batch_reply_start_);
+    for (size_t i = 0; i < batch_replies_; i++) ReplyError(s.ToString());
+  }
+  out_.append(held_pushes_);  // messages that came while the replies waited
+  held_pushes_.clear();
 }
 
 void Connection::ResumeAfterCommit() {
+  flush_scheduled_ = false;
   if (closed_ || in_batch_) return;
   FlushOutput();
   // Complete commands still buffered (none today: a pass ends in a batch only once its input
@@ -721,7 +743,87 @@ void Connection::Close() {
   event_del(write_event_);
   transport_.Shutdown();
   shutdown(fd_, SHUT_RDWR);
+  UnsubscribeAll();
   worker_->Remove(id_);
+}
+
+Status Connection::CheckPubSubContext(const CommandSpec* spec) const {
+  if (spec->flags & kCmdPubSubContext) return Status::OK();
+  std::string name = spec->name;  // Redis names a subcommand as container|sub
+  if (args_.size() > 1) {
+    std::string sub = ToLower(args_[1]);
+    for (const Subcommand& row : spec->doc.subcommands) {
+      if (sub == row.name) name += "|" + sub;
+    }
+  }
+  return Status::InvalidArgument("Can't execute '" + name +
+                                 "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                                 "are allowed in this context");
+}
+
+bool Connection::Subscribe(PubSubKind kind, std::string_view name) {
+  if (!subs_[static_cast<size_t>(kind)].emplace(name).second) return false;
+  server_->pubsub().Add(kind, ns_, name, PubSubTarget{id_, worker_->index()});
+  return true;
+}
+
+bool Connection::Unsubscribe(PubSubKind kind, std::string_view name) {
+  auto& set = subs_[static_cast<size_t>(kind)];
+  auto it = set.find(std::string(name));
+  if (it == set.end()) return false;
+  set.erase(it);
+  server_->pubsub().Remove(kind, ns_, name, PubSubTarget{id_, worker_->index()});
+  return true;
+}
+
+std::vector<std::string> Connection::Subscriptions(PubSubKind kind) const {
+  const auto& set = subs_[static_cast<size_t>(kind)];
+  return {set.begin(), set.end()};
+}
+
+void Connection::UnsubscribeAll() {
+  for (PubSubKind kind : {PubSubKind::kChannel, PubSubKind::kPattern, PubSubKind::kShard}) {
+    auto& set = subs_[static_cast<size_t>(kind)];
+    for (const std::string& name : set) {
+      server_->pubsub().Remove(kind, ns_, name, PubSubTarget{id_, worker_->index()});
+    }
+    set.clear();
+  }
+}
+
+int64_t Connection::Publish(PubSubKind kind, std::string_view channel, std::string_view message) {
+  return worker_->Publish(ns_, kind, channel, message);
+}
+
+void Connection::DeliverPush(const PubSubDelivery& d) {
+  if (closed_) return;
+  // A message published before this connection's UNSUBSCRIBE was answered is not sent after it.
+  PubSubKind kind = d.pattern != nullptr ? PubSubKind::kPattern : d.msg->kind;
+  const std::string& name = d.pattern != nullptr ? *d.pattern : d.msg->channel;
+  if (!subs_[static_cast<size_t>(kind)].contains(name)) return;
+  AppendPubSubMessage(in_batch_ ? &held_pushes_ : &out_, resp_, d);
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_->FlushAtEndOfPass(id_);
+  }
+  if (out_.size() - out_pos_ + held_pushes_.size() > kOutputLimitCheckBytes) CheckOutputLimit();
+}
+
+void Connection::NotifyKeyspaceEvent(uint32_t type, std::string_view event, std::string_view key) {
+  events_.push_back(KeyEvent{type, std::string(event), std::string(key)});
+}
+
+void Connection::FlushKeyspaceEvents() {
+  if (events_.empty()) return;
+  uint32_t flags = server_->config().notify_flags();
+  std::vector<KeyEvent> events;
+  events.swap(events_);
+  for (const KeyEvent& e : events) {
+    if (!(flags & e.type)) continue;
+    ForEachKeyspaceMessage(flags, e.event, e.key, [&](std::string channel, std::string_view msg) {
+      worker_->Publish(ns_, PubSubKind::kChannel, channel, msg);
+    });
+  }
 }
 
 // Redis 7's fields in Redis's order, then Mnemo's (ns=); docs/clients.md says what each means.
@@ -731,21 +833,23 @@ std::string Connection::Describe() {
   size_t reply_pending = out_.size() - out_pos_;
   std::string s;
   s.reserve(384);
-  s +=
-      "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
-      " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
-      " idle=" + num((now - last_active_ms_) / 1000) + " flags=" +
-      (blocked_        ? "b"
-       : txn_.active() ? "x"
-                       : "N") +
-      " db=0 sub=0 psub=0 ssub=0 multi=" + (txn_.active() ? num(txn_.count()) : std::string("-1")) +
-      " qbuf=" + num(in_.size() - in_pos_) + " qbuf-free=" + num(in_.capacity() - in_.size()) +
-      " argv-mem=0 multi-mem=" + num(txn_.memory()) + " rbs=" + num(out_.capacity()) +
-      " rbp=" + num(reply_pending) + " obl=0 oll=0 omem=" + num(out_.capacity()) +
-      " tot-mem=" + num(in_.capacity() + out_.capacity() + txn_.memory() + sizeof(*this)) +
-      " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
-      " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
-      " lib-ver=" + lib_ver_ + " ns=" + ns_;
+  s += "id=" + num(id_) + " addr=" + addr_ + " laddr=" + laddr_ + " fd=" + num(fd_) +
+       " name=" + name_ + " age=" + num((now - created_ms_) / 1000) +
+       " idle=" + num((now - last_active_ms_) / 1000) + " flags=" +
+       (blocked_        ? "b"
+        : txn_.active() ? "x"
+        : subscribed()  ? "P"
+                        : "N") +
+       " db=0 sub=" + num(subs_[0].size()) + " psub=" + num(subs_[1].size()) +
+       " ssub=" + num(subs_[2].size()) +
+       " multi=" + (txn_.active() ? num(txn_.count()) : std::string("-1")) +
+       " qbuf=" + num(in_.size() - in_pos_) + " qbuf-free=" + num(in_.capacity() - in_.size()) +
+       " argv-mem=0 multi-mem=" + num(txn_.memory()) + " rbs=" + num(out_.capacity()) +
+       " rbp=" + num(reply_pending) + " obl=0 oll=0 omem=" + num(out_.capacity()) +
+       " tot-mem=" + num(in_.capacity() + out_.capacity() + txn_.memory() + sizeof(*this)) +
+       " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
+       " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
+       " lib-ver=" + lib_ver_ + " ns=" + ns_;
   return s;
 }
 

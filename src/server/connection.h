@@ -13,11 +13,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "commands/command.h"
 #include "common/net_address.h"
 #include "protocol/resp_parser.h"
+#include "server/pubsub.h"
 #include "server/transaction.h"
 #include "server/transport.h"
 #include "types/database.h"
@@ -71,6 +73,21 @@ class Connection : public ClientApi {
     last_command_ += '|';
     last_command_.append(sub);
   }
+  bool Subscribe(PubSubKind kind, std::string_view name) override;
+  bool Unsubscribe(PubSubKind kind, std::string_view name) override;
+  std::vector<std::string> Subscriptions(PubSubKind kind) const override;
+  size_t SubscriptionCount(PubSubKind kind) const override {
+    return subs_[static_cast<size_t>(kind)].size();
+  }
+  int64_t Publish(PubSubKind kind, std::string_view channel, std::string_view message) override;
+  void NotifyKeyspaceEvent(uint32_t type, std::string_view event, std::string_view key) override;
+
+  // Appends a published message to the output (flushed at the end of the worker's pass) unless
+  // this connection no longer listens to its channel or pattern; applies the pubsub class of
+  // client-output-buffer-limit. REQUIRES: this connection's worker thread.
+  void DeliverPush(const PubSubDelivery& d);
+  // Subscribed to anything: the pubsub client class, and RESP2's subscribed mode.
+  bool subscribed() const { return !subs_[0].empty() || !subs_[1].empty() || !subs_[2].empty(); }
   bool in_multi() const override { return txn_.active() || in_exec_; }
   Status Multi() override;
   Status Exec(Reply& reply) override;
@@ -158,7 +175,14 @@ class Connection : public ClientApi {
   void FlushOutput();
   void ArmWrite();  // waits for the socket to become writable (OnWritable)
   void Close();
+  // Leaves every channel, pattern and shard channel, without replies (close, RESET, AUTH).
+  void UnsubscribeAll();
+  // Publishes the queued keyspace events once none of this connection's writes waits for a
+  // commit (or drops them when the commit they waited for failed).
+  void FlushKeyspaceEvents();
   Status CheckAccess(const CommandSpec* spec) const;
+  // RESP2's subscribed mode: only kCmdPubSubContext commands, or Redis's error.
+  Status CheckPubSubContext(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
   void AccountBuffers();
   // The reply gate: a read's reply over kLargeReplyBytes that carried used memory past the
@@ -230,6 +254,18 @@ class Connection : public ClientApi {
   size_t rmw_reply_start_ = 0;
   size_t rmw_replies_ = 0;
 
+  // Pub/sub: this connection's subscriptions by PubSubKind, messages that arrived while replies
+  // waited for the worker's batch (appended after them), and whether a flush at the end of the
+  // pass is already asked for.
+  std::unordered_set<std::string> subs_[3];
+  std::string held_pushes_;
+  bool flush_scheduled_ = false;
+  // Keyspace events of commands whose writes have not committed yet.
+  struct KeyEvent {
+    uint32_t type;
+    std::string event, key;
+  };
+  std::vector<KeyEvent> events_;
   Transaction txn_;                 // MULTI's queue
   WatchRegistry::Watcher watcher_;  // WATCH's keys
   bool in_exec_ = false;            // EXEC is running the queue

@@ -109,6 +109,10 @@ void StatsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("total_error_replies", s.error_replies.Load());
   w.Field("client_query_buffer_limit_disconnections", s.rejected_query_buffer.load());
   w.Field("client_output_buffer_limit_disconnections", s.output_limit_disconnections.load());
+  const PubSubRegistry& pubsub = in.server.pubsub();
+  w.Field("pubsub_channels", pubsub.TotalNames(PubSubKind::kChannel));
+  w.Field("pubsub_patterns", pubsub.TotalNames(PubSubKind::kPattern));
+  w.Field("pubsub_shardchannels", pubsub.TotalNames(PubSubKind::kShard));
   TlsContext* tls = in.server.tls();
   w.Field("tls_handshake_failures", tls != nullptr ? tls->handshake_failures() : 0);
   w.Field("tls_handshake_timeouts", tls != nullptr ? tls->handshake_timeouts() : 0);

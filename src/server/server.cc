@@ -256,8 +256,17 @@ void Server::ExpiryLoop() {
     if (expiry_stop_) break;
     lock.unlock();
     while (true) {
-      auto n = storage_->DeleteExpired(NowMs(), kExpiryStep);
+      // "expired" events, collected only while they are asked for.
+      std::vector<OutsideEvent> events;
+      std::function<void(std::string_view, std::string_view)> on_deleted;
+      if (config_->notify_flags() & kNotifyExpired) {
+        on_deleted = [&events](std::string_view ns, std::string_view key) {
+          events.push_back({std::string(ns), "expired", std::string(key), kNotifyExpired});
+        };
+      }
+      auto n = storage_->DeleteExpired(NowMs(), kExpiryStep, on_deleted);
       if (!n.ok()) break;  // a storage error (full disk...): retried next period
+      if (!events.empty()) PublishKeyspaceEvents(events);
       stats_.expired_keys.fetch_add(static_cast<uint64_t>(*n), std::memory_order_relaxed);
       if (static_cast<size_t>(*n) < kExpiryStep) break;
       std::lock_guard<std::mutex> stop(expiry_mu_);
@@ -451,6 +460,7 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.clients_normal_count = static_cast<uint64_t>(std::max<int64_t>(0, connected_clients()));
   in.clients_normal_query = ClientQueryBufferBytes();
   in.clients_normal_reply = ClientReplyBufferBytes();
+  in.pubsub_registry = pubsub_.MemoryBytes();
   in.profiler_active = profiler_->Active();
   in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
   in.history_bytes = MemoryHistory::Bytes();
@@ -517,6 +527,28 @@ bool Server::ReplyFits(uint64_t bytes) {
 MemoryBudgets Server::budgets() const {
   std::lock_guard<std::mutex> lock(budgets_mu_);
   return budgets_;
+}
+
+void Server::PublishKeyspaceEvents(const std::vector<OutsideEvent>& events) {
+  uint32_t flags = config_->notify_flags();
+  std::vector<std::vector<PubSubDelivery>> by_worker(workers_.size());
+  for (const OutsideEvent& e : events) {
+    if (!(flags & e.type)) continue;
+    ForEachKeyspaceMessage(flags, e.event, e.key, [&](std::string channel, std::string_view msg) {
+      auto m = std::make_shared<const PubSubMessage>(
+          PubSubMessage{PubSubKind::kChannel, std::move(channel), std::string(msg)});
+      pubsub_.Collect(PubSubKind::kChannel, e.ns, m->channel,
+                      [&](PubSubTarget t, const std::shared_ptr<const std::string>* pattern) {
+                        by_worker[static_cast<size_t>(t.worker)].push_back(
+                            {t.conn, m, pattern != nullptr ? *pattern : nullptr});
+                      });
+    });
+  }
+  for (size_t i = 0; i < by_worker.size(); i++) {
+    if (by_worker[i].empty()) continue;
+    Worker* w = workers_[i].get();
+    w->RunInLoop([w, batch = std::move(by_worker[i])] { w->Deliver(batch); });
+  }
 }
 
 void Server::ForEachWorkerAsync(std::function<void(Worker&)> fn) {
@@ -748,7 +780,8 @@ StatusOr<int64_t> Server::KillClients(const std::vector<std::string>& filter, ui
         if (k == "addr") match = match && desc.find(" addr=" + v + " ") != std::string::npos;
         if (k == "laddr") match = match && desc.find(" laddr=" + v + " ") != std::string::npos;
         if (k == "user") match = match && v == "default";
-        if (k == "type") match = match && EqualsIgnoreCase(v, "normal");
+        if (k == "type")
+          match = match && EqualsIgnoreCase(v, c->subscribed() ? "pubsub" : "normal");
       }
       if (match) {
         c->Kill();

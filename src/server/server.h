@@ -27,9 +27,10 @@
 #include "memory/history.h"
 #include "memory/policy.h"
 #include "memory/snapshot.h"
-#include "server/blocking.h"
 #include "script/script_engine.h"
+#include "server/blocking.h"
 #include "server/memory_limit.h"
+#include "server/pubsub.h"
 #include "server/tls.h"
 #include "server/transaction.h"
 #include "storage/storage.h"
@@ -107,6 +108,14 @@ class Server : public ServerApi {
   bool UnblockClient(uint64_t id, bool with_error) override;
   // The blocked clients (server/blocking.h).
   BlockingRegistry& blocking() { return blocking_; }
+  std::vector<std::string> PubSubChannels(PubSubKind kind, std::string_view ns,
+                                          const std::string* pattern) override {
+    return pubsub_.Channels(kind, ns, pattern);
+  }
+  int64_t PubSubNumSub(PubSubKind kind, std::string_view ns, std::string_view channel) override {
+    return pubsub_.NumSub(kind, ns, channel);
+  }
+  int64_t PubSubNumPat(std::string_view ns) override { return pubsub_.NumPat(ns); }
   // Whether CLIENT PAUSE holds a command of `spec` now (nullptr: an unknown command, never
   // held).
   bool PauseHolds(const CommandSpec* spec);
@@ -124,6 +133,16 @@ class Server : public ServerApi {
   int64_t connected_clients() const { return clients_.load(std::memory_order_relaxed); }
   MemoryGovernor& governor() { return governor_; }
   MemoryBudgets budgets() const;
+  PubSubRegistry& pubsub() { return pubsub_; }
+  size_t worker_count() const { return workers_.size(); }
+  Worker* worker_at(size_t i) { return workers_[i].get(); }
+  // Keyspace events of a thread that is no worker's (the active expiry): each message goes to
+  // its subscribers' workers, one task per worker for the whole list, in list order.
+  struct OutsideEvent {
+    std::string ns, event, key;
+    uint32_t type;
+  };
+  void PublishKeyspaceEvents(const std::vector<OutsideEvent>& events);
   // Posts fn to every worker without waiting (safe from any thread, workers included).
   void ForEachWorkerAsync(std::function<void(Worker&)> fn);
   // Sum over workers of the connections' query and reply buffer capacities. Lock-free.
@@ -194,6 +213,7 @@ class Server : public ServerApi {
   int64_t last_history_ms_ = 0;                // Cron only
   ServerStats stats_;
   SlowLog slowlog_;
+  PubSubRegistry pubsub_;
   std::atomic<int64_t> clients_{0};
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> last_save_{0};

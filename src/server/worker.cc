@@ -235,18 +235,62 @@ void Worker::CommitPending() {
   waiting_.clear();
 }
 
+int64_t Worker::Publish(std::string_view ns, PubSubKind kind, std::string_view channel,
+                        std::string_view payload) {
+  auto msg = std::make_shared<const PubSubMessage>(
+      PubSubMessage{kind, std::string(channel), std::string(payload)});
+  if (outbox_.size() < server_->worker_count()) outbox_.resize(server_->worker_count());
+  local_.clear();
+  int64_t n = server_->pubsub().Collect(
+      kind, ns, channel, [&](PubSubTarget t, const std::shared_ptr<const std::string>* pattern) {
+        PubSubDelivery d{t.conn, msg, pattern != nullptr ? *pattern : nullptr};
+        if (t.worker == index_) {
+          local_.push_back(std::move(d));
+        } else {
+          outbox_[static_cast<size_t>(t.worker)].push_back(std::move(d));
+        }
+      });
+  // Outside the registry's lock: a delivery may close a connection, which leaves the registry.
+  std::vector<PubSubDelivery> mine;
+  mine.swap(local_);
+  Deliver(mine);
+  mine.clear();
+  if (local_.capacity() < mine.capacity()) local_.swap(mine);
+  // A long pipeline of PUBLISHes does not pile its deliveries up until the end of the pass.
+  constexpr size_t kMaxOutbox = 1024;
+  for (size_t w = 0; w < outbox_.size(); w++) {
+    if (outbox_[w].size() >= kMaxOutbox) FlushOutbox(w);
+  }
+  return n;
+}
+
+void Worker::Deliver(const std::vector<PubSubDelivery>& batch) {
+  for (const PubSubDelivery& d : batch) {
+    if (Connection* c = Find(d.conn)) c->DeliverPush(d);
+  }
+}
+
+void Worker::FlushOutbox(size_t worker) {
+  if (outbox_[worker].empty()) return;
+  Worker* target = server_->worker_at(worker);
+  target->RunInLoop([target, batch = std::move(outbox_[worker])] { target->Deliver(batch); });
+  outbox_[worker] = {};
+}
+
 void Worker::EndOfPass() {
   // A connection resumed here may run more of its pipeline and start a new batch: repeat until
   // no replies wait for a commit, so none is left held when the loop goes back to sleep.
   while (true) {
     CommitPending();
-    if (committed_.empty()) return;
+    if (committed_.empty()) break;
     std::vector<uint64_t> ids;
     ids.swap(committed_);
     for (uint64_t id : ids) {
       if (Connection* c = Find(id)) c->ResumeAfterCommit();
     }
   }
+  // The pass's messages for other workers' subscribers: one task per worker.
+  for (size_t w = 0; w < outbox_.size(); w++) FlushOutbox(w);
 }
 
 void Worker::OnAccept(evutil_socket_t, short, void* arg) {

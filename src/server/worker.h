@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/pubsub.h"
 #include "types/database.h"
 
 namespace mnemo {
@@ -89,6 +90,17 @@ class Worker {
   event_base* base() { return base_; }
   int index() const { return index_; }
 
+  // Pub/sub. Publish runs on this worker's thread (a connection's PUBLISH or keyspace event):
+  // subscribers on this worker get the message at once, each other worker's subscribers get
+  // this pass's messages as one task at the end of the pass (or sooner when many are queued),
+  // so every subscriber sees this worker's messages in publish order. Returns the receivers.
+  int64_t Publish(std::string_view ns, PubSubKind kind, std::string_view channel,
+                  std::string_view payload);
+  // Hands each delivery to its connection, if it is still here. REQUIRES: this worker's thread.
+  void Deliver(const std::vector<PubSubDelivery>& batch);
+  // Has connection `id` flushed (ResumeAfterCommit) at the end of this pass.
+  void FlushAtEndOfPass(uint64_t id) { committed_.push_back(id); }
+
  private:
   static void OnAccept(evutil_socket_t fd, short events, void* arg);
   static void OnAcceptTls(evutil_socket_t fd, short events, void* arg);
@@ -102,6 +114,7 @@ class Worker {
   void Cron();
   void EndOfPass();              // commit the pass's batch and send the replies that waited for it
   void PublishThreadCounters();  // REQUIRES: on this worker's thread
+  void FlushOutbox(size_t worker);  // posts outbox_[worker] to that worker as one task
 
   Server* server_;
   int index_;
@@ -129,6 +142,10 @@ class Worker {
   uint64_t reads_ = 0;
   std::vector<uint64_t> waiting_;    // connections whose replies wait for pending_
   std::vector<uint64_t> committed_;  // connections whose batched writes committed, to flush
+  // Pub/sub deliveries for other workers' connections, by worker index, sent at the end of the
+  // pass; local_ is Publish's scratch for this worker's own.
+  std::vector<std::vector<PubSubDelivery>> outbox_;
+  std::vector<PubSubDelivery> local_;
 };
 
 }  // namespace mnemo

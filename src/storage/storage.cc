@@ -549,7 +549,9 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> Storage::ListState(
   return out;
 }
 
-StatusOr<int64_t> Storage::DeleteExpired(int64_t now_ms, size_t limit) {
+StatusOr<int64_t> Storage::DeleteExpired(
+    int64_t now_ms, size_t limit,
+    const std::function<void(std::string_view ns, std::string_view key)>& on_deleted) {
   // Candidates from the index, then each checked again under its stripe.
   std::vector<std::string> index_keys, meta_keys;
   {
@@ -568,6 +570,7 @@ StatusOr<int64_t> Storage::DeleteExpired(int64_t now_ms, size_t limit) {
   KeyLockGuard guard(&locks_, lock_keys);
   Batch batch(this, false);
   int64_t removed = 0;
+  std::vector<size_t> deleted;  // indexes into meta_keys
   std::string raw;
   for (size_t i = 0; i < index_keys.size(); i++) {
     Status s = Get(ColumnFamily::kMetadata, meta_keys[i], &raw);
@@ -577,12 +580,17 @@ StatusOr<int64_t> Storage::DeleteExpired(int64_t now_ms, size_t limit) {
     if (at == indexed_at && at > 0 && at <= now_ms) {
       batch.Delete(ColumnFamily::kMetadata, meta_keys[i]);  // drops the index entry too
       removed++;
+      if (on_deleted) deleted.push_back(i);
     } else if (at != indexed_at) {
       batch.Delete(ColumnFamily::kExpiry, index_keys[i]);  // stale: the key changed or went
     }
   }
   Status s = Write(&batch);
   if (!s.ok()) return s;
+  for (size_t i : deleted) {
+    std::string_view ns, key;
+    if (DecodeMetaKey(meta_keys[i], &ns, &key)) on_deleted(ns, key);
+  }
   return removed;
 }
 

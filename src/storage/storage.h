@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -165,8 +166,12 @@ class Storage {
   // The active expiry's step: deletes keys whose expiry passed by `now_ms`, oldest first, at
   // most `limit` of them (and drops index entries that no longer match their key: a key
   // deleted with its namespace, or given another expiry). Returns the keys deleted. Takes the
-  // keys' stripes; a composite's elements are left to the compaction filter.
-  StatusOr<int64_t> DeleteExpired(int64_t now_ms, size_t limit);
+  // keys' stripes; a composite's elements are left to the compaction filter. After the deletes
+  // committed, `on_deleted(ns, user_key)` is called for each key deleted, when given (the
+  // keyspace notifications' "expired").
+  StatusOr<int64_t> DeleteExpired(
+      int64_t now_ms, size_t limit,
+      const std::function<void(std::string_view ns, std::string_view key)>& on_deleted = {});
   // The counters of one namespace (all zero for one never written). From memory: a mirror of
   // the counters column family, loaded at open and moved by every write. Lock-free for readers
   // of other namespaces' writes aside, a shared lock and a hash lookup.

@@ -277,6 +277,26 @@ CASES = {
         HASH + " | LCS w a",
     ],
     "unknown": ["NOSUCHCOMMAND", "NOSUCHCOMMAND a b", "''"],
+    # Pub/sub on one connection (RESP2): replies, counts and the subscribed mode's restrictions.
+    # Each case ends unsubscribed, so the next one's FLUSHALL runs. Messages between connections,
+    # and their order, are compared with redis-server in tests/integration/test_pubsub.py.
+    "subscribe": [
+        "SUBSCRIBE a | PING | PING x | GET k | SET k v | PUBLISH a m | UNSUBSCRIBE a | PING | GET k",
+        "SUBSCRIBE a | SUBSCRIBE a | UNSUBSCRIBE b | UNSUBSCRIBE a | UNSUBSCRIBE",
+        "SUBSCRIBE a | RESET | GET k", "SUBSCRIBE a | PSUBSCRIBE a* | UNSUBSCRIBE a | PUNSUBSCRIBE a*",
+    ],
+    "unsubscribe": ["UNSUBSCRIBE", "UNSUBSCRIBE a"],  # one reply per name: one name a case
+    "psubscribe": ["PSUBSCRIBE h?llo | PING | PUNSUBSCRIBE x | PUNSUBSCRIBE h?llo | PUNSUBSCRIBE"],
+    "punsubscribe": ["PUNSUBSCRIBE", "PUNSUBSCRIBE p*"],
+    "ssubscribe": ["SSUBSCRIBE s | PING | GET k | SUNSUBSCRIBE s | SUNSUBSCRIBE"],
+    "sunsubscribe": ["SUNSUBSCRIBE", "SUNSUBSCRIBE s"],
+    "publish": ["PUBLISH a x", "PUBLISH a ''"],
+    "spublish": ["SPUBLISH s x"],
+    "pubsub": [
+        "PUBSUB NUMSUB a b | PUBSUB NUMSUB | PUBSUB NUMPAT | PUBSUB CHANNELS | PUBSUB CHANNELS a*",
+        "PUBSUB SHARDCHANNELS | PUBSUB SHARDNUMSUB s | PUBSUB HELP", "PUBSUB NOPE",
+        "PUBSUB CHANNELS a b", "PUBSUB NUMPAT x", "PUBSUB HELP x",
+    ],
     # Keys whose time has passed (PXAT 1): every command must see them as missing.
     "expired keys": [
         "SET a 1 PXAT 1 | SET b 2 EXAT 1 | RANDOMKEY | DBSIZE | KEYS * | SCAN 0 | EXISTS a b",

@@ -88,3 +88,9 @@ def test_scripting_py_measures_incr_eval_and_evalsha():
     for test in ("incr", "eval", "evalsha"):
         # test, mnemo ops/s, redis ops/s, ratio: both servers measured
         assert re.search(r"(?m)^%s\s+%s\s+%s\s+%s" % (test, NUMBER, NUMBER, NUMBER), out), out
+
+
+def test_pubsub_py_measures_fanout_on_both_servers():
+    out = run_bench("pubsub.py", "--rounds", "1", "--messages", "500", "--fanout", "1,3")
+    for fanout in ("1", "3"):
+        assert re.search(r"(?m)^%s\s+%s\s+%s" % (fanout, NUMBER, NUMBER), out), out

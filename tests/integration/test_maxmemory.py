@@ -380,7 +380,7 @@ def test_client_output_buffer_limit_disconnects_big_reply(server_factory):
     c.close()
 
 
-@pytest.mark.parametrize("bad", ["bogus", "normal 1mb", "replica 1 2 3", "normal x 0 0",
+@pytest.mark.parametrize("bad", ["bogus", "normal 1mb", "other 1 2 3", "normal x 0 0",
                                  "normal -1 0 0", "normal 1mb 0 -5", ""])
 def test_client_output_buffer_limit_bad_values(sr, bad):
     before = sr.config_get("client-output-buffer-limit")

@@ -28,7 +28,7 @@ INFO_FIELDS = [
     "mem_clients_normal", "mem_allocator", "mem_block_cache", "mem_block_cache_capacity",
     "mem_block_cache_pinned", "mem_memtables", "mem_memtables_unflushed", "mem_memtables_budget",
     "mem_table_readers", "mem_key_cache", "mem_key_cache_capacity", "mem_client_query_buffers",
-    "mem_client_reply_buffers", "mem_profiler",
+    "mem_client_reply_buffers", "mem_pubsub_registry", "mem_profiler",
     "mem_profiler_active", "mem_history", "mem_lua", "mem_components", "mem_unaccounted",
     "mem_rss_beyond_allocator",
 ]
@@ -45,7 +45,8 @@ STATS_FIELDS = [
     "rocksdb.block-cache.pinned", "rocksdb.memtables", "rocksdb.memtables.unflushed",
     "rocksdb.memtables.budget", "rocksdb.table-readers", "key-cache", "key-cache.capacity",
     "key-cache.entries", "clients.normal.count",
-    "clients.normal.query-buffers", "clients.normal.reply-buffers", "profiler.bytes",
+    "clients.normal.query-buffers", "clients.normal.reply-buffers",
+    "clients.normal.pubsub-registry", "profiler.bytes",
     "profiler.active", "history.bytes", "lua.vm", "components.total", "unaccounted.bytes",
     "rss-beyond-allocator.bytes",
 ]

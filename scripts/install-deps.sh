@@ -5,11 +5,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Build and unit tests; integration tests (redis-py); the client matrix (tests/clients: Ruby,
-# PHP, hiredis, Node.js) and the redis-cli checks (redis-tools, tmux).
+# PHP, hiredis, Node.js), the redis-cli checks (redis-tools, tmux) and bench/ltm.py (db_bench,
+# from rocksdb-tools).
 PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev libgtest-dev
           libdw-dev liblzf-dev libssl-dev openssl python3-pytest python3-redis redis-tools
           redis-server clang libclang-rt-14-dev
-          ruby-redis php-cli php-redis libhiredis-dev nodejs tmux)
+          ruby-redis php-cli php-redis libhiredis-dev nodejs tmux rocksdb-tools)
 # A Node.js from elsewhere (NodeSource's package) carries its own npm and conflicts with Debian's.
 command -v npm >/dev/null || PACKAGES+=(npm)
 missing=()

@@ -31,6 +31,7 @@ namespace rocksdb {
 class Cache;
 class ColumnFamilyHandle;
 class DB;
+class Statistics;
 class Status;
 class WriteBatch;
 class WriteBufferManager;
@@ -97,6 +98,21 @@ struct StorageMemory {
   uint64_t key_cache_entries = 0;
   uint64_t key_cache_hits = 0;
   uint64_t key_cache_misses = 0;
+};
+
+// What cold reads and writes cost RocksDB, for INFO storage and MEMORY DOCTOR. Counters are since
+// the server started; the others are now. Cache contents are RocksDB's scan of the cache, redone
+// at most every few seconds, so they may be that old.
+struct StorageStats {
+  uint64_t block_cache_hits = 0;     // block lookups the block cache answered (data, index, filter)
+  uint64_t block_cache_misses = 0;   // lookups read from a file (then decompressed)
+  uint64_t index_filter_misses = 0;  // of the misses, index and filter blocks
+  uint64_t index_bytes = 0;          // index blocks in the block cache
+  uint64_t filter_bytes = 0;         // filter blocks (partitions and their top level) in the cache
+  uint64_t l0_files = 0;             // L0 files of the data column families together
+  uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate, data column families together
+  uint64_t write_stall_us = 0;            // time writes waited on a slowdown or a stop
+  bool writes_stopped = false;            // writes are stopped now (a stall, not an error)
 };
 
 // A RocksDB status as a mnemo Status. No space on the data directory's filesystem (a write's own
@@ -182,6 +198,9 @@ class Storage {
   uint64_t NewVersion();
 
   StorageMemory GetMemory() const;
+  // Block cache hits and contents, L0 files, pending compaction and write stalls. Costs a few
+  // property reads and, at most every few seconds, RocksDB's scan of the block cache.
+  StorageStats GetStats() const;
   // Run-time memory levers (the governor's): shrinking the cache evicts clean blocks only; a
   // lower memtable budget makes RocksDB flush the largest memtable earlier. No data is lost.
   void SetBlockCacheCapacity(uint64_t bytes);
@@ -225,6 +244,7 @@ class Storage {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffer_manager_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (storage_options.cc)
   std::shared_ptr<StorageErrorListener> errors_ = std::make_shared<StorageErrorListener>();
   std::atomic<bool> sync_writes_{false};
   std::atomic<uint64_t> version_counter_{0};

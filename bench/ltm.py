@@ -135,7 +135,7 @@ def run_db_bench(args, workdir, cache, write_budget):
     common = ["db_bench", "--db=" + db, "--num=%d" % args.keys, "--value_size=%d" % args.size,
               "--key_size=16", "--compression_type=lz4", "--bloom_bits=10",
               "--cache_index_and_filter_blocks=1", "--cache_size=%d" % cache,
-              "--db_write_buffer_size=%d" % write_budget, "--statistics=0"]
+              "--db_write_buffer_size=%d" % write_budget, "--statistics=0"] + args.db_bench_arg
     fill = subprocess.run(common + ["--benchmarks=fillrandom", "--threads=1"],
                           capture_output=True, text=True, check=True).stdout
     stalls = sum(count_stalls(p) for p in glob.glob(os.path.join(db, "LOG*")))
@@ -200,6 +200,8 @@ def main():
     ap.add_argument("--single-gets", type=int, default=20000)
     ap.add_argument("--skip-db-bench", action="store_true",
                     help="Mnemo only (ratios then read as against 1 op/s)")
+    ap.add_argument("--db-bench-arg", action="append", default=[],
+                    help="extra db_bench flag, e.g. --db-bench-arg=--partition_index_and_filters=1")
     ap.add_argument("--storage-info", action="store_true", help="print INFO storage at the end")
     ap.add_argument("--mnemo-arg", action="append", default=[],
                     help="extra mnemo argument, e.g. --mnemo-arg=--workers --mnemo-arg=2")

@@ -373,8 +373,10 @@ const std::vector<Config::Entry>& Config::Table() {
         "until it is full. Full memtables wait until there are half "
         "`rocksdb.max-write-buffer-number` of them (at most 4), then are flushed together as "
         "one SST file, which writes a key overwritten in several of them once; a flush that "
-        "the memory budget or the governor asks for does not wait, and under a memory limit "
-        "(`maxmemory` or a cgroup's, at startup) each is flushed alone. The default is small on "
+        "the memory budget or the governor asks for does not wait. Under a memory limit "
+        "(`maxmemory` or a cgroup's, at startup) each is flushed alone and memtables are larger: "
+        "a quarter of the memtable budget each (from this size up to 64 MB), at most 4 per "
+        "column family, so L0 files are not small. The default is small on "
         "purpose: a write inserts into the memtable's skiplist, whose cost grows with its size, "
         "while several small memtables per flush keep the SST files as few as large memtables "
         "would (docs/benchmarks.md measures 1mb, 4mb and 64mb). Larger values suit large "
@@ -384,7 +386,8 @@ const std::vector<Config::Entry>& Config::Table() {
       {{"rocksdb.max-write-buffer-number", T::kInt, "8", false, 2, 64, "count", nullptr,
         "Most memtables per column family, the active one included. Half of them (at most 4) "
         "are flushed together; when all are full, writes stall until a flush finishes. More "
-        "absorbs longer write bursts, at up to `rocksdb.write-buffer-size` more memory each."},
+        "absorbs longer write bursts, at up to `rocksdb.write-buffer-size` more memory each. "
+        "Under a memory limit, at most as many as fit in the memtable budget (2 to this)."},
        &Config::max_write_buffer_number},
       {{"rocksdb.max-open-files", T::kInt, "4096", false, -1, kInt32Max, "count", nullptr,
         "Most SST files RocksDB keeps open at once. -1 keeps every file open: fastest reads, "

@@ -56,6 +56,12 @@ struct MemoryInputs {
   uint64_t memtables_unflushed = 0;   // cur-size-all-mem-tables: active + unflushed immutable
   uint64_t memtables_all = 0;         // size-all-mem-tables: + flushed but still pinned
   uint64_t table_readers = 0;         // estimate-table-readers-mem: outside the block cache
+  // What cold reads and writes cost RocksDB (Storage::GetStats), for the doctor. Since start.
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t write_stall_us = 0;            // time writes waited on a slowdown or a stop
+  uint64_t l0_files = 0;                  // now
+  uint64_t pending_compaction_bytes = 0;  // now
   // Live keys of every namespace, counted exactly (types/database.h CountAllKeys, a scan) by
   // the callers that report them — MEMORY STATS and MEMORY REPORT — and 0 in other snapshots.
   uint64_t keys = 0;
@@ -159,5 +165,8 @@ inline constexpr double kDoctorUnaccountedShare = 0.25;           // of allocate
 inline constexpr double kDoctorMemtablesShare = 0.8;              // of the memtables budget
 inline constexpr double kDoctorPeakRatio = 1.5;                   // peak / allocated
 inline constexpr uint64_t kDoctorClientBytes = 200ull << 10;      // average per client
+inline constexpr uint64_t kDoctorCacheLookups = 100000;  // block lookups before judging the cache
+inline constexpr double kDoctorCacheHitRatio = 0.5;      // block cache hits / lookups
+inline constexpr uint64_t kDoctorStallUs = 1000000;      // write stall time since start
 
 }  // namespace mnemo

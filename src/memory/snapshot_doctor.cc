@@ -132,6 +132,35 @@ void CheckLimits(const MemorySnapshot& s, Findings* out) {
   }
 }
 
+// RocksDB's side of larger-than-memory data: a block cache that answers few lookups, and writes
+// held back because compaction does not keep up.
+void CheckStorage(const MemorySnapshot& s, Findings* out) {
+  const MemoryInputs& in = s.in;
+  uint64_t lookups = in.block_cache_hits + in.block_cache_misses;
+  if (lookups >= kDoctorCacheLookups &&
+      Ratio(in.block_cache_hits, lookups) < kDoctorCacheHitRatio) {
+    out->push_back(
+        Fmt("The block cache (%s) answered only %.0f%% of %llu block lookups since start "
+            "(storage_block_cache_hit_ratio): the data being read is larger than the cache, so "
+            "most reads that miss the key cache read a block from disk and decompress it. When "
+            "reads favour some keys, a larger rocksdb.block-cache-size (or maxmemory, of which "
+            "it gets a quarter) keeps them in memory; reads spread evenly over more data than "
+            "memory can only go as fast as the disk.",
+            H(in.block_cache_capacity), 100.0 * Ratio(in.block_cache_hits, lookups),
+            static_cast<unsigned long long>(lookups)));
+  }
+  if (in.write_stall_us >= kDoctorStallUs) {
+    out->push_back(
+        Fmt("RocksDB has held writes back for %.1f s in all since start "
+            "(storage_write_stall_ms): compaction did not keep up with the writes. There are %llu "
+            "L0 files and %s of pending compaction now. Writes that wait are slow, not lost; "
+            "more memory for memtables (a higher maxmemory, or rocksdb.write-buffer-size without "
+            "a limit) or a faster disk reduce it.",
+            static_cast<double>(in.write_stall_us) / 1e6,
+            static_cast<unsigned long long>(in.l0_files), H(in.pending_compaction_bytes)));
+  }
+}
+
 void CheckProfilerAndClients(const MemorySnapshot& s, Findings* out) {
   const MemoryInputs& in = s.in;
   if (in.profiler_active) {
@@ -183,6 +212,7 @@ std::vector<std::string> MemoryDoctor(const MemorySnapshot& s, const MemoryForec
     CheckUnaccounted(s, &out);
   }
   CheckLimits(s, &out);
+  CheckStorage(s, &out);
   CheckProfilerAndClients(s, &out);
   if (out.empty()) {
     if (s.allocator_available) {

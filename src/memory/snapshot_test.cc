@@ -210,6 +210,42 @@ TEST(MemoryDoctorTest, HealthyServerGetsOneAllClearSentence) {
   EXPECT_EQ(lines[0].rfind("No memory problems found", 0), 0u) << lines[0];
 }
 
+TEST(MemoryDoctorTest, ASmallCacheForTheWorkingSetIsSaidInWords) {
+  MemoryInputs in = HealthyInputs();
+  in.block_cache_hits = 30000;
+  in.block_cache_misses = 70000;
+  auto lines = MemoryDoctor(CompleteMemorySnapshot(in, HealthyStats(), "j", 112 * kMiB, 0, 0));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(Mentions(lines, "answered only 30% of 100000 block lookups")) << lines[0];
+  EXPECT_TRUE(Mentions(lines, "rocksdb.block-cache-size"));
+  // Too few lookups to judge, or a cache that answers most of them: nothing to say.
+  in.block_cache_misses = 60000;
+  in.block_cache_hits = 1000;
+  EXPECT_FALSE(
+      Mentions(MemoryDoctor(CompleteMemorySnapshot(in, HealthyStats(), "j", 112 * kMiB, 0, 0)),
+               "block lookups"));
+  in.block_cache_hits = 60000;
+  in.block_cache_misses = 50000;
+  EXPECT_FALSE(
+      Mentions(MemoryDoctor(CompleteMemorySnapshot(in, HealthyStats(), "j", 112 * kMiB, 0, 0)),
+               "block lookups"));
+}
+
+TEST(MemoryDoctorTest, StallingWritesAreSaidInWords) {
+  MemoryInputs in = HealthyInputs();
+  in.write_stall_us = 999999;
+  EXPECT_FALSE(
+      Mentions(MemoryDoctor(CompleteMemorySnapshot(in, HealthyStats(), "j", 112 * kMiB, 0, 0)),
+               "held writes back"));
+  in.write_stall_us = 2500000;
+  in.l0_files = 21;
+  in.pending_compaction_bytes = 300 * kMiB;
+  auto lines = MemoryDoctor(CompleteMemorySnapshot(in, HealthyStats(), "j", 112 * kMiB, 0, 0));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(Mentions(lines, "held writes back for 2.5 s")) << lines[0];
+  EXPECT_TRUE(Mentions(lines, "21 L0 files and 300.00M of pending compaction")) << lines[0];
+}
+
 TEST(MemoryDoctorTest, DirtyPagesSuggestPurge) {
   allocator::Stats a = HealthyStats();
   a.resident = 200 * kMiB;

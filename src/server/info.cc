@@ -199,6 +199,26 @@ void LatencyStatsSection(InfoWriter& w, const InfoInput& in) {
   }
 }
 
+// What a cold read and a write cost RocksDB (Storage::GetStats; docs/info.md, "storage").
+void StorageSection(InfoWriter& w, const InfoInput& in) {
+  StorageStats st = in.server.storage().GetStats();
+  w.Header("Storage");
+  w.Field("storage_block_cache_hits", st.block_cache_hits);
+  w.Field("storage_block_cache_misses", st.block_cache_misses);
+  uint64_t lookups = st.block_cache_hits + st.block_cache_misses;
+  char ratio[32];
+  snprintf(ratio, sizeof(ratio), "%.4f",
+           lookups == 0 ? 0.0 : static_cast<double>(st.block_cache_hits) / lookups);
+  w.Field("storage_block_cache_hit_ratio", ratio);
+  w.Field("storage_block_cache_index_filter_misses", st.index_filter_misses);
+  w.Bytes("storage_block_cache_index_bytes", st.index_bytes);
+  w.Bytes("storage_block_cache_filter_bytes", st.filter_bytes);
+  w.Field("storage_l0_files", st.l0_files);
+  w.Bytes("storage_pending_compaction_bytes", st.pending_compaction_bytes);
+  w.Field("storage_write_stall_ms", st.write_stall_us / 1000);
+  w.Field("storage_writes_stopped", st.writes_stopped ? 1 : 0);
+}
+
 // The memory limit and what the governor did about it (docs/memory.md, "The memory limit").
 void GovernorSection(InfoWriter& w, const InfoInput& in) {
   MemoryGovernor& g = in.server.governor();
@@ -247,6 +267,7 @@ const Section kSections[] = {
     {"stats", true, StatsSection},
     {"keyspace", true, KeyspaceSection},
     {"governor", true, GovernorSection},
+    {"storage", true, StorageSection},
     {"namespaces", false, NamespacesSection},
     {"commandstats", false, CommandStatsSection},
     {"latencystats", false, LatencyStatsSection},

@@ -39,6 +39,17 @@ MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t>
     b.key_cache = std::min(b.key_cache, b.limit / 8);
     if (config.write_buffer_budget.load() == 0) b.memtable_budget = b.limit / 4;
   }
+  b.memtable_size = wbs;
+  b.memtables = static_cast<int>(config.max_write_buffer_number.load());
+  if (b.limit > 0) {
+    // 1 MB memtables flushed one at a time made 1 MB L0 files: compaction could not keep up
+    // and writes stalled on 20 L0 files (issue 12; docs/internals.md, "RocksDB settings").
+    constexpr uint64_t kMaxMemtable = 64ull << 20;
+    b.memtable_size = std::max(wbs, std::min(b.memtable_budget / 4, kMaxMemtable));
+    uint64_t fit = b.memtable_budget / std::max<uint64_t>(b.memtable_size, 1);
+    b.memtables = static_cast<int>(
+        std::clamp<uint64_t>(fit, 2, static_cast<uint64_t>(std::max(b.memtables, 2))));
+  }
   constexpr uint64_t kMinCache = 4 << 20;
   b.cache_floor = std::min(b.cache, std::max(b.cache / 8, kMinCache));
   b.key_cache_floor = std::min(b.key_cache, std::max(b.key_cache / 8, kMinCache));

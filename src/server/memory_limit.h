@@ -22,13 +22,17 @@ struct MemoryBudgets {
   uint64_t cache_floor = 0;
   uint64_t memtable_budget = 0;  // WriteBufferManager budget at the normal level
   uint64_t memtable_floor = 0;
-  uint64_t key_cache = 0;  // key cache capacity at the normal level
+  uint64_t memtable_size = 0;  // one memtable (RocksDB write_buffer_size)
+  int memtables = 0;           // most memtables per column family (max_write_buffer_number)
+  uint64_t key_cache = 0;      // key cache capacity at the normal level
   uint64_t key_cache_floor = 0;
 };
 
 // Pure: the budgets for this config and cgroup limit. With a limit, the block cache and the
 // memtable budget each get at most a quarter of it and the key cache an eighth, so the server
-// fits by itself.
+// fits by itself. Under a limit, memtables are a quarter of their budget each (from
+// `rocksdb.write-buffer-size` up to 64 MB), at most four per column family: one full memtable is
+// flushed at a time there, so its size is the size of an L0 file.
 MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t> cgroup_limit);
 GovernorSettings GovernorSettingsFor(const Config& config, const MemoryBudgets& b);
 

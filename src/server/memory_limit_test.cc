@@ -42,6 +42,27 @@ TEST(MemoryBudgets, NoLimitWithoutEither) {
   EXPECT_EQ(b.cgroup_limit, 0u);
 }
 
+TEST(MemoryBudgets, UnderALimitMemtablesAreAQuarterOfTheirBudget) {
+  Config c;
+  MemoryBudgets none = ComputeMemoryBudgets(c, std::nullopt);
+  EXPECT_EQ(none.memtable_size, 1 * kMiB);  // rocksdb.write-buffer-size, as configured
+  EXPECT_EQ(none.memtables, 8);
+  ASSERT_TRUE(c.Set("maxmemory", "256mb").ok());
+  MemoryBudgets b = ComputeMemoryBudgets(c, std::nullopt);
+  EXPECT_EQ(b.memtable_budget, 64 * kMiB);
+  EXPECT_EQ(b.memtable_size, 16 * kMiB);
+  EXPECT_EQ(b.memtables, 4);
+  // Never below the configured size, never above 64 MB, at least two memtables.
+  ASSERT_TRUE(c.Set("maxmemory", "8mb").ok());
+  b = ComputeMemoryBudgets(c, std::nullopt);
+  EXPECT_EQ(b.memtable_size, 1 * kMiB);
+  EXPECT_EQ(b.memtables, 2);
+  ASSERT_TRUE(c.Set("maxmemory", "4gb").ok());
+  b = ComputeMemoryBudgets(c, std::nullopt);
+  EXPECT_EQ(b.memtable_size, 64 * kMiB);
+  EXPECT_EQ(b.memtables, 8);
+}
+
 TEST(GovernorSettingsFor, CopiesTheRatiosAndKeepsHardAtLeastSoft) {
   Config c;
   ASSERT_TRUE(c.Set("maxmemory", "100mb").ok());

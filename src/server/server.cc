@@ -138,8 +138,8 @@ Status Server::Start() {
   so.block_cache_size = static_cast<int64_t>(budgets_.cache);
   so.key_cache_size = static_cast<int64_t>(budgets_.key_cache);
   so.write_buffer_budget = static_cast<int64_t>(budgets_.memtable_budget);
-  so.write_buffer_size = config_->write_buffer_size.load();
-  so.max_write_buffer_number = static_cast<int>(config_->max_write_buffer_number.load());
+  so.write_buffer_size = static_cast<int64_t>(budgets_.memtable_size);
+  so.max_write_buffer_number = budgets_.memtables;
   // Fixed for the life of the process: RocksDB cannot change it on an open database.
   so.memtables_per_flush = MemtablesPerFlush(so.max_write_buffer_number, budgets_.limit > 0);
   so.max_open_files = static_cast<int>(config_->max_open_files.load());
@@ -454,6 +454,12 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.memtables_unflushed = sm.memtables_active;
   in.memtables_all = sm.memtables_all;
   in.table_readers = sm.table_readers;
+  StorageStats st = storage_->GetStats();
+  in.block_cache_hits = st.block_cache_hits;
+  in.block_cache_misses = st.block_cache_misses;
+  in.write_stall_us = st.write_stall_us;
+  in.l0_files = st.l0_files;
+  in.pending_compaction_bytes = st.pending_compaction_bytes;
   in.key_cache_usage = sm.key_cache_usage;
   in.key_cache_capacity = sm.key_cache_capacity;
   in.key_cache_entries = sm.key_cache_entries;
@@ -469,8 +475,7 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.maxmemory = static_cast<uint64_t>(std::max<int64_t>(0, config_->maxmemory.load()));
   // Memtables can reach write-buffer-size x max-write-buffer-number in each of the three
   // column families that hold data, or the write buffer manager's budget when that is lower.
-  in.memtables_budget = static_cast<uint64_t>(config_->write_buffer_size.load()) *
-                        static_cast<uint64_t>(config_->max_write_buffer_number.load()) * 3;
+  in.memtables_budget = budgets_.memtable_size * static_cast<uint64_t>(budgets_.memtables) * 3;
   if (uint64_t wbm = storage_->write_buffer_budget(); wbm > 0) {
     in.memtables_budget = std::min(in.memtables_budget, wbm);
   }

@@ -6,6 +6,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/perf_level.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
@@ -15,11 +16,13 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <unordered_map>
 
 #include "common/string_util.h"
 #include "storage/compaction_filter.h"
 #include "storage/encoding.h"
+#include "storage/storage_options.h"
 
 namespace mnemo {
 
@@ -95,71 +98,12 @@ NamespaceCounters Negated(NamespaceCounters c) {
   return {-c.keys, -c.expires, -c.bytes, -c.expire_sum_s};
 }
 
-rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
-  rocksdb::BlockBasedTableOptions t;
-  t.block_cache = cache;
-  t.block_size = 4 * 1024;                 // small blocks: a point read parses less
-  t.cache_index_and_filter_blocks = true;  // index and filters are charged to the cache
-  t.cache_index_and_filter_blocks_with_high_priority = true;
-  t.pin_l0_filter_and_index_blocks_in_cache = true;
-  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
-  t.format_version = 5;
-  t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
-  return t;
-}
-
-}  // namespace
-
-// Small memtables, flushed several at a time. A skiplist insert is bound by memory latency, and
-// a small list is shallower and stays in the CPU's caches; merging several full memtables into
-// one L0 file writes a key overwritten in them once and keeps L0 files (and so L0 compactions,
-// which rewrite the level below) as few as with large memtables. 1 MB x 4 against one 4 MB
-// memtable per flush: SET CPU -10 to -15 % (docs/benchmarks.md). Half the memtables may wait,
-// so that writes fill the other half while they flush. A read that misses the key cache searches
-// each waiting memtable behind its bloom filter. Flushes that the write-buffer budget or the
-// governor ask for do not wait.
-//
-// Under a memory limit, one at a time: with large values pushed at the limit, waiting memtables
-// carried used memory to 1.10-1.22x the limit instead of 0.82-0.97x
-// (tests/integration/test_maxmemory.py, test_pressure_stays_near_limit).
-int MemtablesPerFlush(int max_write_buffer_number, bool limited) {
-  if (limited) return 1;
-  return std::clamp(max_write_buffer_number / 2, 1, 4);
-}
-
-namespace {
-
-rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
-                                       const std::shared_ptr<rocksdb::Cache>& cache) {
-  rocksdb::ColumnFamilyOptions cf;
-  cf.write_buffer_size = static_cast<size_t>(o.write_buffer_size);
-  cf.max_write_buffer_number = o.max_write_buffer_number;
-  // Never all of them: a flush that waits for every memtable would never start.
-  cf.min_write_buffer_number_to_merge =
-      std::clamp(o.memtables_per_flush, 1, std::max(1, o.max_write_buffer_number - 1));
-  cf.level_compaction_dynamic_level_bytes = true;
-  // A whole-key bloom filter per memtable: a point read skips the memtables that cannot hold
-  // the key instead of searching their skiplists.
-  cf.memtable_whole_key_filtering = true;
-  cf.memtable_prefix_bloom_size_ratio = 0.05;
-  // LZ4 at every level: while the data is small, every L0 compaction rewrites the bottommost
-  // level, and ZSTD there cost about 5 % of SET throughput on two cores.
-  cf.compression = rocksdb::kLZ4Compression;
-  cf.bottommost_compression = rocksdb::kLZ4Compression;
-  // Eight small L0 files (not four) before compacting them into the level below halves how
-  // often that level is rewritten; reads rarely look into L0 files, as the key cache and the
-  // files' pinned bloom filters answer first.
-  cf.level0_file_num_compaction_trigger = 8;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(cache)));
-  return cf;
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   std::unique_ptr<Storage> s(new Storage(static_cast<size_t>(o.key_cache_size)));
   s->sync_writes_ = o.sync_writes;
-  s->block_cache_ = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_size), -1, false, 0.75);
+  s->block_cache_ = NewBlockCache(static_cast<uint64_t>(o.block_cache_size));
 
   // Own budget, not charged to the block cache: the governor moves the two levers separately,
   // and charging memtables to the cache would let a write burst evict the read working set.
@@ -167,15 +111,9 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   s->write_buffer_manager_ = std::make_shared<rocksdb::WriteBufferManager>(
       static_cast<size_t>(o.write_buffer_budget), nullptr, /*allow_stall=*/false);
 
-  rocksdb::DBOptions db_opts;
+  rocksdb::DBOptions db_opts = DbOptions(o);
   db_opts.write_buffer_manager = s->write_buffer_manager_;
-  db_opts.create_if_missing = true;
-  db_opts.create_missing_column_families = true;
-  db_opts.max_open_files = o.max_open_files;
-  db_opts.max_background_jobs = 2;
-  db_opts.max_total_wal_size = 512 << 20;
-  db_opts.enable_pipelined_write = true;
-  db_opts.avoid_unnecessary_blocking_io = true;
+  s->statistics_ = db_opts.statistics;
   // RocksDB's warnings go to the server's log, not to a LOG file on the data disk
   // (storage_events.h: on a full disk that file brings the process down).
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
@@ -812,6 +750,38 @@ StorageMemory Storage::GetMemory() const {
       m.table_readers += v;
   }
   return m;
+}
+
+StorageStats Storage::GetStats() const {
+  StorageStats st;
+  st.block_cache_hits = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+  st.block_cache_misses = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  st.index_filter_misses = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_INDEX_MISS) +
+                           statistics_->getTickerCount(rocksdb::BLOCK_CACHE_FILTER_MISS);
+  st.write_stall_us = statistics_->getTickerCount(rocksdb::STALL_MICROS);
+  std::map<std::string, std::string> entries;
+  if (db_->GetMapProperty(handles_.back(), rocksdb::DB::Properties::kBlockCacheEntryStats,
+                          &entries)) {
+    auto bytes = [&entries](rocksdb::CacheEntryRole role) -> uint64_t {
+      auto it = entries.find(rocksdb::BlockCacheEntryStatsMapKeys::UsedBytes(role));
+      return it == entries.end() ? 0 : std::strtoull(it->second.c_str(), nullptr, 10);
+    };
+    st.index_bytes = bytes(rocksdb::CacheEntryRole::kIndexBlock);
+    st.filter_bytes = bytes(rocksdb::CacheEntryRole::kFilterBlock) +
+                      bytes(rocksdb::CacheEntryRole::kFilterMetaBlock);
+  }
+  for (int i = 0; i < kDataColumnFamilies; i++) {
+    rocksdb::ColumnFamilyHandle* h = handles_[i];
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &v))
+      st.l0_files += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v))
+      st.pending_compaction_bytes += v;
+  }
+  uint64_t stopped = 0;
+  st.writes_stopped =
+      db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped) && stopped != 0;
+  return st;
 }
 
 void Storage::SetBlockCacheCapacity(uint64_t bytes) {

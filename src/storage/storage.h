@@ -33,6 +33,7 @@ namespace rocksdb {
 class Cache;
 class ColumnFamilyHandle;
 class DB;
+class Statistics;
 class Status;
 class WriteBatch;
 class WriteBufferManager;
@@ -116,6 +117,21 @@ struct StorageFigures {
   uint64_t delayed_write_rate = 0;   // actual-delayed-write-rate, bytes/s; 0 = not delayed
   uint64_t sst_bytes = 0;            // total-sst-files-size
   uint64_t live_data_bytes = 0;      // estimate-live-data-size
+};
+
+// What cold reads and writes cost RocksDB, for INFO storage and MEMORY DOCTOR. Counters are since
+// the server started; the others are now. Cache contents are RocksDB's scan of the cache, redone
+// at most every few seconds, so they may be that old.
+struct StorageStats {
+  uint64_t block_cache_hits = 0;     // block lookups the block cache answered (data, index, filter)
+  uint64_t block_cache_misses = 0;   // lookups read from a file (then decompressed)
+  uint64_t index_filter_misses = 0;  // of the misses, index and filter blocks
+  uint64_t index_bytes = 0;          // index blocks in the block cache
+  uint64_t filter_bytes = 0;         // filter blocks (partitions and their top level) in the cache
+  uint64_t l0_files = 0;             // L0 files of the data column families together
+  uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate, data column families together
+  uint64_t write_stall_us = 0;            // time writes waited on a slowdown or a stop
+  bool writes_stopped = false;            // writes are stopped now (a stall, not an error)
 };
 
 // A RocksDB status as a mnemo Status. No space on the data directory's filesystem (a write's own
@@ -209,6 +225,9 @@ class Storage {
 
   StorageMemory GetMemory() const;
   StorageFigures GetFigures() const;
+  // Block cache hits and contents, L0 files, pending compaction and write stalls. Costs a few
+  // property reads and, at most every few seconds, RocksDB's scan of the block cache.
+  StorageStats GetStats() const;
   // Run-time memory levers (the governor's): shrinking the cache evicts clean blocks only; a
   // lower memtable budget makes RocksDB flush the largest memtable earlier. No data is lost.
   void SetBlockCacheCapacity(uint64_t bytes);
@@ -255,6 +274,7 @@ class Storage {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffer_manager_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (storage_options.cc)
   std::shared_ptr<StorageErrorListener> errors_ = std::make_shared<StorageErrorListener>();
   std::atomic<bool> sync_writes_{false};
   std::atomic<uint64_t> version_counter_{0};

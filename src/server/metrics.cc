@@ -232,6 +232,13 @@ void StorageMetrics(PrometheusWriter& w, Server& server) {
             m.key_cache_hits);
   w.Counter("mnemo_key_cache_misses_total", "Key cache lookups that went to RocksDB.",
             m.key_cache_misses);
+  StorageStats st = server.storage().GetStats();
+  w.Counter("mnemo_rocksdb_block_cache_hits_total",
+            "Block lookups (data, index, filter) the block cache answered.", st.block_cache_hits);
+  w.Counter("mnemo_rocksdb_block_cache_misses_total",
+            "Block lookups read from an SST file.", st.block_cache_misses);
+  w.Gauge("mnemo_rocksdb_block_cache_index_filter_bytes",
+          "Index and filter blocks in the block cache.", st.index_bytes + st.filter_bytes);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include "common/string_util.h"
 #include "common/version.h"
 #include "http/prometheus.h"
+#include "memory/history.h"
+#include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "server/server.h"
 #include "types/namespaces.h"
@@ -235,10 +237,38 @@ void StorageMetrics(PrometheusWriter& w, Server& server) {
   StorageStats st = server.storage().GetStats();
   w.Counter("mnemo_rocksdb_block_cache_hits_total",
             "Block lookups (data, index, filter) the block cache answered.", st.block_cache_hits);
-  w.Counter("mnemo_rocksdb_block_cache_misses_total",
-            "Block lookups read from an SST file.", st.block_cache_misses);
+  w.Counter("mnemo_rocksdb_block_cache_misses_total", "Block lookups read from an SST file.",
+            st.block_cache_misses);
   w.Gauge("mnemo_rocksdb_block_cache_index_filter_bytes",
           "Index and filter blocks in the block cache.", st.index_bytes + st.filter_bytes);
+}
+
+// For autoscalers: the forecast of the memory history (memory/history.h). A figure that does not
+// exist now (no limit, a window without samples, not growing) is left out rather than faked.
+void ForecastMetrics(PrometheusWriter& w, Server& server) {
+  MemoryForecast f = server.history().Forecast(server.MemoryLimit());
+  if (f.limit > 0) {
+    w.Gauge("mnemo_memory_headroom_bytes", "Bytes left under the effective memory limit.",
+            uint64_t{f.used >= f.limit ? 0 : f.limit - f.used});
+  }
+  if (f.eta_seconds) {
+    w.Gauge("mnemo_memory_limit_eta_seconds",
+            "Seconds until used memory reaches the limit at the current growth rate.",
+            *f.eta_seconds);
+  }
+  w.Family("mnemo_memory_growth_bytes_per_second", MetricType::kGauge,
+           "Growth rate of used memory over a window (Theil-Sen estimate).");
+  for (const GrowthWindow* g : {&f.w1m, &f.w10m, &f.w1h}) {
+    if (!g->bytes_per_second) continue;
+    const char* window = g == &f.w1m ? "1m" : g == &f.w10m ? "10m" : "1h";
+    w.Sample({{"window", window}}, *g->bytes_per_second);
+  }
+  w.Gauge("mnemo_memory_recommended_limit_bytes",
+          "The peak of used memory over the history (up to 24 h) plus 25 % headroom.",
+          f.recommended);
+  w.Gauge("mnemo_memory_policies", "Memory policies in force.", uint64_t{server.policies().size()});
+  w.Counter("mnemo_memory_policy_firings_total", "Times any memory policy fired.",
+            server.policies().total_fired());
 }
 
 }  // namespace
@@ -252,6 +282,7 @@ std::string RenderMetrics(Server& server) {
   CommandMetrics(w);
   NamespaceMetrics(w, server);
   StorageMetrics(w, server);
+  ForecastMetrics(w, server);
   return w.Take();
 }
 

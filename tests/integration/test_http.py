@@ -390,3 +390,28 @@ def test_pprof_names_the_functions_that_allocated(server_factory, data_dir, tmp_
     assert get(s, "/debug/pprof/heap?diff=%s&format=jeprof" % name)[0] == 400
     # Nothing of it stayed behind in the profiling directory but the one DUMP.
     assert len(os.listdir(os.path.join(data_dir, "prof"))) == 1
+
+
+def test_forecast_metrics_for_autoscalers(server_factory):
+    """The forecast gauges agree with MEMORY FORECAST; figures that do not exist yet are absent."""
+    import time
+    mib = 1 << 20
+    s = start(server_factory, "--maxmemory", "400mb")
+    r = s.client()
+    fam = metrics(s)
+    assert value(fam, "mnemo_memory_headroom_bytes") > 0
+    assert "mnemo_memory_limit_eta_seconds" not in fam  # no growth seen yet
+    t0 = time.time()
+    while time.time() - t0 < 18:  # 1 MiB/s for 18 s: the 1-minute window gets a rate
+        r.config_set("debug-used-memory", int(100 * mib + (time.time() - t0) * mib))
+        time.sleep(0.05)
+    fam = metrics(s)
+    raw_f = r.execute_command("MEMORY", "FORECAST")
+    f = {raw_f[i].decode(): raw_f[i + 1] for i in range(0, len(raw_f), 2)}
+    rate = value(fam, "mnemo_memory_growth_bytes_per_second", window="1m")
+    assert abs(rate - mib) <= 0.2 * mib, rate
+    assert abs(rate - float(f["growth_1m_bytes_per_second"])) <= 0.05 * mib
+    eta = value(fam, "mnemo_memory_limit_eta_seconds")
+    assert abs(eta - float(f["limit_eta_seconds"])) <= 5, (eta, f)
+    assert value(fam, "mnemo_memory_recommended_limit_bytes") >= f["recommended_maxmemory"]
+    assert value(fam, "mnemo_memory_policies") == 0

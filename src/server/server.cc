@@ -475,7 +475,8 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.maxmemory = static_cast<uint64_t>(std::max<int64_t>(0, config_->maxmemory.load()));
   // Memtables can reach write-buffer-size x max-write-buffer-number in each of the three
   // column families that hold data, or the write buffer manager's budget when that is lower.
-  in.memtables_budget = budgets_.memtable_size * static_cast<uint64_t>(budgets_.memtables) * 3;
+  MemoryBudgets b = budgets();  // CONFIG SET of a memory key replaces them on a worker
+  in.memtables_budget = b.memtable_size * static_cast<uint64_t>(b.memtables) * 3;
   if (uint64_t wbm = storage_->write_buffer_budget(); wbm > 0) {
     in.memtables_budget = std::min(in.memtables_budget, wbm);
   }

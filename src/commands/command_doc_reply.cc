@@ -119,9 +119,9 @@ namespace {
 // Redis's flag words (COMMAND INFO), for the flags Mnemo's rows carry.
 void ReplyFlags(Reply& r, uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
-      {kCmdWrite, "write"},     {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
-      {kCmdAdmin, "admin"},     {kCmdNoAuth, "no_auth"},    {kCmdFast, "fast"},
-      {kCmdLoading, "loading"}, {kCmdNoMulti, "no_multi"}, {kCmdNoScript, "noscript"},
+      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"}, {kCmdDenyOOM, "denyoom"},
+      {kCmdAdmin, "admin"},         {kCmdNoAuth, "no_auth"},    {kCmdFast, "fast"},
+      {kCmdLoading, "loading"},     {kCmdNoMulti, "no_multi"},  {kCmdNoScript, "noscript"},
       {kCmdAllowBusy, "allow_busy"}};
   std::vector<std::string> names;
   for (auto& [bit, name] : kNames) {

@@ -58,8 +58,8 @@ CommandTable::CommandTable() {
   for (auto family :
        {StringCommands(), BitmapCommands(), KeyCommands(), GenericCommands(), ServerCommands(),
         AdminCommands(), MemoryCommands(), KProfileCommands(), NamespaceCommands(), HashCommands(),
-        ZSetCommands(), ListCommands(), SetCommands(), TransactionCommands(),
-        SlowlogCommands(), ScriptCommands(), PubSubCommands()}) {
+        ZSetCommands(), ListCommands(), SetCommands(), TransactionCommands(), SlowlogCommands(),
+        ScriptCommands(), PubSubCommands()}) {
     for (const CommandSpec& spec : family) {
       index_.emplace(spec.name, all_.size());
       position_.emplace(&spec, all_.size());

@@ -126,7 +126,8 @@ void Log(LogLevel level, const char* format, ...) {
   size_t len = n < 0 ? 0 : std::min<size_t>(n, sizeof(line) - 1);
   // One event, one line: trailing line ends dropped, inner ones become spaces.
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
-  std::replace_if(line, line + len, [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      line, line + len, [](char c) { return c == '\n' || c == '\r'; }, ' ');
   std::shared_ptr<spdlog::logger> logger;
   {
     std::lock_guard<std::mutex> lock(g_mu);

@@ -85,8 +85,7 @@ TEST(LogTest, OneEventIsOneLine) {
 TEST(LogTest, AnUnopenableFileIsRefusedAndTheLogGoesOn) {
   Status s = SetLogFile("/dev/null/mnemo.log");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cannot open logfile '/dev/null/mnemo.log'"),
-            std::string::npos);
+  EXPECT_NE(s.message().find("cannot open logfile '/dev/null/mnemo.log'"), std::string::npos);
   char mark = 0;
   EXPECT_EQ(Message(Capture(LogLevel::kNotice, LogLevel::kNotice, "still"), &mark), "still 42");
 }

@@ -57,8 +57,8 @@ MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocat
   s.clients_normal = s.in.clients_normal_query + s.in.clients_normal_reply + s.in.pubsub_registry;
   s.lua = s.in.lua_vm + s.in.lua_scripts;
   s.components = s.in.block_cache_usage + s.in.memtables_all + s.in.table_readers +
-                 s.in.key_cache_usage + s.clients_normal + s.in.profiler_bytes + s.in.history_bytes +
-                 s.lua;
+                 s.in.key_cache_usage + s.clients_normal + s.in.profiler_bytes +
+                 s.in.history_bytes + s.lua;
   s.unaccounted = Minus(allocated, s.components);
   s.rss_beyond_allocator = s.allocator_available ? Minus(rss, s.allocator.resident) : 0;
   s.overhead = s.in.startup_allocated + s.clients_normal + s.in.profiler_bytes + s.lua;

@@ -184,7 +184,11 @@ Status Policy(CommandContext& ctx) {
     auto rule = ParsePolicyRule(ctx.args[3], ctx.args[4]);
     if (!rule.ok())
       return Status::InvalidArgument("invalid memory policy: " + rule.status().message());
-    policies.Add(std::move(*rule));
+    if (!policies.Add(std::move(*rule))) {
+      return Status::InvalidArgument("too many memory policies (at most " +
+                                     std::to_string(MemoryPolicies::kMaxPolicies) +
+                                     "); delete one first");
+    }
     ctx.reply.Ok();
     return Status::OK();
   }

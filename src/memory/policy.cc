@@ -268,17 +268,19 @@ std::optional<double> PolicyFieldValue(const PolicyRule& r, const MemorySnapshot
   return v;
 }
 
-void MemoryPolicies::Add(PolicyRule rule) {
+bool MemoryPolicies::Add(PolicyRule rule) {
   std::lock_guard<std::mutex> lock(mu_);
   for (PolicyState& p : rules_) {
     if (p.rule.name == rule.name) {
       p = PolicyState{};
       p.rule = std::move(rule);
-      return;
+      return true;
     }
   }
+  if (rules_.size() >= kMaxPolicies) return false;
   rules_.emplace_back();
   rules_.back().rule = std::move(rule);
+  return true;
 }
 
 bool MemoryPolicies::Del(std::string_view name) {

@@ -74,8 +74,11 @@ struct PolicyState {
 
 class MemoryPolicies {
  public:
-  // Adds or replaces a rule (its state starts afresh).
-  void Add(PolicyRule rule);
+  // At most this many rules (each is evaluated every second).
+  static constexpr size_t kMaxPolicies = 64;
+  // Adds or replaces a rule (its state starts afresh). False, and nothing added, when the rule
+  // is new and kMaxPolicies rules exist.
+  bool Add(PolicyRule rule);
   bool Del(std::string_view name);
   std::vector<PolicyState> List() const;
   // Replaces every rule by `rules` (the config file's), states afresh.

@@ -134,6 +134,16 @@ TEST(PolicyEvaluate, AddReplacesDelRemovesResetRestores) {
   p.Reset({other});
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p.List()[0].rule.name, "x");
+  for (size_t i = p.size(); i < MemoryPolicies::kMaxPolicies; i++) {
+    PolicyRule r = Parse("used > 1 -> log");
+    r.name = "n" + std::to_string(i);
+    EXPECT_TRUE(p.Add(r));
+  }
+  PolicyRule extra = Parse("used > 1 -> log");
+  extra.name = "one-too-many";
+  EXPECT_FALSE(p.Add(extra));  // full: refused
+  EXPECT_EQ(p.size(), MemoryPolicies::kMaxPolicies);
+  EXPECT_TRUE(p.Add(other));  // replacing one is still fine
 }
 
 }  // namespace

@@ -243,17 +243,19 @@ StatusOr<std::string> HeapProfiler::Dump(std::string_view subdir) {
   if (::access(target.c_str(), W_OK) != 0) {
     return Status::IOError(Quote(target) + " is not writable: " + ErrnoText(errno));
   }
-  auto path = WriteDump(target, /*keep=*/true);
+  auto path = WriteDump(target, /*keep=*/true, *dir);
   if (!path.ok()) return path;
-  EnforceRetention(*dir);
   NoteDumpTaken(*path);
   return path;
 }
 
 // Writes a dump to a fresh temporary file in `dir` (created here with O_EXCL, so never a
 // pre-existing file or symlink), checks it, and renames it to jeprof.<pid>.<seq>.heap, or
-// returns the temporary path as is when !keep.
-StatusOr<std::string> HeapProfiler::WriteDump(const std::string& dir, bool keep) {
+// returns the temporary path as is when !keep. A kept dump first makes room under
+// `retention_root` (EnforceRetention), so the directory never holds more than the limit, not
+// even for a moment.
+StatusOr<std::string> HeapProfiler::WriteDump(const std::string& dir, bool keep,
+                                              const std::string& retention_root) {
   // The profiler must never fill the disk: refuse when less than twice the last dump is free.
   uint64_t last = last_dump_bytes_.load();
   struct statvfs fs;
@@ -286,6 +288,7 @@ StatusOr<std::string> HeapProfiler::WriteDump(const std::string& dir, bool keep)
   if (s.ok() && (::stat(temp.c_str(), &st) != 0 || st.st_size == 0)) {
     s = Status::IOError("the heap profile written to " + Quote(temp) + " is empty");
   }
+  if (s.ok() && keep && !retention_root.empty()) EnforceRetention(retention_root, 1);
   if (s.ok() && keep && ::rename(temp.c_str(), final_path.c_str()) != 0) {
     s = Status::IOError("cannot rename " + Quote(temp) + ": " + ErrnoText(errno));
   }
@@ -297,11 +300,12 @@ StatusOr<std::string> HeapProfiler::WriteDump(const std::string& dir, bool keep)
   return keep ? final_path : temp;
 }
 
-void HeapProfiler::EnforceRetention(const std::string& dir) {
+void HeapProfiler::EnforceRetention(const std::string& dir, int64_t room_for) {
   int64_t max_dumps = GetSettings().max_dumps;
   if (max_dumps < 1) return;
   std::vector<FoundDump> dumps = FindDumps(dir);
-  for (size_t i = static_cast<size_t>(max_dumps); i < dumps.size(); ++i) {
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(0, max_dumps - room_for));
+       i < dumps.size(); ++i) {
     ::unlink(dumps[i].file.path.c_str());
   }
 }

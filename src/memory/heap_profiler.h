@@ -160,9 +160,12 @@ class HeapProfiler {
   // `path` resolved inside `dir` (the real profiling-dir) without looking outside it.
   ConfinedPath ResolveInside(const std::string& dir, std::string_view path) const;
   StatusOr<std::string> ResolveDump(std::string_view dump) const;
-  StatusOr<std::string> WriteDump(const std::string& dir, bool keep);  // REQUIRES: dump_mu_ held
+  // REQUIRES: dump_mu_ held
+  StatusOr<std::string> WriteDump(const std::string& dir, bool keep,
+                                  const std::string& retention_root = "");
   StatusOr<std::vector<Site>> SitesOf(const std::string& path);
-  void EnforceRetention(const std::string& dir);
+  // Deletes the oldest dumps under `dir` until at most max_dumps - room_for are left.
+  void EnforceRetention(const std::string& dir, int64_t room_for = 0);
   void NoteDumpTaken(const std::string& path);
   void Run();
   void Tick();

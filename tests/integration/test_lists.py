@@ -3,6 +3,7 @@ both servers with the replies (errors included) compared exactly; seeded random 
 small keyspace compared the same way; generic commands on lists; DBSIZE / INFO keyspace after
 random writes; absurd counts answered from the real data; restart and kill -9 keep every
 acknowledged element."""
+import os
 import random
 import threading
 import time
@@ -183,9 +184,12 @@ def random_command(rng):
     return rng.choice(choices)()
 
 
-@pytest.mark.parametrize("seed", [random.randrange(1 << 30) for _ in range(3)])
-def test_random_sequences_against_redis(ref, mine, seed):
-    print("seed", seed)
+# Three fresh seeds per run, drawn when the test runs (not at collection, which must be the same
+# in every pytest-xdist worker); LIST_SEED replays one.
+@pytest.mark.parametrize("run", range(3))
+def test_random_sequences_against_redis(ref, mine, run):
+    seed = int(os.environ.get("LIST_SEED", "0")) or random.randrange(1 << 30)
+    print("seed", seed, "(replay: LIST_SEED=%d)" % seed)
     rng = random.Random(seed)
     for step in range(600):
         cmd = random_command(rng)

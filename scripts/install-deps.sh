@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # rocksdb-tools); the HTTP endpoint (cpp-httplib, zlib) and its tests (Prometheus's parser,
 # `go tool pprof`); Lua scripting (Lua 5.1, cjson, bitop).
 PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev libgtest-dev
-          libdw-dev liblzf-dev libssl-dev libspdlog-dev openssl python3-pytest python3-redis redis-tools
+          libdw-dev liblzf-dev libssl-dev libspdlog-dev openssl python3-pytest python3-pytest-xdist python3-redis redis-tools
           redis-server clang libclang-rt-14-dev
           ruby-redis php-cli php-redis libhiredis-dev nodejs tmux rocksdb-tools
           libcpp-httplib-dev zlib1g-dev python3-prometheus-client golang-go

@@ -61,11 +61,15 @@ class Mnemo:
             env["MALLOC_CONF"] = "prof:false"
         self.proc = subprocess.Popen([binary, "--port", str(self.port), "--dir", data] + extra,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        wait_ready(self.port, self.proc)
-        self.client = redis.Redis(port=self.port, socket_timeout=300, decode_responses=True)
-        if mode == "active":
-            assert self.kp("ENABLE") == "OK"
-        self.check_mode()
+        try:
+            wait_ready(self.port, self.proc)
+            self.client = redis.Redis(port=self.port, socket_timeout=300, decode_responses=True)
+            if mode == "active":
+                assert self.kp("ENABLE") == "OK"
+            self.check_mode()
+        except BaseException:
+            self.stop()  # a server that is not in its mode is not left running
+            raise
 
     def kp(self, *args):
         return self.client.execute_command("KPROFILE", "MEMORY", *args)

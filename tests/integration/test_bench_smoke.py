@@ -7,6 +7,7 @@ DUMP); those tests say so, and check instead that the build refuses profiling as
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -24,11 +25,43 @@ NUMBER = r"\d+(\.\d+)?"
 
 
 def run_bench(script, *args, ok=True):
-    out = subprocess.run([sys.executable, os.path.join(BENCH, script), "--bin", MNEMO_BIN,
-                          *args], capture_output=True, text=True, timeout=600)
-    assert (out.returncode == 0) == ok, "%s exited %d:\n%s\n%s" % (
-        script, out.returncode, out.stdout[-3000:], out.stderr[-3000:])
-    return out.stdout if ok else out.stderr
+    # The script and every server it starts share a new process group, which is killed once the
+    # script has ended (or timed out): a server a failing script left behind is counted and
+    # fails the test, and none outlives it.
+    proc = subprocess.Popen([sys.executable, os.path.join(BENCH, script), "--bin", MNEMO_BIN,
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=600)
+    finally:
+        left = leftover_processes(proc.pid)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    assert (proc.returncode == 0) == ok, "%s exited %d:\n%s\n%s" % (
+        script, proc.returncode, stdout[-3000:], stderr[-3000:])
+    assert not left, "%s left processes running: %s" % (script, left)
+    return stdout if ok else stderr
+
+
+def leftover_processes(pgid):
+    """Command lines of the live processes in process group `pgid` (zombies excluded)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(cmd)
+    return found
 
 
 def test_run_py_measures_mnemo_and_redis():

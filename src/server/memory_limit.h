@@ -40,6 +40,7 @@ class ServerLevers : public MemoryLevers {
  public:
   explicit ServerLevers(Server* server) : server_(server) {}
   uint64_t UsedBytes() override;
+  uint64_t ResidentBytes() override;
   uint64_t PurgeAllocator() override;
   void SetBlockCacheCapacity(uint64_t bytes) override;
   void SetKeyCacheCapacity(uint64_t bytes) override;

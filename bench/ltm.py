@@ -6,7 +6,8 @@ Mnemo (--maxmemory LIMIT) is loaded with `redis-benchmark -t set -r KEYS -n KEYS
 over the same key range (about 37 % of them miss), then once more by one client without
 pipelining (the latency a lone request sees). While it runs, used memory (INFO used_memory) and
 the process's RSS are sampled every half second; their peaks must stay within 1.10x the limit.
-The server's log is searched for RocksDB's "Stalling writes" / "Stopping writes" lines.
+The server's log is searched for RocksDB's "Stalling writes" / "Stopping writes" lines, and
+their reasons (immutable memtables waiting for a flush, L0 files, pending compaction) counted.
 
 Then db_bench (Debian's rocksdb-tools) runs fillrandom (1 thread) and readrandom (2 threads,
 the machine's cores) with the same value size, key count and key size (16 bytes, as
@@ -43,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import free_port, run_benchmark, wait_ready  # noqa: E402
 
 STALL_RE = re.compile(r"Stalling writes|Stopping writes")
+STALL_REASON_RE = re.compile(r"immutable memtables|level-0 files|pending compaction bytes")
 UNITS = {"kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30}
 
 
@@ -87,6 +89,19 @@ def count_stalls(path):
         return sum(1 for line in f if STALL_RE.search(line))
 
 
+def stall_reasons(path):
+    """RocksDB's reason on each stall line: "immutable memtables", "level-0 files" or "pending
+    compaction bytes", with how many lines gave it."""
+    reasons = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            if STALL_RE.search(line):
+                m = STALL_REASON_RE.search(line)
+                key = m.group(0) if m else "other"
+                reasons[key] = reasons.get(key, 0) + 1
+    return reasons
+
+
 def run_mnemo(args, workdir):
     port = free_port()
     log_path = os.path.join(workdir, "mnemo.log")
@@ -122,6 +137,7 @@ def run_mnemo(args, workdir):
         proc.wait()
         log.close()
     r["stalls"] = count_stalls(log_path)
+    r["stall_reasons"] = stall_reasons(log_path)
     return r
 
 
@@ -189,6 +205,9 @@ def report(args, m, d, load_before, load_after):
     print("%-26s %14s %10s %6s %9s %s" % ("", "mnemo", "db_bench", "ratio", "target", ""))
     for row in rows:
         print("%-26s %14s %10s %6s %9s %s" % row)
+    if m["stall_reasons"]:
+        print("mnemo's stall lines by reason: " +
+              ", ".join("%s %d" % kv for kv in sorted(m["stall_reasons"].items())))
     for k, v in sorted(m["info"].items()):
         print("  %s:%s" % (k, v))
 

@@ -96,7 +96,7 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c.maxmemory, 0);
   EXPECT_EQ(c.block_cache_size, 256LL << 20);
   EXPECT_EQ(c.write_buffer_size, 1 << 20);
-  EXPECT_EQ(c.max_write_buffer_number, 8);
+  EXPECT_EQ(c.max_write_buffer_number, 16);
   EXPECT_EQ(c.max_open_files, 4096);
   EXPECT_EQ(c.profiling_dir(), "./mnemo-data/heap-profiles");
   EXPECT_EQ(c.profiling_max_dumps, 32);

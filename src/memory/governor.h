@@ -2,7 +2,10 @@
 //
 // Every tick (about 100 ms, on its own thread) it compares used memory with the limit and walks
 // a ladder of levels with hysteresis (a level is entered at its threshold and left only when
-// usage falls `hysteresis` below it):
+// usage falls `hysteresis` below it). The process's RSS is read on the same tick: when it is at
+// or above a level's threshold, the allocator's dirty pages are purged as at that level, even
+// while used memory is lower (freed pages that the allocator has not returned yet are resident
+// but not used; the rest of the ladder acts on used memory only):
 //   soft (>= soft ratio): purge the allocator's dirty pages; shrink the block cache and key
 //        cache capacities step by step toward their floors; lower the memtable budget so
 //        memtables flush earlier.
@@ -38,6 +41,7 @@ class MemoryLevers {
  public:
   virtual ~MemoryLevers() = default;
   virtual uint64_t UsedBytes() = 0;       // the allocator's allocated bytes (or debug-used-memory)
+  virtual uint64_t ResidentBytes() = 0;   // the process's RSS; 0 = not known
   virtual uint64_t PurgeAllocator() = 0;  // returns resident bytes released
   virtual void SetBlockCacheCapacity(uint64_t bytes) = 0;
   virtual void SetKeyCacheCapacity(uint64_t bytes) = 0;
@@ -101,11 +105,13 @@ class MemoryGovernor {
   uint64_t memtable_budget() const { return cur_memtable_.load(std::memory_order_relaxed); }
   bool profiling_paused() const { return profiling_paused_.load(std::memory_order_relaxed); }
   uint64_t last_used() const { return last_used_.load(std::memory_order_relaxed); }
+  uint64_t last_rss() const { return last_rss_.load(std::memory_order_relaxed); }
   GovernorCounters& counters() { return counters_; }
 
  private:
   MemoryLevel Classify(uint64_t used, MemoryLevel current, const GovernorSettings& s) const;
-  void ApplySoft(const GovernorSettings& s, MemoryLevel level);
+  void Purge(MemoryLevel pressure);
+  void ApplySoft(const GovernorSettings& s);
   void ApplyHard();
   void Relax(MemoryLevel level, const GovernorSettings& s);
   static uint64_t StepToward(uint64_t cur, uint64_t target, uint64_t full, int steps);
@@ -122,6 +128,7 @@ class MemoryGovernor {
   std::atomic<uint64_t> cur_memtable_{0};
   std::atomic<bool> profiling_paused_{false};
   std::atomic<uint64_t> last_used_{0};
+  std::atomic<uint64_t> last_rss_{0};
   int ticks_since_purge_ = 1 << 20;
   GovernorCounters counters_;
 

@@ -11,12 +11,14 @@ namespace {
 class FakeLevers : public MemoryLevers {
  public:
   uint64_t used = 0;
+  uint64_t rss = 0;
   uint64_t cache = 0, memtable = 0, key_cache = 0;
   bool profiling = false;
   int purges = 0, closes = 0, resumes = 0;
   std::vector<std::string> log;
 
   uint64_t UsedBytes() override { return used; }
+  uint64_t ResidentBytes() override { return rss; }
   uint64_t PurgeAllocator() override {
     purges++;
     return 4096;
@@ -149,6 +151,34 @@ TEST(MemoryGovernor, ABurstIsReportedLevelByLevel) {
   g.Tick();
   EXPECT_EQ(lv.log.back(), "soft->normal");
   EXPECT_EQ(g.counters().level_changes.load(), 6u);
+}
+
+TEST(MemoryGovernor, PurgesOnRssWhileUsedMemoryIsLow) {
+  FakeLevers lv;
+  MemoryGovernor g(&lv);
+  g.UpdateSettings(Settings());
+  lv.used = 500;
+  lv.rss = 800;  // below soft: nothing
+  g.Tick();
+  EXPECT_EQ(lv.purges, 0);
+  lv.rss = 860;  // RSS at soft: a purge, then one every 10 ticks; the rest of the ladder waits
+  for (int i = 0; i < 10; i++) g.Tick();
+  EXPECT_EQ(lv.purges, 1);
+  g.Tick();
+  EXPECT_EQ(lv.purges, 2);
+  EXPECT_EQ(g.level(), MemoryLevel::kNormal);
+  EXPECT_EQ(lv.cache, 0u);  // never shrunk (never set)
+  EXPECT_EQ(lv.memtable, 0u);
+  EXPECT_EQ(g.last_rss(), 860u);
+  lv.rss = 1100;  // RSS at hard or above: every tick, and still no refusal
+  g.Tick();
+  g.Tick();
+  EXPECT_EQ(lv.purges, 4);
+  EXPECT_EQ(g.level(), MemoryLevel::kNormal);
+  EXPECT_EQ(lv.closes, 0);
+  lv.rss = 0;  // not known: used memory alone decides
+  for (int i = 0; i < 20; i++) g.Tick();
+  EXPECT_EQ(lv.purges, 4);
 }
 
 TEST(MemoryGovernor, DoesNotResumeProfilingItDidNotPause) {

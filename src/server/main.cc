@@ -23,12 +23,17 @@
 // prof_stats lets the profiler report the exact memory its samples cost. Freed pages go back
 // to the system after 1 s instead of jemalloc's 10 s (the background thread does it, not the
 // workers), so RSS follows the allocated bytes the memory limit is enforced on: under a hostile
-// load at maxmemory 128mb this took peak RSS from 1.26x to 1.05x the limit (test_maxmemory). A
-// MALLOC_CONF in the environment is applied after this string and so still overrides it.
+// load at maxmemory 128mb this took peak RSS from 1.26x to 1.05x the limit (test_maxmemory).
+// Allocations of 256 KB and more (large values, their query and reply buffers, memtable
+// blocks) come from jemalloc's arena for oversized allocations, which returns their pages as
+// soon as they are freed: with 256 KB-1 MB values written at the limit, the 1 s decay still
+// left 50-87 MB of freed pages resident and RSS at 1.03-1.13x the limit; with this, 3-6 MB and
+// 0.78-0.82x (docs/memory.md, "The memory limit"). A MALLOC_CONF in the environment is applied
+// after this string and so still overrides it.
 extern "C" {
 const char* malloc_conf =
     "prof:true,prof_active:false,prof_stats:true,background_thread:true,"
-    "dirty_decay_ms:1000,muzzy_decay_ms:0";
+    "dirty_decay_ms:1000,muzzy_decay_ms:0,oversize_threshold:262144";
 }
 #endif
 

@@ -1,5 +1,8 @@
 #include "server/memory_limit.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -81,6 +84,21 @@ uint64_t ServerLevers::UsedBytes() {
   if (forced > 0) return static_cast<uint64_t>(forced);
   auto stats = allocator::ReadStats();
   return stats.ok() ? stats->allocated : 0;
+}
+
+uint64_t ServerLevers::ResidentBytes() {
+  // Resident pages (the second figure of /proc/self/statm), as INFO's used_memory_rss reads
+  // them: a raw read, no allocation, about 50 us once per tick.
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[128];
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  unsigned long long size = 0, resident = 0;
+  if (sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 uint64_t ServerLevers::PurgeAllocator() {

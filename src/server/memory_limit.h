@@ -31,8 +31,9 @@ struct MemoryBudgets {
 // Pure: the budgets for this config and cgroup limit. With a limit, the block cache and the
 // memtable budget each get at most a quarter of it and the key cache an eighth, so the server
 // fits by itself. Under a limit, memtables are a quarter of their budget each (from
-// `rocksdb.write-buffer-size` up to 64 MB), at most four per column family: one full memtable is
-// flushed at a time there, so its size is the size of an L0 file.
+// `rocksdb.write-buffer-size` up to 64 MB), as many per column family as fit in the budget (2
+// to `rocksdb.max-write-buffer-number`; 4 up to a 1 GB limit): one full memtable is flushed at a
+// time there, so its size is the size of an L0 file.
 MemoryBudgets ComputeMemoryBudgets(const Config& config, std::optional<uint64_t> cgroup_limit);
 GovernorSettings GovernorSettingsFor(const Config& config, const MemoryBudgets& b);
 
@@ -40,6 +41,7 @@ class ServerLevers : public MemoryLevers {
  public:
   explicit ServerLevers(Server* server) : server_(server) {}
   uint64_t UsedBytes() override;
+  uint64_t ResidentBytes() override;
   uint64_t PurgeAllocator() override;
   void SetBlockCacheCapacity(uint64_t bytes) override;
   void SetKeyCacheCapacity(uint64_t bytes) override;

@@ -46,7 +46,7 @@ TEST(MemoryBudgets, UnderALimitMemtablesAreAQuarterOfTheirBudget) {
   Config c;
   MemoryBudgets none = ComputeMemoryBudgets(c, std::nullopt);
   EXPECT_EQ(none.memtable_size, 1 * kMiB);  // rocksdb.write-buffer-size, as configured
-  EXPECT_EQ(none.memtables, 8);
+  EXPECT_EQ(none.memtables, 16);            // rocksdb.max-write-buffer-number
   ASSERT_TRUE(c.Set("maxmemory", "256mb").ok());
   MemoryBudgets b = ComputeMemoryBudgets(c, std::nullopt);
   EXPECT_EQ(b.memtable_budget, 64 * kMiB);
@@ -60,7 +60,7 @@ TEST(MemoryBudgets, UnderALimitMemtablesAreAQuarterOfTheirBudget) {
   ASSERT_TRUE(c.Set("maxmemory", "4gb").ok());
   b = ComputeMemoryBudgets(c, std::nullopt);
   EXPECT_EQ(b.memtable_size, 64 * kMiB);
-  EXPECT_EQ(b.memtables, 8);
+  EXPECT_EQ(b.memtables, 16);  // as many as fit in the 1 GB budget, up to the configured 16
 }
 
 TEST(GovernorSettingsFor, CopiesTheRatiosAndKeepsHardAtLeastSoft) {

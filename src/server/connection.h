@@ -101,10 +101,10 @@ class Connection : public ClientApi {
   // Bytes the allocator holds for the query and reply buffers (common/heap_bytes.h), as the
   // worker's totals and the namespace's client bytes count them.
   size_t query_buffer_bytes() const { return HeapBytes(in_); }
+  size_t reply_buffer_bytes() const { return HeapBytes(out_); }
   // This connection's memory now, its running command's included (server/client_memory.cc).
   // REQUIRES: this connection's worker thread.
   ClientMemory Memory() const;
-  size_t reply_buffer_bytes() const { return HeapBytes(out_); }
 
   // Called by Server::Defer: pauses this connection until ResumeWithReply.
   void Pause() { paused_ = true; }

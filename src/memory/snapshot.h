@@ -19,7 +19,7 @@
 // cache and estimate-table-readers-mem counts only what is outside it, so the two do not overlap;
 // block-cache pinned usage is a subset of the block cache usage and is not added again.
 //
-// Cost: TakeMemorySnapshot does one jemalloc epoch refresh, six mallctl reads and one read of
+// Cost: TakeMemorySnapshot does one jemalloc epoch refresh, seven mallctl reads and one read of
 // /proc/self/statm — about 50 us (docs/benchmarks.md) — and takes no Mnemo lock. jemalloc and
 // RocksDB take their own internal locks for a moment while their statistics are read, as any
 // reader of those statistics does.

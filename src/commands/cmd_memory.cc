@@ -16,11 +16,14 @@
 #include "memory/policy.h"
 #include "memory/snapshot.h"
 #include "types/database.h"
+#include "types/namespaces.h"
 
 namespace mnemo {
 namespace {
 
 constexpr int64_t kDefaultSamples = 5;  // as Redis
+constexpr int64_t kDefaultTopClients = 10;
+constexpr int64_t kMaxTopClients = 10000;  // bounds the reply
 
 Status NoJemalloc(const char* what) {
   return Status::NotSupported(std::string(what) +
@@ -28,38 +31,114 @@ Status NoJemalloc(const char* what) {
                               "jemalloc (mem_allocator:libc)");
 }
 
-// A snapshot with its exact key count (a scan of every namespace's keys: background thread).
-StatusOr<MemorySnapshot> SnapshotWithKeys(ServerApi* server, Storage* storage) {
+// A snapshot with its exact key count (a scan of every namespace's keys: background thread) and
+// the figures of the namespaces a client of `ns` may see (NamespaceRegistry::Visible).
+StatusOr<MemorySnapshot> SnapshotWithKeys(ServerApi* server, Storage* storage,
+                                          const std::string& ns) {
   auto counts = Database::CountAllKeys(storage);
   if (!counts.ok()) return counts.status();
   MemorySnapshot s = server->TakeMemorySnapshot();
   s.in.keys = static_cast<uint64_t>(counts->keys);
+  NamespaceRegistry& reg = server->namespaces();
+  for (const std::string& name : reg.Visible(ns)) {
+    auto f = reg.Figures(name);
+    if (!f.ok()) return f.status();
+    s.in.namespaces.push_back({name, f->Fields()});
+  }
   return s;
 }
 
+void WriteField(Reply& r, const MemoryField& f) {
+  switch (f.kind) {
+    case MemoryField::Kind::kInt:
+      r.Integer(f.i);
+      break;
+    case MemoryField::Kind::kDouble:
+      r.Double(f.d);
+      break;
+    case MemoryField::Kind::kText:
+      r.Bulk(f.text);
+      break;
+  }
+}
+
+// STATS: Redis's fields, Mnemo's components, then one map per namespace ("namespace.<ns>", as
+// Redis's "db.<n>" maps).
 Status Stats(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|stats");
   ServerApi* server = &ctx.server;
   Storage* storage = ctx.db.storage();
-  ctx.server.Defer(ctx, [server, storage](Reply& r) {
-    auto snapshot = SnapshotWithKeys(server, storage);
+  ctx.server.Defer(ctx, [server, storage, ns = ctx.client.ns()](Reply& r) {
+    auto snapshot = SnapshotWithKeys(server, storage, ns);
     if (!snapshot.ok()) return snapshot.status();
     std::vector<MemoryField> fields = MemoryStatsFields(*snapshot);
-    r.MapHeader(fields.size());
+    r.MapHeader(fields.size() + snapshot->in.namespaces.size());
     for (const MemoryField& f : fields) {
       r.Bulk(f.name);
-      switch (f.kind) {
-        case MemoryField::Kind::kInt:
-          r.Integer(f.i);
-          break;
-        case MemoryField::Kind::kDouble:
-          r.Double(f.d);
-          break;
-        case MemoryField::Kind::kText:
-          r.Bulk(f.text);
-          break;
+      WriteField(r, f);
+    }
+    for (const NamespaceMemory& n : snapshot->in.namespaces) {
+      r.Bulk("namespace." + n.name);
+      r.MapHeader(n.fields.size());
+      for (const auto& [name, value] : n.fields) {
+        r.Bulk(name);
+        r.Integer(value);
       }
     }
+    return Status::OK();
+  });
+  return Status::OK();
+}
+
+void WriteClientMemory(Reply& r, const ClientMemory& c) {
+  r.MapHeader(10);
+  r.Bulk("id");
+  r.Integer(static_cast<int64_t>(c.id));
+  r.Bulk("addr");
+  r.Bulk(c.addr);
+  r.Bulk("name");
+  r.Bulk(c.name);
+  r.Bulk("namespace");
+  r.Bulk(c.ns);
+  const std::pair<const char*, uint64_t> sizes[] = {
+      {"qbuf", c.qbuf},           {"query-buffer", c.query_buffer}, {"omem", c.omem},
+      {"multi-mem", c.multi_mem}, {"running", c.running},           {"tot-mem", c.tot_mem}};
+  for (const auto& [name, v] : sizes) {
+    r.Bulk(name);
+    r.Integer(static_cast<int64_t>(v));
+  }
+}
+
+// TOP CLIENTS [count]: the connections holding the most memory (tot-mem), largest first.
+Status Top(CommandContext& ctx) {
+  if (ctx.argc() > 4) return WrongArgsError("memory|top");
+  if (!EqualsIgnoreCase(ctx.args[2], "clients")) {
+    return Status::InvalidArgument("unknown MEMORY TOP list '" + ctx.args[2] + "'; lists: CLIENTS");
+  }
+  int64_t count = kDefaultTopClients;
+  if (ctx.argc() == 4) {
+    auto v = ArgInt(ctx.args[3]);
+    if (!v.ok()) return v.status();
+    if (*v < 1 || *v > kMaxTopClients) {
+      return Status::InvalidArgument("count must be between 1 and " +
+                                     std::to_string(kMaxTopClients));
+    }
+    count = *v;
+  }
+  ServerApi* server = &ctx.server;
+  // A tenant sees its own namespace's connections only.
+  std::string ns = ctx.client.ns();
+  bool all = ctx.client.admin();
+  ctx.server.Defer(ctx, [server, count, ns, all](Reply& r) {
+    std::vector<ClientMemory> clients = server->ClientMemories();
+    if (!all) std::erase_if(clients, [&](const ClientMemory& c) { return c.ns != ns; });
+    auto n = std::min(clients.size(), static_cast<size_t>(count));
+    std::partial_sort(clients.begin(), clients.begin() + n, clients.end(),
+                      [](const ClientMemory& a, const ClientMemory& b) {
+                        return a.tot_mem != b.tot_mem ? a.tot_mem > b.tot_mem : a.id < b.id;
+                      });
+    r.ArrayHeader(n);
+    for (size_t i = 0; i < n; i++) WriteClientMemory(r, clients[i]);
     return Status::OK();
   });
   return Status::OK();
@@ -247,8 +326,8 @@ Status Report(CommandContext& ctx) {
   if (ctx.argc() != 2) return WrongArgsError("memory|report");
   ServerApi* server = &ctx.server;
   Storage* storage = ctx.db.storage();
-  ctx.server.Defer(ctx, [server, storage](Reply& r) {
-    auto json = MemoryReportJson(*server, storage);
+  ctx.server.Defer(ctx, [server, storage, ns = ctx.client.ns()](Reply& r) {
+    auto json = MemoryReportJson(*server, storage, ns);
     if (!json.ok()) return json.status();
     r.Bulk(*json);
     return Status::OK();
@@ -300,6 +379,9 @@ Status Help(CommandContext& ctx) {
       "    Return the whole memory snapshot as one JSON document.",
       "STATS",
       "    Return information about the memory usage of the server.",
+      "TOP CLIENTS [<count>]",
+      "    Return the <count> (default: 10) connections holding the most memory, largest",
+      "    first, with their namespace and buffers.",
       "USAGE <key> [SAMPLES <count>]",
       "    Return the bytes <key> and its value occupy in stored form. Nested values are",
       "    sampled up to <count> times (default: 5, 0 means sample all).",
@@ -357,6 +439,13 @@ const Subcommand kSubcommands[] = {
       .args = "operation(add(ADD name:string rule:string)|del(DEL name:string)|LIST|RESET)",
       .acl = "@slow",
       .notes = "ADD, DEL and RESET need an admin connection"}},
+    {"top", -3, Top, "The connections holding the most memory",
+     {.since = "0.1.0",
+      .complexity = "O(N) where N is the number of client connections.",
+      .args = "list(CLIENTS) [count:integer]",
+      .acl = "@slow",
+      .tips = "nondeterministic_output",
+      .notes = "a tenant (a namespace's token) sees its own namespace's connections only"}},
     {"report", 2, Report, "The whole memory snapshot as one JSON document",
      {.since = "0.1.0", .complexity = "O(1)", .acl = "@slow", .tips = "nondeterministic_output"}},
     {"help", 2, Help, "Show helpful text about the different subcommands",
@@ -371,7 +460,7 @@ Status CmdMemory(CommandContext& ctx) { return RunSubcommand(ctx, kSubcommands);
 const CommandSpec kMemoryCommands[] = {
     {"memory", -2, kCmdReadOnly, 0, 0, 0, CmdMemory, "server",
      "Memory introspection: MEMORY STATS, USAGE key [SAMPLES n], DOCTOR, MALLOC-STATS [JSON], "
-     "PURGE, REPORT, HISTORY [field [seconds]], FORECAST, POLICY ..., HELP",
+     "PURGE, REPORT, TOP CLIENTS [n], HISTORY [field [seconds]], FORECAST, POLICY ..., HELP",
      {.since = "4.0.0",
       .complexity = "Depends on subcommand.",
       .acl = "@slow",
@@ -384,8 +473,8 @@ const CommandSpec kMemoryCommands[] = {
 
 std::span<const CommandSpec> MemoryCommands() { return kMemoryCommands; }
 
-StatusOr<std::string> MemoryReportJson(ServerApi& server, Storage* storage) {
-  auto snapshot = SnapshotWithKeys(&server, storage);
+StatusOr<std::string> MemoryReportJson(ServerApi& server, Storage* storage, const std::string& ns) {
+  auto snapshot = SnapshotWithKeys(&server, storage, ns);
   if (!snapshot.ok()) return snapshot.status();
   return RenderMemoryJson(*snapshot, allocator::ReadAllocationPattern());
 }

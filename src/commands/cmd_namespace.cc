@@ -124,35 +124,16 @@ Status Usage(CommandContext& ctx) {
       return Status::InvalidArgument("the namespace was not found");
     }
   }
-  auto c = ctx.server.storage().Counters(ns);
-  if (!c.ok()) return c.status();
-  NamespaceRegistry& reg = ctx.server.namespaces();
-  std::shared_ptr<NamespaceActivity> a = reg.Activity(ns);
-  ctx.reply.MapHeader(12);
+  auto f = ctx.server.namespaces().Figures(ns);
+  if (!f.ok()) return f.status();
+  std::vector<std::pair<const char*, int64_t>> fields = f->Fields();
+  ctx.reply.MapHeader(fields.size() + 1);
   ctx.reply.Bulk("namespace");
   ctx.reply.Bulk(ns);
-  ctx.reply.Bulk("keys");
-  ctx.reply.Integer(c->keys);
-  ctx.reply.Bulk("expires");
-  ctx.reply.Integer(c->expires);
-  ctx.reply.Bulk("data_bytes");
-  ctx.reply.Integer(c->bytes);
-  ctx.reply.Bulk("data_quota");
-  ctx.reply.Integer(reg.Quota(ns));
-  ctx.reply.Bulk("refused_writes");
-  ctx.reply.Integer(static_cast<int64_t>(reg.Refused(ns)));
-  ctx.reply.Bulk("clients");
-  ctx.reply.Integer(a->clients.load(std::memory_order_relaxed));
-  ctx.reply.Bulk("client_bytes");
-  ctx.reply.Integer(a->client_bytes.load(std::memory_order_relaxed));
-  ctx.reply.Bulk("client_quota");
-  ctx.reply.Integer(reg.ClientQuota(ns));
-  ctx.reply.Bulk("clients_closed");
-  ctx.reply.Integer(static_cast<int64_t>(reg.ClientsClosed(ns)));
-  ctx.reply.Bulk("commands");
-  ctx.reply.Integer(static_cast<int64_t>(a->commands.Load()));
-  ctx.reply.Bulk("ops_per_sec");
-  ctx.reply.Integer(static_cast<int64_t>(a->ops_per_sec.load(std::memory_order_relaxed)));
+  for (const auto& [name, value] : fields) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Integer(value);
+  }
   return Status::OK();
 }
 

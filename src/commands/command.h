@@ -126,6 +126,9 @@ struct CommandStats {
   std::atomic<uint64_t> usec{0};
   std::atomic<uint64_t> rejected_calls{0};
   std::atomic<uint64_t> failed_calls{0};
+  // Bytes the handler allocated (memory/command_memory.h): their sum and the largest one call.
+  std::atomic<uint64_t> alloc_bytes{0};
+  std::atomic<uint64_t> alloc_peak{0};
   std::array<std::atomic<uint64_t>, kLatencyBuckets> latency{};
 };
 
@@ -134,6 +137,8 @@ struct CommandCounts {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  uint64_t alloc_bytes = 0;  // summed over the thread slots
+  uint64_t alloc_peak = 0;   // the largest of the slots'
   LatencyHistogram latency;
 };
 
@@ -155,6 +160,18 @@ struct BlockRequest {
   std::function<StatusOr<bool>(CommandContext& ctx, std::string_view key)> serve;
 };
 
+// One connection's memory (MEMORY TOP CLIENTS; CLIENT LIST's qbuf, omem, multi-mem, tot-mem).
+struct ClientMemory {
+  uint64_t id = 0;
+  std::string addr, name, ns;
+  uint64_t qbuf = 0;          // unparsed bytes in the query buffer
+  uint64_t query_buffer = 0;  // the query buffer's capacity
+  uint64_t omem = 0;          // the reply buffer's capacity
+  uint64_t multi_mem = 0;     // the MULTI queue
+  uint64_t running = 0;       // held by its running command beyond its buffers' growth
+  uint64_t tot_mem = 0;       // query buffer + omem + multi-mem + running + the connection itself
+};
+
 // What a command may ask of the server. Implemented by server/Server; thread-safe.
 class ServerApi {
  public:
@@ -170,6 +187,9 @@ class ServerApi {
   // buffers, profiler, baselines and limits. Tens of microseconds; raises the recorded peak.
   virtual MemorySnapshot TakeMemorySnapshot() = 0;
   virtual std::string ClientList() = 0;  // CLIENT LIST text
+  // Every connection's memory, in no order. Visits every worker and waits for them: call from
+  // the background thread only.
+  virtual std::vector<ClientMemory> ClientMemories() = 0;
   // Kills clients matching a CLIENT KILL filter ("ID 5", "ADDR ip:port", "SKIPME yes|no", ...);
   // `self` is the caller (skipped unless SKIPME no). Returns the count. Visits every worker and
   // waits for them: call from the background thread only (ClientList likewise).

@@ -7,12 +7,16 @@
 #include <string>
 
 #include "common/status.h"
+#include "types/database.h"
 
 namespace mnemo {
 
 class ServerApi;
 class Storage;
 
-StatusOr<std::string> MemoryReportJson(ServerApi& server, Storage* storage);
+// `ns` is the caller's namespace: the default one sees every namespace's figures, a tenant its
+// own (NamespaceRegistry::Visible).
+StatusOr<std::string> MemoryReportJson(ServerApi& server, Storage* storage,
+                                       const std::string& ns = std::string(kDefaultNamespace));
 
 }  // namespace mnemo

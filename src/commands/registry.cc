@@ -120,6 +120,8 @@ CommandCounts CommandTable::Counts(const CommandSpec* spec) const {
     c.usec += slot[i].usec.load(std::memory_order_relaxed);
     c.rejected_calls += slot[i].rejected_calls.load(std::memory_order_relaxed);
     c.failed_calls += slot[i].failed_calls.load(std::memory_order_relaxed);
+    c.alloc_bytes += slot[i].alloc_bytes.load(std::memory_order_relaxed);
+    c.alloc_peak = std::max(c.alloc_peak, slot[i].alloc_peak.load(std::memory_order_relaxed));
     for (size_t b = 0; b < kLatencyBuckets; b++)
       c.latency.counts[b] += slot[i].latency[b].load(std::memory_order_relaxed);
   }
@@ -133,6 +135,8 @@ void CommandTable::ResetStats() {
       slot[i].usec = 0;
       slot[i].rejected_calls = 0;
       slot[i].failed_calls = 0;
+      slot[i].alloc_bytes = 0;
+      slot[i].alloc_peak = 0;
       for (auto& b : slot[i].latency) b.store(0, std::memory_order_relaxed);
     }
   }

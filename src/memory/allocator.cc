@@ -103,6 +103,11 @@ StatusOr<Stats> ReadStats() {
     if (!v.ok()) return v.status();
     *f.out = *v;
   }
+  static const std::string tcache =
+      "stats.arenas." + std::to_string(MALLCTL_ARENAS_ALL) + ".tcache_bytes";
+  auto t = ReadSize(tcache);
+  if (!t.ok()) return t.status();
+  stats.tcache = *t;
   return stats;
 }
 
@@ -125,6 +130,17 @@ StatusOr<std::string> MallocStatsText(bool json) {
 
 StatusOr<uint64_t> ThreadAllocated() { return Read<uint64_t>("thread.allocated"); }
 StatusOr<uint64_t> ThreadDeallocated() { return Read<uint64_t>("thread.deallocated"); }
+
+ThreadCounterPointers ThreadCounters() {
+  ThreadCounterPointers p;
+  auto a = Read<uint64_t*>("thread.allocatedp");
+  auto d = Read<uint64_t*>("thread.deallocatedp");
+  if (a.ok() && d.ok()) {
+    p.allocated = *a;
+    p.deallocated = *d;
+  }
+  return p;
+}
 
 StatusOr<bool> ProfilingArmed() { return Read<bool>("opt.prof"); }
 StatusOr<bool> ProfilingActive() { return Read<bool>("prof.active"); }
@@ -243,6 +259,7 @@ Status Decay() { return Unsupported(); }
 StatusOr<std::string> MallocStatsText(bool) { return Unsupported(); }
 StatusOr<uint64_t> ThreadAllocated() { return Unsupported(); }
 StatusOr<uint64_t> ThreadDeallocated() { return Unsupported(); }
+ThreadCounterPointers ThreadCounters() { return {}; }
 StatusOr<bool> ProfilingArmed() { return Unsupported(); }
 StatusOr<bool> ProfilingActive() { return Unsupported(); }
 Status SetProfilingActive(bool) { return Unsupported(); }

@@ -33,6 +33,9 @@ struct Stats {
   uint64_t mapped = 0;     // bytes in active extents mapped by the allocator
   uint64_t retained = 0;   // bytes in virtual memory kept mapped but returned to the OS
   uint64_t metadata = 0;   // bytes of allocator metadata (base allocations + internal)
+  // Bytes of freed objects kept in the threads' caches for reuse (stats.arenas.<all>.tcache_bytes):
+  // jemalloc counts them in `allocated`, since its arenas see them as allocated.
+  uint64_t tcache = 0;
 };
 
 // Refreshes jemalloc's "epoch" (so the values are current), then reads stats.*. Costs a few µs.
@@ -51,6 +54,14 @@ StatusOr<std::string> MallocStatsText(bool json);
 // Bytes allocated / deallocated so far by the calling thread (thread.allocated/deallocated).
 StatusOr<uint64_t> ThreadAllocated();
 StatusOr<uint64_t> ThreadDeallocated();
+// Where jemalloc keeps the calling thread's two counters (thread.allocatedp / deallocatedp):
+// each later reading is one load, no mallctl. The counters live as long as the thread and only
+// it writes them. Both null without jemalloc (or when the names are unknown).
+struct ThreadCounterPointers {
+  const uint64_t* allocated = nullptr;
+  const uint64_t* deallocated = nullptr;
+};
+ThreadCounterPointers ThreadCounters();
 
 // ---- Heap profiling (jemalloc "prof.*") ----
 

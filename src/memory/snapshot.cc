@@ -54,11 +54,12 @@ MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocat
 
   const uint64_t allocated = s.allocator.allocated;
   s.peak_allocated = std::max(s.in.peak_allocated, allocated);
-  s.clients_normal = s.in.clients_normal_query + s.in.clients_normal_reply + s.in.pubsub_registry;
+  s.clients_normal = s.in.clients_normal_query + s.in.clients_normal_reply + s.in.pubsub_registry +
+                     s.in.clients_running;
   s.lua = s.in.lua_vm + s.in.lua_scripts;
   s.components = s.in.block_cache_usage + s.in.memtables_all + s.in.table_readers +
                  s.in.key_cache_usage + s.clients_normal + s.in.profiler_bytes +
-                 s.in.history_bytes + s.lua;
+                 s.in.history_bytes + s.lua + s.allocator.tcache + s.in.startup_other;
   s.unaccounted = Minus(allocated, s.components);
   s.rss_beyond_allocator = s.allocator_available ? Minus(rss, s.allocator.resident) : 0;
   s.overhead = s.in.startup_allocated + s.clients_normal + s.in.profiler_bytes + s.lua;

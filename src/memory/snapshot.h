@@ -12,13 +12,14 @@
 // Components and the "unaccounted" gap. Everything RocksDB and the connections allocate goes
 // through jemalloc, so the named components are parts of allocator.allocated:
 //   components  = block cache usage + memtables (all) + table readers + key cache + client
-//                 buffers + profiler + history + Lua (interpreter and script cache)
+//                 buffers + running commands + profiler + history + Lua (interpreter and
+//                 script cache) + allocator thread caches + the startup remainder
 //   unaccounted = allocated - components, clamped at 0
 // With cache_index_and_filter_blocks (Mnemo's setting) index and filter blocks live in the block
 // cache and estimate-table-readers-mem counts only what is outside it, so the two do not overlap;
 // block-cache pinned usage is a subset of the block cache usage and is not added again.
 //
-// Cost: TakeMemorySnapshot does one jemalloc epoch refresh, six mallctl reads and one read of
+// Cost: TakeMemorySnapshot does one jemalloc epoch refresh, seven mallctl reads and one read of
 // /proc/self/statm — about 50 us (docs/benchmarks.md) — and takes no Mnemo lock. jemalloc and
 // RocksDB take their own internal locks for a moment while their statistics are read, as any
 // reader of those statistics does.
@@ -45,6 +46,13 @@ struct ThreadMemory {
   uint64_t allocated = 0;    // bytes the thread allocated since it started (monotonic)
   uint64_t deallocated = 0;  // bytes the thread freed since it started (monotonic)
   int64_t published_ms = 0;  // unix ms of the last publication; 0 = not yet published
+};
+
+// One namespace's figures (types/namespaces.h NamespaceFigures::Fields: name, value in the
+// documented order), as MEMORY STATS and MEMORY REPORT show them.
+struct NamespaceMemory {
+  std::string name;
+  std::vector<std::pair<const char*, int64_t>> fields;
 };
 
 // What server/ gathers for a snapshot. All sizes in bytes.
@@ -74,6 +82,9 @@ struct MemoryInputs {
   uint64_t clients_normal_query = 0;  // capacity of every connection's query buffer
   uint64_t clients_normal_reply = 0;  // capacity of every connection's reply buffer
   uint64_t pubsub_registry = 0;       // the pub/sub registry's names and entries (approximate)
+  // What the commands running now hold (memory/command_memory.h CommandMeter::TotalHolding): a
+  // reply being built, values gathered; 0 without jemalloc.
+  uint64_t clients_running = 0;
   // The heap profiler's state and its own cost (HeapProfiler::Info::profiler_bytes; the server
   // refreshes that from its 100 ms cron, since reading it costs a second epoch refresh).
   bool profiler_active = false;
@@ -87,11 +98,16 @@ struct MemoryInputs {
   uint64_t lua_cached_scripts = 0;
   // Baselines kept by the server: allocated bytes once started, and the highest seen so far.
   uint64_t startup_allocated = 0;
+  // What no other component named once the server had started (its unaccounted bytes then):
+  // RocksDB's open state, thread structures, tables sized at start. Fixed after start.
+  uint64_t startup_other = 0;
   uint64_t peak_allocated = 0;
   // Limits from the config, for the views and the doctor. 0 = none.
   uint64_t maxmemory = 0;
   uint64_t memtables_budget = 0;  // write-buffer-size x max-write-buffer-number x column families
   std::vector<ThreadMemory> threads;
+  // The namespaces the caller may see, filled by MEMORY STATS and MEMORY REPORT (as keys).
+  std::vector<NamespaceMemory> namespaces;
 };
 
 struct MemorySnapshot {
@@ -107,7 +123,7 @@ struct MemorySnapshot {
 
   // Derived by CompleteMemorySnapshot.
   uint64_t peak_allocated = 0;        // max(in.peak_allocated, allocator.allocated)
-  uint64_t clients_normal = 0;        // query + reply buffers + the pub/sub registry
+  uint64_t clients_normal = 0;        // query + reply buffers + pub/sub registry + running
   uint64_t lua = 0;                   // mem_lua: lua_vm + lua_scripts
   uint64_t components = 0;            // the sum named in the header comment
   uint64_t unaccounted = 0;           // allocated - components, >= 0

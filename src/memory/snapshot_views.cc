@@ -119,10 +119,13 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_client_query_buffers", in.clients_normal_query),
       Bytes("mem_client_reply_buffers", in.clients_normal_reply),
       Bytes("mem_pubsub_registry", in.pubsub_registry),
+      Bytes("mem_client_running_commands", in.clients_running),
       Bytes("mem_profiler", in.profiler_bytes),
       Int("mem_profiler_active", in.profiler_active ? 1 : 0),
       Bytes("mem_history", in.history_bytes),
       Bytes("mem_lua", s.lua),
+      Bytes("mem_allocator_tcache", a.tcache),
+      Bytes("mem_startup_other", in.startup_other),
       Bytes("mem_components", s.components),
       Bytes("mem_unaccounted", s.unaccounted),
       Bytes("mem_rss_beyond_allocator", s.rss_beyond_allocator),
@@ -198,10 +201,13 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("clients.normal.query-buffers", in.clients_normal_query),
       Bytes("clients.normal.reply-buffers", in.clients_normal_reply),
       Bytes("clients.normal.pubsub-registry", in.pubsub_registry),
+      Bytes("clients.normal.running-commands", in.clients_running),
       Bytes("profiler.bytes", in.profiler_bytes),
       Int("profiler.active", in.profiler_active ? 1 : 0),
       Bytes("history.bytes", in.history_bytes),
       Bytes("lua.vm", in.lua_vm),
+      Bytes("allocator.tcache", a.tcache),
+      Bytes("startup.other", in.startup_other),
       Bytes("components.total", s.components),
       Bytes("unaccounted.bytes", s.unaccounted),
       Bytes("rss-beyond-allocator.bytes", s.rss_beyond_allocator),
@@ -265,7 +271,7 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("name", s.allocator_name).Member("available", s.allocator_available);
   w.Member("allocated", a.allocated).Member("active", a.active).Member("resident", a.resident);
   w.Member("mapped", a.mapped).Member("retained", a.retained).Member("metadata", a.metadata);
-  w.EndObject();
+  w.Member("tcache", a.tcache).EndObject();
   w.Key("process").BeginObject().Member("rss", s.rss);
   w.Member("total_system_memory", s.total_system_memory).EndObject();
   w.Key("baselines").BeginObject().Member("startup_allocated", in.startup_allocated);
@@ -275,7 +281,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("table_readers", in.table_readers).Member("key_cache", in.key_cache_usage);
   w.Member("clients_normal", s.clients_normal);
   w.Member("profiler", in.profiler_bytes).Member("history", in.history_bytes);
-  w.Member("lua", s.lua);
+  w.Member("lua", s.lua).Member("allocator_tcache", a.tcache);
+  w.Member("startup_other", in.startup_other);
   w.Member("total", s.components).EndObject();
   w.Key("unaccounted").BeginObject().Member("allocator", s.unaccounted);
   w.Member("rss_beyond_allocator", s.rss_beyond_allocator).EndObject();
@@ -292,7 +299,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Key("clients").BeginObject().Key("normal").BeginObject();
   w.Member("count", in.clients_normal_count).Member("query_buffers", in.clients_normal_query);
   w.Member("reply_buffers", in.clients_normal_reply);
-  w.Member("pubsub_registry", in.pubsub_registry).EndObject().EndObject();
+  w.Member("pubsub_registry", in.pubsub_registry);
+  w.Member("running_commands", in.clients_running).EndObject().EndObject();
   w.Key("lua").BeginObject().Member("vm", in.lua_vm).Member("scripts", in.lua_scripts);
   w.Member("cached_scripts", in.lua_cached_scripts).EndObject();
   w.Key("profiler").BeginObject().Member("active", in.profiler_active);
@@ -306,6 +314,13 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("namespaces").BeginObject();
+  for (const NamespaceMemory& n : in.namespaces) {
+    w.Key(n.name).BeginObject();
+    for (const auto& [name, value] : n.fields) w.Member(name, value);
+    w.EndObject();
+  }
+  w.EndObject();
 }
 
 }  // namespace

@@ -10,9 +10,11 @@
 #include "commands/registry.h"
 #include "commands/script_api.h"
 #include "commands/slowlog.h"
+#include "common/heap_bytes.h"
 #include "common/log.h"
 #include "common/string_util.h"
 #include "config/config.h"
+#include "server/command_metering.h"
 #include "server/server.h"
 #include "server/worker.h"
 #include "types/namespaces.h"
@@ -89,7 +91,7 @@ void Connection::set_ns(std::string ns) {
 
 void Connection::AccountBuffers() {
   // The MULTI queue counts with the query buffer: both hold requests not yet answered.
-  size_t q = in_.capacity() + txn_.memory(), r = out_.capacity();
+  size_t q = HeapBytes(in_) + txn_.memory(), r = HeapBytes(out_);
   if (q == accounted_query_ && r == accounted_reply_) return;
   int64_t dq = static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_);
   int64_t dr = static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_);
@@ -454,7 +456,7 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   bool bracketed = !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
   if (bracketed) rmw_.BeginCommand();
   int64_t start = MonotonicUs();
-  Status s = spec->handler(ctx);
+  Status s = RunMetered(spec, ctx, stats, id_, activity_.get());
   auto usec = static_cast<uint64_t>(MonotonicUs() - start);
   stats.usec.fetch_add(usec, std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);
@@ -846,8 +848,8 @@ std::string Connection::Describe() {
        " qbuf=" + num(in_.size() - in_pos_) + " qbuf-free=" + num(in_.capacity() - in_.size()) +
        " argv-mem=0 multi-mem=" + num(txn_.memory()) + " rbs=" + num(out_.capacity()) +
        " rbp=" + num(reply_pending) + " obl=0 oll=0 omem=" + num(out_.capacity()) +
-       " tot-mem=" + num(in_.capacity() + out_.capacity() + txn_.memory() + sizeof(*this)) +
-       " events=" + (read_armed_ ? "r" : "") + (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
+       " tot-mem=" + num(Memory().tot_mem) + " events=" + (read_armed_ ? "r" : "") +
+       (write_armed_ ? "w" : "") + " cmd=" + last_command_ +
        " user=default redir=-1 resp=" + num(static_cast<int>(resp_)) + " lib-name=" + lib_name_ +
        " lib-ver=" + lib_ver_ + " ns=" + ns_;
   return s;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "commands/command.h"
+#include "common/heap_bytes.h"
 #include "common/net_address.h"
 #include "protocol/resp_parser.h"
 #include "server/pubsub.h"
@@ -97,9 +98,13 @@ class Connection : public ClientApi {
   // True while EXEC runs the queued commands.
   bool in_exec() const { return in_exec_; }
 
-  // Bytes held in the query and reply buffers (for INFO and CLIENT LIST).
-  size_t query_buffer_bytes() const { return in_.capacity(); }
-  size_t reply_buffer_bytes() const { return out_.capacity(); }
+  // Bytes the allocator holds for the query and reply buffers (common/heap_bytes.h), as the
+  // worker's totals and the namespace's client bytes count them.
+  size_t query_buffer_bytes() const { return HeapBytes(in_); }
+  size_t reply_buffer_bytes() const { return HeapBytes(out_); }
+  // This connection's memory now, its running command's included (server/client_memory.cc).
+  // REQUIRES: this connection's worker thread.
+  ClientMemory Memory() const;
 
   // Called by Server::Defer: pauses this connection until ResumeWithReply.
   void Pause() { paused_ = true; }

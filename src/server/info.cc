@@ -140,28 +140,15 @@ void KeyspaceSection(InfoWriter& w, const InfoInput& in) {
 void NamespacesSection(InfoWriter& w, const InfoInput& in) {
   w.Header("Namespaces");
   NamespaceRegistry& reg = in.server.namespaces();
-  std::vector<std::string> names;
-  if (in.ns == kDefaultNamespace) {
-    names.push_back(std::string(kDefaultNamespace));
-    for (const auto& [ns, token] : reg.All()) names.push_back(ns);
-    for (const auto& [ns, a] : reg.Activities()) names.push_back(ns);
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
-  } else {
-    names.push_back(std::string(in.ns));
-  }
-  for (const std::string& ns : names) {
-    auto c = in.server.storage().Counters(ns);
-    if (!c.ok()) continue;
-    std::shared_ptr<NamespaceActivity> a = reg.Activity(ns);
-    w.Field("ns_" + ns, "keys=" + std::to_string(c->keys) + ",expires=" +
-                            std::to_string(c->expires) + ",data_bytes=" + std::to_string(c->bytes) +
-                            ",data_quota=" + std::to_string(reg.Quota(ns)) +
-                            ",refused_writes=" + std::to_string(reg.Refused(ns)) +
-                            ",clients=" + std::to_string(a->clients.load()) +
-                            ",client_bytes=" + std::to_string(a->client_bytes.load()) +
-                            ",commands=" + std::to_string(a->commands.Load()) +
-                            ",ops_per_sec=" + std::to_string(a->ops_per_sec.load()));
+  for (const std::string& ns : reg.Visible(in.ns)) {
+    auto f = reg.Figures(ns);
+    if (!f.ok()) continue;
+    std::string line;
+    for (const auto& [name, value] : f->Fields()) {
+      if (!line.empty()) line += ',';
+      line += std::string(name) + "=" + std::to_string(value);
+    }
+    w.Field("ns_" + ns, line);
   }
 }
 
@@ -172,13 +159,17 @@ void CommandStatsSection(InfoWriter& w, const InfoInput&) {
     CommandCounts s = t.Counts(c);
     uint64_t calls = s.calls, usec = s.usec;
     if (calls == 0 && s.rejected_calls == 0) continue;
-    char buf[256];
+    char buf[320];
     snprintf(buf, sizeof(buf),
-             "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+             "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu,"
+             "alloc_bytes=%llu,alloc_bytes_per_call=%.2f,alloc_peak_bytes=%llu",
              static_cast<unsigned long long>(calls), static_cast<unsigned long long>(usec),
              calls ? static_cast<double>(usec) / static_cast<double>(calls) : 0.0,
              static_cast<unsigned long long>(s.rejected_calls),
-             static_cast<unsigned long long>(s.failed_calls));
+             static_cast<unsigned long long>(s.failed_calls),
+             static_cast<unsigned long long>(s.alloc_bytes),
+             calls ? static_cast<double>(s.alloc_bytes) / static_cast<double>(calls) : 0.0,
+             static_cast<unsigned long long>(s.alloc_peak));
     w.Field(std::string("cmdstat_") + c->name, buf);
   }
 }

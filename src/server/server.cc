@@ -16,6 +16,7 @@
 #include "common/string_util.h"
 #include "memory/allocator.h"
 #include "memory/cgroup.h"
+#include "memory/command_memory.h"
 #include "server/connection.h"
 #include "server/info.h"
 #include "server/metrics.h"
@@ -149,6 +150,10 @@ Status Server::Start() {
   watches_ = std::make_unique<WatchRegistry>(storage_.get());
   storage_->SetWriteObserver(watches_.get());
   namespaces_ = std::make_unique<NamespaceRegistry>(storage_.get());
+  // What a namespace's running commands hold counts as its clients' memory (docs/namespaces.md).
+  namespaces_->set_running_bytes([](const NamespaceActivity* a) {
+    return static_cast<int64_t>(CommandMeter::HoldingOfTag(a));
+  });
   if (Status s = namespaces_->Load(); !s.ok()) return s;
   for (const auto& [ns, token] : config_->namespace_tokens()) {
     Status s = namespaces_->AddFromConfig(ns, token, config_->requirepass());
@@ -208,6 +213,8 @@ Status Server::Start() {
   auto stats = allocator::ReadStats();
   if (stats.ok()) startup_allocated_ = stats->allocated;
   RaisePeak(startup_allocated_);
+  // What the components do not name once started becomes a component of its own, fixed.
+  startup_other_ = mnemo::TakeMemorySnapshot(GatherMemoryInputs()).unaccounted;
   return Status::OK();
 }
 
@@ -467,10 +474,12 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.clients_normal_query = ClientQueryBufferBytes();
   in.clients_normal_reply = ClientReplyBufferBytes();
   in.pubsub_registry = pubsub_.MemoryBytes();
+  in.clients_running = CommandMeter::TotalHolding();
   in.profiler_active = profiler_->Active();
   in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
   in.history_bytes = MemoryHistory::Bytes();
   in.startup_allocated = startup_allocated_;
+  in.startup_other = startup_other_.load(std::memory_order_relaxed);
   in.peak_allocated = peak_allocated_.load(std::memory_order_relaxed);
   in.maxmemory = static_cast<uint64_t>(std::max<int64_t>(0, config_->maxmemory.load()));
   // Memtables can reach write-buffer-size x max-write-buffer-number in each of the three

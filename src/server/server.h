@@ -80,6 +80,7 @@ class Server : public ServerApi {
   std::string Info(std::string_view section, std::string_view ns) override;
   MemorySnapshot TakeMemorySnapshot() override;
   std::string ClientList() override;
+  std::vector<ClientMemory> ClientMemories() override;  // server/client_memory.cc
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
   void RequestShutdown() override;
   int64_t MemoryHeadroom() override;
@@ -205,6 +206,7 @@ class Server : public ServerApi {
   int port_ = 0;
   int64_t start_ms_ = 0;
   uint64_t startup_allocated_ = 0;
+  std::atomic<uint64_t> startup_other_{0};   // MemoryInputs::startup_other, set once in Start
   std::atomic<uint64_t> peak_allocated_{0};  // highest allocated seen by Cron or a snapshot
   std::atomic<uint64_t> profiler_bytes_{0};  // HeapProfiler::Info::profiler_bytes, per Cron
   MemoryHistory history_;

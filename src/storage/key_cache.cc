@@ -1,5 +1,9 @@
 #include "storage/key_cache.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -22,19 +26,24 @@ struct KeyCache::Entry {
 
   static Entry* New(std::string_view key, std::string_view value) {
     static_assert(sizeof(Entry) == 16, "the frequency must not grow the entry header");
-    // Room to grow a little in place: a counter gaining a digit, a value appended to.
+    // Room to grow a little in place: a counter gaining a digit, a value appended to. The
+    // allocator rounds the block up to its size class; that room is the value's too, so that
+    // bytes() (the cache's charge, mem_key_cache) is what the allocator holds for the entry.
     size_t cap = (value.size() + 15) & ~size_t{15};
-    auto* e = static_cast<Entry*>(::operator new(sizeof(Entry) + key.size() + cap));
+    auto* e = static_cast<Entry*>(std::malloc(sizeof(Entry) + key.size() + cap));
+    if (e == nullptr) throw std::bad_alloc();
+    size_t usable = malloc_usable_size(e);
+    if (usable > sizeof(Entry) + key.size() + cap) cap = usable - sizeof(Entry) - key.size();
     e->key_len = static_cast<uint32_t>(key.size());
     e->value_len = static_cast<uint32_t>(value.size());
-    e->value_cap = static_cast<uint32_t>(cap);
+    e->value_cap = static_cast<uint32_t>(std::min<size_t>(cap, UINT32_MAX));
     e->referenced = true;
     e->lfu = LfuCounter::New(LfuCounter::NowMinutes());
     std::memcpy(e->key(), key.data(), key.size());
     if (!value.empty()) std::memcpy(e->value(), value.data(), value.size());
     return e;
   }
-  static void Free(Entry* e) { ::operator delete(e); }
+  static void Free(Entry* e) { std::free(e); }
 };
 
 namespace {

@@ -20,8 +20,9 @@
 // the shard's mutex the access takes anyway: a lookup hit, a fill and a write of a cached key
 // each count one access; a key's first write starts it as a new key. Peek reads it.
 //
-// Memory: `usage` counts entry allocations as requested (header, key, record capacity) and the
-// tables; allocator rounding is not included. A capacity of 0 keeps nothing (writes then only
+// Memory: `usage` counts entry allocations as the allocator holds them (header, key, record
+// capacity: an entry's block rounded up to its size class, malloc_usable_size, is all record
+// room) and the tables. A capacity of 0 keeps nothing (writes then only
 // erase). Thread-safe.
 #pragma once
 

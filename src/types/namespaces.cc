@@ -251,6 +251,7 @@ std::vector<std::pair<std::string, int64_t>> NamespaceRegistry::OverClientQuota(
     auto it = activity_.find(ns);
     if (it == activity_.end()) continue;
     int64_t used = it->second->client_bytes.load(std::memory_order_relaxed);
+    if (running_bytes_) used += running_bytes_(it->second.get());
     if (used > quota) out.emplace_back(ns, used - quota);
   }
   return out;
@@ -291,6 +292,58 @@ void NamespaceRegistry::TickActivity() {
     a->ops_per_sec.store(now - a->last_commands, std::memory_order_relaxed);
     a->last_commands = now;
   }
+}
+
+std::vector<std::pair<const char*, int64_t>> NamespaceFigures::Fields() const {
+  auto i = [](uint64_t v) { return static_cast<int64_t>(v); };
+  return {{"keys", keys},
+          {"expires", expires},
+          {"data_bytes", data_bytes},
+          {"data_quota", data_quota},
+          {"refused_writes", i(refused_writes)},
+          {"clients", clients},
+          {"client_bytes", client_bytes},
+          {"client_running_bytes", client_running_bytes},
+          {"client_quota", client_quota},
+          {"clients_closed", i(clients_closed)},
+          {"commands", i(commands)},
+          {"ops_per_sec", i(ops_per_sec)}};
+}
+
+StatusOr<NamespaceFigures> NamespaceRegistry::Figures(const std::string& ns) {
+  auto c = storage_->Counters(ns);
+  if (!c.ok()) return c.status();
+  std::shared_ptr<NamespaceActivity> a = Activity(ns);
+  NamespaceFigures f;
+  f.ns = ns;
+  f.keys = c->keys;
+  f.expires = c->expires;
+  f.data_bytes = c->bytes;
+  f.data_quota = Quota(ns);
+  f.refused_writes = Refused(ns);
+  f.clients = a->clients.load(std::memory_order_relaxed);
+  f.client_running_bytes = running_bytes_ ? running_bytes_(a.get()) : 0;
+  f.client_bytes = a->client_bytes.load(std::memory_order_relaxed) + f.client_running_bytes;
+  f.client_quota = ClientQuota(ns);
+  f.clients_closed = ClientsClosed(ns);
+  f.commands = a->commands.Load();
+  f.ops_per_sec = a->ops_per_sec.load(std::memory_order_relaxed);
+  return f;
+}
+
+std::vector<std::string> NamespaceRegistry::Visible(std::string_view caller_ns) const {
+  std::vector<std::string> names;
+  if (caller_ns != kDefaultNamespace) {
+    names.emplace_back(caller_ns);
+    return names;
+  }
+  for (const auto& [ns, token] : All()) names.push_back(ns);
+  for (const auto& [ns, a] : Activities()) names.push_back(ns);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::erase(names, std::string(kDefaultNamespace));
+  names.insert(names.begin(), std::string(kDefaultNamespace));
+  return names;
 }
 
 }  // namespace mnemo

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,23 @@ struct NamespaceActivity {
   std::atomic<int64_t> client_bytes{0};  // their query and reply buffer capacities
   std::atomic<uint64_t> ops_per_sec{0};  // commands over the last second (TickActivity)
   uint64_t last_commands = 0;            // TickActivity only
+};
+
+// Every figure of one namespace, read at one moment: the single source of NAMESPACE USAGE, INFO
+// namespaces, MEMORY STATS and MEMORY REPORT (docs/namespaces.md documents each field once).
+struct NamespaceFigures {
+  std::string ns;
+  int64_t keys = 0, expires = 0, data_bytes = 0;  // exact counters (Storage::Counters)
+  int64_t data_quota = 0;
+  uint64_t refused_writes = 0;
+  int64_t clients = 0;
+  int64_t client_bytes = 0;          // buffers + client_running_bytes
+  int64_t client_running_bytes = 0;  // held by its commands running now (memory/command_memory.h)
+  int64_t client_quota = 0;
+  uint64_t clients_closed = 0;
+  uint64_t commands = 0, ops_per_sec = 0;
+  // (name, value) in the documented order, for every view.
+  std::vector<std::pair<const char*, int64_t>> Fields() const;
 };
 
 class NamespaceRegistry {
@@ -91,6 +109,17 @@ class NamespaceRegistry {
   // Once a second (server cron): ops_per_sec from the commands counters.
   void TickActivity();
 
+  // Bytes held now by the running commands of a namespace's connections, given the namespace's
+  // activity (the server installs CommandMeter::HoldingOfTag at start; none = 0). Counted in
+  // client_bytes by Figures and by the client quota (OverClientQuota).
+  using RunningBytes = std::function<int64_t(const NamespaceActivity*)>;
+  void set_running_bytes(RunningBytes f) { running_bytes_ = std::move(f); }
+  // The figures of `ns` now; fails only when its counters cannot be read.
+  StatusOr<NamespaceFigures> Figures(const std::string& ns);
+  // The namespaces a client of `caller_ns` may see figures of: every namespace (known, or with
+  // connections) for the default namespace, sorted, the default first; only its own otherwise.
+  std::vector<std::string> Visible(std::string_view caller_ns) const;
+
  private:
   struct Entry {
     std::string token;
@@ -111,6 +140,7 @@ class NamespaceRegistry {
   std::atomic<bool> any_client_quota_{false};
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> by_name_;  // the default namespace only for a quota
+  RunningBytes running_bytes_;                      // set once, before serving
   mutable std::mutex activity_mu_;
   std::unordered_map<std::string, std::shared_ptr<NamespaceActivity>> activity_;
 };

@@ -127,3 +127,27 @@ def test_pubsub_py_measures_fanout_on_both_servers():
     out = run_bench("pubsub.py", "--rounds", "1", "--messages", "500", "--fanout", "1,3")
     for fanout in ("1", "3"):
         assert re.search(r"(?m)^%s\s+%s\s+%s" % (fanout, NUMBER, NUMBER), out), out
+
+
+def test_unaccounted_py_samples_every_load():
+    # A floor of 1 MB lets tiny loads qualify; the sanitizer build reports used_memory 0, so no
+    # sample qualifies there and the script says so for each load.
+    out = run_bench("unaccounted.py", "--seconds", "1.5", "--floor", "1mb", "--interval", "0.05",
+                    "--keyspace", "2000", "--mget-keys", "50", "--mget-size", "1024")
+    for load in ("a", "b", "c"):
+        if SANITIZED:
+            assert re.search(r"(?m)^%s  no sample above 1 MB" % load, out), out
+        else:
+            assert re.search(r"(?m)^%s  worst %s%%  unaccounted %s MB of used %s MB"
+                             % (load, NUMBER, NUMBER, NUMBER), out), out
+
+
+def test_noisy_neighbour_py_measures_the_steady_tenant_alone_and_beside_the_noisy_one():
+    out = run_bench("noisy_neighbour.py", "--rounds", "1", "--requests",
+                    "500" if SANITIZED else "2000", "--clients", "2", "--quota", "1mb",
+                    "--value-size", "64kb", "--writers", "1")
+    for test in ("set", "get"):
+        # test, solo ops/s, noisy ops/s, ratio, solo p99, noisy p99, p99 ratio
+        assert re.search(r"(?m)^%s\s+%s(\s+%s){5}" % (test, NUMBER, NUMBER), out), out
+    # The noisy tenant reached its quota and was refused: the quota worked.
+    assert re.search(r"(?m)^noisy tenant: quota reached in 1 of 1 runs", out), out

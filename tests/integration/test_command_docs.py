@@ -8,7 +8,7 @@ from redis_reference import RedisServer
 
 # What Mnemo has and Redis 7.0 lacks; compared with nothing.
 MNEMO_ONLY = {"kprofile", "namespace", "memory|report", "memory|history", "memory|forecast",
-              "memory|policy", "client|setinfo", "client|no-touch"}
+              "memory|policy", "memory|top", "client|setinfo", "client|no-touch"}
 
 
 @pytest.fixture(scope="module")

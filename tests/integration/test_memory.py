@@ -28,8 +28,9 @@ INFO_FIELDS = [
     "mem_clients_normal", "mem_allocator", "mem_block_cache", "mem_block_cache_capacity",
     "mem_block_cache_pinned", "mem_memtables", "mem_memtables_unflushed", "mem_memtables_budget",
     "mem_table_readers", "mem_key_cache", "mem_key_cache_capacity", "mem_client_query_buffers",
-    "mem_client_reply_buffers", "mem_pubsub_registry", "mem_profiler",
-    "mem_profiler_active", "mem_history", "mem_lua", "mem_components", "mem_unaccounted",
+    "mem_client_reply_buffers", "mem_pubsub_registry", "mem_client_running_commands",
+    "mem_profiler", "mem_profiler_active", "mem_history", "mem_lua", "mem_allocator_tcache",
+    "mem_startup_other", "mem_components", "mem_unaccounted",
     "mem_rss_beyond_allocator",
 ]
 
@@ -46,8 +47,9 @@ STATS_FIELDS = [
     "rocksdb.memtables.budget", "rocksdb.table-readers", "key-cache", "key-cache.capacity",
     "key-cache.entries", "clients.normal.count",
     "clients.normal.query-buffers", "clients.normal.reply-buffers",
-    "clients.normal.pubsub-registry", "profiler.bytes",
-    "profiler.active", "history.bytes", "lua.vm", "components.total", "unaccounted.bytes",
+    "clients.normal.pubsub-registry", "clients.normal.running-commands", "profiler.bytes",
+    "profiler.active", "history.bytes", "lua.vm", "allocator.tcache", "startup.other",
+    "components.total", "unaccounted.bytes",
     "rss-beyond-allocator.bytes",
 ]
 RATIO_STATS = {"dataset.percentage", "peak.percentage", "allocator-fragmentation.ratio",
@@ -59,7 +61,8 @@ TEXT_INFO = {"used_memory_human", "used_memory_rss_human", "used_memory_peak_hum
 RATIO_INFO = {"allocator_frag_ratio", "allocator_rss_ratio", "rss_overhead_ratio",
               "mem_fragmentation_ratio"}
 COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_key_cache",
-              "mem_clients_normal", "mem_profiler", "mem_history", "mem_lua"]
+              "mem_clients_normal", "mem_profiler", "mem_history", "mem_lua",
+              "mem_allocator_tcache", "mem_startup_other"]
 
 
 def info_memory(client):
@@ -125,7 +128,11 @@ def test_info_memory_has_every_field_and_they_parse(r):
 def test_memory_stats_is_a_map_in_redis_shape(r):
     flat = raw(r, "MEMORY", "STATS")
     names = flat[0::2]
-    assert names == STATS_FIELDS
+    # The fields, then one map per namespace (test_memory_attribution.py checks those).
+    assert names == STATS_FIELDS + ["namespace.__namespace"]
+    assert isinstance(flat[-1], list)
+    flat = flat[:-2]
+    names = flat[0::2]
     stats = dict(zip(names, flat[1::2]))
     for k, v in stats.items():
         if k in RATIO_STATS:

@@ -145,7 +145,7 @@ StatusOr<std::vector<std::optional<int64_t>>> BitmapType::BitField(
       out.push_back(*r);
     }
   }
-  if (!changed) return out;  // nothing to write
+  if (!writes || !changed) return out;  // nothing to write
   cur->Store();
   Status s = db_->Finish();
   if (!s.ok()) return s;

@@ -133,6 +133,14 @@ TEST_F(StringFragmentsTest, ASetBitAtTheHighestOffsetStoresOneFragment) {
                }).ok());
   EXPECT_EQ(zero_runs, 1);
   EXPECT_EQ(data_pieces, 1);
+  // Reads create nothing: BITFIELD with GETs only on a missing key leaves it missing.
+  BitmapType::FieldOp get;
+  get.type = {false, 8};
+  get.offset = top - 7;
+  ASSERT_EQ((*bitmaps.BitField("missing", {get}))[0], 0);
+  EXPECT_EQ(*db.Type("missing"), DataType::kNone);
+  get.offset = top - 7;
+  EXPECT_EQ((*bitmaps.BitField("bm", {get}))[0], 1);
   // Clearing the bit leaves an all-zero fragment, which is deleted; the length stays.
   ASSERT_EQ(*bitmaps.SetBit("bm", top, 0), 1);
   EXPECT_TRUE(Fragments("bm").empty());

@@ -100,9 +100,11 @@ def test_generic_commands_on_fragmented_strings(pair):
         ("INCR", "e"), ("DBSIZE",),
     ])
     m, r = pair
-    m.setrange("f", 30000, "x")
-    assert m.execute_command("MEMORY", "USAGE", "f") > 30000 // 4  # its stored fragments
-    assert sorted(m.scan(0, _type="string", count=1000)[1]) == [b"d", b"e", b"f"]
+    m.set("f", "f" * 30000)  # eight fragments, all stored
+    assert m.execute_command("MEMORY", "USAGE", "f") > 30000
+    m.setrange("sparse", 30000, "x")  # one fragment stored: the last, 1329 bytes
+    assert m.execute_command("MEMORY", "USAGE", "sparse") < F
+    assert sorted(m.scan(0, _type="string", count=1000)[1]) == [b"d", b"e", b"f", b"sparse"]
 
 
 def test_dump_and_restore_both_ways(pair):

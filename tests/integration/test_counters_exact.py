@@ -1,7 +1,8 @@
 """DBSIZE and INFO keyspace are the namespace counters, kept by merge in the same batch as each
 change: after a seeded random mix of writes (fragmented strings among them), overwrites,
-deletes, renames, copies and short expiries (removed by the active expiry), they equal a full count of the keys (KEYS * and a
-SCAN walk, TTLs read one by one), and still do after a restart and after kill -9."""
+deletes, renames, copies and short expiries (removed by the active expiry), they equal a full
+count of the keys (KEYS * and a SCAN walk, TTLs read one by one), and still do after a restart
+and after kill -9."""
 import os
 import random
 

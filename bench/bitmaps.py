@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Bitmap commands side by side with redis-server: SETBIT/GETBIT/BITCOUNT on small bitmaps over a
-keyspace, and the cost of one SETBIT at a high offset of a long value (Mnemo stores a string as
-one record, so every SETBIT rewrites the whole value: this shows what that costs per size).
+keyspace, and the cost of one SETBIT at a high offset of a long value (Mnemo stores a string
+longer than 4096 bytes in 4096-byte fragments and rewrites only the one a SETBIT falls in: this
+shows whether the cost still grows with the value's size).
 
     bench/bitmaps.py --bin build/mnemo [--rounds 2] [--requests 100000] [--sizes 1,4]
 """

@@ -58,9 +58,9 @@ Status CmdSetBit(CommandContext& ctx) {
 Status CmdGetBit(CommandContext& ctx) {
   auto offset = ArgBitOffset(ctx, ctx.args[2]);
   if (!offset.ok()) return offset.status();
-  auto v = ReadString(ctx, ctx.args[1]);
-  if (!v.ok()) return v.status();
-  ctx.reply.Integer(*v ? bitmap::GetBit(**v, *offset) : 0);
+  auto bit = Bitmaps(ctx).GetBit(ctx.args[1], *offset);
+  if (!bit.ok()) return bit.status();
+  ctx.reply.Integer(*bit);
   return Status::OK();
 }
 
@@ -71,14 +71,19 @@ StatusOr<bool> ArgIndexUnit(std::string_view text) {
   return SyntaxError();
 }
 
+// The string of a key for BITCOUNT/BITPOS, read range by range (its fragments, when it has them).
+StatusOr<StringValue> LoadString(CommandContext& ctx, std::string_view key) {
+  return StringValue::Load(&ctx.db, key, StringValue::Mode::kRead);
+}
+
 Status CmdBitCount(CommandContext& ctx) {
-  auto v = ReadString(ctx, ctx.args[1]);
+  auto v = LoadString(ctx, ctx.args[1]);
   if (!v.ok()) return v.status();
-  if (!*v) {
+  if (!v->exists()) {
     ctx.reply.Integer(0);
     return Status::OK();
   }
-  auto len = static_cast<int64_t>((*v)->size());
+  auto len = static_cast<int64_t>(v->length());
   bitmap::BitRange range = bitmap::WholeRange(len);
   if (ctx.argc() == 4 || ctx.argc() == 5) {
     auto start = ArgInt(ctx.args[2]);
@@ -99,7 +104,9 @@ Status CmdBitCount(CommandContext& ctx) {
   } else if (ctx.argc() != 2) {
     return SyntaxError();
   }
-  ctx.reply.Integer(bitmap::Count(**v, range));
+  auto n = BitmapType::Count(*v, range);
+  if (!n.ok()) return n.status();
+  ctx.reply.Integer(*n);
   return Status::OK();
 }
 
@@ -107,13 +114,13 @@ Status CmdBitPos(CommandContext& ctx) {
   auto bit = ArgInt(ctx.args[2]);
   if (!bit.ok()) return bit.status();
   if (*bit != 0 && *bit != 1) return Status::InvalidArgument("The bit argument must be 1 or 0.");
-  auto v = ReadString(ctx, ctx.args[1]);
+  auto v = LoadString(ctx, ctx.args[1]);
   if (!v.ok()) return v.status();
-  if (!*v) {  // a missing key is an endless run of zeros
+  if (!v->exists()) {  // a missing key is an endless run of zeros
     ctx.reply.Integer(*bit ? -1 : 0);
     return Status::OK();
   }
-  auto len = static_cast<int64_t>((*v)->size());
+  auto len = static_cast<int64_t>(v->length());
   bitmap::BitRange range = bitmap::WholeRange(len);
   std::optional<int64_t> end;
   if (ctx.argc() >= 4 && ctx.argc() <= 6) {
@@ -134,7 +141,9 @@ Status CmdBitPos(CommandContext& ctx) {
   } else if (ctx.argc() != 3) {
     return SyntaxError();
   }
-  ctx.reply.Integer(bitmap::Pos(**v, static_cast<int>(*bit), range, end.has_value()));
+  auto pos = BitmapType::Pos(*v, static_cast<int>(*bit), range, end.has_value());
+  if (!pos.ok()) return pos.status();
+  ctx.reply.Integer(*pos);
   return Status::OK();
 }
 
@@ -346,12 +355,12 @@ const CommandSpec kBitmapCommands[] = {
     {"setbit", 4, kW, 1, 1, 1, CmdSetBit, "bitmap",
      "Sets or clears the bit at offset in the string value stored at key",
      {.since = "2.2.0",
-      .complexity = "O(N) where N is the length of the value: the value is rewritten whole",
+      .complexity = "O(1)",
       .args = "key:key offset:integer value:integer",
       .acl = "@write @bitmap @slow",
       .keys = "RW access update index:1 range:0,1,0",
-      .notes = "the value is stored whole, so a SETBIT rewrites it (see docs/internals.md, "
-               "\"Bitmaps\", for the cost at high offsets of long values); growing it is refused "
+      .notes = "a value longer than 4096 bytes is stored in 4096-byte fragments, of which a "
+               "SETBIT rewrites one (see docs/internals.md, \"Bitmaps\"); growing it is refused "
                "with `-OOM` beyond the memory left under `maxmemory`"}},
     {"getbit", 3, kR | kCmdFast, 1, 1, 1, CmdGetBit, "bitmap",
      "Returns the bit value at offset in the string value stored at key",
@@ -382,8 +391,7 @@ const CommandSpec kBitmapCommands[] = {
     {"bitfield", -2, kW, 1, 1, 1, CmdBitField, "bitmap",
      "Perform arbitrary bitfield integer operations on strings",
      {.since = "3.2.0",
-      .complexity = "O(1) for each subcommand specified, plus O(N) to rewrite a value of N bytes "
-                    "when it writes",
+      .complexity = "O(1) for each subcommand specified",
       .args = "key:key [operation(GET encoding_offset(encoding offset:integer)|write([OVERFLOW "
               "wrap_sat_fail(WRAP|SAT|FAIL)] write_operation(SET encoding_offset_value(encoding "
               "offset:integer value:integer)|INCRBY encoding_offset_increment(encoding "

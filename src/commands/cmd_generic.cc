@@ -46,6 +46,7 @@ Status ObjectFreq(CommandContext& ctx) {
 const char* EncodingName(const Metadata& meta) {
   switch (meta.type) {
     case DataType::kString: {
+      if (meta.fragmented) return "raw";  // longer than any "int" or "embstr"
       std::string_view v = meta.payload;
       auto n = v.size() <= 20 ? ParseInt64(v) : std::nullopt;
       if (n && std::to_string(*n) == v) return "int";

@@ -448,7 +448,10 @@ const CommandSpec kStringCommands[] = {
       .keys = "\"RW and UPDATE because it changes the TTL\" RW access update index:1 range:0,1,0"}},
     {"append", 3, kW | kCmdWriteContext | kCmdFast, 1, 1, 1, CmdAppend, "string", "Append to a key's value",
      {.since = "2.0.0",
-      .complexity = "O(N) where N is the length of the result: the value is rewritten whole",
+      .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is "
+                    "small and the already present value is of any size, since the dynamic string "
+                    "library used by Redis will double the free space available on every "
+                    "reallocation.",
       .args = "key:key value",
       .acl = "@write @string @fast",
       .keys = "RW insert index:1 range:0,1,0"}},

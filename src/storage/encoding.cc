@@ -169,10 +169,11 @@ std::optional<Metadata> DecodeMetadata(std::string_view raw) {
   Metadata m;
   m.type = *type;
   m.expire_ms = static_cast<int64_t>(DecodeFixed64BE(raw.data() + 1));
-  if (m.type == DataType::kString) {
+  if (m.type == DataType::kString && !(static_cast<uint8_t>(raw[0]) & kFragmented)) {
     m.payload = raw.substr(kStringHeaderSize);
     return m;
   }
+  m.fragmented = m.type == DataType::kString;
   if (raw.size() < kCompositeHeaderSize) return std::nullopt;
   m.version = DecodeFixed64BE(raw.data() + 9);
   m.size = DecodeFixed64BE(raw.data() + 17);
@@ -194,7 +195,9 @@ std::string EncodeCompositeMeta(DataType type, int64_t expire_ms, uint64_t versi
                                 uint64_t bytes, std::string_view tail) {
   std::string out;
   out.reserve(kCompositeHeaderSize + tail.size());
-  out.push_back(static_cast<char>(kEncoding64 | static_cast<uint8_t>(type)));
+  uint8_t flags = kEncoding64 | static_cast<uint8_t>(type);
+  if (type == DataType::kString) flags |= kFragmented;
+  out.push_back(static_cast<char>(flags));
   PutFixed64BE(&out, static_cast<uint64_t>(expire_ms));
   PutFixed64BE(&out, version);
   PutFixed64BE(&out, size);

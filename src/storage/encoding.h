@@ -7,6 +7,9 @@
 // milliseconds (0 = none). Strings keep their payload inline after that; composite types (hash,
 // list, set, zset) add a version, an element count and the elements' logical bytes, and keep their
 // elements in the `subkeys` CF under `ns_len | ns | slot | key_len | user_key | version | field`.
+// A string longer than kStringFragmentSize is stored like a composite (flags bit 6, version,
+// size = bytes = its length) with its bytes in fragments of that size in `subkeys`, field =
+// the fragment's index (4 bytes, big endian); types/string_fragments.h reads and writes them.
 // Pure functions.
 #pragma once
 
@@ -22,6 +25,10 @@ enum class DataType : uint8_t { kNone = 0, kString = 1, kHash = 2, kList = 3, kS
 const char* DataTypeName(DataType t);  // "string", "hash", ... "none"
 
 constexpr uint8_t kEncoding64 = 0x80;  // flags bit: fields are 64-bit (the only encoding written)
+constexpr uint8_t kFragmented = 0x40;  // flags bit of a string: its bytes are in fragments
+// Bytes per fragment of a fragmented string; a string longer than this is fragmented (a value
+// up to it is rewritten whole for no more than one fragment's write: docs/internals.md).
+constexpr size_t kStringFragmentSize = 4096;
 constexpr size_t kStringHeaderSize = 1 + 8;
 constexpr size_t kCompositeHeaderSize = 1 + 8 + 8 + 8 + 8;
 constexpr size_t kSlotCount = 16384;
@@ -61,12 +68,20 @@ struct Metadata {
   DataType type = DataType::kNone;
   int64_t expire_ms = 0;     // absolute unix ms; 0 = no expiry
   uint64_t version = 0;      // composite types only
-  uint64_t size = 0;         // composite types only: number of elements
+  uint64_t size = 0;         // composite types only: number of elements (fragmented: length)
   uint64_t bytes = 0;        // composite types only: logical bytes of the elements (see below)
   std::string_view payload;  // strings: the value; composites: type-specific tail
+  bool fragmented = false;   // a string whose bytes are fragments (then empty payload)
 
   bool Expired(int64_t now_ms) const { return expire_ms > 0 && expire_ms <= now_ms; }
-  bool IsComposite() const { return type != DataType::kString; }
+  // The key's data are element records under its version: hash, list, set, zset, and a
+  // fragmented string (whose type stays kString).
+  bool IsComposite() const { return type != DataType::kString || fragmented; }
+  // The most element records the key can have (a fragmented string stores at most one per
+  // kStringFragmentSize bytes, fewer when sparse).
+  uint64_t MaxRecords() const {
+    return fragmented ? (size + kStringFragmentSize - 1) / kStringFragmentSize : size;
+  }
 };
 
 // Parses a metadata value; nullopt when malformed. The payload views into `raw`.
@@ -77,8 +92,9 @@ std::optional<int64_t> PeekExpire(std::string_view raw);
 
 std::string EncodeStringValue(std::string_view value, int64_t expire_ms);
 // `bytes`: the elements' logical bytes as the type counts them (hash: fields + values; set:
-// members; list: elements; zset: members + 8 per score), kept exact by every write so that the
-// namespace's byte counter (Storage::Counters) follows without reading elements.
+// members; list: elements; zset: members + 8 per score; a fragmented string, whose metadata
+// this also encodes with type kString: its length, as `size`), kept exact by every write so that
+// the namespace's byte counter (Storage::Counters) follows without reading elements.
 std::string EncodeCompositeMeta(DataType type, int64_t expire_ms, uint64_t version, uint64_t size,
                                 uint64_t bytes, std::string_view tail = {});
 // Logical bytes a metadata record stands for: key + value for a string, key + elements' bytes

@@ -76,6 +76,30 @@ TEST(Encoding, CompositeRoundTrip) {
   EXPECT_TRUE(m->IsComposite());
 }
 
+// A fragmented string: type string, flags bit 6, composite header with size = bytes = length.
+TEST(Encoding, FragmentedStringRoundTrip) {
+  std::string v = EncodeCompositeMeta(DataType::kString, 77, 42, 10000, 10000);
+  EXPECT_EQ(static_cast<uint8_t>(v[0]), kEncoding64 | kFragmented | 1);
+  auto m = DecodeMetadata(v);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->type, DataType::kString);
+  EXPECT_TRUE(m->fragmented);
+  EXPECT_TRUE(m->IsComposite());
+  EXPECT_EQ(m->version, 42u);
+  EXPECT_EQ(m->size, 10000u);
+  EXPECT_TRUE(m->payload.empty());
+  EXPECT_EQ(m->MaxRecords(), 3u);  // 10000 bytes in 4096-byte fragments
+  EXPECT_EQ(LogicalBytes("key", *m), 10003u);
+  EXPECT_EQ(*PeekType(v), DataType::kString);
+  SetExpireInPlace(&v, 5);
+  EXPECT_EQ(DecodeMetadata(v)->expire_ms, 5);
+  EXPECT_TRUE(DecodeMetadata(v)->fragmented);
+  auto inline_value = DecodeMetadata(EncodeStringValue(std::string(5000, 'x'), 0));
+  EXPECT_FALSE(inline_value->fragmented);  // a long inline value (older data) still reads
+  EXPECT_FALSE(inline_value->IsComposite());
+  EXPECT_EQ(inline_value->payload.size(), 5000u);
+}
+
 TEST(Encoding, RejectsMalformed) {
   EXPECT_FALSE(DecodeMetadata("").has_value());
   EXPECT_FALSE(DecodeMetadata(std::string(3, '\x81')).has_value());

@@ -2,42 +2,27 @@
 
 #include <algorithm>
 
+#include "types/string_fragments.h"
+
 namespace mnemo {
-namespace {
-
-struct Loaded {
-  std::string value;
-  int64_t expire_ms = 0;
-  bool exists = false;
-};
-
-// The live string of `key` (under the caller's lock); WrongType for another type.
-StatusOr<Loaded> LoadString(Database* db, std::string_view key) {
-  auto rec = db->GetRecordOfType(key, DataType::kString);
-  Loaded out;
-  if (rec.status().IsNotFound()) return out;
-  if (!rec.ok()) return rec.status();
-  out.value.assign(rec->meta.payload);
-  out.expire_ms = rec->meta.expire_ms;
-  out.exists = true;
-  return out;
-}
-
-}  // namespace
 
 StatusOr<int> BitmapType::SetBit(std::string_view key, uint64_t offset, int value) {
   db_->Lock(key);
-  auto cur = LoadString(db_, key);
+  auto cur = StringValue::Load(db_, key, StringValue::Mode::kWrite);
   if (!cur.ok()) return cur.status();
   uint64_t need = (offset >> 3) + 1;
-  if (need > cur->value.size() && static_cast<int64_t>(need) > strings_.headroom()) {
+  if (need > cur->length() && static_cast<int64_t>(need) > strings_.headroom()) {
     return StringType::TooLargeForMemory();
   }
-  size_t old_size = cur->value.size();
-  int old = bitmap::SetBit(&cur->value, offset, value);
-  if (old == value && cur->exists && old_size == cur->value.size()) return old;  // no change
-  db_->PutRecord(key, EncodeStringValue(cur->value, cur->expire_ms));
-  Status s = db_->Finish();
+  auto byte = cur->Read(offset >> 3, 1);  // the one fragment it falls in
+  if (!byte.ok()) return byte.status();
+  std::string b = byte->empty() ? std::string(1, '\0') : *byte;
+  int old = bitmap::SetBit(&b, offset & 7, value);
+  if (old == value && cur->exists() && need <= cur->length()) return old;  // no change
+  Status s = cur->Write(offset >> 3, b);
+  if (!s.ok()) return s;
+  cur->Store();
+  s = db_->Finish();
   if (!s.ok()) return s;
   return old;
 }
@@ -47,19 +32,27 @@ StatusOr<int64_t> BitmapType::BitOp(bitmap::Op op, std::string_view dst,
   std::vector<std::string_view> keys = sources;
   keys.push_back(dst);
   db_->Lock(keys);
-  std::vector<std::optional<KeyRecord>> recs(sources.size());  // own the sources' bytes
-  size_t maxlen = 0;
-  for (size_t i = 0; i < sources.size(); i++) {
-    auto rec = db_->GetRecordOfType(sources[i], DataType::kString);
-    if (rec.status().IsNotFound()) continue;
-    if (!rec.ok()) return rec.status();
-    recs[i] = std::move(*rec);
-    maxlen = std::max(maxlen, recs[i]->meta.payload.size());
+  std::vector<std::optional<StringValue>> loaded;
+  uint64_t maxlen = 0;
+  for (auto src : sources) {
+    auto v = StringValue::Load(db_, src, StringValue::Mode::kWrite);
+    if (!v.ok()) return v.status();
+    maxlen = std::max(maxlen, v->length());
+    loaded.emplace_back(std::move(*v));
   }
   if (static_cast<int64_t>(maxlen) > strings_.headroom()) return StringType::TooLargeForMemory();
+  std::vector<std::string> values;  // own the sources' bytes
+  values.reserve(loaded.size());
   std::vector<std::optional<std::string_view>> views;
-  for (const auto& rec : recs) {
-    views.push_back(rec ? std::optional<std::string_view>(rec->meta.payload) : std::nullopt);
+  for (const auto& v : loaded) {
+    if (!v->exists()) {
+      views.emplace_back(std::nullopt);
+      continue;
+    }
+    auto bytes = v->ReadAll();
+    if (!bytes.ok()) return bytes.status();
+    values.push_back(std::move(*bytes));
+    views.emplace_back(values.back());
   }
   std::string result = bitmap::Combine(op, views);
   if (result.empty()) {
@@ -67,7 +60,7 @@ StatusOr<int64_t> BitmapType::BitOp(bitmap::Op op, std::string_view dst,
     if (existing.ok()) db_->DeleteRecord(dst);
     if (!existing.ok() && !existing.status().IsNotFound()) return existing.status();
   } else {
-    db_->PutRecord(dst, EncodeStringValue(result, 0));
+    StringValue::PutWhole(db_, dst, result, 0);
   }
   Status s = db_->Finish();
   if (!s.ok()) return s;
@@ -76,15 +69,44 @@ StatusOr<int64_t> BitmapType::BitOp(bitmap::Op op, std::string_view dst,
 
 namespace {
 
+// The bytes one field spans: [first, first + count).
+struct Window {
+  uint64_t first, count;
+};
+Window FieldWindow(uint64_t offset, int bits) {
+  uint64_t first = offset >> 3;
+  return {first, ((offset + bits - 1) >> 3) - first + 1};
+}
+
+// The field of `op` read from `v` (zeros beyond its end).
+StatusOr<int64_t> ReadField(const StringValue& v, const BitmapType::FieldOp& op) {
+  Window w = FieldWindow(op.offset, op.type.bits);
+  auto bytes = v.Read(w.first, w.count);
+  if (!bytes.ok()) return bytes.status();
+  return bitmap::GetFieldValue(*bytes, op.offset - w.first * 8, op.type);
+}
+
 // Applies one SET or INCRBY to `v` (long enough); the reply, nullopt when FAIL refused it.
-std::optional<int64_t> ApplyWrite(std::string* v, const BitmapType::FieldOp& op) {
-  int64_t old = bitmap::GetFieldValue(*v, op.offset, op.type);
+// *changed is set when a byte changed.
+StatusOr<std::optional<int64_t>> ApplyWrite(StringValue* v, const BitmapType::FieldOp& op,
+                                            bool* changed) {
+  Window w = FieldWindow(op.offset, op.type.bits);
+  auto bytes = v->Read(w.first, w.count);
+  if (!bytes.ok()) return bytes.status();
+  std::string window = *bytes;
+  uint64_t at = op.offset - w.first * 8;
+  int64_t old = bitmap::GetFieldValue(window, at, op.type);
   bool incr = op.kind == BitmapType::FieldOp::Kind::kIncrBy;
   auto next = incr ? bitmap::Add(op.type, old, op.value, op.overflow)
                    : bitmap::Add(op.type, op.value, 0, op.overflow);
-  if (!next) return std::nullopt;
-  bitmap::SetField(v, op.offset, op.type.bits, static_cast<uint64_t>(*next));
-  return incr ? *next : old;
+  if (!next) return std::optional<int64_t>();
+  bitmap::SetField(&window, at, op.type.bits, static_cast<uint64_t>(*next));
+  if (window != *bytes) {
+    *changed = true;
+    Status s = v->Write(w.first, window);
+    if (!s.ok()) return s;
+  }
+  return std::optional<int64_t>(incr ? *next : old);
 }
 
 }  // namespace
@@ -99,31 +121,90 @@ StatusOr<std::vector<std::optional<int64_t>>> BitmapType::BitField(
   }
   bool writes = need > 0;
   if (writes) db_->Lock(key);
-  auto cur = LoadString(db_, key);
+  auto cur =
+      StringValue::Load(db_, key, writes ? StringValue::Mode::kWrite : StringValue::Mode::kRead);
   if (!cur.ok()) return cur.status();
   std::vector<std::optional<int64_t>> out;
-  if (!writes) {
-    for (const auto& op : ops)
-      out.emplace_back(bitmap::GetFieldValue(cur->value, op.offset, op.type));
-    return out;
-  }
-  if (need > cur->value.size() && static_cast<int64_t>(need) > strings_.headroom()) {
+  if (writes && need > cur->length() && static_cast<int64_t>(need) > strings_.headroom()) {
     return StringType::TooLargeForMemory();
   }
-  std::string before = cur->exists && need <= cur->value.size() ? cur->value : std::string();
-  if (cur->value.size() < need) cur->value.resize(need, '\0');
+  // As Redis: the value first grows to the highest byte written, then each op in order.
+  bool changed = !cur->exists() || need > cur->length();
+  if (writes) {
+    Status s = cur->Grow(need);
+    if (!s.ok()) return s;
+  }
   for (const auto& op : ops) {
     if (op.kind == FieldOp::Kind::kGet) {
-      out.emplace_back(bitmap::GetFieldValue(cur->value, op.offset, op.type));
+      auto v = ReadField(*cur, op);
+      if (!v.ok()) return v.status();
+      out.emplace_back(*v);
     } else {
-      out.push_back(ApplyWrite(&cur->value, op));
+      auto r = ApplyWrite(&*cur, op, &changed);
+      if (!r.ok()) return r.status();
+      out.push_back(*r);
     }
   }
-  if (cur->exists && !before.empty() && before == cur->value) return out;  // nothing changed
-  db_->PutRecord(key, EncodeStringValue(cur->value, cur->expire_ms));
+  if (!writes || !changed) return out;  // nothing to write
+  cur->Store();
   Status s = db_->Finish();
   if (!s.ok()) return s;
   return out;
+}
+
+StatusOr<int> BitmapType::GetBit(std::string_view key, uint64_t offset) const {
+  auto v = StringValue::Load(db_, key, StringValue::Mode::kRead);
+  if (!v.ok()) return v.status();
+  auto byte = v->Read(offset >> 3, 1);
+  if (!byte.ok()) return byte.status();
+  return byte->empty() ? 0 : bitmap::GetBit(*byte, offset & 7);
+}
+
+namespace {
+
+// The part of `r` inside the bytes [at, at + len), in bits from `at`.
+bitmap::BitRange PieceRange(bitmap::BitRange r, uint64_t at, uint64_t len) {
+  auto base = static_cast<int64_t>(at * 8);
+  return {std::max(r.first, base) - base,
+          std::min(r.last, base + static_cast<int64_t>(len * 8) - 1) - base};
+}
+
+}  // namespace
+
+StatusOr<int64_t> BitmapType::Count(const StringValue& v, bitmap::BitRange r) {
+  if (r.empty()) return int64_t{0};
+  int64_t n = 0;
+  auto first = static_cast<uint64_t>(r.first >> 3);
+  Status s = v.Scan(first, static_cast<uint64_t>(r.last >> 3) - first + 1,
+                    [&](uint64_t at, uint64_t len, const char* data) {
+                      if (data != nullptr) {
+                        n += bitmap::Count(std::string_view(data, len), PieceRange(r, at, len));
+                      }
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  return n;
+}
+
+StatusOr<int64_t> BitmapType::Pos(const StringValue& v, int bit, bitmap::BitRange r,
+                                  bool end_given) {
+  if (r.empty()) return int64_t{-1};
+  int64_t found = -1;
+  auto first = static_cast<uint64_t>(r.first >> 3);
+  Status s = v.Scan(first, static_cast<uint64_t>(r.last >> 3) - first + 1,
+                    [&](uint64_t at, uint64_t len, const char* data) {
+                      bitmap::BitRange piece = PieceRange(r, at, len);
+                      if (data == nullptr) {  // zeros
+                        if (bit == 0) found = piece.first + static_cast<int64_t>(at * 8);
+                      } else {
+                        int64_t p = bitmap::Pos(std::string_view(data, len), bit, piece, true);
+                        if (p >= 0) found = p + static_cast<int64_t>(at * 8);
+                      }
+                      return found < 0;
+                    });
+  if (!s.ok()) return s;
+  if (found >= 0 || bit == 1 || end_given) return found;
+  return r.last + 1;  // all ones and no end given: Redis pads with zeros on the right
 }
 
 }  // namespace mnemo

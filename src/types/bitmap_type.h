@@ -1,11 +1,14 @@
-// The writing bitmap commands over string values (SETBIT, BITOP, BITFIELD), as Redis: a bitmap
-// is a string, so a key written here reads back with GET, APPEND, GETRANGE... and a string key
-// takes SETBIT. The bit logic is types/bitmap.h; this class loads the string under the key's
-// lock, applies it and stores the whole value again (strings are one metadata record: a write at
-// a high offset of a long value rewrites all of it; docs/internals.md, "Bitmaps").
+// The bitmap commands over string values (SETBIT, BITOP, BITFIELD, and the reads GETBIT,
+// BITCOUNT, BITPOS), as Redis: a bitmap is a string, so a key written here reads back with GET,
+// APPEND, GETRANGE... and a string key takes SETBIT. The bit logic is types/bitmap.h; this class
+// reads and writes the value through StringValue (types/string_fragments.h), so on a value
+// longer than kStringFragmentSize a SETBIT or BITFIELD write rewrites only the fragment(s) its
+// bits fall in, and reads visit only the fragments of their range (docs/internals.md,
+// "Bitmaps"). BITOP reads its sources whole and writes its result whole, as Redis does.
 //
 // Values grow only within proto-max-bulk-len and the memory left under the limit (StringType's
-// CheckSize). Thread-safe like Database; a cheap value made per command.
+// CheckSize), judged on the logical length even where the fragments are sparse. Thread-safe like
+// Database; a cheap value made per command.
 #pragma once
 
 #include <optional>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "types/bitmap.h"
+#include "types/string_fragments.h"
 #include "types/string_type.h"
 
 namespace mnemo {
@@ -40,6 +44,13 @@ class BitmapType {
   // every write failed, as in Redis). Without one, reads only.
   StatusOr<std::vector<std::optional<int64_t>>> BitField(std::string_view key,
                                                          const std::vector<FieldOp>& ops);
+
+  // GETBIT: the bit at `offset` (0 beyond the end or for a missing key); WrongType.
+  StatusOr<int> GetBit(std::string_view key, uint64_t offset) const;
+  // BITCOUNT / BITPOS over a loaded value (bitmap::Count and bitmap::Pos, piece by piece; runs
+  // of unstored fragments count as zeros without being materialised).
+  static StatusOr<int64_t> Count(const StringValue& v, bitmap::BitRange r);
+  static StatusOr<int64_t> Pos(const StringValue& v, int bit, bitmap::BitRange r, bool end_given);
 
  private:
   StringType strings_;

@@ -472,7 +472,7 @@ StatusOr<std::optional<uint64_t>> Database::StoredSize(std::string_view key,
     std::string prefix = EncodeSubkeyPrefix(ns_, key, rec->meta.version);
     for (ColumnFamily cf : {ColumnFamily::kSubkeys, ColumnFamily::kZSetScores}) {
       auto it = NewElementIterator(cf, prefix);
-      auto part = RecordBytes(it.get(), samples, rec->meta.size);
+      auto part = RecordBytes(it.get(), samples, rec->meta.MaxRecords());
       if (!part.ok()) return part.status();
       bytes += *part;
     }

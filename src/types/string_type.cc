@@ -4,8 +4,14 @@
 #include <limits>
 
 #include "common/string_util.h"
+#include "types/string_fragments.h"
 
 namespace mnemo {
+namespace {
+
+constexpr uint64_t kMaxNumberText = 64 << 10;  // ParseLongDouble refuses longer texts
+
+}  // namespace
 
 StatusOr<std::optional<KeyRecord>> StringType::Load(std::string_view key) const {
   auto rec = db_->GetRecordOfType(key, DataType::kString);
@@ -15,8 +21,17 @@ StatusOr<std::optional<KeyRecord>> StringType::Load(std::string_view key) const 
 }
 
 Status StringType::Store(std::string_view key, std::string_view value, int64_t expire_ms) {
-  db_->PutRecord(key, EncodeStringValue(value, expire_ms));
+  StringValue::PutWhole(db_, key, value, expire_ms);
   return db_->Finish();
+}
+
+StatusOr<std::string> StringType::Value(std::string_view key, const KeyRecord& rec) const {
+  if (!rec.meta.fragmented) return std::string(rec.meta.payload);
+  if (static_cast<int64_t>(rec.meta.size) > headroom_) return TooLargeForMemory();
+  auto v = StringValue::Load(db_, key, StringValue::Mode::kRead);
+  if (!v.ok()) return v.status();
+  if (static_cast<int64_t>(v->length()) > headroom_) return TooLargeForMemory();
+  return v->ReadAll();
 }
 
 Status StringType::CheckSize(int64_t size) const {
@@ -35,7 +50,13 @@ Status StringType::TooLargeForMemory() {
 Status StringType::Get(std::string_view key, std::string* value) const {
   auto rec = db_->GetRecordOfType(key, DataType::kString);
   if (!rec.ok()) return rec.status();
-  value->assign(rec->meta.payload);
+  if (!rec->meta.fragmented) {  // the hot path: the value is in the record
+    value->assign(rec->meta.payload);
+    return Status::OK();
+  }
+  auto v = Value(key, *rec);
+  if (!v.ok()) return v.status();
+  *value = std::move(*v);
   return Status::OK();
 }
 
@@ -44,7 +65,11 @@ Status StringType::MGet(const std::vector<std::string_view>& keys,
   for (auto k : keys) {
     auto rec = db_->GetRecord(k);
     bool go_on;
-    if (rec.ok() && rec->meta.type == DataType::kString) {
+    if (rec.ok() && rec->meta.fragmented) {
+      auto v = Value(k, *rec);
+      if (!v.ok()) return v.status();
+      go_on = visit(std::string_view(*v));
+    } else if (rec.ok() && rec->meta.type == DataType::kString) {
       go_on = visit(std::string_view(rec->meta.payload));
     } else if (rec.ok() || rec.status().IsNotFound()) {
       go_on = visit(std::nullopt);
@@ -65,7 +90,9 @@ StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::strin
   if (!exists && !rec.status().IsNotFound()) return rec.status();
   if (args.get && exists) {
     if (rec->meta.type != DataType::kString) return Status::WrongType();
-    r.old = std::string(rec->meta.payload);
+    auto old = Value(key, *rec);
+    if (!old.ok()) return old.status();
+    r.old = std::move(*old);
   }
   if ((args.cond == SetArgs::Cond::kNX && exists) || (args.cond == SetArgs::Cond::kXX && !exists)) {
     return r;
@@ -81,7 +108,14 @@ StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::strin
 void StringType::SetBlind(std::string_view key, std::string_view value, int64_t expire_ms,
                           PendingWrites* pending) {
   std::string meta_key = db_->MetaKey(key);
-  pending->batch.Put(ColumnFamily::kMetadata, meta_key, EncodeStringValue(value, expire_ms));
+  std::string record =
+      value.size() <= kStringFragmentSize
+          ? EncodeStringValue(value, expire_ms)
+          : StringValue::EncodeWhole(db_->storage(), db_->ns(), key, value, expire_ms,
+                                     [pending](std::string_view k, std::string_view v) {
+                                       pending->batch.Put(ColumnFamily::kSubkeys, k, v);
+                                     });
+  pending->batch.Put(ColumnFamily::kMetadata, meta_key, record);
   pending->lock_keys.push_back(std::move(meta_key));
   pending->commands++;
 }
@@ -96,7 +130,7 @@ StatusOr<bool> StringType::MSetNX(
     if (rec.ok()) return false;
     if (!rec.status().IsNotFound()) return rec.status();
   }
-  for (auto& kv : kvs) db_->PutRecord(kv.first, EncodeStringValue(kv.second, 0));
+  for (auto& kv : kvs) StringValue::PutWhole(db_, kv.first, kv.second, 0);
   Status s = db_->Finish();
   if (!s.ok()) return s;
   return true;
@@ -107,7 +141,7 @@ Status StringType::MSet(const std::vector<std::pair<std::string_view, std::strin
   keys.reserve(kvs.size());
   for (auto& kv : kvs) keys.push_back(kv.first);
   db_->Lock(keys);
-  for (auto& kv : kvs) db_->PutRecord(kv.first, EncodeStringValue(kv.second, 0));
+  for (auto& kv : kvs) StringValue::PutWhole(db_, kv.first, kv.second, 0);
   return db_->Finish();
 }
 
@@ -116,10 +150,12 @@ StatusOr<std::optional<std::string>> StringType::GetDel(std::string_view key) {
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return std::optional<std::string>();
+  auto value = Value(key, **rec);
+  if (!value.ok()) return value.status();
   db_->DeleteRecord(key);
   Status s = db_->Finish();
   if (!s.ok()) return s;
-  return std::optional<std::string>(std::string((*rec)->meta.payload));
+  return std::optional<std::string>(std::move(*value));
 }
 
 StatusOr<std::optional<std::string>> StringType::GetEx(std::string_view key,
@@ -128,43 +164,44 @@ StatusOr<std::optional<std::string>> StringType::GetEx(std::string_view key,
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return std::optional<std::string>();
-  std::string value((*rec)->meta.payload);
+  auto value = Value(key, **rec);
+  if (!value.ok()) return value.status();
   if (expire_ms.has_value()) {
-    Status s;
     if (*expire_ms > 0 && *expire_ms <= NowMs()) {
       db_->DeleteRecord(key);
-      s = db_->Finish();
-    } else {
-      s = Store(key, value, *expire_ms);
+    } else {  // the record with its new expiry (a fragmented value's fragments stay)
+      std::string raw = (*rec)->raw;
+      SetExpireInPlace(&raw, *expire_ms);
+      db_->PutRecord(key, raw);
     }
+    Status s = db_->Finish();
     if (!s.ok()) return s;
   }
-  return std::optional<std::string>(std::move(value));
+  return std::optional<std::string>(std::move(*value));
 }
 
 StatusOr<int64_t> StringType::Append(std::string_view key, std::string_view value) {
   db_->Lock(key);
-  auto rec = Load(key);
-  if (!rec.ok()) return rec.status();
-  std::string v;
-  int64_t expire = 0;
-  if (rec->has_value()) {
-    Status size_ok = CheckSize(static_cast<int64_t>((*rec)->meta.payload.size() + value.size()));
+  auto v = StringValue::Load(db_, key, StringValue::Mode::kWrite);
+  if (!v.ok()) return v.status();
+  if (v->exists()) {
+    Status size_ok = CheckSize(static_cast<int64_t>(v->length() + value.size()));
     if (!size_ok.ok()) return size_ok;
-    v.reserve((*rec)->meta.payload.size() + value.size());
-    v.assign((*rec)->meta.payload);
-    expire = (*rec)->meta.expire_ms;
   }
-  v.append(value);
-  Status s = Store(key, v, expire);
+  Status s = v->Write(v->length(), value);
   if (!s.ok()) return s;
-  return static_cast<int64_t>(v.size());
+  v->Store();  // the fragments the new bytes fall in, or the inline value, and the record
+  s = db_->Finish();
+  if (!s.ok()) return s;
+  return static_cast<int64_t>(v->length());
 }
 
 StatusOr<int64_t> StringType::StrLen(std::string_view key) const {
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
-  return rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
+  if (!rec->has_value()) return 0;
+  const Metadata& meta = (*rec)->meta;
+  return static_cast<int64_t>(meta.fragmented ? meta.size : meta.payload.size());
 }
 
 StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
@@ -173,6 +210,9 @@ StatusOr<int64_t> StringType::IncrBy(std::string_view key, int64_t delta) {
   if (!rec.ok()) return rec.status();
   int64_t cur = 0, expire = 0;
   if (rec->has_value()) {
+    if ((*rec)->meta.fragmented) {  // too long for a 64-bit integer
+      return Status::InvalidArgument("value is not an integer or out of range");
+    }
     auto parsed = ParseInt64((*rec)->meta.payload);
     if (!parsed) return Status::InvalidArgument("value is not an integer or out of range");
     cur = *parsed;
@@ -195,7 +235,13 @@ StatusOr<std::string> StringType::IncrByFloat(std::string_view key, long double 
   long double cur = 0;
   int64_t expire = 0;
   if (rec->has_value()) {
-    auto parsed = ParseLongDouble((*rec)->meta.payload);
+    // A long text may still be a number ("000...1.5"), not one longer than any parse takes.
+    if ((*rec)->meta.fragmented && (*rec)->meta.size > kMaxNumberText) {
+      return Status::InvalidArgument("value is not a valid float");
+    }
+    auto text = Value(key, **rec);
+    if (!text.ok()) return text.status();
+    auto parsed = ParseLongDouble(*text);
     if (!parsed) return Status::InvalidArgument("value is not a valid float");
     cur = *parsed;
     expire = (*rec)->meta.expire_ms;
@@ -214,41 +260,40 @@ StatusOr<std::string> StringType::GetRange(std::string_view key, int64_t start, 
   auto rec = Load(key);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value()) return std::string();
-  std::string_view v = (*rec)->meta.payload;
-  int64_t len = static_cast<int64_t>(v.size());
+  const Metadata& meta = (*rec)->meta;
+  int64_t len = static_cast<int64_t>(meta.fragmented ? meta.size : meta.payload.size());
   if (start < 0 && end < 0 && start > end) return std::string();
   if (start < 0) start = std::max<int64_t>(len + start, 0);
   if (end < 0) end = std::max<int64_t>(len + end, 0);
   if (end >= len) end = len - 1;
   if (len == 0 || start > end) return std::string();
-  return std::string(v.substr(start, end - start + 1));
+  if (!meta.fragmented) return std::string(meta.payload.substr(start, end - start + 1));
+  if (end - start + 1 > headroom_) return TooLargeForMemory();
+  auto v = StringValue::Load(db_, key, StringValue::Mode::kRead);
+  if (!v.ok()) return v.status();
+  // Read from what Load found (a write may have come between the two reads).
+  return v->Read(static_cast<uint64_t>(start), static_cast<uint64_t>(end - start + 1));
 }
 
 StatusOr<int64_t> StringType::SetRange(std::string_view key, int64_t offset,
                                        std::string_view value) {
   if (offset < 0) return Status::InvalidArgument("offset is out of range");
   db_->Lock(key);
-  auto rec = Load(key);
-  if (!rec.ok()) return rec.status();
-  int64_t cur_len = rec->has_value() ? static_cast<int64_t>((*rec)->meta.payload.size()) : 0;
+  auto v = StringValue::Load(db_, key, StringValue::Mode::kWrite);
+  if (!v.ok()) return v.status();
+  auto cur_len = static_cast<int64_t>(v->length());
   if (value.empty()) return cur_len;  // Redis creates nothing and changes nothing
   if (offset > max_len_ - static_cast<int64_t>(value.size())) {
     return CheckSize(std::numeric_limits<int64_t>::max());
   }
-  Status size_ok = CheckSize(std::max(cur_len, offset + static_cast<int64_t>(value.size())));
-  if (!size_ok.ok()) return size_ok;
-  std::string v;
-  int64_t expire = 0;
-  if (rec->has_value()) {
-    v.assign((*rec)->meta.payload);
-    expire = (*rec)->meta.expire_ms;
-  }
-  size_t need = static_cast<size_t>(offset) + value.size();
-  if (v.size() < need) v.resize(need, '\0');
-  v.replace(static_cast<size_t>(offset), value.size(), value);
-  Status s = Store(key, v, expire);
+  Status s = CheckSize(std::max(cur_len, offset + static_cast<int64_t>(value.size())));
   if (!s.ok()) return s;
-  return static_cast<int64_t>(v.size());
+  s = v->Write(static_cast<uint64_t>(offset), value);  // only the fragments it falls in
+  if (!s.ok()) return s;
+  v->Store();
+  s = db_->Finish();
+  if (!s.ok()) return s;
+  return static_cast<int64_t>(v->length());
 }
 
 }  // namespace mnemo

@@ -1,7 +1,11 @@
-// The string data type: values stored inline in their metadata record (one RocksDB key per
-// string). Read-modify-writes go through the Database's write context (database.h); plain
-// SET/MSET are blind writes that may join a pipeline's batch (PendingWrites). Thread-safe like
-// Database.
+// The string data type: a value up to kStringFragmentSize is stored inline in its metadata
+// record (one RocksDB key per string: GET and SET of such values are one record each); a longer
+// one in fragments (types/string_fragments.h), so APPEND and SETRANGE rewrite only the
+// fragments they touch. Read-modify-writes go through the Database's write context
+// (database.h); plain SET/MSET are blind writes that may join a pipeline's batch
+// (PendingWrites). A whole fragmented value read (GET, GETDEL, SET ... GET, GETRANGE) is refused
+// with -OOM when longer than the memory left under the limit (its fragments may be sparse: the
+// stored bytes do not bound it). Thread-safe like Database.
 #pragma once
 
 #include <functional>
@@ -72,6 +76,8 @@ class StringType {
   // Reads the live string under the caller's lock: nullopt when absent, WrongType otherwise.
   StatusOr<std::optional<KeyRecord>> Load(std::string_view key) const;
   Status Store(std::string_view key, std::string_view value, int64_t expire_ms);
+  // The whole value of a string record (read from its fragments when fragmented).
+  StatusOr<std::string> Value(std::string_view key, const KeyRecord& rec) const;
 
   Database* db_;
   int64_t max_len_;

@@ -428,6 +428,82 @@ CASES = {
     ],
 }
 
+# Strings longer than Mnemo's fragment size (4096 bytes, types/string_fragments.h: such a value
+# is stored in 4096-byte fragments, sparse when zero): offsets at and across the fragment edges
+# (byte 4095/4096, bit 32767/32768), high offsets, values written whole and partly, BITOP over
+# mixed small and large sources, and the generic commands over them.
+_F = 4096
+_BIG = "'" + "ab" * 3000 + "'"  # 6000 bytes
+_EDGE = "'" + "x" * _F + "'"  # exactly one fragment: still one record
+_ZEROS_NUMBER = "'" + "0" * 4500 + "1.5'"  # a long text that is still a float
+CASES["setbit"] += [
+    "SETBIT k 32767 1 | SETBIT k 32768 1 | STRLEN k | GET k | BITCOUNT k | BITPOS k 1 | "
+    "BITPOS k 1 4096 | BITPOS k 0 4095 4095 | BITCOUNT k 4095 4096 | BITCOUNT k 32760 32775 BIT",
+    "SETBIT k 80000000 1 | STRLEN k | GETBIT k 80000000 | GETBIT k 79999999 | GETBIT k 0 | "
+    "BITCOUNT k | BITPOS k 1 | BITPOS k 0 | BITPOS k 1 -2 | SETBIT k 80000000 0 | BITCOUNT k | "
+    "STRLEN k | GETRANGE k 9999999 -1 | BITPOS k 1",
+    "SETBIT k 4294967295 1 | STRLEN k | GETBIT k 4294967295 | BITCOUNT k -1 -1 | "
+    "BITPOS k 1 -10 | SETBIT k 4294967295 0 | BITCOUNT k -8 -1 | DEL k | EXISTS k",
+    "SET k " + _BIG + " | SETBIT k 47999 1 | SETBIT k 48000 1 | GETRANGE k 5990 -1 | "
+    "SETBIT k 32768 0 | GETRANGE k 4094 4097 | BITCOUNT k | OBJECT ENCODING k",
+]
+CASES["setrange"] += [
+    "SETRANGE k 4094 abcdef | STRLEN k | GETRANGE k 4090 4100 | SETRANGE k 10000 z | GET k",
+    "SET k " + _BIG + " | SETRANGE k 4095 XY | GETRANGE k 4094 4097 | SETRANGE k 8190 '' | "
+    "SETRANGE k 8191 Q | GET k | STRLEN k",
+    "SET k " + _EDGE + " | SETRANGE k 4096 y | STRLEN k | GETRANGE k 4094 -1 | SETRANGE k 0 Z | "
+    "GETRANGE k 0 1 | TYPE k",
+    "SETRANGE k 100000 x | SETRANGE k 50000 y | GETRANGE k 49999 50001 | BITCOUNT k | "
+    "BITCOUNT k 50000 50000 | STRLEN k",
+]
+CASES["append"] += [
+    "SET k " + _EDGE + " | APPEND k ab | STRLEN k | GETRANGE k 4094 -1 | GET k",
+    "APPEND k " + _BIG + " | APPEND k " + _BIG + " | STRLEN k | GETRANGE k 5998 6001 | "
+    "GETRANGE k -3 -1",
+    "SETBIT k 40000 1 | APPEND k xyz | STRLEN k | GETRANGE k -4 -1 | BITCOUNT k",
+]
+CASES["getrange"] += [
+    "SET k " + _BIG + " | GETRANGE k 4095 4096 | GETRANGE k -4097 -4096 | GETRANGE k 0 -1 | "
+    "GETRANGE k 5999 100000 | GETRANGE k 6000 6001 | GETRANGE k -100000 3 | GETRANGE k 4096 4095",
+]
+CASES["bitop"] += [
+    "SET a " + _BIG + " | SET b xyz | BITOP AND d a b | GET d | BITOP OR d a b | GET d | "
+    "BITOP XOR d b a | STRLEN d | GETRANGE d 0 5 | BITOP NOT d a | GETRANGE d 4090 4100 | STRLEN d",
+    "SETBIT a 100000 1 | SET b abc | BITOP OR d a b | BITCOUNT d | STRLEN d | GETRANGE d 0 3 | "
+    "BITOP AND d a b | BITCOUNT d | BITOP AND d b nosuch | EXISTS d",
+    "SETBIT a 50000 1 | BITOP OR a a b | BITCOUNT a | STRLEN a | BITOP NOT b a | BITCOUNT b",
+]
+CASES["bitfield"] += [
+    "BITFIELD k SET u8 32764 255 SET i16 32760 -1 GET u32 32760 INCRBY u8 65536 1 | STRLEN k | "
+    "GETRANGE k 4094 4097 | BITFIELD_RO k GET u16 32760 GET i8 65536 GET i64 32740",
+    "SET k " + _BIG + " | BITFIELD k INCRBY i64 32740 12345 GET i64 32740 OVERFLOW FAIL "
+    "INCRBY u2 47998 9 | GETRANGE k 4092 4098 | BITFIELD k SET u8 '#5999' 7 | GETRANGE k -1 -1",
+]
+CASES["strlen"] += ["SET k " + _BIG + " | STRLEN k | SETBIT k 90000 1 | STRLEN k"]
+CASES["getdel"] += [
+    "SET k " + _BIG + " | GETDEL k | EXISTS k | SETRANGE k 9000 x | GETDEL k | GET k"]
+CASES["getex"] += [
+    "SET k " + _BIG + " | GETEX k EX 100 | TTL k | SETRANGE k 7000 x | TTL k | GETEX k PERSIST | "
+    "TTL k | GETRANGE k 6999 7000",
+]
+CASES["incrbyfloat"] += [
+    "SET k " + _ZEROS_NUMBER + " | INCRBYFLOAT k 1 | GET k", "SETRANGE k 5000 1 | INCRBYFLOAT k 1",
+    "SETRANGE k 5000 1 | INCR k | INCRBY k 5",
+]
+CASES["lcs"] += ["SETRANGE a 4100 x | SET b x | LCS a b LEN | LCS a b | LCS a b IDX"]
+CASES["set"] += [
+    "SETRANGE k 5000 x | SET k small | GET k | STRLEN k | SET k " + _BIG + " GET | STRLEN k",
+    "SET k " + _BIG + " EX 100 | TTL k | SET k v KEEPTTL | TTL k | SET k " + _BIG + " XX | TTL k",
+]
+CASES["rename"] += [
+    "SETRANGE k 5000 x | TYPE k | OBJECT ENCODING k | RENAME k j | GETRANGE j 4999 5000 | "
+    "COPY j c | STRLEN c | SETBIT c 0 1 | GETRANGE j 0 0 | GETRANGE c 0 0 | DEL j c | EXISTS j c",
+]
+CASES["expire"] += [
+    "SET k " + _BIG + " | EXPIRE k 100 | TTL k | PERSIST k | TTL k | PEXPIRE k 1 | SETBIT j 1 1",
+]
+CASES["mset"] += ["MSET a " + _BIG + " b x | MGET a b c | STRLEN a"]
+
 
 def parse_case(line):
     """The commands of one case line, each a tuple of arguments."""

@@ -1,7 +1,8 @@
 """DBSIZE and INFO keyspace are the namespace counters, kept by merge in the same batch as each
-change: after a seeded random mix of writes, overwrites, deletes, renames, copies and short
-expiries (removed by the active expiry), they equal a full count of the keys (KEYS * and a
-SCAN walk, TTLs read one by one), and still do after a restart and after kill -9."""
+change: after a seeded random mix of writes (fragmented strings among them), overwrites,
+deletes, renames, copies and short expiries (removed by the active expiry), they equal a full
+count of the keys (KEYS * and a SCAN walk, TTLs read one by one), and still do after a restart
+and after kill -9."""
 import os
 import random
 
@@ -37,7 +38,7 @@ def assert_exact(c, when):
 def random_writes(c, rnd, n):
     for _ in range(n):
         k, k2 = "k%d" % rnd.randrange(KEYS), "k%d" % rnd.randrange(KEYS)
-        op = rnd.randrange(12)
+        op = rnd.randrange(14)
         if op == 0:
             c.set(k, "v" * rnd.randrange(40))
         elif op == 1:
@@ -67,8 +68,12 @@ def random_writes(c, rnd, n):
                 p.set("k%d" % rnd.randrange(KEYS), j)
             p.incr(k)
             p.execute(raise_on_error=False)
-        else:
+        elif op == 11:
             c.getdel(k)
+        elif op == 12:  # longer than 4096 bytes: a fragmented string (types/string_fragments.h)
+            c.setrange(k, rnd.choice((4095, 5000, 20000)), "z")
+        else:
+            c.setbit(k, rnd.randrange(1 << 20), 1)
 
 
 def test_counters_equal_a_full_count_after_writes_restart_and_kill9(server_factory):

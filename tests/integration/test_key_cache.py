@@ -106,15 +106,18 @@ def test_each_kind_of_write_is_seen_by_the_next_read(r):
 
 
 def test_large_values_are_not_cached(r):
+    # A value longer than 4096 bytes is stored in fragments (types/string_fragments.h), which the
+    # key cache never holds: only its metadata record (a few dozen bytes) is cached.
     r.flushall()
     big = "L" * (20 * 1024)
     r.set("big", big)
+    assert r.get("big") == big
     h0, m0 = hits_misses(r)
     assert r.get("big") == big
-    assert r.get("big") == big
     h1, m1 = hits_misses(r)
-    assert h1 == h0 and m1 == m0 + 2
-    assert stats(r)["key-cache.entries"] == 0
+    assert m1 == m0 and h1 > h0  # the record came from the cache
+    assert stats(r)["key-cache.entries"] == 1
+    assert stats(r)["key-cache"] < 4096
 
 
 def test_a_restart_starts_cold_and_fills_from_storage(server_factory):

@@ -26,7 +26,7 @@
 // that sends or reads too slowly is dropped after kIoTimeoutSeconds. At most 64
 // accepted connections wait for a handler; beyond that the acceptor serves one itself and the
 // rest wait in the kernel's backlog, so a flood of connections cannot take the process's file
-// descriptors. Requests are GETs: a body over 64 KiB is refused.
+// descriptors. A request body over 64 KiB is refused (no endpoint reads one).
 //
 // Thread-safety: Bind, Start and Stop are called by the owner's thread; handlers run on the
 // server's threads. Ownership: it borrows the Config and the HeapProfiler, which must outlive it.

@@ -8,20 +8,66 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/string_util.h"
 #include "config/config.h"
+#include "http/dashboard_assets.h"
 #include "http/pprof.h"
 #include "memory/heap_profiler.h"
 
 namespace mnemo {
 namespace {
 
-constexpr const char* kPaths[] = {"/metrics", "/debug/memory", "/debug/pprof/heap"};
+// The paths served besides the embedded dashboard files; `post`: the path takes POST only (the
+// profiler's actions), else GET and HEAD.
+struct Route {
+  const char* path;
+  bool post;
+};
+constexpr Route kRoutes[] = {
+    {"/metrics", false},
+    {"/debug/memory", false},
+    {"/debug/pprof/heap", false},
+    {"/debug/memory/history", false},
+    {"/debug/memory/forecast", false},
+    {"/debug/profiler", false},
+    {"/debug/profiler/top", false},
+    {"/debug/slowlog", false},
+    {"/debug/profiler/enable", true},
+    {"/debug/profiler/disable", true},
+    {"/debug/profiler/dump", true},
+};
 constexpr size_t kMaxRequestBody = 64 << 10;
+constexpr int64_t kMaxSlowlogCount = 1000;
+constexpr size_t kTopSites = 10;
 
-bool KnownPath(const std::string& path) {
-  for (const char* p : kPaths)
-    if (path == p) return true;
-  return false;
+const Route* FindRoute(const std::string& path) {
+  static constexpr Route kAsset{"", false};
+  for (const Route& r : kRoutes)
+    if (path == r.path) return &r;
+  return FindDashboardAsset(path) != nullptr ? &kAsset : nullptr;
+}
+
+// A positive integer query parameter in [1, max], `fallback` when absent; nullopt when bad.
+std::optional<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t fallback,
+                                int64_t max) {
+  if (!req.has_param(name)) return fallback;
+  auto v = ParseInt64(req.get_param_value(name));
+  if (!v || *v < 1 || *v > max) return std::nullopt;
+  return *v;
+}
+
+// The HTTP status for a failed profiler call (memory/heap_profiler.h's error codes).
+int ProfilerErrorCode(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kNotSupported:
+      return 501;
+    case Status::Code::kInvalidArgument:
+      return 409;
+    case Status::Code::kBusy:
+      return 503;
+    default:
+      return 500;
+  }
 }
 
 void Text(httplib::Response& res, int status, const std::string& body) {
@@ -104,6 +150,35 @@ HttpServer::HttpServer(const Config* config, HeapProfiler* profiler, Handlers ha
   });
   s.Get("/debug/pprof/heap",
         [this](const httplib::Request& req, httplib::Response& res) { ServeHeap(req, res); });
+  RouteDashboard();
+}
+
+void HttpServer::RouteDashboard() {
+  httplib::Server& s = *server_;
+  for (const DashboardAsset& a : DashboardAssets()) {
+    s.Get(a.path, [&a](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(a.body.data(), a.body.size(), DashboardContentType(a.path));
+    });
+  }
+  s.Get("/debug/memory/history",
+        [this](const httplib::Request& req, httplib::Response& res) { ServeHistory(req, res); });
+  s.Get("/debug/memory/forecast", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(ForecastJson(handlers_.forecast(), handlers_.level()), "application/json");
+  });
+  s.Get("/debug/profiler", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(ProfilerJson(profiler_->GetInfo()), "application/json");
+  });
+  s.Get("/debug/profiler/top",
+        [this](const httplib::Request&, httplib::Response& res) { ServeTop(res); });
+  s.Get("/debug/slowlog",
+        [this](const httplib::Request& req, httplib::Response& res) { ServeSlowlog(req, res); });
+  for (const char* action : {"enable", "disable", "dump"}) {
+    s.Post(std::string("/debug/profiler/") + action,
+           [this, action](const httplib::Request&, httplib::Response& res) {
+             ServeProfilerAction(action, res);
+           });
+  }
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -147,7 +222,7 @@ bool HttpServer::Screen(const httplib::Request& req, httplib::Response& res) {
          "so only loopback clients are served; set requirepass or protected-mode no");
     return true;
   }
-  bool needs_auth = req.path.starts_with("/debug/") ||
+  bool needs_auth = req.path.starts_with("/debug/") || req.path.starts_with("/dashboard") ||
                     (req.path == "/metrics" && config_->http_metrics_auth.load());
   if (needs_auth && !Authorized(req)) {
     res.set_header("WWW-Authenticate", "Basic realm=\"mnemo\", charset=\"UTF-8\"");
@@ -156,13 +231,22 @@ bool HttpServer::Screen(const httplib::Request& req, httplib::Response& res) {
          "<password>' or HTTP Basic (any user name)");
     return true;
   }
-  if (!KnownPath(req.path)) {
-    Text(res, 404, "not found: " + req.path + " (try /metrics, /debug/memory, /debug/pprof/heap)");
+  const Route* route = FindRoute(req.path);
+  if (route == nullptr) {
+    Text(res, 404, "not found: " + req.path + " (try /metrics, /dashboard, /debug/memory)");
     return true;
   }
-  if (req.method != "GET" && req.method != "HEAD") {
-    res.set_header("Allow", "GET, HEAD");
-    Text(res, 405, "method not allowed: " + req.method + " (only GET and HEAD)");
+  bool allowed = route->post ? req.method == "POST" : req.method == "GET" || req.method == "HEAD";
+  if (!allowed) {
+    res.set_header("Allow", route->post ? "POST" : "GET, HEAD");
+    Text(res, 405,
+         "method not allowed: " + req.method +
+             (route->post ? " (only POST)" : " (only GET and HEAD)"));
+    return true;
+  }
+  if (route->post && req.has_header("Origin") &&
+      req.get_header_value("Origin") != "http://" + req.get_header_value("Host")) {
+    Text(res, 403, "cross-site request refused: the Origin is not this server");
     return true;
   }
   return false;
@@ -212,6 +296,51 @@ void HttpServer::ServeHeap(const httplib::Request& req, httplib::Response& res) 
   if (!gz.ok()) return Text(res, 500, gz.status().message());
   res.set_header("Content-Disposition", "attachment; filename=\"heap.pb.gz\"");
   res.set_content(*gz, "application/octet-stream");
+}
+
+void HttpServer::ServeHistory(const httplib::Request& req, httplib::Response& res) {
+  auto seconds = IntParam(req, "seconds", kFineSamples, 86400);
+  if (!seconds) return Text(res, 400, "seconds must be an integer between 1 and 86400");
+  res.set_content(HistoryJson(handlers_.history(*seconds), *seconds), "application/json");
+}
+
+void HttpServer::ServeSlowlog(const httplib::Request& req, httplib::Response& res) {
+  auto count = IntParam(req, "count", 10, kMaxSlowlogCount);
+  if (!count) return Text(res, 400, "count must be an integer between 1 and 1000");
+  auto [len, entries] = handlers_.slowlog(static_cast<size_t>(*count));
+  res.set_content(SlowlogJson(len, entries), "application/json");
+}
+
+// The TOP report of the newest dump in profiling-dir (KPROFILE MEMORY TOP 10 <newest>): reading
+// a stored dump needs no active profiler and takes no new dump.
+void HttpServer::ServeTop(httplib::Response& res) {
+  if (Status s = profiler_->CheckArmed(); !s.ok())
+    return Text(res, 501, "heap profiling is not available: " + s.message());
+  auto files = profiler_->List();
+  if (!files.ok()) return Text(res, 500, files.status().message());
+  if (files->empty()) return res.set_content(TopJson(nullptr, {}), "application/json");
+  const HeapProfiler::DumpFile& newest = files->front();
+  auto sites = profiler_->Top(kTopSites, newest.name);
+  if (!sites.ok()) return Text(res, ProfilerErrorCode(sites.status()), sites.status().message());
+  res.set_content(TopJson(&newest, *sites), "application/json");
+}
+
+// What KPROFILE MEMORY ENABLE, DISABLE and DUMP (without a directory) run, with the same
+// HeapProfiler calls and their errors; the answer is the profiler's state afterwards.
+void HttpServer::ServeProfilerAction(std::string_view action, httplib::Response& res) {
+  Status s;
+  if (action == "enable") {
+    s = profiler_->Enable(std::nullopt, std::nullopt);
+  } else if (action == "disable") {
+    s = profiler_->Disable();
+  } else {
+    s = profiler_->Dump("").status();  // "" = profiling-dir itself
+  }
+  if (!s.ok()) {
+    if (s.code() == Status::Code::kBusy) res.set_header("Retry-After", "1");
+    return Text(res, ProfilerErrorCode(s), s.message());
+  }
+  res.set_content(ProfilerJson(profiler_->GetInfo()), "application/json");
 }
 
 }  // namespace mnemo

@@ -6,19 +6,27 @@
 //                            ?format=jeprof the raw jemalloc dump, ?format=svg a flame graph,
 //                            ?diff=<dump name> the growth since a stored dump (any format but
 //                            jeprof)
+//   GET /dashboard           the dashboard page (http/dashboard/), its script, style and uPlot
+//   GET /debug/memory/history, /debug/memory/forecast, /debug/profiler, /debug/profiler/top,
+//       /debug/slowlog       the page's JSON documents (http/dashboard.h)
+//   POST /debug/profiler/enable|disable|dump
+//                            KPROFILE MEMORY ENABLE / DISABLE / DUMP (into profiling-dir only)
 //
 // Access: a peer that protected mode refuses (Handlers::refuses) gets 403. With `requirepass`
-// set, /debug/* need the password, as `Authorization: Bearer <password>` or HTTP Basic with any
-// user name and the password (401 with a WWW-Authenticate challenge otherwise); /metrics needs
-// it too when `http-metrics-auth` is yes. Unknown paths get 404, other methods than GET and
-// HEAD on a known path 405 with an Allow header.
+// set, /debug/* and /dashboard* need the password, as `Authorization: Bearer <password>` or HTTP
+// Basic with any user name and the password (401 with a WWW-Authenticate challenge otherwise);
+// /metrics needs it too when `http-metrics-auth` is yes. Unknown paths get 404, a method the path
+// does not take 405 with an Allow header (GET and HEAD, or POST for the profiler's actions). A POST
+// whose Origin header is not this server's own (http://<Host>) gets 403, so another site's page in
+// the operator's browser cannot switch the profiler (a browser always sends Origin there).
 //
 // Threads: the server runs on threads of its own (one acceptor, kHandlerThreads handlers), so a
 // slow scraper never stalls a worker; its handlers only take snapshots through thread-safe
-// calls. A client that sends or reads too slowly is dropped after kIoTimeoutSeconds. At most 64
+// calls; a profiler action or a TOP report runs on the HTTP thread that asked for it. A client
+// that sends or reads too slowly is dropped after kIoTimeoutSeconds. At most 64
 // accepted connections wait for a handler; beyond that the acceptor serves one itself and the
 // rest wait in the kernel's backlog, so a flood of connections cannot take the process's file
-// descriptors. Requests are GETs: a body over 64 KiB is refused.
+// descriptors. A request body over 64 KiB is refused (no endpoint reads one).
 //
 // Thread-safety: Bind, Start and Stop are called by the owner's thread; handlers run on the
 // server's threads. Ownership: it borrows the Config and the HeapProfiler, which must outlive it.
@@ -31,6 +39,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "http/dashboard.h"
 
 namespace httplib {
 class Server;
@@ -52,6 +61,12 @@ class HttpServer {
     std::function<std::string()> metrics;                   // the /metrics text
     std::function<StatusOr<std::string>()> memory_json;     // the /debug/memory document
     std::function<bool(std::string_view peer_ip)> refuses;  // protected mode's verdict
+    // The dashboard's figures (thread-safe reads of the server's state).
+    std::function<std::vector<HistorySample>(int64_t seconds)> history;  // MEMORY HISTORY
+    std::function<MemoryForecast()> forecast;                            // MEMORY FORECAST
+    std::function<MemoryLevel()> level;                                  // the governor's level
+    // SLOWLOG LEN and up to `count` entries of SLOWLOG GET, newest first.
+    std::function<std::pair<size_t, std::vector<SlowCommand>>(size_t count)> slowlog;
   };
 
   HttpServer(const Config* config, HeapProfiler* profiler, Handlers handlers);
@@ -71,6 +86,11 @@ class HttpServer {
   bool Screen(const httplib::Request& req, httplib::Response& res);
   bool Authorized(const httplib::Request& req) const;
   void ServeHeap(const httplib::Request& req, httplib::Response& res);
+  void RouteDashboard();
+  void ServeHistory(const httplib::Request& req, httplib::Response& res);
+  void ServeSlowlog(const httplib::Request& req, httplib::Response& res);
+  void ServeTop(httplib::Response& res);
+  void ServeProfilerAction(std::string_view action, httplib::Response& res);
 
   const Config* config_;
   HeapProfiler* profiler_;

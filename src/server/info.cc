@@ -72,10 +72,16 @@ void ClientsSection(InfoWriter& w, const InfoInput& in) {
   w.Field("blocked_clients", in.server.blocking().blocked());
 }
 
+// RocksDB's figures of this INFO, read on first use.
+const StorageFigures& StorageOf(const InfoInput& in) {
+  if (!in.storage) in.storage = in.server.storage().GetFigures();
+  return *in.storage;
+}
+
 // Rendered from one memory snapshot, the same source as MEMORY STATS and MEMORY REPORT.
 void MemorySection(InfoWriter& w, const InfoInput& in) {
   w.Header("Memory");
-  w.Raw(RenderInfoMemory(in.server.TakeMemorySnapshot()));
+  w.Raw(RenderInfoMemory(in.server.TakeMemorySnapshot(StorageOf(in))));
 }
 
 void PersistenceSection(InfoWriter& w, const InfoInput& in) {
@@ -190,9 +196,9 @@ void LatencyStatsSection(InfoWriter& w, const InfoInput& in) {
   }
 }
 
-// What a cold read and a write cost RocksDB (Storage::GetStats; docs/info.md, "storage").
+// What a cold read and a write cost RocksDB (Storage::GetFigures; docs/info.md, "storage").
 void StorageSection(InfoWriter& w, const InfoInput& in) {
-  StorageStats st = in.server.storage().GetStats();
+  const StorageFigures& st = StorageOf(in);
   w.Header("Storage");
   w.Field("storage_block_cache_hits", st.block_cache_hits);
   w.Field("storage_block_cache_misses", st.block_cache_misses);
@@ -206,8 +212,8 @@ void StorageSection(InfoWriter& w, const InfoInput& in) {
   w.Bytes("storage_block_cache_filter_bytes", st.filter_bytes);
   w.Field("storage_l0_files", st.l0_files);
   w.Bytes("storage_pending_compaction_bytes", st.pending_compaction_bytes);
-  w.Field("storage_write_stall_ms", st.write_stall_us / 1000);
-  w.Field("storage_writes_stopped", st.writes_stopped ? 1 : 0);
+  w.Field("storage_write_stall_ms", st.stall_micros / 1000);
+  w.Field("storage_writes_stopped", st.write_stopped ? 1 : 0);
 }
 
 // The memory limit and what the governor did about it (docs/memory.md, "The memory limit").

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "storage/storage.h"
 
 namespace mnemo {
 
@@ -16,6 +19,9 @@ struct InfoInput {
   int64_t start_ms;
   uint64_t startup_allocated;
   std::string_view ns;  // the caller's namespace: the keyspace section counts its keys
+  // RocksDB's figures, read at most once per INFO by the sections that need them (memory,
+  // storage): see StorageOf in info.cc.
+  mutable std::optional<StorageFigures> storage{};
 };
 
 // `section`: "" or "default", "all", "everything", or space-separated section names.

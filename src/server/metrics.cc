@@ -208,8 +208,7 @@ void NamespaceMetrics(PrometheusWriter& w, Server& server) {
   for (const auto& [ns, c] : counters) w.Sample({{"namespace", ns}}, reg.Refused(ns));
 }
 
-void StorageMetrics(PrometheusWriter& w, Server& server) {
-  StorageFigures f = server.storage().GetFigures();
+void StorageMetrics(PrometheusWriter& w, Server& server, const StorageFigures& f) {
   StorageMemory m = server.storage().GetMemory();
   w.Gauge("mnemo_rocksdb_l0_files", "SST files at level 0.", f.l0_files);
   w.Gauge("mnemo_rocksdb_pending_compaction_bytes", "Bytes compaction estimates it must rewrite.",
@@ -234,13 +233,12 @@ void StorageMetrics(PrometheusWriter& w, Server& server) {
             m.key_cache_hits);
   w.Counter("mnemo_key_cache_misses_total", "Key cache lookups that went to RocksDB.",
             m.key_cache_misses);
-  StorageStats st = server.storage().GetStats();
   w.Counter("mnemo_rocksdb_block_cache_hits_total",
-            "Block lookups (data, index, filter) the block cache answered.", st.block_cache_hits);
+            "Block lookups (data, index, filter) the block cache answered.", f.block_cache_hits);
   w.Counter("mnemo_rocksdb_block_cache_misses_total", "Block lookups read from an SST file.",
-            st.block_cache_misses);
+            f.block_cache_misses);
   w.Gauge("mnemo_rocksdb_block_cache_index_filter_bytes",
-          "Index and filter blocks in the block cache.", st.index_bytes + st.filter_bytes);
+          "Index and filter blocks in the block cache.", f.index_bytes + f.filter_bytes);
 }
 
 // For autoscalers: the forecast of the memory history (memory/history.h). A figure that does not
@@ -275,13 +273,14 @@ void ForecastMetrics(PrometheusWriter& w, Server& server) {
 
 std::string RenderMetrics(Server& server) {
   PrometheusWriter w;
-  MemoryMetrics(w, server.TakeMemorySnapshot());
+  StorageFigures storage = server.storage().GetFigures();  // one read for the whole scrape
+  MemoryMetrics(w, server.TakeMemorySnapshot(storage));
   GovernorMetrics(w, server);
   ProfilerMetrics(w, server.profiler());
   ServerMetrics(w, server);
   CommandMetrics(w);
   NamespaceMetrics(w, server);
-  StorageMetrics(w, server);
+  StorageMetrics(w, server, storage);
   ForecastMetrics(w, server);
   return w.Take();
 }

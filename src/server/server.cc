@@ -52,6 +52,16 @@ std::string HttpHost(const Config& config) {
   return host[0] == '-' ? host.substr(1) : host;
 }
 
+// SLOWLOG LEN and GET <count> for the dashboard (http/dashboard.h), as plain copies.
+std::pair<size_t, std::vector<SlowCommand>> SlowCommands(const SlowLog& log, size_t count) {
+  std::vector<SlowCommand> out;
+  for (SlowLogEntry& e : log.Get(count)) {
+    out.push_back(
+        {e.id, e.unix_seconds, e.usec, std::move(e.args), std::move(e.addr), std::move(e.name)});
+  }
+  return {log.Len(), std::move(out)};
+}
+
 }  // namespace
 
 Status Server::BindHttp() {
@@ -67,12 +77,16 @@ Status Server::BindHttp() {
     if (!config_->protected_mode.load(std::memory_order_relaxed)) return false;
     return mnemo::ProtectedModeRefuses(true, host, !config_->requirepass().empty(), peer);
   };
+  h.history = [this](int64_t seconds) { return history_.Recent(seconds); };
+  h.forecast = [this] { return history_.Forecast(MemoryLimit()); };
+  h.level = [this] { return governor_.level(); };
+  h.slowlog = [this](size_t count) { return SlowCommands(slowlog_, count); };
   http_ = std::make_unique<HttpServer>(config_, profiler_.get(), std::move(h));
   if (Status s = http_->Bind(host, port); !s.ok()) {
     http_.reset();
     return s;
   }
-  Log(LogLevel::kNotice, "HTTP monitoring on %s:%d (/metrics, /debug/memory, /debug/pprof/heap)",
+  Log(LogLevel::kNotice, "HTTP monitoring on %s:%d (/metrics, /dashboard, /debug/memory, ...)",
       host.c_str(), port);
   return Status::OK();
 }
@@ -448,7 +462,7 @@ Status Server::AdmitScriptWrite(const std::vector<std::string>& args, const std:
   return Status::OK();
 }
 
-MemoryInputs Server::GatherMemoryInputs() const {
+MemoryInputs Server::GatherMemoryInputs(const StorageFigures& st) const {
   MemoryInputs in;
   ScriptMemory lua = scripts_->memory();
   in.lua_vm = lua.vm;
@@ -461,10 +475,9 @@ MemoryInputs Server::GatherMemoryInputs() const {
   in.memtables_unflushed = sm.memtables_active;
   in.memtables_all = sm.memtables_all;
   in.table_readers = sm.table_readers;
-  StorageStats st = storage_->GetStats();
   in.block_cache_hits = st.block_cache_hits;
   in.block_cache_misses = st.block_cache_misses;
-  in.write_stall_us = st.write_stall_us;
+  in.write_stall_us = st.stall_micros;
   in.l0_files = st.l0_files;
   in.pending_compaction_bytes = st.pending_compaction_bytes;
   in.key_cache_usage = sm.key_cache_usage;
@@ -497,8 +510,10 @@ MemoryInputs Server::GatherMemoryInputs() const {
   return in;
 }
 
-MemorySnapshot Server::TakeMemorySnapshot() {
-  MemorySnapshot s = mnemo::TakeMemorySnapshot(GatherMemoryInputs());
+MemorySnapshot Server::TakeMemorySnapshot() { return TakeMemorySnapshot(storage_->GetFigures()); }
+
+MemorySnapshot Server::TakeMemorySnapshot(const StorageFigures& storage) {
+  MemorySnapshot s = mnemo::TakeMemorySnapshot(GatherMemoryInputs(storage));
   RaisePeak(s.allocator.allocated);
   return s;
 }

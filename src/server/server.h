@@ -79,6 +79,8 @@ class Server : public ServerApi {
   HeapProfiler& profiler() override { return *profiler_; }
   std::string Info(std::string_view section, std::string_view ns) override;
   MemorySnapshot TakeMemorySnapshot() override;
+  // The same with storage figures the caller read already (one read per INFO or scrape).
+  MemorySnapshot TakeMemorySnapshot(const StorageFigures& storage);
   std::string ClientList() override;
   std::vector<ClientMemory> ClientMemories() override;  // server/client_memory.cc
   StatusOr<int64_t> KillClients(const std::vector<std::string>& filter, uint64_t self) override;
@@ -169,7 +171,7 @@ class Server : public ServerApi {
   HeapProfiler::Settings ProfilerSettings() const;
   // The snapshot's inputs that only the server knows: storage, clients, profiler, baselines,
   // limits and the workers' published allocation counters. Lock-free for commands.
-  MemoryInputs GatherMemoryInputs() const;
+  MemoryInputs GatherMemoryInputs(const StorageFigures& storage) const;
   void RaisePeak(uint64_t allocated);
   // The memory gate of a command a script runs (Connection::CheckMemory's, for a script's
   // caller): the namespace's quota, then the governor's level.

@@ -752,38 +752,6 @@ StorageMemory Storage::GetMemory() const {
   return m;
 }
 
-StorageStats Storage::GetStats() const {
-  StorageStats st;
-  st.block_cache_hits = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
-  st.block_cache_misses = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
-  st.index_filter_misses = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_INDEX_MISS) +
-                           statistics_->getTickerCount(rocksdb::BLOCK_CACHE_FILTER_MISS);
-  st.write_stall_us = statistics_->getTickerCount(rocksdb::STALL_MICROS);
-  std::map<std::string, std::string> entries;
-  if (db_->GetMapProperty(handles_.back(), rocksdb::DB::Properties::kBlockCacheEntryStats,
-                          &entries)) {
-    auto bytes = [&entries](rocksdb::CacheEntryRole role) -> uint64_t {
-      auto it = entries.find(rocksdb::BlockCacheEntryStatsMapKeys::UsedBytes(role));
-      return it == entries.end() ? 0 : std::strtoull(it->second.c_str(), nullptr, 10);
-    };
-    st.index_bytes = bytes(rocksdb::CacheEntryRole::kIndexBlock);
-    st.filter_bytes = bytes(rocksdb::CacheEntryRole::kFilterBlock) +
-                      bytes(rocksdb::CacheEntryRole::kFilterMetaBlock);
-  }
-  for (int i = 0; i < kDataColumnFamilies; i++) {
-    rocksdb::ColumnFamilyHandle* h = handles_[i];
-    uint64_t v = 0;
-    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &v))
-      st.l0_files += v;
-    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v))
-      st.pending_compaction_bytes += v;
-  }
-  uint64_t stopped = 0;
-  st.writes_stopped =
-      db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped) && stopped != 0;
-  return st;
-}
-
 void Storage::SetBlockCacheCapacity(uint64_t bytes) {
   block_cache_->SetCapacity(static_cast<size_t>(bytes));
 }

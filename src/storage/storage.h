@@ -102,36 +102,29 @@ struct StorageMemory {
   uint64_t key_cache_misses = 0;
 };
 
-// RocksDB's health figures for monitoring (/metrics), summed over the column families, read from
-// its properties (storage_figures.cc). Cheap: no scan, a few property reads.
+// RocksDB's figures for INFO storage, MEMORY DOCTOR and /metrics, read in one go
+// (storage_figures.cc) once per INFO, scrape or memory snapshot. Per column family figures are
+// summed over every column family. Counters are since the server started; the rest are now.
+// Cache contents come from RocksDB's scan of the block cache, redone at most every few seconds,
+// so they may be that old. Cheap: a few property reads and statistics tickers, no data scan.
 struct StorageFigures {
-  uint64_t l0_files = 0;                  // SST files at level 0 (rocksdb.num-files-at-level0)
-  uint64_t pending_compaction_bytes = 0;  // estimate-pending-compaction-bytes
-  uint64_t running_compactions = 0;
-  uint64_t running_flushes = 0;
-  uint64_t immutable_memtables = 0;  // full memtables waiting for a flush
-  uint64_t stall_micros = 0;         // cumulative write stall time ("Cumulative stall" of dbstats)
-  uint64_t stall_stops = 0;          // write stops since start (io_stalls.total_stop)
-  uint64_t stall_slowdowns = 0;      // write slowdowns since start (io_stalls.total_slowdown)
-  bool write_stopped = false;        // is-write-stopped now
-  uint64_t delayed_write_rate = 0;   // actual-delayed-write-rate, bytes/s; 0 = not delayed
-  uint64_t sst_bytes = 0;            // total-sst-files-size
-  uint64_t live_data_bytes = 0;      // estimate-live-data-size
-};
-
-// What cold reads and writes cost RocksDB, for INFO storage and MEMORY DOCTOR. Counters are since
-// the server started; the others are now. Cache contents are RocksDB's scan of the cache, redone
-// at most every few seconds, so they may be that old.
-struct StorageStats {
   uint64_t block_cache_hits = 0;     // block lookups the block cache answered (data, index, filter)
   uint64_t block_cache_misses = 0;   // lookups read from a file (then decompressed)
   uint64_t index_filter_misses = 0;  // of the misses, index and filter blocks
   uint64_t index_bytes = 0;          // index blocks in the block cache
   uint64_t filter_bytes = 0;         // filter blocks (partitions and their top level) in the cache
-  uint64_t l0_files = 0;             // L0 files of the data column families together
-  uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate, data column families together
-  uint64_t write_stall_us = 0;            // time writes waited on a slowdown or a stop
-  bool writes_stopped = false;            // writes are stopped now (a stall, not an error)
+  uint64_t l0_files = 0;             // SST files at level 0 (rocksdb.num-files-at-level0)
+  uint64_t pending_compaction_bytes = 0;  // estimate-pending-compaction-bytes
+  uint64_t running_compactions = 0;
+  uint64_t running_flushes = 0;
+  uint64_t immutable_memtables = 0;  // full memtables waiting for a flush
+  uint64_t stall_micros = 0;         // time writes waited on a slowdown or a stop (STALL_MICROS)
+  uint64_t stall_stops = 0;          // write stops since start (io_stalls.total_stop)
+  uint64_t stall_slowdowns = 0;      // write slowdowns since start (io_stalls.total_slowdown)
+  bool write_stopped = false;        // is-write-stopped now (a stall, not an error)
+  uint64_t delayed_write_rate = 0;   // actual-delayed-write-rate, bytes/s; 0 = not delayed
+  uint64_t sst_bytes = 0;            // total-sst-files-size
+  uint64_t live_data_bytes = 0;      // estimate-live-data-size
 };
 
 // A RocksDB status as a mnemo Status. No space on the data directory's filesystem (a write's own
@@ -224,10 +217,10 @@ class Storage {
   uint64_t NewVersion();
 
   StorageMemory GetMemory() const;
+  // Block cache hits and contents, L0 files, compactions, flushes and write stalls. Costs a few
+  // property reads per column family and, at most every few seconds, RocksDB's scan of the
+  // block cache.
   StorageFigures GetFigures() const;
-  // Block cache hits and contents, L0 files, pending compaction and write stalls. Costs a few
-  // property reads and, at most every few seconds, RocksDB's scan of the block cache.
-  StorageStats GetStats() const;
   // Run-time memory levers (the governor's): shrinking the cache evicts clean blocks only; a
   // lower memtable budget makes RocksDB flush the largest memtable earlier. No data is lost.
   void SetBlockCacheCapacity(uint64_t bytes);

@@ -151,3 +151,19 @@ def test_noisy_neighbour_py_measures_the_steady_tenant_alone_and_beside_the_nois
         assert re.search(r"(?m)^%s\s+%s(\s+%s){5}" % (test, NUMBER, NUMBER), out), out
     # The noisy tenant reached its quota and was refused: the quota worked.
     assert re.search(r"(?m)^noisy tenant: quota reached in 1 of 1 runs", out), out
+
+def test_scrape_py_measures_scrapes_history_and_policies():
+    out = run_bench("scrape.py", *TINY, "--idle", "1", "--idle-scrapes", "5")
+    for title in ("scraped/quiet", "policies64/none"):
+        assert title in out, out
+    for test in ("SET", "GET"):
+        # test, name, ops/s, worker us/op, name, ops/s, worker us/op, ratio, cpu ratio: twice
+        # (the CPU ratio is n/a when a tiny run's worker CPU time is below one clock tick)
+        row = r"(?m)^%s\s+\S+\s+%s\s+%s\s+\S+\s+%s\s+%s\s+%s\s+(%s|n/a)$" % (
+            (test,) + (NUMBER,) * 6)
+        assert len(re.findall(row, out)) == 2, out
+    assert re.search(r"scrape latency: [1-9]\d* scrapes, median %s ms" % NUMBER, out), out
+    idle = re.search(r"idle server, (\d+) scrapes back to back: %s ms" % NUMBER, out)
+    assert idle and int(idle.group(1)) >= 5, out
+    assert re.search(r"idle main thread .* policies64\s+%s ms CPU/s" % NUMBER, out), out
+    assert re.search(r"policies64: 64 rules fired 64 times", out), out

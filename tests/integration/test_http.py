@@ -205,7 +205,8 @@ def test_without_requirepass_debug_is_open(server_factory):
 
 def test_bad_paths_and_methods(server_factory):
     s = start(server_factory)
-    for path in ("/", "/metricsx", "/debug", "/debug/pprof/profile", "/dashboard"):
+    for path in ("/", "/metricsx", "/debug", "/debug/pprof/profile", "/dashboardx",
+                 "/dashboard/x.js"):
         status, _, body = get(s, path)
         assert status == 404, (path, status, body)
     for method in ("POST", "PUT", "DELETE"):

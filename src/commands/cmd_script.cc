@@ -145,7 +145,9 @@ constexpr const char* kEvalRoKeys =
     "access index:2 keynum:0,1,1";
 constexpr const char* kEvalNotes =
     "Scripts run one at a time on a thread of their own; their writes are committed as one "
-    "atomic batch when the script ends (docs/internals.md, \"Scripting\").";
+    "atomic batch when the script ends, and their PUBLISHes and keyspace events are sent after "
+    "that commit (docs/internals.md, \"Scripting\"). Inside MULTI/EXEC a script runs within the "
+    "transaction.";
 
 const CommandSpec kScriptCommands[] = {
     {"eval",

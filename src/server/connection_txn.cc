@@ -125,7 +125,10 @@ void Connection::RunLeasedExec(uint64_t lease) {
     if (!s.ok()) ReplyError(s.ToString());
   }
   // What RunCommand does after any EXEC: clients blocked on the keys written are served (in a
-  // new context, committed here), and the queued messages go out.
+  // new context, committed here), and the queued messages go out. A failed commit of the serves
+  // rewrites none of EXEC's replies.
+  rmw_reply_start_ = out_.size();
+  rmw_replies_ = 0;
   if (rmw_.has_written()) server_->blocking().ServeWritten(&rmw_, *this);
   CommitRmw();
   FlushKeyspaceEvents();

@@ -672,6 +672,9 @@ std::function<void(std::string)> Server::Suspend(CommandContext& ctx) {
   }
   conn->Pause();
   Worker* worker = conn->worker();
+  // The connection's messages so far go out before anything the deferred job sends (a script's
+  // PUBLISH and keyspace events, posted from the script thread): one publisher's order.
+  worker->FlushOutboxes();
   uint64_t id = conn->id();
   return [worker, id](std::string bytes) {
     worker->RunInLoop([worker, id, bytes = std::move(bytes)] {

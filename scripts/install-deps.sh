@@ -7,14 +7,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Build and unit tests; integration tests (redis-py); the client matrix (tests/clients: Ruby,
 # PHP, hiredis, Node.js), the redis-cli checks (redis-tools, tmux), bench/ltm.py (db_bench, from
 # rocksdb-tools); the HTTP endpoint (cpp-httplib, zlib) and its tests (Prometheus's parser,
-# `go tool pprof`); Lua scripting (Lua 5.1, cjson, bitop); the dashboard's browser test (headless
-# Chromium driven over its DevTools protocol with websocket-client, screenshots read with Pillow).
+# `go tool pprof`); Lua scripting (Lua 5.1, cjson, bitop, lua-messagepack for cmsgpack); the
+# dashboard's browser test (headless Chromium driven over its DevTools protocol with
+# websocket-client, screenshots read with Pillow).
 PACKAGES=(cmake make g++ pkg-config librocksdb-dev libjemalloc-dev libevent-dev libgtest-dev
           libdw-dev liblzf-dev libssl-dev libspdlog-dev openssl python3-pytest python3-pytest-xdist python3-redis redis-tools
           redis-server clang libclang-rt-14-dev
           ruby-redis php-cli php-redis libhiredis-dev nodejs tmux rocksdb-tools
           libcpp-httplib-dev zlib1g-dev python3-prometheus-client golang-go
-          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
           chromium python3-websocket python3-pil)
 # A Node.js from elsewhere (NodeSource's package) carries its own npm and conflicts with Debian's.
 command -v npm >/dev/null || PACKAGES+=(npm)

@@ -486,21 +486,21 @@ const CommandSpec kListCommands[] = {
       .args = "numkeys:integer key:key... where(LEFT|RIGHT) [COUNT count:integer]",
       .acl = "@write @list @slow",
       .keys = "RW access delete index:1 keynum:0,1,1"}},
-    {"blpop", -3, kW, 1, -2, 1, CmdBLPop, "list",
+    {"blpop", -3, kW | kCmdNoScript, 1, -2, 1, CmdBLPop, "list",
      "Remove and get the first element in a list, or block until one is available",
      {.since = "2.0.0",
       .complexity = "O(N) where N is the number of provided keys.",
       .args = "key:key... timeout:double",
       .acl = "@write @list @slow @blocking",
       .keys = "RW access delete index:1 range:-2,1,0"}},
-    {"brpop", -3, kW, 1, -2, 1, CmdBRPop, "list",
+    {"brpop", -3, kW | kCmdNoScript, 1, -2, 1, CmdBRPop, "list",
      "Remove and get the last element in a list, or block until one is available",
      {.since = "2.0.0",
       .complexity = "O(N) where N is the number of provided keys.",
       .args = "key:key... timeout:double",
       .acl = "@write @list @slow @blocking",
       .keys = "RW access delete index:1 range:-2,1,0"}},
-    {"blmove", 6, kW | kCmdDenyOOM, 1, 2, 1, CmdBLMove, "list",
+    {"blmove", 6, kW | kCmdDenyOOM | kCmdNoScript, 1, 2, 1, CmdBLMove, "list",
      "Pop an element from a list, push it to another list and return it; or block until one is "
      "available",
      {.since = "6.2.0",
@@ -512,7 +512,7 @@ const CommandSpec kListCommands[] = {
       .notes = "served by the push that fills the source; when another client holds the "
                "destination's lock just then, the waiter moves the element itself a moment "
                "later, and a third client may take it first (the waiter then waits on)"}},
-    {"brpoplpush", 4, kW | kCmdDenyOOM, 1, 2, 1, CmdBRPopLPush, "list",
+    {"brpoplpush", 4, kW | kCmdDenyOOM | kCmdNoScript, 1, 2, 1, CmdBRPopLPush, "list",
      "Pop an element from a list, push it to another list and return it; or block until one is "
      "available",
      {.since = "2.2.0",

@@ -34,6 +34,9 @@ StatusOr<bool> TryPopOneReply(CommandContext& ctx, const std::vector<std::string
   });
   if (n.status().IsNotFound()) return false;
   if (!n.ok()) return n.status();
+  // Redis's events of the pop, whether served at once or later: "lpop"/"rpop", "del" if emptied.
+  ctx.Notify(kNotifyList, end == End::kLeft ? "lpop" : "rpop", keys[popped]);
+  NotifyIfDeleted(ctx, keys[popped]);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(keys[popped]);
   ctx.reply.Bulk(element);
@@ -91,6 +94,10 @@ StatusOr<bool> TryMoveReply(CommandContext& ctx, std::string_view src, std::stri
   auto moved = ListType(&ctx.db).Move(src, dst, from, to, &element);
   if (!moved.ok()) return moved.status();
   if (!*moved) return false;
+  // LMOVE's events, in Redis's order: the push to `dst`, the pop from `src`, "del" if emptied.
+  ctx.Notify(kNotifyList, to == End::kLeft ? "lpush" : "rpush", dst);
+  ctx.Notify(kNotifyList, from == End::kLeft ? "lpop" : "rpop", src);
+  NotifyIfDeleted(ctx, src);
   ctx.reply.Bulk(element);
   return true;
 }

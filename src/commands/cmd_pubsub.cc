@@ -213,7 +213,7 @@ const CommandSpec kPubSubCommands[] = {
       .args = "[shardchannel...]",
       .acl = "@pubsub @slow",
       .keys = kShardKeys}},
-    {"publish", 3, kCmdLoading | kCmdFast | kCmdNoScript, 0, 0, 0, CmdPublish, "pubsub",
+    {"publish", 3, kCmdLoading | kCmdFast, 0, 0, 0, CmdPublish, "pubsub",
      "Post a message to a channel",
      {.since = "2.0.0",
       .complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel "
@@ -222,7 +222,7 @@ const CommandSpec kPubSubCommands[] = {
       .acl = "@pubsub @fast",
       .notes = "channels belong to the caller's namespace; every subscriber gets one publisher's "
                "messages in publish order, across workers (docs/pubsub.md)"}},
-    {"spublish", 3, kCmdLoading | kCmdFast | kCmdNoScript, 1, 1, 1, CmdSPublish, "pubsub",
+    {"spublish", 3, kCmdLoading | kCmdFast, 1, 1, 1, CmdSPublish, "pubsub",
      "Post a message to a shard channel",
      {.since = "7.0.0",
       .complexity = "O(N) where N is the number of clients subscribed to the receiving shard "

@@ -25,8 +25,7 @@ Status Eval(CommandContext& ctx, bool is_sha, bool read_only) {
   size_t first_arg = 3 + static_cast<size_t>(*numkeys);
   r.keys.assign(ctx.args.begin() + 3, ctx.args.begin() + static_cast<ptrdiff_t>(first_arg));
   r.args.assign(ctx.args.begin() + static_cast<ptrdiff_t>(first_arg), ctx.args.end());
-  ctx.server.scripts().Eval(ctx, std::move(r));
-  return Status::OK();
+  return ctx.server.scripts().Eval(ctx, std::move(r));
 }
 
 Status CmdEval(CommandContext& ctx) { return Eval(ctx, false, false); }
@@ -34,10 +33,7 @@ Status CmdEvalSha(CommandContext& ctx) { return Eval(ctx, true, false); }
 Status CmdEvalRo(CommandContext& ctx) { return Eval(ctx, false, true); }
 Status CmdEvalShaRo(CommandContext& ctx) { return Eval(ctx, true, true); }
 
-Status ScriptLoad(CommandContext& ctx) {
-  ctx.server.scripts().Load(ctx, ctx.args[2]);
-  return Status::OK();
-}
+Status ScriptLoad(CommandContext& ctx) { return ctx.server.scripts().Load(ctx, ctx.args[2]); }
 
 Status ScriptExists(CommandContext& ctx) {
   std::vector<std::string> shas(ctx.args.begin() + 2, ctx.args.end());
@@ -53,8 +49,7 @@ Status ScriptFlush(CommandContext& ctx) {
                          !EqualsIgnoreCase(ctx.args[2], "sync"))) {
     return Status::InvalidArgument("SCRIPT FLUSH only support SYNC|ASYNC option");
   }
-  ctx.server.scripts().Flush(ctx);
-  return Status::OK();
+  return ctx.server.scripts().Flush(ctx);
 }
 
 Status ScriptKill(CommandContext& ctx) {
@@ -150,7 +145,9 @@ constexpr const char* kEvalRoKeys =
     "access index:2 keynum:0,1,1";
 constexpr const char* kEvalNotes =
     "Scripts run one at a time on a thread of their own; their writes are committed as one "
-    "atomic batch when the script ends (docs/internals.md, \"Scripting\").";
+    "atomic batch when the script ends, and their PUBLISHes and keyspace events are sent after "
+    "that commit (docs/internals.md, \"Scripting\"). Inside MULTI/EXEC a script runs within the "
+    "transaction.";
 
 const CommandSpec kScriptCommands[] = {
     {"eval",

@@ -52,7 +52,8 @@ const CommandSpec kCommands[] = {
                "queued command are locked before the first runs, so no other client sees a part "
                "of it (docs/internals.md, \"Transactions\"). A command that must run on the "
                "background thread (CLIENT LIST, MEMORY STATS, ...) answers an error inside "
-               "EXEC."}},
+               "EXEC. Scripts (EVAL..., SCRIPT LOAD) in the queue run inside the transaction, on "
+               "the EXEC's worker, which borrows the script engine for it."}},
     {"discard", 1, kTxn | kCmdFast | kCmdNoScript | kCmdAllowBusy, 0, 0, 0, CmdDiscard, "transactions",
      "Discard all commands issued after MULTI",
      {.since = "2.0.0",

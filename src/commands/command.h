@@ -337,7 +337,7 @@ class ClientApi {
   virtual int64_t Publish(PubSubKind, std::string_view, std::string_view) { return 0; }
   // Keyspace notifications: queues an event of `type` (common/keyspace_events.h) for `key`,
   // published once the command's writes commit. Call through CommandContext::Notify. A script's
-  // writes send none yet (docs/pubsub.md).
+  // are kept by its client and sent after the script's commit (script/script_caller.h).
   virtual void NotifyKeyspaceEvent(uint32_t, std::string_view, std::string_view) {}
 };
 

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "script/lua.h"
+#include "script/lua_cmsgpack.h"
 #include "script/lua_vm.h"
 
 namespace mnemo {
@@ -168,6 +169,7 @@ void OpenLibraries(lua_State* L) {
   lua_pushcfunction(L, luaopen_bit);
   lua_call(L, 0, 1);
   lua_setglobal(L, "bit");
+  OpenCmsgpack(L);
   lua_newtable(L);
   RegisterRedisLib(L);
   lua_setglobal(L, "redis");
@@ -263,7 +265,8 @@ void ProtectLibraries(lua_State* L) {
   lua_pushcfunction(L, MathRandomSeed);
   lua_setfield(L, -2, "randomseed");
   lua_pop(L, 1);
-  for (const char* lib : {"string", "table", "math", "coroutine", "redis", "cjson", "bit"}) {
+  for (const char* lib :
+       {"string", "table", "math", "coroutine", "redis", "cjson", "bit", "cmsgpack"}) {
     lua_getfield(L, -1, lib);
     PushProxy(L, -1);
     lua_setfield(L, -3, lib);

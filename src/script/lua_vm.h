@@ -2,7 +2,8 @@
 // cached script in it.
 //
 // The environment (script/lua_sandbox.cc): the base, table, string and math libraries, cjson
-// and bit (lua-cjson, lua-bitop; Debian ships no struct or cmsgpack), and the `redis` table
+// and bit (lua-cjson, lua-bitop), cmsgpack (over lua-messagepack, script/lua_cmsgpack.h; Debian
+// ships no struct), and the `redis` table
 // (call, pcall, error_reply, status_reply, sha1hex, log, setresp, the LOG_* and REPL_*
 // constants and the replication no-ops). Nothing reaches files, the process or other modules:
 // no os, io, package, require, module, dofile, loadfile, print, getfenv, setfenv, newproxy or

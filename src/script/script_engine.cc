@@ -40,9 +40,8 @@ std::string Sha1Hex(std::string_view data) {
   return out;
 }
 
-ScriptEngine::ScriptEngine(ServerApi* server, Config* config, Storage* storage,
-                           ScriptCaller::Admit admit)
-    : server_(server), config_(config), storage_(storage), admit_(std::move(admit)) {}
+ScriptEngine::ScriptEngine(ServerApi* server, Config* config, Storage* storage, ScriptHooks hooks)
+    : server_(server), config_(config), storage_(storage), hooks_(std::move(hooks)) {}
 
 ScriptEngine::~ScriptEngine() { Stop(); }
 
@@ -57,9 +56,54 @@ void ScriptEngine::Stop() {
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  kill_.store(running_.load());
+  kill_.store(running_.load());  // also a script that a lease's holder runs
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void ScriptEngine::Lease(std::function<void(uint64_t)> grant) {
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back([this, grant = std::move(grant)] { RunLease(grant); });
+  cv_.notify_one();
+}
+
+void ScriptEngine::RunLease(const std::function<void(uint64_t)>& grant) {
+  uint64_t lease;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lease = lease_ = ++leases_;
+    lease_begun_ = false;
+  }
+  grant(lease);  // posts to the holder's worker, which begins (or gives back) the lease
+  std::unique_lock<std::mutex> lock(mu_);
+  // While the server stops, a lease not yet begun is taken back (its EXEC answers an error);
+  // one begun is waited for: Stop killed its script.
+  cv_.wait(lock, [&] { return lease_ != lease || (stopping_ && !lease_begun_); });
+  if (lease_ == lease) lease_ = 0;
+}
+
+bool ScriptEngine::BeginLease(uint64_t lease) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (lease_ != lease || lease_begun_) return false;
+  lease_begun_ = true;
+  lease_thread_ = std::this_thread::get_id();
+  return true;
+}
+
+void ScriptEngine::EndLease(uint64_t lease) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (lease_ != lease) return;
+    lease_ = 0;
+    lease_begun_ = false;
+    lease_thread_ = {};
+  }
+  cv_.notify_all();
+}
+
+bool ScriptEngine::HoldsLease() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lease_ != 0 && lease_begun_ && lease_thread_ == std::this_thread::get_id();
 }
 
 void ScriptEngine::Loop() {
@@ -103,22 +147,37 @@ void ScriptEngine::Submit(CommandContext& ctx, Job job) {
   cv_.notify_one();
 }
 
-void ScriptEngine::Eval(CommandContext& ctx, EvalRequest request) {
+namespace {
+
+// Outside EXEC the commands below hand their work to the script thread; inside it, the caller
+// holds the lease and runs it at once. An EXEC that holds none cannot run them.
+Status NoLeaseError() {
+  return Status::InvalidArgument("this command cannot run inside MULTI/EXEC");
+}
+
+}  // namespace
+
+Status ScriptEngine::Eval(CommandContext& ctx, EvalRequest request) {
+  if (ctx.client.in_multi()) return HoldsLease() ? EvalInExec(ctx, request) : NoLeaseError();
   Submit(ctx, [this, request = std::move(request)](Reply& reply, const ScriptCallerInfo& caller) {
     RunEval(request, caller, reply);
   });
+  return Status::OK();
 }
 
-void ScriptEngine::Load(CommandContext& ctx, std::string body) {
-  Submit(ctx, [this, body = std::move(body)](Reply& reply, const ScriptCallerInfo&) {
+Status ScriptEngine::Load(CommandContext& ctx, std::string body) {
+  auto load = [this](const std::string& body, Reply& reply) {
     std::string sha = Sha1Hex(body);
     Status s = Cache(sha, body, /*loaded=*/true);
-    if (s.ok()) {
-      reply.Bulk(sha);
-    } else {
-      reply.Error(s.ToString());
-    }
+    if (s.ok()) reply.Bulk(sha);
+    return s;
+  };
+  if (ctx.client.in_multi()) return HoldsLease() ? load(body, ctx.reply) : NoLeaseError();
+  Submit(ctx, [load, body = std::move(body)](Reply& reply, const ScriptCallerInfo&) {
+    Status s = load(body, reply);
+    if (!s.ok()) reply.Error(s.ToString());
   });
+  return Status::OK();
 }
 
 std::vector<bool> ScriptEngine::Exists(const std::vector<std::string>& shas) {
@@ -128,17 +187,28 @@ std::vector<bool> ScriptEngine::Exists(const std::vector<std::string>& shas) {
   return out;
 }
 
-void ScriptEngine::Flush(CommandContext& ctx) {
+void ScriptEngine::DropCache() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cache_.clear();
+    eval_order_.clear();
+    cache_bytes_ = 0;
+  }
+  vm_->DropAll();
+}
+
+Status ScriptEngine::Flush(CommandContext& ctx) {
+  if (ctx.client.in_multi()) {
+    if (!HoldsLease()) return NoLeaseError();
+    DropCache();
+    ctx.reply.Ok();
+    return Status::OK();
+  }
   Submit(ctx, [this](Reply& reply, const ScriptCallerInfo&) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      cache_.clear();
-      eval_order_.clear();
-      cache_bytes_ = 0;
-    }
-    vm_->DropAll();
+    DropCache();
     reply.Ok();
   });
+  return Status::OK();
 }
 
 Status ScriptEngine::Kill() {
@@ -197,30 +267,33 @@ ScriptOutcome ScriptEngine::CheckBusyAndKill() {
   return kill_.load() == runs_ ? ScriptOutcome::kKilled : ScriptOutcome::kOk;
 }
 
+StatusOr<std::string> ScriptEngine::Resolve(const EvalRequest& request) {
+  if (!request.is_sha) {
+    std::string sha = Sha1Hex(request.script);
+    Status s = Cache(sha, request.script, /*loaded=*/false);
+    if (!s.ok()) return s;
+    return sha;
+  }
+  std::string sha = Lower(request.script);
+  std::string body;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(sha);
+    if (it == cache_.end()) return NoScriptError();
+    if (!vm_->Has(sha)) body = it->second.body;
+  }
+  if (!body.empty()) {
+    Status s = vm_->Compile(sha, body);
+    if (!s.ok()) return s;
+  }
+  return sha;
+}
+
 void ScriptEngine::RunEval(const EvalRequest& request, const ScriptCallerInfo& caller,
                            Reply& reply) {
-  std::string sha;
-  if (request.is_sha) {
-    sha = Lower(request.script);
-    std::string body;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = cache_.find(sha);
-      if (it == cache_.end()) {
-        reply.Error(NoScriptError().ToString());
-        return;
-      }
-      if (!vm_->Has(sha)) body = it->second.body;
-    }
-    if (!body.empty()) {
-      Status s = vm_->Compile(sha, body);
-      if (!s.ok()) return reply.Error(s.ToString());
-    }
-  } else {
-    sha = Sha1Hex(request.script);
-    Status s = Cache(sha, request.script, /*loaded=*/false);
-    if (!s.ok()) return reply.Error(s.ToString());
-  }
+  StatusOr<std::string> resolved = Resolve(request);
+  if (!resolved.ok()) return reply.Error(resolved.status().ToString());
+  const std::string& sha = *resolved;
   std::vector<std::string> lock_keys;
   for (const auto& k : request.keys) lock_keys.push_back(EncodeMetaKey(caller.ns, k));
   std::string* out = reply.buffer();
@@ -246,6 +319,7 @@ ScriptOutcome ScriptEngine::RunOnce(const std::string& sha, const EvalRequest& r
                                     std::vector<std::string>* lock_keys, std::string* out,
                                     RespVersion version) {
   WriteContext context(storage_);
+  context.WatchWrites(hooks_.blocked_waiting);  // notes the keys blocked clients wait on
   // An empty context waits for its stripes without deadlock (write_context.h); from then on
   // it never commits nor waits before the end.
   if (!lock_keys->empty()) context.Lock(*lock_keys);
@@ -257,7 +331,7 @@ ScriptOutcome ScriptEngine::RunOnce(const std::string& sha, const EvalRequest& r
   options.read_only = request.read_only;
   options.write_limit = static_cast<uint64_t>(config_->lua_write_limit.load());
   options.killed = [this] { return CheckBusyAndKill() == ScriptOutcome::kKilled; };
-  ScriptCaller caller_host(server_, storage_, caller, &context, admit_, options);
+  ScriptCaller caller_host(server_, storage_, caller, &context, hooks_, options);
   vm_->set_limit(static_cast<uint64_t>(config_->lua_memory_limit.load()));
   size_t start = out->size();
   Reply reply(out, version);
@@ -270,12 +344,19 @@ ScriptOutcome ScriptEngine::RunOnce(const std::string& sha, const EvalRequest& r
     return o;
   }
   if (o == ScriptOutcome::kOk || o == ScriptOutcome::kError) {
-    // As in Redis, a script that raised an error keeps the writes it made before.
+    // As in Redis, a script that raised an error keeps the writes it made before. Clients
+    // blocked on keys it wrote are served in the same commit, as after any command.
+    if (context.has_written() && hooks_.serve_blocked) {
+      hooks_.serve_blocked(&context, caller_host.client());
+    }
     Status s = context.Commit();
     if (!s.ok()) {
       out->resize(start);
       reply.Error(s.ToString());
+      return o;
     }
+    std::vector<ScriptMessage>& messages = caller_host.client().messages();
+    if (!messages.empty() && hooks_.publish) hooks_.publish(caller.ns, messages);
     return o;
   }
   context.Abandon();
@@ -286,6 +367,48 @@ ScriptOutcome ScriptEngine::RunOnce(const std::string& sha, const EvalRequest& r
         "writes were applied");
   }
   return o;
+}
+
+}  // namespace mnemo
+
+namespace mnemo {
+
+// Inside EXEC the transaction holds the stripes of the script's KEYS (EXEC locks every queued
+// command's keys first) and its context stays open: a key outside KEYS is locked like any key
+// of a transaction (when another client holds it, the transaction commits what it has and
+// waits, docs/internals.md "Transactions"), so the run never has to start again.
+Status ScriptEngine::EvalInExec(CommandContext& ctx, const EvalRequest& request) {
+  StatusOr<std::string> sha = Resolve(request);
+  if (!sha.ok()) return sha.status();
+  ScriptCallerInfo caller{ctx.client.id(),    ctx.client.name(),
+                          ctx.client.ns(),    ctx.client.authenticated(),
+                          ctx.client.admin(), ctx.client.from_loopback()};
+  WriteContext* context = ctx.db.context();
+  runs_++;
+  started_ms_ = NowMs();
+  running_.store(runs_);
+  ScriptCaller::Options options;
+  options.read_only = request.read_only;
+  options.write_limit = static_cast<uint64_t>(config_->lua_write_limit.load());
+  options.killed = [this] { return CheckBusyAndKill() == ScriptOutcome::kKilled; };
+  options.exec_client = &ctx.client;
+  ScriptCaller caller_host(server_, storage_, caller, context, hooks_, options);
+  vm_->set_limit(static_cast<uint64_t>(config_->lua_memory_limit.load()));
+  size_t start = ctx.reply.size();
+  ScriptOutcome o = vm_->Run(*sha, request.keys, request.args, &caller_host, ctx.reply);
+  running_.store(0);
+  busy_.store(false);
+  if (o == ScriptOutcome::kOk || o == ScriptOutcome::kError) return Status::OK();
+  // Dropped whole: the error (the VM's reply, or the write limit's) becomes the status, so
+  // that EXEC rolls back the run's writes and answers it as this command's element.
+  std::string text = ctx.reply.buffer()->substr(start);
+  ctx.reply.buffer()->resize(start);
+  if (o == ScriptOutcome::kWriteLimit || text.size() < 3) {
+    return Status::InvalidArgument(
+        "the script's writes exceeded 'lua-write-limit' and it was stopped; none of its writes "
+        "were applied");
+  }
+  return Status::Custom(text.substr(1, text.size() - 3));  // "-<error>\r\n"
 }
 
 }  // namespace mnemo

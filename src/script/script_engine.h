@@ -12,11 +12,21 @@
 // the script touches that is not in KEYS is locked if free; if another client holds it, the run
 // is dropped and the script runs again with that key locked up front (nothing was visible).
 //
+// Messages: a script's PUBLISH and keyspace events are kept during the run and sent after its
+// commit (ScriptHooks::publish), before its reply is posted, so every subscriber gets them
+// before the caller's next command; a dropped run sends none.
+//
+// Inside EXEC: an EXEC whose queue holds a script command borrows the VM (Lease): the script
+// thread waits while the EXEC's worker runs the transaction, its scripts included, in the
+// transaction's write context (docs/internals.md, "Transactions").
+//
 // The cache: SCRIPT LOAD's scripts stay until SCRIPT FLUSH; scripts that only EVAL cached are
 // dropped oldest first beyond kMaxEvalScripts (as Redis 7.4 does), so a client that sends ever
 // new script bodies cannot fill the memory.
 //
-// Thread-safety: the ScriptApi methods, busy(), memory() and Stop may be called from any thread.
+// Thread-safety: the ScriptApi methods, busy(), memory() and Stop may be called from any thread;
+// the VM and the run's fields are used by the script thread, or by the lease's holder while
+// the script thread waits for it.
 #pragma once
 
 #include <atomic>
@@ -25,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -51,7 +62,7 @@ class ScriptEngine : public ScriptApi {
   // Runs of one script at most, when keys outside KEYS keep being busy (each run locks more).
   static constexpr int kMaxRuns = 8;
 
-  ScriptEngine(ServerApi* server, Config* config, Storage* storage, ScriptCaller::Admit admit);
+  ScriptEngine(ServerApi* server, Config* config, Storage* storage, ScriptHooks hooks);
   ~ScriptEngine() override;  // Stop()
 
   // Starts the script thread.
@@ -59,11 +70,14 @@ class ScriptEngine : public ScriptApi {
   // Kills the running script, drops queued jobs (their connections get an error) and joins.
   void Stop();
 
-  void Eval(CommandContext& ctx, EvalRequest request) override;
-  void Load(CommandContext& ctx, std::string body) override;
+  Status Eval(CommandContext& ctx, EvalRequest request) override;
+  Status Load(CommandContext& ctx, std::string body) override;
   std::vector<bool> Exists(const std::vector<std::string>& shas) override;
-  void Flush(CommandContext& ctx) override;
+  Status Flush(CommandContext& ctx) override;
   Status Kill() override;
+  void Lease(std::function<void(uint64_t lease)> grant) override;
+  bool BeginLease(uint64_t lease) override;
+  void EndLease(uint64_t lease) override;
 
   bool busy() const override { return busy_.load(std::memory_order_relaxed); }
   ScriptMemory memory() const;
@@ -77,8 +91,18 @@ class ScriptEngine : public ScriptApi {
   // Suspends the connection and queues `job` for the script thread, which answers it.
   void Submit(CommandContext& ctx, Job job);
   void Loop();
-  // On the script thread:
+  // The lease's job on the script thread: grants it and waits for its end.
+  void RunLease(const std::function<void(uint64_t)>& grant);
+  // True on the thread that holds the lease now (an EXEC's worker running its queue).
+  bool HoldsLease() const;
+  // On the script thread (or the lease's holder):
   void RunEval(const EvalRequest& request, const ScriptCallerInfo& caller, Reply& reply);
+  // The script of an EXEC, in the EXEC's context; the status of a run dropped whole.
+  Status EvalInExec(CommandContext& ctx, const EvalRequest& request);
+  // The sha of an EVAL's body (compiled and cached) or of an EVALSHA (compiled if the VM
+  // dropped it); NOSCRIPT or the compile error otherwise.
+  StatusOr<std::string> Resolve(const EvalRequest& request);
+  void DropCache();  // SCRIPT FLUSH
   // Compiles and caches `body` (sha = its SHA1); the compile error otherwise.
   Status Cache(const std::string& sha, const std::string& body, bool loaded);
   ScriptOutcome RunOnce(const std::string& sha, const EvalRequest& request,
@@ -89,7 +113,7 @@ class ScriptEngine : public ScriptApi {
   ServerApi* server_;
   Config* config_;
   Storage* storage_;
-  ScriptCaller::Admit admit_;
+  ScriptHooks hooks_;
   std::unique_ptr<LuaVm> vm_;
 
   mutable std::mutex mu_;  // guards cache_, eval_order_, cache_bytes_ and the queue
@@ -100,6 +124,12 @@ class ScriptEngine : public ScriptApi {
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  // The lease (guarded by mu_): its number (0 = none granted), whether its holder began, and
+  // the holder's thread.
+  uint64_t lease_ = 0;
+  uint64_t leases_ = 0;
+  bool lease_begun_ = false;
+  std::thread::id lease_thread_;
 
   // The running script: its run number (0 = none), when it started, the kill request.
   std::atomic<uint64_t> running_{0};

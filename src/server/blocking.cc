@@ -149,6 +149,9 @@ bool BlockingRegistry::ServeOne(WriteContext* ctx, ClientApi& client, const std:
   Database db(&server_->storage(), w->ns, ctx);
   std::vector<std::string> no_args;
   CommandContext cctx{no_args, reply, *server_, client, db, nullptr, nullptr};
+  // The pop's keyspace events are the writer's (queued on `client`, sent after its commit and
+  // after its own command's events), as Redis sends them after the command that served.
+  cctx.notify_flags = server_->config().notify_flags();
   ctx->BeginCommand();
   StatusOr<bool> served = w->request.serve(cctx, user_key);
   if (served.ok() && !*served) {

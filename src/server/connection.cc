@@ -794,7 +794,12 @@ void Connection::UnsubscribeAll() {
 }
 
 int64_t Connection::Publish(PubSubKind kind, std::string_view channel, std::string_view message) {
-  return worker_->Publish(ns_, kind, channel, message);
+  if (!in_exec_) return worker_->Publish(ns_, kind, channel, message);
+  // Inside EXEC (a PUBLISH, or a script's): counted now, sent with the keyspace events once the
+  // transaction committed, as Redis's subscribers get them only after the EXEC.
+  events_.push_back(KeyEvent{0, std::string(channel), std::string(message), kind});
+  return server_->pubsub().Collect(kind, ns_, channel,
+                                   [](PubSubTarget, const std::shared_ptr<const std::string>*) {});
 }
 
 void Connection::DeliverPush(const PubSubDelivery& d) {
@@ -821,6 +826,10 @@ void Connection::FlushKeyspaceEvents() {
   std::vector<KeyEvent> events;
   events.swap(events_);
   for (const KeyEvent& e : events) {
+    if (e.type == 0) {  // a PUBLISH of EXEC (Publish)
+      worker_->Publish(ns_, e.kind, e.event, e.key);
+      continue;
+    }
     if (!(flags & e.type)) continue;
     ForEachKeyspaceMessage(flags, e.event, e.key, [&](std::string channel, std::string_view msg) {
       worker_->Publish(ns_, PubSubKind::kChannel, channel, msg);

@@ -105,6 +105,9 @@ class Connection : public ClientApi {
   // This connection's memory now, its running command's included (server/client_memory.cc).
   // REQUIRES: this connection's worker thread.
   ClientMemory Memory() const;
+  // Bytes the MULTI queue holds (CLIENT LIST's multi-mem; counted with the query buffer in the
+  // namespace's client_bytes).
+  size_t multi_queue_bytes() const { return txn_.memory(); }
 
   // Called by Server::Defer: pauses this connection until ResumeWithReply.
   void Pause() { paused_ = true; }
@@ -169,6 +172,10 @@ class Connection : public ClientApi {
   Status RunQueue(std::vector<QueuedCommand>& queue, Reply& reply);
   // Leaves MULTI (queue freed) and drops every watch.
   void EndTransaction();
+  // EXEC of a queue holding a script: pauses until the script thread lends its VM, then runs
+  // the EXEC (RunLeasedExec) on this worker and goes on with the input.
+  void RequestExecLease();
+  void RunLeasedExec(uint64_t lease);
   // Appends an error reply ("ERR ...", "NOAUTH ...") and counts it for INFO's
   // total_error_replies. Every error this connection sends goes through here, except a deferred
   // job's, which ResumeWithReply counts.
@@ -265,15 +272,18 @@ class Connection : public ClientApi {
   std::unordered_set<std::string> subs_[3];
   std::string held_pushes_;
   bool flush_scheduled_ = false;
-  // Keyspace events of commands whose writes have not committed yet.
+  // Keyspace events of commands whose writes have not committed yet; type 0: a PUBLISH inside
+  // EXEC (event = channel, key = message, of `kind`), sent in the same order.
   struct KeyEvent {
     uint32_t type;
     std::string event, key;
+    PubSubKind kind = PubSubKind::kChannel;
   };
   std::vector<KeyEvent> events_;
   Transaction txn_;                 // MULTI's queue
   WatchRegistry::Watcher watcher_;  // WATCH's keys
   bool in_exec_ = false;            // EXEC is running the queue
+  uint64_t exec_lease_ = 0;         // the VM's lease EXEC holds (ScriptApi::Lease), 0 = none
   bool queue_over_limit_ = false;   // the queue outgrew client-query-buffer-limit
 };
 

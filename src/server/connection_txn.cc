@@ -2,10 +2,12 @@
 // the queue inside one write context (docs/internals.md, "Transactions").
 #include "commands/command_keys.h"
 #include "commands/registry.h"
+#include "commands/script_api.h"
 #include "common/string_util.h"
 #include "config/config.h"
 #include "server/connection.h"
 #include "server/server.h"
+#include "server/worker.h"
 
 namespace mnemo {
 
@@ -89,8 +91,57 @@ void Connection::LockTransactionKeys(std::span<const QueuedCommand> commands) {
   if (!meta_keys.empty()) rmw_.Lock(meta_keys);
 }
 
+// An EXEC whose queue holds a script command runs holding the VM's lease (ScriptApi::Lease):
+// the connection pauses until the script thread is free, which then waits while this worker
+// runs the whole EXEC — its scripts included — and gives the lease back. Nothing holds a stripe
+// while waiting for the script thread (the EXEC locks its keys only once it holds the lease),
+// so no cycle of waits can form (docs/internals.md, "Transactions").
+void Connection::RequestExecLease() {
+  Pause();
+  Worker* worker = worker_;
+  uint64_t id = id_;
+  ScriptApi* scripts = &server_->scripts();
+  scripts->Lease([worker, id, scripts](uint64_t lease) {
+    worker->RunInLoop([worker, id, scripts, lease] {
+      Connection* c = worker->stopping() ? nullptr : worker->Find(id);
+      if (c == nullptr) return scripts->EndLease(lease);  // gone: the lease goes back unused
+      c->RunLeasedExec(lease);
+    });
+  });
+}
+
+void Connection::RunLeasedExec(uint64_t lease) {
+  ScriptApi& scripts = server_->scripts();
+  size_t mark = out_.size();
+  if (!scripts.BeginLease(lease)) {
+    EndTransaction();
+    ReplyError("ERR the server is shutting down");
+  } else {
+    exec_lease_ = lease;
+    Reply reply(&out_, resp_);
+    Status s = Exec(reply);
+    exec_lease_ = 0;
+    scripts.EndLease(lease);
+    if (!s.ok()) ReplyError(s.ToString());
+  }
+  // What RunCommand does after any EXEC: clients blocked on the keys written are served (in a
+  // new context, committed here), and the queued messages go out. A failed commit of the serves
+  // rewrites none of EXEC's replies.
+  rmw_reply_start_ = out_.size();
+  rmw_replies_ = 0;
+  if (rmw_.has_written()) server_->blocking().ServeWritten(&rmw_, *this);
+  CommitRmw();
+  FlushKeyspaceEvents();
+  if (drop_deferred_) out_.resize(mark);  // CLIENT REPLY OFF / SKIP
+  ResumeWithReply("");
+}
+
 Status Connection::Exec(Reply& reply) {
   if (!txn_.active()) return Status::InvalidArgument("EXEC without MULTI");
+  if (txn_.has_script() && exec_lease_ == 0 && !txn_.flagged()) {
+    RequestExecLease();  // EXEC runs again, answering, once this worker holds the lease
+    return Status::OK();
+  }
   if (txn_.flagged()) {
     EndTransaction();
     return Status::Custom("EXECABORT Transaction discarded because of previous errors.");
@@ -112,11 +163,13 @@ Status Connection::Exec(Reply& reply) {
   std::vector<QueuedCommand> queue = std::move(txn_.queue());
   EndTransaction();  // as Redis: out of MULTI and the watches gone once EXEC runs
   size_t reply_start = out_.size();
+  size_t events_start = events_.size();
   Status s = RunQueue(queue, reply);
   if (s.ok()) s = rmw_.Commit();  // the transaction's writes: one atomic write
   if (!s.ok()) {
     rmw_.Abandon();
     out_.resize(reply_start);  // nothing (more) was applied: EXEC answers the error
+    events_.resize(events_start);
   }
   return s;
 }

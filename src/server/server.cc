@@ -182,11 +182,22 @@ Status Server::Start() {
   config_->OnChange("sync-writes",
                     [this](const Config& c) { storage_->set_sync_writes(c.sync_writes.load()); });
 
-  scripts_ = std::make_unique<ScriptEngine>(
-      this, config_, storage_.get(),
-      [this](const std::vector<std::string>& args, const std::string& ns) {
-        return AdmitScriptWrite(args, ns);
-      });
+  ScriptHooks hooks;
+  hooks.admit = [this](const std::vector<std::string>& args, const std::string& ns) {
+    return AdmitScriptWrite(args, ns);
+  };
+  hooks.receivers = [this](PubSubKind kind, const std::string& ns, std::string_view channel) {
+    return pubsub_.Collect(kind, ns, channel,
+                           [](PubSubTarget, const std::shared_ptr<const std::string>*) {});
+  };
+  hooks.publish = [this](const std::string& ns, const std::vector<ScriptMessage>& messages) {
+    PublishScriptMessages(ns, messages);
+  };
+  hooks.serve_blocked = [this](WriteContext* ctx, ClientApi& client) {
+    blocking_.ServeWritten(ctx, client);
+  };
+  hooks.blocked_waiting = blocking_.waiting();
+  scripts_ = std::make_unique<ScriptEngine>(this, config_, storage_.get(), std::move(hooks));
   scripts_->Start();
 
   profiler_ = std::make_unique<HeapProfiler>(ProfilerSettings());
@@ -351,8 +362,9 @@ void Server::EnforceClientQuotas(std::vector<std::pair<std::string, int64_t>> ov
     for (Connection* c : w.Connections()) {
       for (const auto& [ns, excess] : over) {
         if (c->ns() != ns) continue;
-        holders.push_back(
-            {static_cast<int64_t>(c->query_buffer_bytes() + c->reply_buffer_bytes()), c->id(), ns});
+        // What the connection adds to client_bytes: its buffers and its MULTI queue.
+        size_t bytes = c->query_buffer_bytes() + c->reply_buffer_bytes() + c->multi_queue_bytes();
+        holders.push_back({static_cast<int64_t>(bytes), c->id(), ns});
       }
     }
   });
@@ -559,26 +571,53 @@ MemoryBudgets Server::budgets() const {
   return budgets_;
 }
 
-void Server::PublishKeyspaceEvents(const std::vector<OutsideEvent>& events) {
-  uint32_t flags = config_->notify_flags();
-  std::vector<std::vector<PubSubDelivery>> by_worker(workers_.size());
-  for (const OutsideEvent& e : events) {
-    if (!(flags & e.type)) continue;
-    ForEachKeyspaceMessage(flags, e.event, e.key, [&](std::string channel, std::string_view msg) {
-      auto m = std::make_shared<const PubSubMessage>(
-          PubSubMessage{PubSubKind::kChannel, std::move(channel), std::string(msg)});
-      pubsub_.Collect(PubSubKind::kChannel, e.ns, m->channel,
-                      [&](PubSubTarget t, const std::shared_ptr<const std::string>* pattern) {
-                        by_worker[static_cast<size_t>(t.worker)].push_back(
-                            {t.conn, m, pattern != nullptr ? *pattern : nullptr});
-                      });
-    });
-  }
+void Server::CollectDeliveries(std::string_view ns, PubSubKind kind, std::string channel,
+                               std::string_view payload, Deliveries* by_worker) {
+  auto m = std::make_shared<const PubSubMessage>(
+      PubSubMessage{kind, std::move(channel), std::string(payload)});
+  pubsub_.Collect(kind, ns, m->channel,
+                  [&](PubSubTarget t, const std::shared_ptr<const std::string>* pattern) {
+                    (*by_worker)[static_cast<size_t>(t.worker)].push_back(
+                        {t.conn, m, pattern != nullptr ? *pattern : nullptr});
+                  });
+}
+
+void Server::PostDeliveries(Deliveries by_worker) {
   for (size_t i = 0; i < by_worker.size(); i++) {
     if (by_worker[i].empty()) continue;
     Worker* w = workers_[i].get();
     w->RunInLoop([w, batch = std::move(by_worker[i])] { w->Deliver(batch); });
   }
+}
+
+void Server::PublishKeyspaceEvents(const std::vector<OutsideEvent>& events) {
+  uint32_t flags = config_->notify_flags();
+  Deliveries by_worker(workers_.size());
+  for (const OutsideEvent& e : events) {
+    if (!(flags & e.type)) continue;
+    ForEachKeyspaceMessage(flags, e.event, e.key, [&](std::string channel, std::string_view msg) {
+      CollectDeliveries(e.ns, PubSubKind::kChannel, std::move(channel), msg, &by_worker);
+    });
+  }
+  PostDeliveries(std::move(by_worker));
+}
+
+void Server::PublishScriptMessages(const std::string& ns,
+                                   const std::vector<ScriptMessage>& messages) {
+  uint32_t flags = config_->notify_flags();
+  Deliveries by_worker(workers_.size());
+  for (const ScriptMessage& m : messages) {
+    if (m.event_type == 0) {  // PUBLISH / SPUBLISH
+      CollectDeliveries(ns, m.kind, m.channel, m.payload, &by_worker);
+      continue;
+    }
+    if (!(flags & m.event_type)) continue;
+    ForEachKeyspaceMessage(
+        flags, m.channel, m.payload, [&](std::string channel, std::string_view payload) {
+          CollectDeliveries(ns, PubSubKind::kChannel, std::move(channel), payload, &by_worker);
+        });
+  }
+  PostDeliveries(std::move(by_worker));
 }
 
 void Server::ForEachWorkerAsync(std::function<void(Worker&)> fn) {
@@ -657,6 +696,9 @@ std::function<void(std::string)> Server::Suspend(CommandContext& ctx) {
   }
   conn->Pause();
   Worker* worker = conn->worker();
+  // The connection's messages so far go out before anything the deferred job sends (a script's
+  // PUBLISH and keyspace events, posted from the script thread): one publisher's order.
+  worker->FlushOutboxes();
   uint64_t id = conn->id();
   return [worker, id](std::string bytes) {
     worker->RunInLoop([worker, id, bytes = std::move(bytes)] {

@@ -146,6 +146,9 @@ class Server : public ServerApi {
     uint32_t type;
   };
   void PublishKeyspaceEvents(const std::vector<OutsideEvent>& events);
+  // A script's PUBLISHes and keyspace events after its commit (script/script_caller.h), from
+  // the script thread: the same per-worker tasks, in the script's order.
+  void PublishScriptMessages(const std::string& ns, const std::vector<ScriptMessage>& messages);
   // Posts fn to every worker without waiting (safe from any thread, workers included).
   void ForEachWorkerAsync(std::function<void(Worker&)> fn);
   // Sum over workers of the connections' query and reply buffer capacities. Lock-free.
@@ -173,6 +176,12 @@ class Server : public ServerApi {
   // limits and the workers' published allocation counters. Lock-free for commands.
   MemoryInputs GatherMemoryInputs(const StorageFigures& storage) const;
   void RaisePeak(uint64_t allocated);
+  // Messages from a thread that is no worker's: each subscriber's delivery collected into its
+  // worker's list, then one task per worker with its list, in order.
+  using Deliveries = std::vector<std::vector<PubSubDelivery>>;
+  void CollectDeliveries(std::string_view ns, PubSubKind kind, std::string channel,
+                         std::string_view payload, Deliveries* by_worker);
+  void PostDeliveries(Deliveries by_worker);
   // The memory gate of a command a script runs (Connection::CheckMemory's, for a script's
   // caller): the namespace's quota, then the governor's level.
   Status AdmitScriptWrite(

@@ -122,6 +122,7 @@ Status ExecAbortError(const Status& error) {
 size_t Transaction::Queue(const CommandSpec* spec, std::vector<std::string>&& args) {
   for (const std::string& a : args) bytes_ += a.capacity() + sizeof(std::string);
   if (spec->flags & kCmdDenyOOM) deny_oom_ = true;
+  if (std::string_view(spec->group) == "scripting") has_script_ = true;
   queue_.push_back({spec, std::move(args)});
   return memory();
 }
@@ -133,7 +134,7 @@ void Transaction::DropQueue() {
 
 void Transaction::Clear() {
   DropQueue();
-  active_ = flagged_ = deny_oom_ = false;
+  active_ = flagged_ = deny_oom_ = has_script_ = false;
 }
 
 }  // namespace mnemo

@@ -86,6 +86,8 @@ class Transaction {
   bool flagged() const { return flagged_; }
   // Some queued command may add data (kCmdDenyOOM): EXEC passes the memory gate first.
   bool deny_oom() const { return deny_oom_; }
+  // Some queued command is a scripting one (EVAL..., SCRIPT): EXEC runs holding the VM's lease.
+  bool has_script() const { return has_script_; }
   size_t count() const { return queue_.size(); }
   // The queue's bytes: argument buffers, their string objects, and the queue's slots.
   size_t memory() const { return bytes_ + queue_.capacity() * sizeof(QueuedCommand); }
@@ -99,6 +101,7 @@ class Transaction {
   bool active_ = false;
   bool flagged_ = false;
   bool deny_oom_ = false;
+  bool has_script_ = false;
   std::vector<QueuedCommand> queue_;
   size_t bytes_ = 0;
 };

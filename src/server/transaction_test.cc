@@ -147,5 +147,20 @@ TEST(Transaction, QueueCountsItsMemoryAndFlags) {
   EXPECT_EQ(t.memory(), 0u);
 }
 
+TEST(Transaction, AScriptingCommandMakesEXECBorrowTheVm) {
+  Transaction t;
+  t.Begin();
+  static const CommandSpec kIncr{"incr", 2, kCmdWrite, 1, 1, 1, nullptr, "string", "", {}};
+  static const CommandSpec kEval{"eval", -3, kCmdNoScript, 0, 0, 0, nullptr, "scripting", "", {}};
+  t.Queue(&kIncr, {"incr", "k"});
+  EXPECT_FALSE(t.has_script());
+  t.Queue(&kEval, {"eval", "return 1", "0"});
+  EXPECT_TRUE(t.has_script());
+  t.DropQueue();  // the queue outgrew its limit: EXEC can only abort, the mark stays
+  EXPECT_TRUE(t.has_script());
+  t.Clear();
+  EXPECT_FALSE(t.has_script());
+}
+
 }  // namespace
 }  // namespace mnemo

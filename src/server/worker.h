@@ -98,6 +98,12 @@ class Worker {
                   std::string_view payload);
   // Hands each delivery to its connection, if it is still here. REQUIRES: this worker's thread.
   void Deliver(const std::vector<PubSubDelivery>& batch);
+  // Posts every other worker's pending messages now (what the end of the pass does), so that a
+  // thread posting messages of this worker's connection later (a script's) comes after them.
+  // REQUIRES: on this worker's thread.
+  void FlushOutboxes() {
+    for (size_t w = 0; w < outbox_.size(); w++) FlushOutbox(w);
+  }
   // Has connection `id` flushed (ResumeAfterCommit) at the end of this pass.
   void FlushAtEndOfPass(uint64_t id) { committed_.push_back(id); }
 

@@ -360,10 +360,22 @@ CASES = {
               "MULTI | SET a | SET b 1 | EXEC | EXISTS b", "MULTI | NOSUCH | EXEC",
               "SET s x | MULTI | INCR s | LPUSH s 1 | SET t 2 | EXEC | GET t",
               "MULTI | RPUSH l a b | LRANGE l 0 -1 | MSET m 1 n 2 | MGET m n | EXEC",
-              HASH + " | MULTI | HGET w f | GET w | HSET w g 2 | HGETALL w | EXEC"],
+              HASH + " | MULTI | HGET w f | GET w | HSET w g 2 | HGETALL w | EXEC",
+              # scripts inside the transaction
+              "SET a 1 | MULTI | EVAL 'return redis.call(\"incr\", KEYS[1])' 1 a | GET a | EXEC",
+              "MULTI | EVAL 'return redis.call(\"nosuch\")' 0 | SET b 1 | EXEC | GET b",
+              "MULTI | EVAL 'redis.call(\"set\", \"c\", \"1\") error(\"x\")' 0 | EXEC | GET c",
+              "MULTI | EVAL 'return 1' 9 | EVALSHA ffffffffffffffffffffffffffffffffffffffff 0 | EXEC",
+              "MULTI | EVAL_RO 'return redis.call(\"set\", \"d\", \"1\")' 0 | EXEC | EXISTS d",
+              "MULTI | SCRIPT LOAD 'return 5' | EVALSHA 4ca238f611c9d0ae4e9a75a5dbac22aedc379801 0 "
+              "| EXEC",
+              "MULTI | EVAL 'return 1' | EXEC",
+              "MULTI | PUBLISH ch m | EVAL 'return redis.call(\"publish\", \"ch\", \"x\")' 0 | EXEC"],
     "exec": ["EXEC", "MULTI | SHUTDOWN | EXEC", "MULTI | SET a 1 | EXEC | EXEC"],
     "discard": ["DISCARD", "MULTI | SET a 1 | DISCARD | GET a | DISCARD"],
     "watch": ["WATCH a | SET a 1 | MULTI | SET b 1 | EXEC | GET b", "MULTI | WATCH a | PING | EXEC",
+              "WATCH a | EVAL 'return redis.call(\"set\", KEYS[1], 1)' 1 a | MULTI | PING | EXEC",
+              "WATCH a | MULTI | EVAL 'return redis.call(\"incr\", KEYS[1])' 1 a | EXEC | GET a",
               "WATCH a b | MULTI | SET a 1 | EXEC | GET a", "WATCH a | DEL a | MULTI | PING | EXEC"],
     "unwatch": ["WATCH a | SET a 1 | UNWATCH | MULTI | PING | EXEC", "MULTI | UNWATCH | EXEC"],
     # Blocking pops from one connection: served at once, or a short timeout (0.01 s: what Redis
@@ -410,6 +422,19 @@ CASES = {
         "EVAL 'return redis.call(\"lrange\", KEYS[1], 0, -1)' 1 l",
         "EVAL 'return redis.call(\"zscore\", KEYS[1], \"m\")' 1 w | " + ZSET +
         " | EVAL 'redis.setresp(3) return redis.call(\"zscore\", KEYS[1], \"m\")' 1 w",
+
+        # PUBLISH from a script; blocking commands (noscript but BLMPOP/BZMPOP); cmsgpack
+        "EVAL 'return redis.call(\"publish\", \"ch\", \"m\")' 0",
+        "EVAL 'return redis.call(\"spublish\", \"ch\", \"m\")' 0",
+        "EVAL 'return redis.call(\"subscribe\", \"ch\")' 0",
+        "RPUSH l a | EVAL 'return redis.call(\"blpop\", KEYS[1], 0)' 1 l",
+        "RPUSH l a | EVAL 'return redis.call(\"blmpop\", 0, 1, KEYS[1], \"LEFT\")' 1 l",
+        "EVAL 'return redis.call(\"bzmpop\", 0, 1, KEYS[1], \"MIN\")' 1 z",
+        "EVAL 'return cmsgpack.pack(1, -1, 300, 70000, 2^40, -2^40, 0.5, 0.1, \"s\", true, nil)' 0",
+        "EVAL 'return cmsgpack.pack({1, 2, {3}}, {a = 1}, {}, string.rep(\"x\", 40))' 0",
+        "EVAL 'return {cmsgpack.unpack(cmsgpack.pack(1, \"two\", {3, 4}, 2.5))}' 0",
+        "EVAL 'return cmsgpack.unpack(\"\\205\")' 0", "EVAL 'return cmsgpack.pack()' 0",
+        "EVAL 'return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2, 1)}' 0",
     ],
     "evalsha": [
         "SCRIPT LOAD 'return ARGV[1]' | EVALSHA 098e0f0d1448c0a81dafe820f66d460eb09263da 0 hi",

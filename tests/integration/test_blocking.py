@@ -17,7 +17,7 @@ import time
 import pytest
 import redis
 
-from helpers import encode_command, wait_until
+from helpers import RawClient, encode_command, wait_until
 from redis_reference import RedisServer
 from resp3_client import Resp3Client
 
@@ -500,3 +500,54 @@ def test_blmove_chains_deliver_exactly_once_across_workers(server_factory):
     assert len(set(moved)) == len(moved)
     assert set(moved) <= {f"s{i}" for i in range(n_src)}
     c.close()
+
+
+# Keyspace events of served waiters: (blocking command, the write that serves it).
+SERVED_EVENTS = [
+    (["BLMOVE", "s", "d", "LEFT", "RIGHT", "0"], ["RPUSH", "s", "x"]),
+    (["BRPOPLPUSH", "s", "d", "0"], ["RPUSH", "s", "x", "y"]),
+    (["BLPOP", "e", "0"], ["RPUSH", "e", "x"]),
+    (["BRPOP", "e", "0"], ["RPUSH", "e", "x", "y"]),
+    (["BLMPOP", "0", "1", "m", "LEFT", "COUNT", "2"], ["RPUSH", "m", "x", "y"]),
+    (["BZPOPMIN", "z", "0"], ["ZADD", "z", "1", "a"]),
+    (["BZPOPMAX", "z", "0"], ["ZADD", "z", "1", "a", "2", "b"]),
+    (["BZMPOP", "0", "1", "y", "MIN", "COUNT", "3"], ["ZADD", "y", "1", "a", "2", "b"]),
+    (["BLPOP", "v", "0"], ["EVAL", "redis.call('rpush', KEYS[1], 'a') return 1", "1", "v"]),
+    (["BLPOP", "t", "0"], ["MULTI"]),  # the push comes inside the transaction below
+]
+
+
+def served_events(port):
+    with Resp3Client(port) as writer, Resp3Client(port) as waiter, RawClient(port) as listener:
+        writer.call("FLUSHALL")
+        assert writer.call_raw("CONFIG", "SET", "notify-keyspace-events", "KEA") == b"+OK\r\n"
+        listener.call("PSUBSCRIBE", "__key*__:*")
+        listener.call("SUBSCRIBE", "end")
+        replies = []
+        try:
+            for blocking, write in SERVED_EVENTS:
+                waiter.sock.sendall(encode_command(*blocking))
+                wait_blocked(port, 1)
+                replies.append(writer.call_raw(*write))
+                if write == ["MULTI"]:
+                    replies += [writer.call_raw("RPUSH", "t", "a", "b"), writer.call_raw("EXEC")]
+                replies.append(waiter.read()[1])
+            writer.call("PUBLISH", "end", "end")
+            events = []
+            while True:
+                m = listener.read_reply()
+                if m[0] == b"message":
+                    break
+                events.append((m[2], m[3]))
+        finally:
+            writer.call("CONFIG", "SET", "notify-keyspace-events", "")
+        return replies, events
+
+
+def test_served_waiters_send_redis_keyspace_events(ref_port, mine_port):
+    """A served waiter's pop raises the events of its non-blocking form, after the event of the
+    write that served it, as Redis sends them: pushes, a script's push, a push inside EXEC."""
+    theirs = served_events(ref_port)
+    mine = served_events(mine_port)
+    assert mine[0] == theirs[0]
+    assert mine[1] == theirs[1]

@@ -298,6 +298,20 @@ NOTIFY_COMMANDS = [
     ["ZPOPMIN", "z"], ["ZREMRANGEBYSCORE", "z", "0", "1"], ["ZADD", "z", "1", "q", "5", "r"],
     ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZUNIONSTORE", "zu", "1", "z"], ["ZPOPMAX", "z"],
     ["SETBIT", "b", "7", "1"], ["BITOP", "OR", "b2", "b"],
+    # Scripts: their writes' events (and PUBLISH), sent once the script committed.
+    ["EVAL", "redis.call('set', KEYS[1], 'v') redis.call('lpush', 'sl', 'a', 'b', 'c') "
+     "redis.call('expire', KEYS[1], 100) redis.call('del', KEYS[1]) "
+     "return redis.call('publish', 'nobody', 'x')", "1", "sk"],
+    ["EVAL", "redis.call('set', 'kept', '1') error('late')", "0"],
+    ["EVAL_RO", "return redis.call('get', 'kept')", "0"],
+    # Blocking pops served at once: the events of their non-blocking forms.
+    ["BLPOP", "sl", "0"], ["BRPOP", "nosuch", "sl", "0"], ["BLMOVE", "sl", "sl2", "LEFT", "RIGHT", "0"],
+    ["RPUSH", "sl", "p", "q"], ["BRPOPLPUSH", "sl", "sl2", "0"], ["BLMPOP", "0", "1", "sl2", "LEFT", "COUNT", "5"],
+    ["BLMOVE", "sl", "sl", "LEFT", "RIGHT", "0"], ["BLMPOP", "0", "1", "sl", "RIGHT"],
+    ["ZADD", "bz", "1", "a", "2", "b", "3", "c"], ["BZPOPMIN", "bz", "0"], ["BZPOPMAX", "bz", "0"],
+    ["BZMPOP", "0", "1", "bz", "MIN", "COUNT", "3"],
+    ["MULTI"], ["EVAL", "return redis.call('incr', 'mx')", "0"], ["PUBLISH", "nobody", "y"],
+    ["BLPOP", "nosuch", "0"], ["EXEC"],
     ["MULTI"], ["SET", "tx", "1"], ["INCR", "tx"], ["HSET", "tx", "f", "v"], ["DEL", "tx"],
     ["EXEC"],
     ["FLUSHDB"],
@@ -328,6 +342,36 @@ def test_keyspace_events_match_redis(ref, mnemo):
     for cmd, t, m in zip(NOTIFY_COMMANDS, their_replies, my_replies):
         assert m == t, cmd
     assert mine == theirs
+
+
+def test_script_publish_reaches_subscribers_after_its_writes(ref, mnemo):
+    """PUBLISH from a script (and from a script inside EXEC) answers the receivers and reaches
+    them as Redis's: a subscriber that reads the key on the message sees the script's write."""
+    for port in both(ref, mnemo):
+        with RawClient(port) as c, RawClient(port) as sub, RawClient(port) as psub:
+            c.call("DEL", "pk")
+            sub.call("SUBSCRIBE", "news")
+            psub.call("PSUBSCRIBE", "n*")
+            body = "redis.call('set', KEYS[1], ARGV[1]) return redis.call('publish', 'news', ARGV[1])"
+            assert c.call("EVAL", body, "1", "pk", "v1") == 2
+            assert sub.read_reply() == [b"message", b"news", b"v1"]
+            assert psub.read_reply() == [b"pmessage", b"n*", b"news", b"v1"]
+            with RawClient(port) as reader:
+                assert reader.call("GET", "pk") == b"v1"
+            c.call("MULTI")
+            c.call("EVAL", body, "1", "pk", "v2")
+            c.call("PUBLISH", "news", "plain")
+            assert c.call("EXEC") == [2, 2]
+            assert sub.read_reply() == [b"message", b"news", b"v2"]
+            assert sub.read_reply() == [b"message", b"news", b"plain"]
+            assert psub.read_reply() == [b"pmessage", b"n*", b"news", b"v2"]
+            # A script that raised an error keeps what it did, its messages included.
+            err = c.call("EVAL", "redis.call('publish', 'news', 'x') return redis.call('nosuch')",
+                         "0")
+            assert "ERR Unknown Redis command called from script" in str(err)
+            c.call("PUBLISH", "news", "after")
+            assert sub.read_reply() == [b"message", b"news", b"x"]
+            assert sub.read_reply() == [b"message", b"news", b"after"]
 
 
 def test_expired_events_from_the_active_sweep(ref, mnemo):

@@ -93,6 +93,59 @@ CASES = [
     ("return redis.call('hello')",), ("return redis.call('shutdown')",),
     ("return redis.call('client','list')",), ("return redis.call('config','get','x')",),
     ("return redis.call('save')",), ("return redis.call('select','0')",),
+    # pub/sub: PUBLISH is allowed (it is a write for EVAL_RO), subscribing is not
+    ("return redis.call('publish', 'nochan', 'm')",), ("return redis.call('spublish', 's', 'm')",),
+    ("return redis.call('subscribe', 'c')",), ("return redis.pcall('psubscribe', 'c*')",),
+    ("return redis.call('ssubscribe', 'c')",), ("return redis.call('unsubscribe')",),
+    ("return redis.call('publish', 'nochan')",),
+    # blocking commands: the noscript ones are refused, BLMPOP and BZMPOP act as timed out
+    ("return redis.call('blpop', 'l', 0)",), ("return redis.call('brpop', 'nokey', 0)",),
+    ("return redis.call('blmove', 'l', 'd', 'LEFT', 'LEFT', 0)",),
+    ("return redis.call('brpoplpush', 'l', 'd', 0)",), ("return redis.call('bzpopmin', 'z', 0)",),
+    ("return redis.call('bzpopmax', 'z', 0)",), ("return redis.call('blmpop', 0, 1, 'nokey', 'LEFT')",),
+    ("return redis.call('bzmpop', 0, 1, 'nokey', 'MIN')",),
+    # cmsgpack: Redis's encodings, byte for byte, and its decoding and errors
+    ("return cmsgpack.pack(0, 1, -1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, "
+     "-32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649, 2^53, -2^53, 2^60, -2^60, "
+     "2^62 + 2^57, -2^63, 2^63, 2^64)",),
+    ("return cmsgpack.pack(0.5, 1.5, -2.25, 0.1, -0.1, 1e300, 1/0, -1/0, 3.4e38, 1e-30, 1e-40, "
+     "123456.789, 2^-126, -0.0)",),
+    ("return cmsgpack.pack(nil, true, false, '', 'x', string.rep('a', 31), string.rep('b', 32), "
+     "string.rep('c', 255), string.rep('d', 256), string.rep('e', 70000))",),
+    ("return cmsgpack.pack({1, 2, 3}, {}, {a = 1}, {1, 2, nil, 4}, {[1] = 1, [3] = 3}, "
+     "{1, {2, {3, {4}}}}, {x = {y = {z = {}}}}, {[1.5] = 1}, {[-1] = 'n'}, {[0] = 0}, {true})",),
+    ("local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end return cmsgpack.pack(t)",),
+    ("local t = {} for i = 1, 20 do t[i] = i end return cmsgpack.pack(t, {t})",),
+    ("local t = {} for i = 1, 70000 do t[i] = i % 3 end return cmsgpack.pack(t)",),
+    ("local t = {} for i = 1, 20 do t['k' .. i] = i end return cmsgpack.pack(t)",),
+    ("local t = {a = 1, b = {1, 2}, c = 'x', [5] = 5} return cmsgpack.pack(t)",),
+    ("return cmsgpack.pack(function() end, coroutine.create(function() end))",),
+    ("return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1, 2}, {k = 'v'}, 1.5, -7, 2^40))}",),
+    ("local a, b, c, d, e = cmsgpack.unpack(cmsgpack.pack(nil, false, true, 0.25, {nil, 2})) "
+     "return {tostring(a), tostring(b), tostring(c), tostring(d), tostring(e[1]), e[2]}",),
+    ("return select('#', cmsgpack.unpack(cmsgpack.pack(nil, nil, nil)))",),
+    ("local t = cmsgpack.unpack(cmsgpack.pack({a = {b = {c = 'deep'}}, n = -3.5})) "
+     "return {t.a.b.c, tostring(t.n)}",),
+    ("return {cmsgpack.unpack('')}",), ("return cmsgpack.unpack('\\205')",),
+    ("return cmsgpack.unpack('\\193')",), ("return cmsgpack.unpack('\\212\\1\\1')",),
+    ("return cmsgpack.unpack('\\218\\0\\9abc')",), ("return cmsgpack.unpack()",),
+    ("return cmsgpack.unpack({})",), ("return cmsgpack.pack()",), ("return cmsgpack.unpack(12)",),
+    ("return tostring(cmsgpack.unpack('\\202\\63\\192\\0\\0'))",),
+    ("return cmsgpack.unpack('\\196\\2ab')",), ("return cmsgpack.unpack('\\217\\3abc')",),
+    ("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}",),
+    ("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 1)}",),
+    ("return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 2)}",),
+    ("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 2)}",),
+    ("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5, 1)}",),
+    ("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 0, 1)}",),
+    ("return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 0)}",),
+    ("return {cmsgpack.unpack_one(cmsgpack.pack(1), 5)}",),
+    ("return {cmsgpack.unpack_limit('\\1', -1)}",), ("return {cmsgpack.unpack_limit('\\1')}",),
+    ("return cmsgpack.unpack(cmsgpack.pack(2^60)) == 2^60",),
+    ("return tostring(cmsgpack.unpack(cmsgpack.pack(0.1)))",),
+    ("return tostring(cmsgpack.unpack(cmsgpack.pack(-2^63)))",),
+    ("cmsgpack.x = 1",), ("return {cmsgpack._NAME, cmsgpack._VERSION}",),
+    ("return type(cmsgpack.unpack_one)",),
 ]
 
 
@@ -149,6 +202,20 @@ def test_script_help_lists_redis_subcommands_mnemo_has(r):
     assert lines[0] == "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
     for sub in ("EXISTS <sha1> [<sha1> ...]", "FLUSH [ASYNC|SYNC]", "KILL", "LOAD <script>"):
         assert sub in lines
+
+
+def test_script_writes_wake_blocked_clients(server):
+    """A script's push serves a client blocked on the key, in the script's commit."""
+    c, blocked = server.client(), Resp3Client(server.port)
+    try:
+        c.delete("wq")
+        blocked.sock.sendall(encode_command("BLPOP", "wq", "0"))
+        wait_until(lambda: int(c.info("clients")["blocked_clients"]) == 1, what="blocked")
+        assert c.eval("return redis.call('rpush', KEYS[1], 'a', 'b')", 1, "wq") == 2
+        assert blocked.read()[1] == b"*2\r\n$2\r\nwq\r\n$1\r\na\r\n"
+        assert c.lrange("wq", 0, -1) == [b"b"]
+    finally:
+        blocked.close()
 
 
 def test_writes_and_namespaces(r):

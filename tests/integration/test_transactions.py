@@ -140,6 +140,46 @@ SCRIPTS = {
                                   ("MULTI",), ("ZUNIONSTORE", "d", "2", "z1", "z2"),
                                   ("ZRANGE", "d", "0", "-1"), ("LMPOP", "1", "nolist", "LEFT"),
                                   ("ZUNIONSTORE", "d", "0", "z1"), ("EXEC",)],
+    # Scripts inside the transaction: run atomically with it, their errors as elements.
+    "eval inside exec": [("SET", "a", "1"), ("MULTI",),
+                         ("EVAL", "return redis.call('incr', KEYS[1])", "1", "a"), ("GET", "a"),
+                         ("EVAL", "return redis.call('nosuch')", "0"),
+                         ("EVAL", "return redis.pcall('incr', 'l')", "0"),
+                         ("EVAL", "redis.call('set', 'x', '1') error('late')", "0"),
+                         ("EVAL_RO", "return redis.call('set', 'a', '2')", "0"),
+                         ("EVAL_RO", "return redis.call('get', 'a')", "0"),
+                         ("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"),
+                         ("EVAL", "return 1", "5"), ("EVAL", "syntax error", "0"),
+                         ("EVAL", "return {KEYS[1], ARGV[1], redis.call('get', 'x')}", "1", "k",
+                          "v"), ("EXEC",), ("MGET", "a", "x")],
+    "eval arity in multi": [("MULTI",), ("EVAL", "return 1"), ("EVAL", "return 2", "0"),
+                            ("EXEC",)],
+    "script load inside exec": [("SCRIPT", "FLUSH"), ("MULTI",),
+                                ("SCRIPT", "LOAD", "return 'loaded in multi'"),
+                                ("EVALSHA", "0e76452e7282d23fb1445eb11f77fa401c0d7f1d", "0"), ("SCRIPT", "EXISTS", "0e76452e7282d23fb1445eb11f77fa401c0d7f1d"),
+                                ("SCRIPT", "FLUSH"), ("SCRIPT", "EXISTS", "0e76452e7282d23fb1445eb11f77fa401c0d7f1d"),
+                                ("SCRIPT", "LOAD", "syntax error"), ("EXEC",),
+                                ("EVALSHA", "0e76452e7282d23fb1445eb11f77fa401c0d7f1d", "0"), ("SCRIPT", "LOAD", "return 'loaded in multi'"),
+                                ("MULTI",), ("EVALSHA", "0e76452e7282d23fb1445eb11f77fa401c0d7f1d", "0"), ("EXEC",)],
+    "publish inside exec": [("MULTI",), ("PUBLISH", "ch", "m"),
+                            ("EVAL", "return redis.call('publish', 'ch', 'from script')", "0"),
+                            ("EVAL", "return redis.call('spublish', 'sh', 'x')", "0"),
+                            ("EVAL", "return redis.call('subscribe', 'ch')", "0"),
+                            ("EXEC",)],
+    "watch then eval": [("WATCH", "k"), ("b", "SET", "k", "1"), ("MULTI",),
+                        ("EVAL", "return redis.call('set', 'y', '1')", "0"), ("EXEC",),
+                        ("GET", "y")],
+    "watch unchanged then eval": [("WATCH", "k"), ("MULTI",),
+                                  ("EVAL", "return redis.call('incr', KEYS[1])", "1", "k"),
+                                  ("EXEC",), ("GET", "k")],
+    "watch a script's write": [("WATCH", "k"),
+                               ("b", "EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "k"),
+                               ("MULTI",), ("PING",), ("EXEC",)],
+    "blocking pop in a script in exec": [("RPUSH", "l", "x"), ("MULTI",),
+                                         ("EVAL", "return redis.call('blpop', 'l', 'nokey', 0)",
+                                          "0"),
+                                         ("EVAL", "return redis.call('blpop', 'l', 0)", "0"),
+                                         ("EXEC",)],
     "getkeys": [("COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "2", "a", "b"),
                 ("COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "0", "a"),
                 ("COMMAND", "GETKEYS", "LMPOP", "2", "a", "b", "LEFT"),
@@ -403,6 +443,129 @@ def test_queue_beyond_query_buffer_limit_aborts(sr):
         a.close()
     finally:
         sr.config_set("client-query-buffer-limit", 1 << 30)
+
+
+def test_scripts_in_transactions_under_concurrency_count_exactly(server_factory):
+    """Clients on several workers run EXECs holding scripts, plain scripts and plain EXECs on the
+    same counters at once: nothing deadlocks and every increment is counted exactly once."""
+    s = server_factory(extra_args=["--workers", "4"])
+    rounds = 20 if SANITIZED else 60
+    incr = "return redis.call('incrby', KEYS[1], ARGV[1])"
+    errors = []
+
+    def work(kind):
+        c = s.client()
+        try:
+            for _ in range(rounds):
+                if kind == "exec+eval":
+                    p = c.pipeline(transaction=True)
+                    p.eval(incr, 1, "n1", 1)
+                    p.incr("n2")
+                    p.eval("redis.call('incr', 'n1') return redis.call('incr', KEYS[1])", 1, "n2")
+                    assert p.execute()[0] >= 1
+                elif kind == "eval":
+                    c.eval("redis.call('incr', KEYS[1]) return redis.call('incr', KEYS[2])", 2,
+                           "n2", "n1")
+                else:
+                    p = c.pipeline(transaction=True)
+                    p.incr("n1")
+                    p.incr("n2")
+                    p.execute()
+        except Exception as e:  # reported below: a thread's assertion would be lost
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(k,))
+               for k in ("exec+eval", "exec+eval", "eval", "exec", "eval")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a client is stuck"
+    assert errors == []
+    c = s.client()
+    # exec+eval: n1 +2, n2 +2 each; eval: +1 each; exec: +1 each.
+    assert int(c.get("n1")) == rounds * (2 * 2 + 2 * 1 + 1)
+    assert int(c.get("n2")) == rounds * (2 * 2 + 2 * 1 + 1)
+
+
+def test_script_in_exec_is_killed_as_one_command(server_factory):
+    """A busy script inside EXEC runs on the EXEC's worker: clients of other workers get -BUSY
+    and SCRIPT KILL stops it; its writes are rolled back and its error is EXEC's element, while
+    the transaction's other writes stand."""
+    import socket
+    s = server_factory(extra_args=["--workers", "2"])
+    s.client().config_set("busy-reply-threshold", "100")
+    victim = ByteClient(s.port)
+    others = []
+    try:
+        for cmd in (("MULTI",), ("SET", "before", "1"),
+                    ("EVAL", "redis.call('set', 'inside', '1') while true do end", "0"),
+                    ("SET", "after", "1")):
+            victim.call(*cmd)
+        victim.sock.sendall(encode_command("EXEC"))
+        found = []
+
+        def probe():
+            # A new connection each time, until one lands on the other worker (a client of the
+            # EXEC's worker waits for the EXEC and is left aside).
+            o = ByteClient(s.port)
+            others.append(o)
+            o.sock.settimeout(1)
+            try:
+                r = o.call("PING")
+            except socket.timeout:
+                return False
+            if r.startswith(b"-BUSY"):
+                o.sock.settimeout(30)
+                found.append(o)
+                return True
+            return False
+
+        wait_until(probe, timeout=120, what="-BUSY on another worker")
+        assert found[0].call("SCRIPT", "KILL") == b"+OK\r\n"
+        end = victim._reply_end(0)
+        reply = victim.buf[:end]
+        assert reply.startswith(b"*3\r\n+OK\r\n-ERR Script killed by user with SCRIPT KILL...")
+        assert reply.endswith(b"\r\n+OK\r\n")
+        c = s.client()
+        assert c.mget("before", "inside", "after") == [b"1", None, b"1"]
+    finally:
+        victim.close()
+        for o in others:
+            o.close()
+
+
+def test_multi_queue_counts_in_the_namespace_client_quota(server_factory):
+    """The MULTI queue is part of client_bytes (as CLIENT LIST's multi-mem), and a namespace over
+    its client quota closes the client whose queue holds the memory, not the idle ones."""
+    s = server_factory(extra_args=["--requirepass", "root"])
+    admin = s.client(password="root", decode_responses=True)
+    assert admin.execute_command("NAMESPACE", "ADD", "qns", "tq") == "OK"
+
+    def usage():
+        r = admin.execute_command("NAMESPACE", "USAGE", "qns")
+        return dict(zip(r[::2], r[1::2]))
+
+    idle = s.client(password="tq", decode_responses=True)
+    assert idle.ping()
+    q = ByteClient(s.port)
+    assert q.call("AUTH", "tq") == b"+OK\r\n"
+    assert q.call("MULTI") == b"+OK\r\n"
+    value = "v" * 60000  # under the 64 KiB a request may carry while the namespace is over
+    for i in range(20):
+        assert q.call("SET", "k%d" % i, value) == b"+QUEUED\r\n"
+    line = [ln for ln in admin.execute_command("CLIENT", "LIST").splitlines() if "multi=20" in ln]
+    multi_mem = int(line[0].split("multi-mem=")[1].split()[0])
+    assert multi_mem >= 20 * 60000
+    wait_until(lambda: usage()["client_bytes"] >= multi_mem, what="the queue in client_bytes")
+    assert admin.execute_command("NAMESPACE", "QUOTA", "qns", "CLIENTS", "1mb") == "OK"
+    wait_until(lambda: usage()["clients_closed"] == 1, timeout=60, what="the queue's client closed")
+    with pytest.raises((ConnectionError, OSError)):
+        q.call("EXEC")
+    q.close()
+    assert idle.ping()  # the idle client of the namespace survives
+    assert usage()["client_bytes"] < multi_mem
+    assert admin.dbsize() == 0
 
 
 def test_deferred_command_inside_exec_answers_an_error(sr):

@@ -49,10 +49,11 @@ enum CommandFlag : uint32_t {
   kCmdDenyOOM = 1 << 5,    // may add data: refused when memory is full
   kCmdBatchable = 1 << 6,  // a blind write that can join the pipeline's write batch
   kCmdLoading = 1 << 7,    // harmless while loading
-  // A write that joins the connection's open write context (types/write_context.h) without
-  // committing the writes before it: consecutive such commands of a pipeline commit together.
-  // Every other command first commits what the connection has pending. Set it only where the
-  // handler reads and writes solely through ctx.db (which sees the context's writes).
+  // A write that joins the worker's open write context (types/write_context.h) without
+  // committing the writes before it: such commands of every connection served in one pass of
+  // the event loop commit together. Every other command first commits what the connection has
+  // pending. Set it only where the handler reads and writes solely through ctx.db (which sees
+  // the context's writes).
   kCmdWriteContext = 1 << 8,
   // Refused inside MULTI with "Command not allowed inside a transaction" (Redis's no_multi;
   // SHUTDOWN, SAVE), which also condemns the transaction.

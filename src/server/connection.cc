@@ -26,9 +26,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // A pipeline's batch is committed early past these sizes, bounding its memory.
 constexpr size_t kMaxBatchCommands = 1024;
 constexpr size_t kMaxBatchBytes = 4 << 20;
-// A write context is committed once it holds this many writes (or kMaxBatchBytes); past this many
-// keys it commits, so a long pipeline of distinct keys stays linear overall.
-constexpr size_t kMaxRmwKeys = 4096;
+// The worker's write context is committed once it holds this many writes (or kMaxBatchBytes), so
+// a long pipeline of distinct keys stays linear overall and its memory bounded.
+constexpr size_t kMaxContextWrites = 4096;
 // Output limits are checked only above this many pending reply bytes (skips the common case).
 constexpr size_t kOutputLimitCheckBytes = 64 * 1024;
 // Replies are flushed while a pipeline runs once this many are pending; when the socket then
@@ -67,8 +67,8 @@ Connection::Connection(Worker* worker, Server* server, int fd, uint64_t id, std:
       parser_(LimitsFrom(server->config())),
       rmw_(&server->storage()) {
   created_ms_ = last_active_ms_ = NowMs();
-  // A lock another thread holds: commit (settling the replies that waited for it), then wait.
-  rmw_.set_committer([this] { CommitRmw(); });
+  // EXEC's context: a stripe another thread holds is waited for after committing what EXEC
+  // wrote so far (the default committer); EXEC takes its keys' stripes up front to avoid it.
   rmw_.WatchWrites(server->blocking().waiting());
   authenticated_ = server->config().requirepass().empty();
   admin_ = authenticated_;
@@ -200,7 +200,7 @@ void Connection::HandleRead() {
     in_.clear();
     in_.shrink_to_fit();
     in_pos_ = 0;
-    if (!in_batch_) FlushOutput();
+    if (!in_batch_ && !in_context_) FlushOutput();
     UpdateReadInterest();
     AccountBuffers();
     return;
@@ -233,9 +233,9 @@ void Connection::ProcessInput() {
   while (true) {
     bool input_used_up = RunCommands();
     CompactInput();
-    CommitRmw();
-    // Replies of writes still in the worker's batch go out after its commit (ResumeAfterCommit).
-    if (in_batch_) break;
+    // Replies of writes still in the worker's context or batch go out after its commit
+    // (ResumeAfterCommit).
+    if (in_batch_ || in_context_) break;
     FlushOutput();
     if (input_used_up || closed_ || paused_ || held_ || close_after_reply_ || write_armed_) break;
   }
@@ -262,10 +262,12 @@ bool Connection::RunCommands() {
     if (out_.size() - out_pos_ > kOutputLimitCheckBytes) CheckOutputLimit();
     PendingWrites& pending = worker_->pending();
     if (pending.commands >= kMaxBatchCommands || pending.batch.DataSize() >= kMaxBatchBytes) {
-      CommitRmw();  // never wait on the worker batch's stripes while holding the RMW batch's
-      worker_->CommitPending();
+      worker_->CommitWrites();
     }
-    if (rmw_.writes() >= kMaxRmwKeys || rmw_.bytes() >= kMaxBatchBytes) CommitRmw();
+    const WriteContext& context = worker_->context();
+    if (context.writes() >= kMaxContextWrites || context.bytes() >= kMaxBatchBytes) {
+      worker_->CommitContext();
+    }
     // Flush once a pipeline's replies grow large, so they do not pile up in memory.
     if (out_.size() - out_pos_ >= kFlushReplyBytes) {
       CommitPending();
@@ -433,28 +435,35 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   // Inside EXEC the context is held for the whole transaction: nothing commits in between,
   // and blind writes go into the context too (a handler offered no batch writes through it).
   bool batchable = !in_exec_ && (spec->flags & kCmdBatchable);
+  // Reads outside EXEC see committed data only (no context): their replies need not wait.
+  bool read_only = !in_exec_ && (spec->flags & kCmdReadOnly);
   if (in_exec_) {
     // Nothing to commit: EXEC holds the context until its end.
   } else if (spec->flags & kCmdWriteContext) {
-    // Earlier blind writes of this connection first (then the context is empty: the blind
-    // write committed it), so the reads below see them.
+    // Earlier blind writes of this connection first, so the reads below see them.
     if (in_batch_) CommitPending();
-  } else if (!batchable) {
-    CommitPending();
+  } else if (batchable) {
+    // A blind write follows the context's writes anyway; its reply must not sit among the
+    // context's replies (they are rewritten if its commit fails).
+    if (in_context_) worker_->CommitContext();
   } else {
-    CommitRmw();
+    CommitPending();  // this connection's writes, so that it reads them
+    // Anything else that may write may use a context of its own (EXEC, a script, a move of
+    // blocked clients) and wait for stripes: this thread must then hold none.
+    if (!read_only) worker_->CommitContext();
   }
+  WriteContext* context = in_exec_ ? &rmw_ : read_only ? nullptr : &worker_->context();
   PendingWrites& pending = worker_->pending();
   size_t reply_start = out_.size();
   size_t pending_before = pending.commands;
-  Database db(&server_->storage(), ns_, &rmw_);
+  Database db(&server_->storage(), ns_, context);
   CommandContext ctx{args_, reply, *server_, *this, db, batchable ? &pending : nullptr, spec};
   ctx.notify_flags = server_->config().notify_flags();
   size_t events_before = events_.size();
-  // Only a command that may write can leave writes to drop (read-only ones committed first);
-  // EXEC brackets each of its queued commands itself.
-  bool bracketed = !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
-  if (bracketed) rmw_.BeginCommand();
+  // Only a command that may write can leave writes to drop; EXEC brackets each of its queued
+  // commands itself.
+  bool bracketed = context != nullptr && !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
+  if (bracketed) context->BeginCommand();
   int64_t start = MonotonicUs();
   Status s = RunMetered(spec, ctx, stats, id_, activity_.get());
   auto usec = static_cast<uint64_t>(MonotonicUs() - start);
@@ -466,23 +475,17 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   if (s.ok() && out_.size() - reply_start > kLargeReplyBytes)
     s = CheckReplyMemory(spec, reply_start);
   if (!s.ok()) {
-    rmw_.RollbackCommand();  // a failed command leaves nothing behind (no-op unless bracketed)
+    // A failed command leaves nothing behind (a no-op unless bracketed).
+    if (context != nullptr) context->RollbackCommand();
     events_.resize(events_before);
-    // An error reply must not sit among the batch's replies (they are rewritten if it fails).
+    // An error reply must not sit among held replies (they are rewritten if a commit fails).
     if (!in_exec_) CommitPending();
     stats.failed_calls.fetch_add(1, std::memory_order_relaxed);
     ReplyError(s.ToString());
     return;
   }
-  rmw_.EndCommand();
-  if (in_exec_) return;              // EXEC's reply waits for its own commit
-  if (!rmw_.empty() && !blocked_) {  // the reply waits for the context's commit
-    if (rmw_replies_ == 0) rmw_reply_start_ = reply_start;
-    rmw_replies_++;
-  }
-  // Clients blocked on the keys written get their elements now, in this context (only while
-  // anybody waits is anything noted).
-  if (rmw_.has_written()) server_->blocking().ServeWritten(&rmw_, *this);
+  if (context != nullptr) context->EndCommand();
+  if (in_exec_) return;                                  // EXEC's reply waits for its own commit
   if (batchable && pending.commands > pending_before) {  // the handler added a blind write
     if (!in_batch_) {
       in_batch_ = true;
@@ -491,8 +494,28 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
       worker_->Enlist(id_);
     }
     batch_replies_++;
+  } else if (context != nullptr && !context->empty() && !blocked_) {
+    // It read or wrote through the context, which holds writes not committed yet (its own or
+    // other connections'): the reply waits for the context's commit.
+    if (!in_context_) {
+      in_context_ = true;
+      context_reply_start_ = reply_start;
+      context_replies_ = 0;
+      worker_->EnlistContext(id_);
+    }
+    context_replies_++;
   }
-  if (!events_.empty() && !in_batch_ && rmw_.empty()) FlushKeyspaceEvents();
+  // Clients blocked on the keys written get their elements now, in this context (only while
+  // anybody waits is anything noted).
+  if (context != nullptr && context->has_written())
+    server_->blocking().ServeWritten(context, *this);
+  // After EXEC (which committed its writes): the clients blocked on the keys they filled are
+  // served in EXEC's context, committed at once; this thread holds no other stripe here.
+  if (rmw_.has_written()) {
+    server_->blocking().ServeWritten(&rmw_, *this);
+    (void)rmw_.Commit();  // a failure reaches the served clients (AfterCommit)
+  }
+  if (!events_.empty() && !in_batch_ && !in_context_) FlushKeyspaceEvents();
 }
 
 // The latency histogram (latency-tracking) and the slow log: for a fast command two relaxed
@@ -588,42 +611,50 @@ void Connection::ReplyError(std::string_view line) {
 
 void Connection::CommitPending() {
   if (in_exec_) return;  // EXEC commits its context once, at its end (AUTH inside EXEC...)
-  CommitRmw();
-  if (in_batch_) worker_->CommitPending();
+  if (in_batch_) {
+    worker_->CommitWrites();  // the context too: it commits first
+  } else if (in_context_) {
+    worker_->CommitContext();
+  }
 }
 
-void Connection::CommitRmw() {
-  if (rmw_.empty()) return;
-  Status s = rmw_.Commit();
-  size_t replies = rmw_replies_;
-  rmw_replies_ = 0;
+void Connection::ContextCommitted(const Status& s) {
+  in_context_ = false;
+  size_t replies = context_replies_;
+  context_replies_ = 0;
   if (s.ok()) {
     if (!in_batch_) FlushKeyspaceEvents();
-    return;
+  } else {
+    events_.clear();  // nothing of it happened
+    // A RocksDB write is atomic: nothing of it was applied, every reply it held becomes the error.
+    out_.resize(context_reply_start_);
+    for (size_t i = 0; i < replies; i++) ReplyError(s.ToString());
   }
-  events_.clear();  // nothing of it happened
-  // A RocksDB write is atomic: nothing of the batch was applied, every reply becomes the error.
-  out_.resize(rmw_reply_start_);
-  for (size_t i = 0; i < replies; i++) ReplyError(s.ToString());
+  if (!in_batch_) {
+    out_.append(held_pushes_);  // messages that came while the replies waited
+    held_pushes_.clear();
+  }
 }
 
 void Connection::BatchCommitted(const Status& s) {
   in_batch_ = false;
   if (s.ok()) {
-    if (rmw_.empty()) FlushKeyspaceEvents();
+    if (!in_context_) FlushKeyspaceEvents();
   } else {
     events_.clear();
     // Nothing of the batch was applied: every reply given for it becomes the error.
     out_.resize(batch_reply_start_);
     for (size_t i = 0; i < batch_replies_; i++) ReplyError(s.ToString());
   }
-  out_.append(held_pushes_);  // messages that came while the replies waited
-  held_pushes_.clear();
+  if (!in_context_) {
+    out_.append(held_pushes_);  // messages that came while the replies waited
+    held_pushes_.clear();
+  }
 }
 
 void Connection::ResumeAfterCommit() {
   flush_scheduled_ = false;
-  if (closed_ || in_batch_) return;
+  if (closed_ || in_batch_ || in_context_) return;
   FlushOutput();
   // Complete commands still buffered (none today: a pass ends in a batch only once its input
   // is used up) would otherwise wait for a read event that their already-read bytes never
@@ -808,7 +839,7 @@ void Connection::DeliverPush(const PubSubDelivery& d) {
   PubSubKind kind = d.pattern != nullptr ? PubSubKind::kPattern : d.msg->kind;
   const std::string& name = d.pattern != nullptr ? *d.pattern : d.msg->channel;
   if (!subs_[static_cast<size_t>(kind)].contains(name)) return;
-  AppendPubSubMessage(in_batch_ ? &held_pushes_ : &out_, resp_, d);
+  AppendPubSubMessage(in_batch_ || in_context_ ? &held_pushes_ : &out_, resp_, d);
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     worker_->FlushAtEndOfPass(id_);

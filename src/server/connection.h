@@ -3,9 +3,11 @@
 // posting a task to that worker).
 //
 // Pipelining: all complete commands of one read are executed back to back and their replies go
-// out in one write. Consecutive blind writes (kCmdBatchable) of a pipeline share one RocksDB
-// write batch, committed before any other command runs and before replies are sent, so every
-// command sees the earlier writes of its connection and no reply is sent for an uncommitted write.
+// out in one write. Writes join the worker's group commit (worker.h): read-modify-writes go into
+// the worker's write context, blind writes (kCmdBatchable) into its batch; the replies they
+// produced are held until the worker commits, so no reply is sent for an uncommitted write. A
+// command that needs this connection's earlier writes committed first (a read after them, a
+// blind write after context writes or the other way round) has the worker commit them.
 #pragma once
 
 #include <event2/event.h>
@@ -124,6 +126,8 @@ class Connection : public ClientApi {
   // Called by the worker when the batch holding this connection's blind writes committed (or
   // failed: then those replies are rewritten into the error).
   void BatchCommitted(const Status& s);
+  // The same for the worker's write context, which held this connection's replies.
+  void ContextCommitted(const Status& s);
   // Called by the worker at the end of the pass: send the replies and go on with the input.
   void ResumeAfterCommit();
   Worker* worker() const { return worker_; }
@@ -180,10 +184,8 @@ class Connection : public ClientApi {
   // total_error_replies. Every error this connection sends goes through here, except a deferred
   // job's, which ResumeWithReply counts.
   void ReplyError(std::string_view line);
-  // Commits the worker's batch if this connection has writes in it.
+  // Has the worker commit its context and batch if replies of this connection wait for them.
   void CommitPending();
-  // Commits the write context; if that fails, the replies of its commands become the error.
-  void CommitRmw();
   void FlushOutput();
   void ArmWrite();  // waits for the socket to become writable (OnWritable)
   void Close();
@@ -259,12 +261,13 @@ class Connection : public ClientApi {
   bool in_batch_ = false;  // replies at [batch_reply_start_, end) wait for the batch
   size_t batch_reply_start_ = 0;
   size_t batch_replies_ = 0;
-  // The write context of this connection's consecutive writing commands (kCmdWriteContext),
-  // committed together before any other command runs and before replies are sent. Their replies
-  // are the last rmw_replies_ ones, starting at rmw_reply_start_.
+  // Replies at [context_reply_start_, end) wait for the worker's context (context_replies_ of
+  // them): the commands that wrote or read through it.
+  bool in_context_ = false;
+  size_t context_reply_start_ = 0;
+  size_t context_replies_ = 0;
+  // The context EXEC holds across its queued commands (connection_txn.cc), committed by EXEC.
   WriteContext rmw_;
-  size_t rmw_reply_start_ = 0;
-  size_t rmw_replies_ = 0;
 
   // Pub/sub: this connection's subscriptions by PubSubKind, messages that arrived while replies
   // waited for the worker's batch (appended after them), and whether a flush at the end of the

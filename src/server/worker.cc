@@ -91,8 +91,12 @@ StatusOr<int> ListenOn(const std::string& bind, int port) { return BindOn(bind, 
 }  // namespace
 
 Worker::Worker(Server* server, int index)
-    : server_(server), index_(index), pending_(&server->storage()) {
+    : server_(server), index_(index), context_(&server->storage()), pending_(&server->storage()) {
   base_ = event_base_new();
+  // A stripe another thread holds: commit everything the context holds (settling the replies
+  // that waited for it), then wait holding nothing (write_context.h).
+  context_.set_committer([this] { CommitContext(); });
+  context_.WatchWrites(server->blocking().waiting());
 }
 
 Worker::~Worker() {
@@ -221,7 +225,24 @@ void Worker::RunTasks() {
     std::lock_guard<std::mutex> lock(tasks_mu_);
     tasks.swap(tasks_);
   }
+  if (tasks.empty()) return;
+  // A task may make a context of its own that waits for stripes (a blocked client's retried
+  // move): this thread must then hold none, or it would wait for itself.
+  CommitContext();
   for (auto& t : tasks) t();
+}
+
+void Worker::CommitContext() {
+  if (context_.empty()) return;
+  Status s = context_.Commit();
+  // Swapped out first: a connection settled here may enlist again at once (the commit ran
+  // inside one of its commands, from Lock).
+  std::vector<uint64_t> ids;
+  ids.swap(context_waiting_);
+  for (uint64_t id : ids) {
+    if (Connection* c = Find(id)) c->ContextCommitted(s);
+  }
+  committed_.insert(committed_.end(), ids.begin(), ids.end());
 }
 
 void Worker::CommitPending() {
@@ -233,6 +254,13 @@ void Worker::CommitPending() {
   }
   committed_.insert(committed_.end(), waiting_.begin(), waiting_.end());
   waiting_.clear();
+}
+
+void Worker::CommitWrites() {
+  // The context first: the batch's commit waits for its keys' stripes, which this thread must
+  // not hold meanwhile (the context may hold them), and its writes follow the context's.
+  CommitContext();
+  CommitPending();
 }
 
 int64_t Worker::Publish(std::string_view ns, PubSubKind kind, std::string_view channel,
@@ -281,7 +309,7 @@ void Worker::EndOfPass() {
   // A connection resumed here may run more of its pipeline and start a new batch: repeat until
   // no replies wait for a commit, so none is left held when the loop goes back to sleep.
   while (true) {
-    CommitPending();
+    CommitWrites();
     if (committed_.empty()) break;
     std::vector<uint64_t> ids;
     ids.swap(committed_);

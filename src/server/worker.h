@@ -55,18 +55,30 @@ class Worker {
   void Remove(uint64_t id);
   std::vector<Connection*> Connections();  // REQUIRES: this worker's thread
 
-  // Group commit. Blind writes of every connection served in one pass of the event loop go
-  // into one batch, committed once at the end of the pass (or earlier, when a connection needs
-  // its writes visible before its next command), and only then are their replies sent.
+  // Group commit. The writes of every connection served in one pass of the event loop are
+  // committed together at the end of the pass (or earlier: a connection that needs its writes
+  // visible before its next command, a batch past its size bound, a stripe another thread
+  // holds), and only then are their replies sent. Two parts, committed context first:
+  //  - context(): the worker's write context, shared by its connections' kCmdWriteContext
+  //    commands (and the other writes outside MULTI/EXEC), which holds their keys' stripes from
+  //    the first read to the commit and answers their reads (read-your-writes for all of them);
+  //  - pending(): the blind SETs, a plain batch whose keys' stripes are taken only to commit.
+  // The blind writes thus always follow the context's writes of the same pass, which is their
+  // order for every reader (no reply of either is out before both committed).
+  WriteContext& context() { return context_; }
   PendingWrites& pending() { return pending_; }
   // Counts socket reads, so the loop knows whether a pass found work (see worker-spin-us).
   void NoteRead() { reads_++; }
-  // Marks connection `id` as having replies that wait for the current batch.
+  // Marks connection `id` as having replies that wait for the current batch / context.
   void Enlist(uint64_t id) { waiting_.push_back(id); }
-  // Commits the batch; on failure, each waiting connection's batched replies become the error.
-  // Waiting connections are then flushed at the end of the pass.
-  void CommitPending();
-
+  void EnlistContext(uint64_t id) { context_waiting_.push_back(id); }
+  // Commits the context, then the batch. Each waiting connection learns the outcome
+  // (ContextCommitted, BatchCommitted: on failure its held replies become the error) and is
+  // flushed at the end of the pass.
+  void CommitWrites();
+  // Commits the context alone (the batch may stay: it commits after it anyway). Also what the
+  // context's Lock runs before it waits for a stripe another thread holds.
+  void CommitContext();
   // Bytes held by the query and reply buffers of this worker's connections (capacity, not
   // length: what the allocator holds). Updated by the connections; readable from any thread.
   uint64_t query_buffer_bytes() const { return query_bytes_.load(std::memory_order_relaxed); }
@@ -117,6 +129,7 @@ class Worker {
   // Closes TLS connections whose handshake outlived tls-handshake-timeout.
   void ExpireHandshakes(int64_t now_ms);
   void RunTasks();
+  void CommitPending();  // the batch alone. REQUIRES: context_ holds no stripe (empty)
   void Cron();
   void EndOfPass();              // commit the pass's batch and send the replies that waited for it
   void PublishThreadCounters();  // REQUIRES: on this worker's thread
@@ -144,10 +157,12 @@ class Worker {
   std::atomic<size_t> conn_count_{0};
   std::atomic<uint64_t> thread_allocated_{0}, thread_deallocated_{0};
   std::atomic<int64_t> thread_counters_ms_{0};
+  WriteContext context_;
   PendingWrites pending_;
   uint64_t reads_ = 0;
-  std::vector<uint64_t> waiting_;    // connections whose replies wait for pending_
-  std::vector<uint64_t> committed_;  // connections whose batched writes committed, to flush
+  std::vector<uint64_t> waiting_;          // connections whose replies wait for pending_
+  std::vector<uint64_t> context_waiting_;  // connections whose replies wait for context_
+  std::vector<uint64_t> committed_;        // connections whose batched writes committed, to flush
   // Pub/sub deliveries for other workers' connections, by worker index, sent at the end of the
   // pass; local_ is Publish's scratch for this worker's own.
   std::vector<std::vector<PubSubDelivery>> outbox_;

@@ -6,8 +6,9 @@
 //    command reads what earlier commands of the same context wrote and not yet committed.
 //  - Writes go into that WriteContext: Lock the keys first (before writing any reply), then Put /
 //    Delete, then Finish. A Database made without a context (tests, background jobs) makes one
-//    per operation, and Finish commits it; with the connection's context, Finish leaves the
-//    commit to the connection, which holds the replies until it is done.
+//    per operation, and Finish commits it; with a command's context (the worker's, shared by
+//    its connections, or the one EXEC or a script holds), Finish leaves the commit to its owner,
+//    which holds the replies until it is done.
 //  - A composite key whose last element goes is deleted (its metadata record), never kept with
 //    size 0; every metadata record written keeps `size` and `bytes` exact (encoding.h), since
 //    the namespace counters follow them.

@@ -12,16 +12,24 @@ WriteContext::~WriteContext() {
 }
 
 bool WriteContext::Holds(std::string_view meta_key) const {
-  size_t stripe = storage_->locks()->StripeOf(meta_key);
-  return std::find(held_.begin(), held_.end(), stripe) != held_.end();
+  return held_set_.test(storage_->locks()->StripeOf(meta_key));
 }
 
 bool WriteContext::TryLock(std::string_view meta_key) {
   size_t stripe = storage_->locks()->StripeOf(meta_key);
-  if (std::find(held_.begin(), held_.end(), stripe) != held_.end()) return true;
+  if (held_set_.test(stripe)) return true;
   if (!storage_->locks()->Stripe(stripe).try_lock()) return false;
   held_.push_back(stripe);
+  held_set_.set(stripe);
   return true;
+}
+
+void WriteContext::ReleaseStripes() {
+  for (size_t stripe : held_) {
+    storage_->locks()->Stripe(stripe).unlock();
+    held_set_.reset(stripe);
+  }
+  held_.clear();
 }
 
 void WriteContext::Lock(std::string_view meta_key) {
@@ -61,7 +69,10 @@ void WriteContext::Lock(const std::vector<std::string>& meta_keys) {
 void WriteContext::WaitFor(std::vector<size_t> stripes) {
   std::sort(stripes.begin(), stripes.end());
   stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  for (size_t s : stripes) storage_->locks()->Stripe(s).lock();
+  for (size_t s : stripes) {
+    storage_->locks()->Stripe(s).lock();
+    held_set_.set(s);
+  }
   held_ = std::move(stripes);
 }
 
@@ -90,8 +101,7 @@ void WriteContext::EndCommand() {
 void WriteContext::Abandon() {
   batch_.Clear();
   contended_.clear();
-  for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
-  held_.clear();
+  ReleaseStripes();
   written_.clear();
   RunAfterCommit(Status::IOError("the writes were dropped"));
 }
@@ -107,8 +117,7 @@ Status WriteContext::Commit() {
   // Stripes are held while writing, so the key cache and counters see writes in commit order.
   Status s = storage_->Write(&batch_);
   commits_++;
-  for (size_t stripe : held_) storage_->locks()->Stripe(stripe).unlock();
-  held_.clear();
+  ReleaseStripes();
   batch_.Clear();
   RunAfterCommit(s);
   return s;

@@ -1,25 +1,34 @@
 // WriteContext: the one way a command writes. It holds the stripes (LockManager) of the keys it
 // touches, buffers the writes in an indexed Batch so that later reads through it see them
 // (read-your-writes: Database reads consult it first), and commits them in one atomic
-// Storage::Write. A connection keeps one context across the consecutive writing commands of a
-// pipeline and commits it before it replies; MULTI/EXEC and Lua hold it across their commands.
+// Storage::Write. Each worker keeps one context for all its connections (server/worker.h): the
+// writing commands of every connection served in one pass of the event loop go into it and
+// commit together at the end of the pass (one RocksDB write for the pass, so fifty clients
+// writing one hash cost one write, not fifty), and every reply that wrote or read through it is
+// held until then. MULTI/EXEC and Lua hold a context of their own across their commands.
 //
 // Deadlock freedom: a thread that holds a context's stripes never waits for a lock. Lock takes
 // the stripes it can without waiting; when one is taken by another thread, the context is
 // committed first (through the owner's committer, which also settles the replies of the writes it
-// held), and only then does it wait, holding nothing, for all the stripes in ascending order.
-// Other lock users (the worker's group commit of blind SETs) may wait while holding stripes, but a
-// cycle of waiters would need a context holder among the waiters, and there is none.
+// held), and only then does it wait, holding nothing, for all the stripes in ascending order. A
+// worker makes sure that its context is committed (holds nothing) before anything on its thread
+// may wait otherwise: before its blind-write batch commits, before a command that may use a
+// context of its own (EXEC, scripts) and before the tasks other threads post to it. Other lock
+// users (the batch's commit, the active expiry) may wait while holding stripes, all taken in
+// ascending order, so a cycle of waiters would need a context holder among the waiters, and there
+// is none.
 //
 // Write observers hang off the commit point: AfterCommit queues what must wait for the commit
 // (a blocked client's reply), and while `*waiting` (WatchWrites) is non-zero the context notes the
 // metadata keys written through it, for its owner to serve the clients blocked on them
 // (server/blocking.h) after the command. Nobody waiting costs one relaxed load per record write.
 //
-// Not thread-safe: owned by one connection (or one call, for a context made on the spot).
+// Not thread-safe: owned by one thread (a worker, a script run, or one call for a context made
+// on the spot).
 #pragma once
 
 #include <atomic>
+#include <bitset>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -95,11 +104,14 @@ class WriteContext {
 
  private:
   void WaitFor(std::vector<size_t> stripes);  // REQUIRES: holds nothing
+  void ReleaseStripes();
   void RunAfterCommit(const Status& s);
 
   Storage* storage_;
   Batch batch_;
   std::vector<size_t> held_;  // stripes locked by this context
+  // The same as a set: a worker's context holds hundreds of stripes, and every Lock asks.
+  std::bitset<LockManager::kStripes> held_set_;
   std::function<void()> committer_;
   std::vector<std::function<void(const Status&)>> after_commit_;
   const std::atomic<int64_t>* waiting_ = nullptr;

@@ -196,5 +196,34 @@ TEST_F(WriteContextTest, NoWaitRecordsContendedKeysInsteadOfWaiting) {
   EXPECT_EQ(Read("held"), "<none>");
 }
 
+// A worker's context holds the stripes of hundreds of keys at once: Holds answers for each of
+// them, the commit releases every one (another thread can take each), and a second round of
+// the same keys takes them again.
+TEST_F(WriteContextTest, ManyStripesAreHeldUntilTheCommitAndAllReleased) {
+  WriteContext ctx(storage_.get());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 600; i++) keys.push_back("k" + std::to_string(i));
+  for (int round = 0; round < 2; round++) {
+    {
+      Database db(storage_.get(), "ns", &ctx);
+      StringType strings(&db, 1 << 20);
+      for (const auto& k : keys) ASSERT_TRUE(strings.IncrBy(k, 1).ok());
+    }
+    for (const auto& k : keys) ASSERT_TRUE(ctx.Holds(EncodeMetaKey("ns", k))) << k;
+    ASSERT_TRUE(ctx.Commit().ok());
+    for (const auto& k : keys) EXPECT_FALSE(ctx.Holds(EncodeMetaKey("ns", k))) << k;
+    std::atomic<int> taken{0};
+    std::thread other([&] {
+      WriteContext mine(storage_.get());
+      for (const auto& k : keys) taken += mine.TryLock(EncodeMetaKey("ns", k)) ? 1 : 0;
+      mine.Abandon();
+    });
+    other.join();
+    EXPECT_EQ(taken.load(), static_cast<int>(keys.size()));
+  }
+  EXPECT_EQ(Read("k0"), "2");
+  EXPECT_EQ(Read("k599"), "2");
+}
+
 }  // namespace
 }  // namespace mnemo

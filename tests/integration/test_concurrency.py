@@ -340,3 +340,56 @@ def test_pipelined_incr_on_shared_keys_is_exact(port):
             for j in range(16):
                 expected[keys[(i + n + j) % len(keys)]] += 1 if j % 3 else 2
     assert {k: int(c.get(k)) for k in keys} == expected
+
+
+def test_composite_writes_on_shared_keys_from_many_clients_are_exact(port):
+    """Fifty clients' pipelines on the same few keys share their worker's write context (one
+    commit per pass of the event loop): every client still reads its own writes, a failed
+    command in the middle leaves nothing, no increment is lost, and the counters agree."""
+    n_clients, rounds, per = 20, 8, 10
+
+    def work(i):
+        c = client(port)
+        for rnd in range(rounds):
+            p = c.pipeline(transaction=False)
+            expected = []
+            for j in range(per):
+                tag = "%d:%d:%d" % (i, rnd, j)
+                p.hset("shared:h", "f" + tag, tag)
+                expected.append(1)
+                p.hget("shared:h", "f" + tag)
+                expected.append(tag)
+                p.sadd("shared:s", tag)
+                expected.append(1)
+                p.lpush("shared:h", tag)  # WRONGTYPE: must write nothing
+                expected.append(None)
+                p.rpush("shared:l", tag)
+                expected.append(None)  # a length other clients move too: checked below
+                p.zadd("shared:z", {tag: j})
+                expected.append(1)
+                p.hincrby("shared:h", "ctr", 1)
+                expected.append(None)  # unique across clients: checked below
+            got = p.execute(raise_on_error=False)
+            assert len(got) == len(expected)
+            for k, (g, e) in enumerate(zip(got, expected)):
+                if k % 7 == 3:
+                    assert isinstance(g, redis.ResponseError) and "WRONGTYPE" in str(g), g
+                elif k % 7 in (4, 6):
+                    assert isinstance(g, int) and g >= 1, g
+                    if k % 7 == 6:
+                        incr_replies.append(g)
+                else:
+                    assert g == e, (k, g, e)
+        c.connection_pool.disconnect()
+
+    incr_replies = []
+    run_threads(n_clients, work)
+    total = n_clients * rounds * per
+    assert sorted(incr_replies) == list(range(1, total + 1)), "an increment was lost"
+    c = client(port)
+    assert c.hlen("shared:h") == total + 1
+    assert c.hget("shared:h", "ctr") == str(total)
+    assert c.scard("shared:s") == total
+    assert c.llen("shared:l") == total
+    assert c.zcard("shared:z") == total
+    assert c.dbsize() == 4

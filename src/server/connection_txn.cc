@@ -124,13 +124,13 @@ void Connection::RunLeasedExec(uint64_t lease) {
     scripts.EndLease(lease);
     if (!s.ok()) ReplyError(s.ToString());
   }
-  // What RunCommand does after any EXEC: clients blocked on the keys written are served (in a
-  // new context, committed here), and the queued messages go out. A failed commit of the serves
-  // rewrites none of EXEC's replies.
-  rmw_reply_start_ = out_.size();
-  rmw_replies_ = 0;
-  if (rmw_.has_written()) server_->blocking().ServeWritten(&rmw_, *this);
-  CommitRmw();
+  // What RunCommand does after any EXEC: clients blocked on the keys written are served in
+  // EXEC's context, committed at once (a failure reaches the served clients through
+  // AfterCommit and rewrites none of EXEC's replies), and the queued messages go out.
+  if (rmw_.has_written()) {
+    server_->blocking().ServeWritten(&rmw_, *this);
+    (void)rmw_.Commit();
+  }
   FlushKeyspaceEvents();
   if (drop_deferred_) out_.resize(mark);  // CLIENT REPLY OFF / SKIP
   ResumeWithReply("");

@@ -27,10 +27,10 @@ Status StringType::Store(std::string_view key, std::string_view value, int64_t e
 
 StatusOr<std::string> StringType::Value(std::string_view key, const KeyRecord& rec) const {
   if (!rec.meta.fragmented) return std::string(rec.meta.payload);
-  if (static_cast<int64_t>(rec.meta.size) > headroom_) return TooLargeForMemory();
+  if (!ReadFits(static_cast<int64_t>(rec.meta.size))) return TooLargeToRead(rec.meta.size);
   auto v = StringValue::Load(db_, key, StringValue::Mode::kRead);
   if (!v.ok()) return v.status();
-  if (static_cast<int64_t>(v->length()) > headroom_) return TooLargeForMemory();
+  if (!ReadFits(static_cast<int64_t>(v->length()))) return TooLargeToRead(v->length());
   return v->ReadAll();
 }
 
@@ -40,6 +40,14 @@ Status StringType::CheckSize(int64_t size) const {
   }
   if (size > headroom_) return TooLargeForMemory();
   return Status::OK();
+}
+
+// The same refusal, in the same words, as a reply the connection checks (commands/command.h,
+// ReplyTooLargeError): a read is refused only past 1 MiB (kUncheckedReadBytes, the size of reply
+// never checked), so reads of smaller values work at every level of the memory ladder.
+Status StringType::TooLargeToRead(uint64_t bytes) {
+  return Status::OutOfMemory("command not allowed: the reply (at least " + std::to_string(bytes) +
+                             " bytes) would exceed the memory left under 'maxmemory'.");
 }
 
 Status StringType::TooLargeForMemory() {
@@ -268,7 +276,7 @@ StatusOr<std::string> StringType::GetRange(std::string_view key, int64_t start, 
   if (end >= len) end = len - 1;
   if (len == 0 || start > end) return std::string();
   if (!meta.fragmented) return std::string(meta.payload.substr(start, end - start + 1));
-  if (end - start + 1 > headroom_) return TooLargeForMemory();
+  if (!ReadFits(end - start + 1)) return TooLargeToRead(end - start + 1);
   auto v = StringValue::Load(db_, key, StringValue::Mode::kRead);
   if (!v.ok()) return v.status();
   // Read from what Load found (a write may have come between the two reads).

@@ -69,6 +69,11 @@ class StringType {
   Status CheckSize(int64_t size) const;
   // The -OOM error for a value that would not fit under the memory limit.
   static Status TooLargeForMemory();
+  // Whole-value reads: up to kUncheckedReadBytes always fit (as replies the connection never
+  // checks), beyond that only within the memory headroom.
+  static constexpr int64_t kUncheckedReadBytes = 1 << 20;
+  bool ReadFits(int64_t bytes) const { return bytes <= kUncheckedReadBytes || bytes <= headroom_; }
+  static Status TooLargeToRead(uint64_t bytes);
   int64_t max_len() const { return max_len_; }
   int64_t headroom() const { return headroom_; }
 

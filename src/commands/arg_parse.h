@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -61,7 +62,9 @@ inline StatusOr<int64_t> ArgExpireAt(std::string_view arg, ExpireUnit unit, std:
 inline StatusOr<int64_t> ArgBlockTimeout(std::string_view arg) {
   auto v = ParseLongDouble(arg);
   if (!v) return Status::InvalidArgument("timeout is not a float or out of range");
-  long double ms = *v * 1000.0;
+  // As Redis: rounded up to whole milliseconds, so a positive timeout under 1 ms waits 1 ms and
+  // only 0 (or what rounds up to it, as -0.0001) waits forever.
+  long double ms = ceill(*v * 1000.0L);
   constexpr long double kLimit = 9223372036854775808.0L;  // 2^63
   int64_t tval =
       ms >= -kLimit && ms < kLimit ? static_cast<int64_t>(ms) : std::numeric_limits<int64_t>::min();

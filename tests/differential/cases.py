@@ -379,7 +379,7 @@ CASES = {
               "WATCH a b | MULTI | SET a 1 | EXEC | GET a", "WATCH a | DEL a | MULTI | PING | EXEC"],
     "unwatch": ["WATCH a | SET a 1 | UNWATCH | MULTI | PING | EXEC", "MULTI | UNWATCH | EXEC"],
     # Blocking pops from one connection: served at once, or a short timeout (0.01 s: what Redis
-    # reads as 10 ms; a timeout under 1 ms would mean forever).
+    # reads as 10 ms; a timeout under 1 ms is rounded up to 1 ms, as Redis does).
     "blpop": ["BLPOP a 0.01", "RPUSH b x y | BLPOP a b 0 | BLPOP b 0 | EXISTS b", "BLPOP a -1",
               "BLPOP a x", "BLPOP a inf", "BLPOP a 1e30", "BLPOP a ''", HASH + " | BLPOP a w 0",
               ZSET + " | BLPOP w 0.01"],

@@ -50,6 +50,18 @@ def blocked(port):
         c.close()
 
 
+def is_blocked(port, client_id):
+    c = redis.Redis(port=port, socket_timeout=20, decode_responses=True)
+    try:
+        for line in c.execute_command("CLIENT", "LIST").splitlines():
+            fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+            if fields.get("id") == str(client_id):
+                return "b" in fields.get("flags", "")
+        return False
+    finally:
+        c.close()
+
+
 def wait_blocked(port, n):
     wait_until(lambda: blocked(port) == n, timeout=30, what="%d blocked clients" % n)
 
@@ -61,6 +73,7 @@ class Scenario:
         self.port = port
         self.resp = resp
         self.clients = {}
+        self.ids = {}  # name -> CLIENT ID, for block()
         self.replies = []
 
     def client(self, name):
@@ -82,9 +95,14 @@ class Scenario:
         self.replies.append((name, "read", self.client(name).read()[1]))
 
     def block(self, name, n, *args):
-        """Sends a blocking command and waits until the server counts `n` blocked clients."""
+        """Sends a blocking command and waits until the server counts `n` blocked clients, this
+        one among them (CLIENT LIST's flag b on its id: a count alone can be met by a client of
+        an earlier step whose unblocking the server has not finished yet)."""
+        if name not in self.ids:
+            self.ids[name] = self.client(name).call("CLIENT", "ID")[1]  # not a compared reply
         self.send(name, *args)
-        wait_blocked(self.port, n)
+        wait_until(lambda: blocked(self.port) == n and is_blocked(self.port, self.ids[name]),
+                   timeout=30, what="client %s blocked, %d in all" % (name, n))
 
     def close(self):
         for c in self.clients.values():
@@ -286,8 +304,10 @@ def test_client_unblock_matches_redis(ref_port, mine_port):
         s.block("a", 1, "BLMOVE", "k", "d", "LEFT", "LEFT", "0")
         s.call("b", "CLIENT", "UNBLOCK", str(ids["a"]), "ERROR")
         s.read("a")
-        # Under 1 ms is forever, as is a timeout of centuries; both end by CLIENT UNBLOCK.
-        for t in ("0.0001", "-0.0001", "9.2233e15"):
+        # A timeout is rounded up to whole milliseconds: 0.0001 waits 1 ms and times out, while
+        # -0.0001 rounds up to 0, forever, as is a timeout of centuries; both end by CLIENT UNBLOCK.
+        s.call("a", "BLPOP", "k", "0.0001")
+        for t in ("-0.0001", "9.2233e15"):
             s.block("a", 1, "BLPOP", "k", t)
             s.call("b", "CLIENT", "UNBLOCK", str(ids["a"]))
             s.read("a")

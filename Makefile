@@ -5,11 +5,16 @@ TSAN_DIR ?= build-tsan
 FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
-# The integration suite runs in PYTEST_JOBS processes (pytest-xdist), a test file per process at a
-# time: most of a test's time is spent waiting on a server, so two run in about the time of one
-# and a half. PYTEST_JOBS=0 runs it in this process, in file order.
+# `make test` runs the integration suite in PYTEST_JOBS processes (pytest-xdist), a test file per
+# process at a time: most of a test's time is spent waiting on a server (a fresh clone's suite:
+# 4 min 51 s on two processes at a load average of 15, 2026-12-02). PYTEST_JOBS=0 runs it in this
+# process, in file order. The sanitizer suites run serially (SAN_PYTEST_JOBS): their servers are
+# several times slower, and two at once made the slowest tests' waits run out.
 PYTEST_JOBS ?= $(JOBS)
-PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
+SAN_PYTEST_JOBS ?= 0
+pytest_cmd = $(PYTHON) -m pytest -q -p no:cacheprovider $(if $(filter 0,$(1)),,-n $(1) --dist loadfile)
+PYTEST = $(call pytest_cmd,$(PYTEST_JOBS))
+SAN_PYTEST = $(call pytest_cmd,$(SAN_PYTEST_JOBS))
 FUZZ_SECONDS ?= 60
 DIFFTEST_SECONDS ?= 600
 
@@ -50,7 +55,7 @@ test-asan: deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DMNEMO_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
-	MNEMO_BIN=$(abspath $(ASAN_DIR)/mnemo) MNEMO_SANITIZED=1 $(PYTEST) tests/integration
+	MNEMO_BIN=$(abspath $(ASAN_DIR)/mnemo) MNEMO_SANITIZED=1 $(SAN_PYTEST) tests/integration
 
 # ThreadSanitizer: every unit test and the whole integration suite (about 3.5 min of tests on the
 # 2-core VM, after a build of about 7), so every path the suite drives between the server's
@@ -76,7 +81,7 @@ test-tsan: deps
 	cmake --build $(TSAN_DIR) -j $(JOBS)
 	cd $(TSAN_DIR) && TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" ctest --output-on-failure -j $(JOBS)
 	MNEMO_BIN=$(abspath $(TSAN_DIR)/mnemo) MNEMO_SANITIZED=1 TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" \
-	  $(PYTEST) $(TSAN_TESTS) $(addprefix --deselect ,$(TSAN_DESELECT))
+	  $(SAN_PYTEST) $(TSAN_TESTS) $(addprefix --deselect ,$(TSAN_DESELECT))
 
 # Each target runs FUZZ_SECONDS; -max_len reaches past the 64 KiB request limits. The last line
 # of each run is its executions per second (libFuzzer's final stats).

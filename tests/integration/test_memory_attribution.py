@@ -139,19 +139,23 @@ def test_a_namespace_client_bytes_rise_while_its_client_holds_a_big_reply(server
     wait_until(lambda: usage(a, "shop")["client_bytes"] >= before + 16 * MB,
                what="the unread reply in shop's client bytes")
     assert usage(a, "blog")["client_bytes"] < MB
-    assert stats_map(a)["namespace.shop"]["client_bytes"] >= 16 * MB
+    # The server keeps writing the reply into the kernel's socket buffers meanwhile, so each
+    # later view is asked for at least a quarter of the 32 MB: no other source in the
+    # namespace holds that much (the other namespace holds under 1 MB).
+    wait_until(lambda: stats_map(a)["namespace.shop"]["client_bytes"] >= 8 * MB,
+               what="the unread reply in MEMORY STATS' namespace.shop")
     first = top(a, "1")
     assert len(first) == 1
     t = first[0]
     assert t["name"] == "reader" and t["namespace"] == "shop"
-    assert t["omem"] >= 16 * MB
+    assert t["omem"] >= 8 * MB
     assert t["tot-mem"] >= t["omem"] + t["query-buffer"] + t["multi-mem"]
     assert {"id", "addr", "qbuf", "running"} <= set(t)
     # CLIENT LIST's tot-mem is the same figure.
     listing = raw(a, "CLIENT", "LIST")
     line = [ln for ln in listing.splitlines() if "name=reader" in ln]
     fields = client_fields(line[0])
-    assert int(fields["tot-mem"]) >= 16 * MB and fields["ns"] == "shop"
+    assert int(fields["tot-mem"]) >= 8 * MB and fields["ns"] == "shop"
     # A tenant's MEMORY TOP CLIENTS lists its own namespace's connections only.
     blog = s.client(password="t-blog", decode_responses=True)
     assert {c["namespace"] for c in top(blog, "100")} == {"blog"}

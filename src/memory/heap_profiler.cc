@@ -304,8 +304,8 @@ void HeapProfiler::EnforceRetention(const std::string& dir, int64_t room_for) {
   int64_t max_dumps = GetSettings().max_dumps;
   if (max_dumps < 1) return;
   std::vector<FoundDump> dumps = FindDumps(dir);
-  for (size_t i = static_cast<size_t>(std::max<int64_t>(0, max_dumps - room_for));
-       i < dumps.size(); ++i) {
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(0, max_dumps - room_for)); i < dumps.size();
+       ++i) {
     ::unlink(dumps[i].file.path.c_str());
   }
 }

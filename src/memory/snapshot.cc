@@ -16,6 +16,15 @@ uint64_t PageSize() {
   return page;
 }
 
+uint64_t TotalSystemMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  return pages > 0 ? static_cast<uint64_t>(pages) * PageSize() : 0;
+}
+
+uint64_t Minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+}  // namespace
+
 // Resident pages of this process (the second number of /proc/self/statm) in bytes; 0 when the
 // file cannot be read. A raw read: no stream, no allocation.
 uint64_t ReadProcessRss() {
@@ -30,15 +39,6 @@ uint64_t ReadProcessRss() {
   if (sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
   return resident * PageSize();
 }
-
-uint64_t TotalSystemMemory() {
-  long pages = sysconf(_SC_PHYS_PAGES);
-  return pages > 0 ? static_cast<uint64_t>(pages) * PageSize() : 0;
-}
-
-uint64_t Minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
-
-}  // namespace
 
 MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocator::Stats> stats,
                                       std::string allocator_name, uint64_t rss,

@@ -135,6 +135,10 @@ struct MemorySnapshot {
 // Reads the allocator, RSS and RAM now and completes the snapshot from `inputs`.
 MemorySnapshot TakeMemorySnapshot(MemoryInputs inputs);
 
+// Resident pages of this process (/proc/self/statm) in bytes, 0 when unreadable: a raw read, no
+// allocation (the governor calls it once per tick).
+uint64_t ReadProcessRss();
+
 // The pure part: a snapshot from the given readings (`stats` absent = no allocator numbers).
 MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocator::Stats> stats,
                                       std::string allocator_name, uint64_t rss,

@@ -10,6 +10,7 @@
 #include "common/string_util.h"
 #include "memory/allocator.h"
 #include "memory/heap_profiler.h"
+#include "memory/snapshot.h"
 #include "server/connection.h"
 #include "server/server.h"
 #include "server/worker.h"
@@ -87,18 +88,7 @@ uint64_t ServerLevers::UsedBytes() {
 }
 
 uint64_t ServerLevers::ResidentBytes() {
-  // Resident pages (the second figure of /proc/self/statm), as INFO's used_memory_rss reads
-  // them: a raw read, no allocation, about 50 us once per tick.
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  char buf[128];
-  ssize_t n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  unsigned long long size = 0, resident = 0;
-  if (sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return ReadProcessRss();  // as INFO's used_memory_rss reads it, once per tick
 }
 
 uint64_t ServerLevers::PurgeAllocator() {

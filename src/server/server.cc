@@ -239,7 +239,8 @@ Status Server::Start() {
   if (stats.ok()) startup_allocated_ = stats->allocated;
   RaisePeak(startup_allocated_);
   // What the components do not name once started becomes a component of its own, fixed.
-  startup_other_ = mnemo::TakeMemorySnapshot(GatherMemoryInputs(storage_->GetFigures())).unaccounted;
+  startup_other_ =
+      mnemo::TakeMemorySnapshot(GatherMemoryInputs(storage_->GetFigures())).unaccounted;
   return Status::OK();
 }
 

@@ -57,6 +57,32 @@ Batch::Lookup Batch::Find(ColumnFamily cf, std::string_view key, std::string* va
   return Lookup::kPut;
 }
 
+bool Batch::CoalesceInto(rocksdb::WriteBatch* out) const {
+  if (!indexed_ || indexed_->GetWriteBatch()->Count() < 2) return false;
+  out->Clear();
+  for (int cf = 0; cf < kColumnFamilies; cf++) {
+    rocksdb::ColumnFamilyHandle* handle = storage_->Handle(static_cast<ColumnFamily>(cf));
+    std::unique_ptr<rocksdb::WBWIIterator> it(indexed_->NewIterator(handle));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::WriteEntry e = it->Entry();
+      rocksdb::Status rs;
+      switch (e.type) {
+        case rocksdb::kPutRecord:
+          rs = out->Put(handle, e.key, e.value);
+          break;
+        case rocksdb::kDeleteRecord:
+        case rocksdb::kSingleDeleteRecord:
+          rs = out->Delete(handle, e.key);
+          break;
+        default:  // Batch writes only puts and deletes; anything else: keep the batch as is
+          return false;
+      }
+      if (!rs.ok()) return false;
+    }
+  }
+  return true;
+}
+
 void Batch::SetSavePoint() {
   if (indexed_) indexed_->SetSavePoint();
 }

@@ -43,6 +43,11 @@ class Batch {
   void RollbackToSavePoint();
   void PopSavePoint();
 
+  // For an indexed batch with repeated keys or more than one write: fills *out with the latest
+  // write of each key, column family by column family in key order, and returns true (the
+  // batch's effect, in fewer and sorted writes: see Storage::Write). False leaves *out alone.
+  bool CoalesceInto(rocksdb::WriteBatch* out) const;
+
   size_t Count() const;     // writes added (every put and delete, repeated keys included)
   size_t DataSize() const;  // bytes of the encoded batch
   bool empty() const { return Count() == 0; }

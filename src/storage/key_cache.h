@@ -1,11 +1,19 @@
-// KeyCache: recently read and written metadata records (for strings: the value itself), kept in
-// memory so that a point read of a hot key costs one hash lookup instead of a RocksDB read
-// (memtables, then filter, index and data blocks of every level that may hold the key).
+// KeyCache: recently read and written metadata records (for strings: the value itself) and
+// element records (a hash field's value, a set member, a list element, a sorted-set member's
+// score: the subkeys column family), kept in memory so that a point read of a hot key or element
+// costs one hash lookup instead of a RocksDB read (memtables, then filter, index and data blocks
+// of every level that may hold the key). The two kinds share the capacity and the CLOCK; a key is
+// looked up with its kind (Kind), so equal bytes of the two column families never meet.
 //
 // Storage is its only user and keeps it coherent with RocksDB:
-//  - every committed write updates or erases the cached record of each metadata key it touches
+//  - every committed write updates or erases the cached record of each key it touches
 //    (write-through), after the write reached RocksDB and while the writer holds the key's
 //    stripe, so writes to one key reach the cache in commit order;
+//  - before the write goes to RocksDB, the writer marks its keys as being written
+//    (BeginWrites): a marked record is not served and no reader fills one, until the write's
+//    ApplyBatch. So a reader sees every key of one write from the same side of RocksDB's commit
+//    point (it reads RocksDB meanwhile): the cache never shows one key of a MULTI/EXEC or a
+//    script's write new and another still old after the commit;
 //  - a reader that misses gets a ticket with the miss and offers what it then read from
 //    RocksDB with Fill, which keeps the record only if no write of a key in the same slot
 //    reached the cache in between (so a record read before a write never outlives it);
@@ -43,7 +51,11 @@ class KeyCache {
  public:
   // Records larger than this are not cached: copying them out costs more than the lookup saves.
   static constexpr size_t kMaxRecord = 16 * 1024;
+  // Element records larger than this are not cached: a large string's 4 KiB fragments (read
+  // whole, by iterator) would only push hot records out.
+  static constexpr size_t kMaxElementRecord = 2 * 1024;
   static constexpr size_t kShards = 64;
+  enum class Kind : uint8_t { kMetadata = 0, kElement = 1 };
 
   explicit KeyCache(size_t capacity);
   ~KeyCache();
@@ -53,27 +65,36 @@ class KeyCache {
   // --- readers ---
   // Copies the cached record of `key` into *value and returns true. On a miss returns false and
   // sets *ticket, to be passed to Fill with what the caller then reads from RocksDB.
-  bool Lookup(std::string_view key, std::string* value, uint64_t* ticket);
-  void Fill(std::string_view key, std::string_view value, uint64_t ticket);
+  bool Lookup(std::string_view key, std::string* value, uint64_t* ticket,
+              Kind kind = Kind::kMetadata);
+  void Fill(std::string_view key, std::string_view value, uint64_t ticket,
+            Kind kind = Kind::kMetadata);
   // Copies the cached record of `key` and its access frequency (LfuCounter, decayed to now) and
-  // returns true; false when the key is not held. Unlike Lookup, counts as no access: not in the
+  // returns true; false when the key is not held (metadata records only). Unlike Lookup, counts
+  // as no access: not in the
   // hit/miss counters, no CLOCK bit, no frequency bump.
   // `idle_minutes` (optional): whole minutes since the key's last access.
   bool Peek(std::string_view key, std::string* value, uint8_t* frequency,
             uint32_t* idle_minutes = nullptr) const;
 
   // --- writers (after the write is committed, holding the key's stripe) ---
-  void Update(std::string_view key, std::string_view value);
-  void Erase(std::string_view key);
-  // The writes of one committed batch, in batch order. Faster than one call per key: the table
+  void Update(std::string_view key, std::string_view value, Kind kind = Kind::kMetadata);
+  void Erase(std::string_view key, Kind kind = Kind::kMetadata);
+  // The writes of one batch, in batch order: BeginWrites before the batch goes to RocksDB,
+  // ApplyBatch(begun = true) once it is committed (or Clear if it failed). ApplyBatch alone
+  // (begun = false) applies writes nobody was told of. Faster than one call per key: the table
   // slots of all keys are prefetched before the first is applied.
   struct Write {
     std::string_view key;
     std::string_view value;
     bool erase = false;
+    Kind kind = Kind::kMetadata;
     uint64_t hash = 0;  // filled in by ApplyBatch
   };
-  void ApplyBatch(std::vector<Write>* writes);
+  void BeginWrites(std::vector<Write>* writes);
+  void ApplyBatch(std::vector<Write>* writes, bool begun = false);
+  // Ends begun writes that failed: their keys' records are dropped (the caller then Clears).
+  void AbortWrites(std::vector<Write>* writes);
   // Drops every record (range deletions).
   void Clear();
 
@@ -104,26 +125,31 @@ class KeyCache {
     std::atomic<Slot*> table_hint{nullptr};
     std::atomic<size_t> mask_hint{0};
     size_t count = 0;
-    size_t hand = 0;                           // CLOCK position in `table`
-    size_t charge = 0;                         // bytes of entries and table
-    uint64_t epoch = 0;                        // bumped by Clear
-    std::array<uint64_t, kSeqPerShard> seq{};  // bumped by each write of a key in the slot
+    size_t hand = 0;                               // CLOCK position in `table`
+    size_t charge = 0;                             // bytes of entries and table
+    uint64_t epoch = 0;                            // bumped by Clear
+    std::array<uint64_t, kSeqPerShard> seq{};      // bumped by each write of a key in the slot
+    std::array<uint32_t, kSeqPerShard> writing{};  // begun writes of keys in the slot
   };
 
-  static uint64_t Hash(std::string_view key);
+  static uint64_t Hash(std::string_view key, Kind kind);
   Shard& ShardOf(uint64_t hash) { return shards_[hash >> 58]; }
   static uint64_t& SeqOf(Shard& s, uint64_t hash) { return s.seq[(hash >> 32) % kSeqPerShard]; }
   static uint64_t TicketOf(Shard& s, uint64_t hash) { return s.epoch + SeqOf(s, hash); }
+  static uint32_t& WritingOf(Shard& s, uint64_t hash) {
+    return s.writing[(hash >> 32) % kSeqPerShard];
+  }
 
-  void UpdateHashed(uint64_t hash, std::string_view key, std::string_view value);
-  void EraseHashed(uint64_t hash, std::string_view key);
+  void UpdateHashed(uint64_t hash, std::string_view key, Kind kind, std::string_view value);
+  void EraseHashed(uint64_t hash, std::string_view key, Kind kind);
   void Prefetch(uint64_t hash);
   static void Touch(Entry* e);  // one access to e's frequency; the shard's mutex is held
   static void PublishTable(Shard& s);
 
   // All below: the shard's mutex is held.
-  static size_t Find(const Shard& s, uint64_t hash, std::string_view key);  // index or npos
-  void Put(Shard& s, uint64_t hash, std::string_view key, std::string_view value);
+  // index or npos
+  static size_t Find(const Shard& s, uint64_t hash, std::string_view key, Kind kind);
+  void Put(Shard& s, uint64_t hash, std::string_view key, Kind kind, std::string_view value);
   static void EraseAt(Shard& s, size_t index);
   static void Grow(Shard& s);
   void Evict(Shard& s, size_t limit);

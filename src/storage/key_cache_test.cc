@@ -79,6 +79,81 @@ TEST(KeyCache, StaysWithinCapacityAndEvictsColdEntries) {
   EXPECT_EQ(Get(c, "x"), "<miss>");
 }
 
+// Metadata and element keys come from different column families and may be equal bytes: each
+// kind is its own key space.
+TEST(KeyCache, KindsNeverMeet) {
+  KeyCache c(1 << 20);
+  using K = KeyCache::Kind;
+  std::string v;
+  uint64_t ticket = 0;
+  c.Update("k", "meta");
+  EXPECT_FALSE(c.Lookup("k", &v, &ticket, K::kElement));
+  c.Update("k", "element", K::kElement);
+  EXPECT_TRUE(c.Lookup("k", &v, &ticket, K::kElement));
+  EXPECT_EQ(v, "element");
+  EXPECT_EQ(Get(c, "k"), "meta");
+  c.Erase("k");  // the metadata record only
+  EXPECT_EQ(Get(c, "k"), "<miss>");
+  EXPECT_TRUE(c.Lookup("k", &v, &ticket, K::kElement));
+  EXPECT_EQ(v, "element");
+  uint8_t freq = 0;
+  EXPECT_FALSE(c.Peek("k", &v, &freq));  // Peek sees metadata records only
+  std::vector<KeyCache::Write> batch = {{"k", "m2"}, {"k", {}, true, K::kElement}};
+  c.ApplyBatch(&batch);
+  EXPECT_EQ(Get(c, "k"), "m2");
+  EXPECT_FALSE(c.Lookup("k", &v, &ticket, K::kElement));
+  // A fill of one kind is refused after a write of the other only if they share a slot; either
+  // way it never lands under the other kind.
+  EXPECT_FALSE(c.Lookup("e", &v, &ticket, K::kElement));
+  c.Fill("e", "filled", ticket, K::kElement);
+  EXPECT_EQ(Get(c, "e"), "<miss>");
+  EXPECT_TRUE(c.Lookup("e", &v, &ticket, K::kElement));
+  EXPECT_EQ(v, "filled");
+}
+
+// Between BeginWrites and ApplyBatch the write may be committed in RocksDB or not: its keys'
+// records are not served, and no reader may fill one (it may have read either side).
+TEST(KeyCache, BegunWritesAreNeitherServedNorFilled) {
+  KeyCache c(1 << 20);
+  c.Update("a", "old");
+  std::vector<KeyCache::Write> w = {{"a", "new"}, {"b", "new-b"}};
+  c.BeginWrites(&w);
+  EXPECT_EQ(Get(c, "a"), "<miss>");
+  std::string v;
+  uint64_t ticket = 0;
+  EXPECT_FALSE(c.Lookup("b", &v, &ticket));
+  c.Fill("b", "old-b", ticket);  // read from RocksDB while the write was in flight: refused
+  EXPECT_EQ(Get(c, "b"), "<miss>");
+  c.ApplyBatch(&w, /*begun=*/true);
+  EXPECT_EQ(Get(c, "a"), "new");
+  EXPECT_EQ(Get(c, "b"), "new-b");
+  // Fills work again once no write of the slot is in flight.
+  EXPECT_FALSE(c.Lookup("c", &v, &ticket));
+  c.Fill("c", "filled", ticket);
+  EXPECT_EQ(Get(c, "c"), "filled");
+
+  // A failed write drops its keys' records and lets fills in again.
+  std::vector<KeyCache::Write> f = {{"a", "lost"}};
+  c.BeginWrites(&f);
+  c.AbortWrites(&f);
+  EXPECT_FALSE(c.Lookup("a", &v, &ticket));
+  c.Fill("a", "reread", ticket);
+  EXPECT_EQ(Get(c, "a"), "reread");
+}
+
+TEST(KeyCache, LargeElementRecordsAreNotCached) {
+  KeyCache c(64 << 20);
+  using K = KeyCache::Kind;
+  std::string v;
+  uint64_t ticket = 0;
+  c.Update("e", std::string(KeyCache::kMaxElementRecord, 'x'), K::kElement);
+  EXPECT_TRUE(c.Lookup("e", &v, &ticket, K::kElement));
+  c.Update("e", std::string(KeyCache::kMaxElementRecord + 1, 'x'), K::kElement);
+  EXPECT_FALSE(c.Lookup("e", &v, &ticket, K::kElement));             // and the old one is gone
+  c.Update("m", std::string(KeyCache::kMaxElementRecord + 1, 'x'));  // metadata may be larger
+  EXPECT_EQ(Get(c, "m").size(), KeyCache::kMaxElementRecord + 1);
+}
+
 TEST(KeyCache, LargeRecordsAreNotCachedAndReplaceNothingStale) {
   KeyCache c(64 << 20);
   c.Update("a", "small");

@@ -167,3 +167,11 @@ def test_scrape_py_measures_scrapes_history_and_policies():
     assert idle and int(idle.group(1)) >= 5, out
     assert re.search(r"idle main thread .* policies64\s+%s ms CPU/s" % NUMBER, out), out
     assert re.search(r"policies64: 64 rules fired 64 times", out), out
+
+
+def test_ceiling_py_measures_both_servers_and_the_engine():
+    out = run_bench("ceiling.py", "--rounds", "1", "--requests", "500" if SANITIZED else "2000",
+                    "--clients", "4", "--keyspace", "200", "--tests", "set,hset,zadd")
+    for test in ("SET", "HSET", "ZADD"):
+        # redis/s, mnemo/s, records, ceiling with 1 and 2 threads, then the four ratios
+        assert re.search(r"(?m)^%s(\s+%s){9}\s*$" % (test, NUMBER), out), out

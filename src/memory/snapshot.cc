@@ -55,7 +55,7 @@ MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocat
   const uint64_t allocated = s.allocator.allocated;
   s.peak_allocated = std::max(s.in.peak_allocated, allocated);
   s.clients_normal = s.in.clients_normal_query + s.in.clients_normal_reply + s.in.pubsub_registry +
-                     s.in.clients_running;
+                     s.in.clients_running + s.in.clients_pending_writes;
   s.lua = s.in.lua_vm + s.in.lua_scripts;
   s.components = s.in.block_cache_usage + s.in.memtables_all + s.in.table_readers +
                  s.in.key_cache_usage + s.clients_normal + s.in.profiler_bytes +

@@ -85,6 +85,9 @@ struct MemoryInputs {
   // What the commands running now hold (memory/command_memory.h CommandMeter::TotalHolding): a
   // reply being built, values gathered; 0 without jemalloc.
   uint64_t clients_running = 0;
+  // The workers' write batches (server/worker.h batch_bytes): the writes of pipelined commands
+  // waiting for their pass's commit, and the buffers kept for the next pass's.
+  uint64_t clients_pending_writes = 0;
   // The heap profiler's state and its own cost (HeapProfiler::Info::profiler_bytes; the server
   // refreshes that from its 100 ms cron, since reading it costs a second epoch refresh).
   bool profiler_active = false;

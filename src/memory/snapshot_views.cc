@@ -120,6 +120,7 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_client_reply_buffers", in.clients_normal_reply),
       Bytes("mem_pubsub_registry", in.pubsub_registry),
       Bytes("mem_client_running_commands", in.clients_running),
+      Bytes("mem_client_pending_writes", in.clients_pending_writes),
       Bytes("mem_profiler", in.profiler_bytes),
       Int("mem_profiler_active", in.profiler_active ? 1 : 0),
       Bytes("mem_history", in.history_bytes),
@@ -202,6 +203,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("clients.normal.reply-buffers", in.clients_normal_reply),
       Bytes("clients.normal.pubsub-registry", in.pubsub_registry),
       Bytes("clients.normal.running-commands", in.clients_running),
+      Bytes("clients.normal.pending-writes", in.clients_pending_writes),
       Bytes("profiler.bytes", in.profiler_bytes),
       Int("profiler.active", in.profiler_active ? 1 : 0),
       Bytes("history.bytes", in.history_bytes),
@@ -300,7 +302,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("count", in.clients_normal_count).Member("query_buffers", in.clients_normal_query);
   w.Member("reply_buffers", in.clients_normal_reply);
   w.Member("pubsub_registry", in.pubsub_registry);
-  w.Member("running_commands", in.clients_running).EndObject().EndObject();
+  w.Member("running_commands", in.clients_running);
+  w.Member("pending_writes", in.clients_pending_writes).EndObject().EndObject();
   w.Key("lua").BeginObject().Member("vm", in.lua_vm).Member("scripts", in.lua_scripts);
   w.Member("cached_scripts", in.lua_cached_scripts).EndObject();
   w.Key("profiler").BeginObject().Member("active", in.profiler_active);

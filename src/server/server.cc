@@ -501,6 +501,7 @@ MemoryInputs Server::GatherMemoryInputs(const StorageFigures& st) const {
   in.clients_normal_reply = ClientReplyBufferBytes();
   in.pubsub_registry = pubsub_.MemoryBytes();
   in.clients_running = CommandMeter::TotalHolding();
+  for (const auto& w : workers_) in.clients_pending_writes += w->batch_bytes();
   in.profiler_active = profiler_->Active();
   in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
   in.history_bytes = MemoryHistory::Bytes();

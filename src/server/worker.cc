@@ -319,6 +319,8 @@ void Worker::EndOfPass() {
   }
   // The pass's messages for other workers' subscribers: one task per worker.
   for (size_t w = 0; w < outbox_.size(); w++) FlushOutbox(w);
+  batch_bytes_.store(pending_.batch.HeapBytes() + context_.batch().HeapBytes(),
+                     std::memory_order_relaxed);
 }
 
 void Worker::OnAccept(evutil_socket_t, short, void* arg) {

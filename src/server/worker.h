@@ -94,6 +94,9 @@ class Worker {
   // and from its 1-second cron, since thread.* only reads the calling thread. Readable from any
   // thread; 0 before the first publication and in builds without jemalloc.
   uint64_t thread_allocated() const { return thread_allocated_.load(std::memory_order_relaxed); }
+  // What the worker's two write batches (the context's and the blind writes') hold, as of the
+  // end of its last pass (Batch::HeapBytes: a buffer keeps its size across commits).
+  uint64_t batch_bytes() const { return batch_bytes_.load(std::memory_order_relaxed); }
   uint64_t thread_deallocated() const {
     return thread_deallocated_.load(std::memory_order_relaxed);
   }
@@ -156,6 +159,7 @@ class Worker {
   std::atomic<uint64_t> query_bytes_{0}, reply_bytes_{0};
   std::atomic<size_t> conn_count_{0};
   std::atomic<uint64_t> thread_allocated_{0}, thread_deallocated_{0};
+  std::atomic<uint64_t> batch_bytes_{0};
   std::atomic<int64_t> thread_counters_ms_{0};
   WriteContext context_;
   PendingWrites pending_;

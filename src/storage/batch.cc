@@ -3,6 +3,7 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include "common/heap_bytes.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -98,6 +99,8 @@ void Batch::PopSavePoint() {
 size_t Batch::Count() const { return raw()->Count(); }
 
 size_t Batch::DataSize() const { return raw()->GetDataSize(); }
+
+size_t Batch::HeapBytes() const { return mnemo::HeapBytes(raw()->Data()); }
 
 void Batch::Clear() {
   if (indexed_) {

@@ -50,6 +50,9 @@ class Batch {
 
   size_t Count() const;     // writes added (every put and delete, repeated keys included)
   size_t DataSize() const;  // bytes of the encoded batch
+  // What the allocator holds for the encoded writes: their buffer's block, whose capacity a
+  // Clear keeps for the next writes (an indexed batch's index is freed by Clear).
+  size_t HeapBytes() const;
   bool empty() const { return Count() == 0; }
   bool indexed() const { return indexed_ != nullptr; }
   void Clear();

@@ -213,5 +213,19 @@ def test_running_commands_figure_is_named_in_every_view(server):
         assert st["clients.normal.running-commands"] == 0
     # clients.normal is the sum of its parts, running commands included.
     parts = ("clients.normal.query-buffers", "clients.normal.reply-buffers",
-             "clients.normal.pubsub-registry", "clients.normal.running-commands")
+             "clients.normal.pubsub-registry", "clients.normal.running-commands",
+             "clients.normal.pending-writes")
     assert st["clients.normal"] == sum(st[p] for p in parts)
+
+
+def test_pending_writes_count_the_write_batches(server):
+    """A worker's write batch keeps its buffer for the next pass: after a 1 MB SET the buffer
+    that held it is named (mem_client_pending_writes), not left in mem_unaccounted."""
+    c = server.client(decode_responses=True)
+    assert c.info("memory")["mem_client_pending_writes"] < 1 << 20
+    assert c.set("big", "v" * (1 << 20))
+    wait_until(lambda: c.info("memory")["mem_client_pending_writes"] >= 1 << 20,
+               what="the 1 MB batch's buffer in mem_client_pending_writes")
+    assert stats_map(c)["clients.normal.pending-writes"] >= 1 << 20
+    doc = json.loads(raw(c, "MEMORY", "REPORT"))
+    assert doc["clients"]["normal"]["pending_writes"] >= 1 << 20

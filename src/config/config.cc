@@ -352,9 +352,11 @@ const std::vector<Config::Entry>& Config::Table() {
        &ValidateKeyspaceEvents},
       {{"key-cache-size", T::kMemory, "128mb", false, 0, kNoMax, "bytes", nullptr,
         "Capacity of the key cache, which keeps the metadata records of recently read and "
-        "written keys (for a string, its value) so that reading a hot key skips RocksDB. "
-        "Records over 16 KiB are not cached. With a memory limit, at most an eighth of it. "
-        "0 = no key cache."},
+        "written keys (for a string, its value) and their element records (hash fields' "
+        "values, set members, list elements, sorted-set members' scores) so that reading a hot "
+        "key or element skips RocksDB. Metadata records over 16 KiB and element records over "
+        "2 KiB are not cached (nor, therefore, the 4 KiB fragments of strings longer than 4096 "
+        "bytes). With a memory limit, at most an eighth of it. 0 = no key cache."},
        &Config::key_cache_size},
       // RocksDB; read once when the database is opened.
       {{"rocksdb.block-cache-size", T::kMemory, "256mb", false, kMiB, kNoMax, "bytes", nullptr,

@@ -64,8 +64,12 @@ uint64_t CommandMeter::Holding(uint64_t* client, const void** tag) const {
   if (*client == 0 || counters_.allocated == nullptr) return 0;
   uint64_t net = LoadCounter(counters_.allocated) - LoadCounter(counters_.deallocated);
   uint64_t base = base_.load(std::memory_order_relaxed);
-  // Frees of memory other threads allocated (an evicted cache block) can make the net shrink.
-  return net > base ? net - base : 0;
+  // Frees of memory other threads allocated (an evicted cache block, a flushed memtable) can
+  // make the net shrink, even below zero: both are taken modulo 2^64, so only their difference,
+  // read as signed, means anything (an unsigned comparison saw a net that wrapped past zero as
+  // 2^64 bytes held).
+  int64_t grown = static_cast<int64_t>(net - base);
+  return grown > 0 ? static_cast<uint64_t>(grown) : 0;
 }
 
 uint64_t CommandMeter::HoldingOf(uint64_t client) {

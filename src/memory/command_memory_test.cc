@@ -62,6 +62,28 @@ TEST(CommandMeterTest, RunningCommandHoldingIsSeenFromOtherThreads) {
   worker.join();
 }
 
+// A thread that freed more than it allocated (a flushed memtable, blocks other threads filled)
+// has a net below zero; what its command then holds is still its growth since Begin.
+TEST(CommandMeterTest, HoldingIsRightWhenTheThreadsNetIsBelowZero) {
+  if (!CommandMeter::Available()) GTEST_SKIP() << "no jemalloc: every figure is 0";
+  auto foreign = Hold();  // allocated by this thread, freed by the worker
+  std::atomic<int> step{0};
+  std::thread worker([&] {
+    CommandMeter& m = CommandMeter::ThisThread();
+    foreign.reset();  // this thread's net is now about -10 MB
+    CommandMeter::Mark mark = m.Begin(44, nullptr);
+    auto block = Hold();  // and then about 0: crossing zero must not hide the 10 MB
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    m.End(mark);
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  EXPECT_GE(CommandMeter::HoldingOf(44), kBig);
+  EXPECT_LT(CommandMeter::HoldingOf(44), kBig + (1u << 20));
+  step = 2;
+  worker.join();
+}
+
 // A nested command (EXEC's queued ones) keeps the outer publication; each End measures its own.
 TEST(CommandMeterTest, NestedCommandsKeepTheOuterPublication) {
   CommandMeter& m = CommandMeter::ThisThread();

@@ -25,13 +25,55 @@ std::string SetType::Prefix(std::string_view key, uint64_t version) const {
   return EncodeSubkeyPrefix(db_->ns(), key, version);
 }
 
+std::string EncodeSetTail(uint64_t removed) {
+  std::string out;
+  if (removed > 0) PutFixed64BE(&out, removed);
+  return out;
+}
+
+uint64_t DecodeSetTail(std::string_view tail) {
+  return tail.size() == 8 ? DecodeFixed64BE(tail.data()) : 0;
+}
+
 void SetType::PutMeta(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
-                      uint64_t bytes) {
+                      uint64_t bytes, uint64_t removed) {
   if (size == 0) {
     db_->DeleteRecord(key);
   } else {
-    db_->PutRecord(key, EncodeCompositeMeta(DataType::kSet, expire_ms, version, size, bytes));
+    db_->PutRecord(key, EncodeCompositeMeta(DataType::kSet, expire_ms, version, size, bytes,
+                                            EncodeSetTail(removed)));
   }
+}
+
+Status SetType::PutMetaAfterRemoval(std::string_view key, int64_t expire_ms, uint64_t version,
+                                    uint64_t size, uint64_t bytes, uint64_t removed) {
+  if (size > 0 && size <= kRepackMax && removed >= std::max(size, kRepackMinRemoved)) {
+    return Repack(key, expire_ms, version, size, bytes);
+  }
+  PutMeta(key, expire_ms, version, size, bytes, removed);
+  return Status::OK();
+}
+
+Status SetType::Repack(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
+                       uint64_t bytes) {
+  // Read first, then write: the iterator reads through the context's batch.
+  std::vector<std::string> members;
+  members.reserve(size);
+  auto it = db_->NewElementIterator(kCf, Prefix(key, version));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) members.emplace_back(it->suffix());
+  if (!it->status().ok()) return it->status();
+  if (members.size() != size) return Status::Corruption("set members do not match their count");
+  // The old version's records, live and deleted, are left to the compaction filter.
+  uint64_t fresh = db_->storage()->NewVersion();
+  std::string sub = Prefix(key, fresh);
+  const size_t prefix_len = sub.size();
+  for (const std::string& member : members) {
+    sub.resize(prefix_len);
+    sub.append(member);
+    db_->Put(kCf, sub, {});
+  }
+  PutMeta(key, expire_ms, fresh, size, bytes, 0);
+  return Status::OK();
 }
 
 StatusOr<bool> SetType::Contains(std::string_view key, const KeyRecord& rec,
@@ -76,7 +118,9 @@ StatusOr<int64_t> SetType::Add(std::string_view key, const std::vector<std::stri
     m.size++;
     m.bytes += member.size();
   }
-  if (added > 0) PutMeta(key, m.expire_ms, m.version, m.size, m.bytes);
+  if (added > 0) {
+    PutMeta(key, m.expire_ms, m.version, m.size, m.bytes, fresh ? 0 : DecodeSetTail(m.payload));
+  }
   Status s = db_->Finish();
   if (!s.ok()) return s;
   return added;
@@ -104,7 +148,11 @@ StatusOr<int64_t> SetType::Remove(std::string_view key,
     m.size--;
     m.bytes -= std::min<uint64_t>(m.bytes, member.size());
   }
-  if (removed > 0) PutMeta(key, m.expire_ms, m.version, m.size, m.bytes);
+  if (removed > 0) {
+    Status s = PutMetaAfterRemoval(key, m.expire_ms, m.version, m.size, m.bytes,
+                                   DecodeSetTail(m.payload) + static_cast<uint64_t>(removed));
+    if (!s.ok()) return db_->Finish(s);
+  }
   Status s = db_->Finish();
   if (!s.ok()) return s;
   return removed;
@@ -270,7 +318,10 @@ StatusOr<std::vector<std::string>> SetType::Pop(std::string_view key, uint64_t c
       db_->Delete(kCf, sub);
       bytes -= std::min<uint64_t>(bytes, member.size());
     }
-    PutMeta(key, m.expire_ms, m.version, m.size - std::min<uint64_t>(m.size, out.size()), bytes);
+    s = PutMetaAfterRemoval(key, m.expire_ms, m.version,
+                            m.size - std::min<uint64_t>(m.size, out.size()), bytes,
+                            DecodeSetTail(m.payload) + out.size());
+    if (!s.ok()) return db_->Finish(s);
   }
   Status s = db_->Finish();
   if (!s.ok()) return s;
@@ -330,7 +381,10 @@ StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::st
   std::string sub = Prefix(src, f.version);
   sub.append(member);
   db_->Delete(kCf, sub);
-  PutMeta(src, f.expire_ms, f.version, f.size - 1, f.bytes - std::min(f.bytes, member.size()));
+  Status removed = PutMetaAfterRemoval(src, f.expire_ms, f.version, f.size - 1,
+                                       f.bytes - std::min(f.bytes, member.size()),
+                                       DecodeSetTail(f.payload) + 1);
+  if (!removed.ok()) return db_->Finish(removed);
   Metadata t;
   bool add = true;
   if (to->has_value()) {
@@ -345,7 +399,8 @@ StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::st
     sub = Prefix(dst, t.version);
     sub.append(member);
     db_->Put(kCf, sub, {});
-    PutMeta(dst, t.expire_ms, t.version, t.size + 1, t.bytes + member.size());
+    PutMeta(dst, t.expire_ms, t.version, t.size + 1, t.bytes + member.size(),
+            to->has_value() ? DecodeSetTail(t.payload) : 0);
   }
   Status s = db_->Finish();
   if (!s.ok()) return s;

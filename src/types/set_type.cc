@@ -381,9 +381,9 @@ StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::st
   std::string sub = Prefix(src, f.version);
   sub.append(member);
   db_->Delete(kCf, sub);
-  Status removed = PutMetaAfterRemoval(src, f.expire_ms, f.version, f.size - 1,
-                                       f.bytes - std::min(f.bytes, member.size()),
-                                       DecodeSetTail(f.payload) + 1);
+  Status removed =
+      PutMetaAfterRemoval(src, f.expire_ms, f.version, f.size - 1,
+                          f.bytes - std::min(f.bytes, member.size()), DecodeSetTail(f.payload) + 1);
   if (!removed.ok()) return db_->Finish(removed);
   Metadata t;
   bool add = true;

@@ -47,8 +47,9 @@ class SetType {
   // markers of every member popped before, which made a drained set's last SPOPs (the exact
   // pass below kExactSampleMax) walk the whole former set each. The rewrite reads size +
   // removed records and writes size, paid for by the removals since the last one. Larger sets
-  // are not rewritten (one command would write too much); their random seeks step over about
-  // removed / size markers each.
+  // are not rewritten (one command would write too much); a random seek steps over the markers
+  // between its target and the next live member, removed / size on average, more in the long
+  // runs earlier pops left.
   static constexpr uint64_t kRepackMax = 4096;
   static constexpr uint64_t kRepackMinRemoved = 64;
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/string_util.h"
 #include "types/set_sampling.h"
 
 namespace mnemo {
@@ -237,6 +238,80 @@ TEST_F(SetTypeTest, ScanVisitsEveryMemberOnceEmptyMemberIncluded) {
     after = r->last;
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"", "a", "b", "c", "d"}));
+}
+
+// SREM / SPOP / SMOVE count the members they delete in the metadata tail, and a small set whose
+// count reached its size is rewritten under a new version with the same members, expiry and
+// figures; a set above kRepackMax is left as it is.
+TEST_F(SetTypeTest, RemovalsAreCountedAndASmallSetIsRepacked) {
+  Database db(storage_.get(), "ns");
+  SetType sets(&db);
+  auto meta = [&](std::string_view key) {
+    auto rec = db.GetRecord(key);
+    EXPECT_TRUE(rec.ok());
+    return rec.ok() ? rec->meta : Metadata{};
+  };
+  auto add = [&](std::string_view key, int n, std::set<std::string>* model) {
+    std::vector<std::string> all;
+    for (int i = 0; i < n; i++) {
+      char buf[16];
+      snprintf(buf, sizeof buf, "m%05d", i);
+      all.push_back(buf);
+      model->insert(buf);
+    }
+    ASSERT_EQ(*sets.Add(key, std::vector<std::string_view>(all.begin(), all.end())), n);
+  };
+  std::set<std::string> model;
+  add("s", 300, &model);
+  EXPECT_TRUE(meta("s").payload.empty());  // no removals: the record as before the count
+  ASSERT_TRUE(*db.Expire("s", NowMs() + 3600 * 1000, 0));
+  const int64_t expire_ms = meta("s").expire_ms;
+  const uint64_t version = meta("s").version;
+  ASSERT_EQ(*sets.Remove("s", {"m00000", "m00001", "nosuch"}), 2);
+  model.erase("m00000");
+  model.erase("m00001");
+  ASSERT_TRUE(*sets.Move("s", "other", "m00002"));
+  model.erase("m00002");
+  EXPECT_EQ(DecodeSetTail(meta("s").payload), 3u);
+  EXPECT_EQ(DecodeSetTail(meta("other").payload), 0u);
+  // Removed k, size 300 - k: the pop that makes k = 150 repacks.
+  for (uint64_t k = 4; k < 150; k++) {
+    auto got = sets.Pop("s", 1);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 1u);
+    ASSERT_EQ(model.erase((*got)[0]), 1u);
+    ASSERT_EQ(meta("s").version, version) << k;
+    ASSERT_EQ(DecodeSetTail(meta("s").payload), k);
+  }
+  auto got = sets.Pop("s", 1);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  ASSERT_EQ(model.erase((*got)[0]), 1u);
+  Metadata m = meta("s");
+  EXPECT_GT(m.version, version);
+  EXPECT_TRUE(m.payload.empty());
+  EXPECT_EQ(m.expire_ms, expire_ms);
+  EXPECT_EQ(Members("s"), model);
+  ExpectExactMeta("s");
+  for (const std::string& member : model) ASSERT_TRUE(*sets.IsMember("s", member));
+
+  // Above kRepackMax, removals reaching the size leave the set under its version.
+  std::set<std::string> big;
+  add("big", 2 * static_cast<int>(SetType::kRepackMax) + 200, &big);
+  const uint64_t big_version = meta("big").version;
+  auto half = sets.Pop("big", SetType::kRepackMax + 100);
+  ASSERT_TRUE(half.ok());
+  EXPECT_EQ(meta("big").version, big_version);
+  EXPECT_EQ(DecodeSetTail(meta("big").payload), SetType::kRepackMax + 100);
+  auto more = sets.Pop("big", 200);  // now kRepackMax - 100 members, removed above that
+  ASSERT_TRUE(more.ok());
+  for (auto& popped : {*half, *more}) {
+    for (auto& member : popped) ASSERT_EQ(big.erase(member), 1u);
+  }
+  EXPECT_GT(meta("big").version, big_version);
+  EXPECT_EQ(DecodeSetTail(meta("big").payload), 0u);
+  EXPECT_EQ(Members("big"), big);
+  ExpectExactMeta("big");
 }
 
 }  // namespace

@@ -606,7 +606,7 @@ StatusOr<int64_t> ZSetType::RemoveRange(std::string_view key, const ZRangeSpec& 
 }
 
 Status ZSetType::ReadEnd(const std::string& prefix, IndexBounds* b, bool max, uint64_t take,
-                        std::vector<std::string>* taken) const {
+                         std::vector<std::string>* taken) const {
   std::vector<std::string>& list = max ? b->highest : b->lowest;
   auto it = db_->NewElementIterator(ColumnFamily::kZSetScores, prefix);
   SeekEnd(it.get(), prefix, *b, max);

@@ -217,52 +217,98 @@ bool SeekRandom(Iterator* it, std::string_view prefix, std::string_view first,
   return it->Valid();
 }
 
-// The least and greatest members under the iterator's prefix; false when there are none.
-// Two seeks, as costly as the pick itself on a large set, so each thread remembers the bounds
-// of the sets it sampled lately (by element prefix, which names the version) for
-// kBoundsReuse picks. Stale bounds only skew the picks (members added beyond them are reached
-// less often until the next refresh); every pick is still a member read under the caller's
-// iterator.
-bool Bounds(Iterator* it, std::string_view prefix, std::string* first, std::string* last) {
+// What random picks of a large set are made from: its least and greatest members (SeekTarget)
+// and the probe space of the members at its two ends.
+struct SampleBounds {
+  std::string first, last;
+  ProbeSpace probe;
+};
+
+// The sample bounds of the set under the iterator's prefix; false when it has no members.
+// Reading them costs two seeks and a few steps, as much as a pick itself on a large set, so
+// each thread remembers those of the sets it sampled lately (by element prefix, which names the
+// version) for kBoundsReuse picks. Stale bounds only skew the picks (members added beyond them
+// are reached less often until the next refresh); every pick is still a member read under the
+// caller's lock or snapshot.
+bool Bounds(const std::function<Iterator*()>& iter, std::string_view prefix, SampleBounds* out) {
   constexpr uint32_t kBoundsReuse = 64;
   constexpr size_t kBoundsCached = 64;
+  // Members read at each end for the probe space: enough for the last positions of
+  // consecutive ids to show every byte they take.
+  constexpr size_t kProbeSample = 16;
   struct Cached {
-    std::string first, last;
+    SampleBounds bounds;
     uint32_t uses = 0;
   };
   thread_local std::unordered_map<std::string, Cached> cache;
   auto found = cache.find(std::string(prefix));
   if (found != cache.end() && found->second.uses < kBoundsReuse) {
     found->second.uses++;
-    *first = found->second.first;
-    *last = found->second.last;
+    *out = found->second.bounds;
     return true;
   }
-  it->SeekToFirst();
-  if (!it->Valid()) return false;
-  first->assign(it->suffix());
-  it->SeekToLast();
-  if (!it->Valid()) return false;
-  last->assign(it->suffix());
+  Iterator* it = iter();
+  std::vector<std::string> ends;
+  for (it->SeekToFirst(); it->Valid() && ends.size() < kProbeSample; it->Next()) {
+    ends.emplace_back(it->suffix());
+  }
+  if (ends.empty()) return false;
+  out->first = ends.front();
+  size_t low_end = ends.size();
+  for (it->SeekToLast(); it->Valid() && ends.size() < low_end + kProbeSample; it->Prev()) {
+    ends.emplace_back(it->suffix());
+  }
+  if (ends.size() == low_end) return false;
+  out->last = ends[low_end];
+  out->probe = ProbeSpace::Learn(ends);
   if (found == cache.end() && cache.size() >= kBoundsCached) cache.clear();
-  cache[std::string(prefix)] = Cached{*first, *last, 1};
+  cache[std::string(prefix)] = Cached{*out, 1};
   return true;
 }
 
 }  // namespace
 
+StatusOr<bool> SetType::Probe(std::string_view prefix, const ProbeSpace& space,
+                              const std::unordered_set<std::string>* chosen, SampleRng& rng,
+                              std::string* member) const {
+  constexpr int kProbeTries = 4;
+  std::string sub(prefix), value;
+  for (int i = 0; i < kProbeTries; i++) {
+    std::string target = space.Draw(rng);
+    if (chosen != nullptr && chosen->count(target) > 0) continue;
+    sub.resize(prefix.size());
+    sub.append(target);
+    Status s = db_->GetElement(kCf, sub, &value);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return s;
+    *member = std::move(target);
+    return true;
+  }
+  return false;
+}
+
+bool SetType::Probing(uint64_t size, const ProbeSpace& space) {
+  double n = space.Size();
+  return n > 0 && static_cast<double>(size) >= n * kProbeMinDensity;
+}
+
 Status SetType::PickDistinct(std::string_view key, const KeyRecord& rec, uint64_t k,
                              std::vector<std::string>* out) const {
   const uint64_t n = rec.meta.size;
   std::string prefix = Prefix(key, rec.meta.version);
-  auto it = db_->NewElementIterator(kCf, prefix);
+  // Made when first needed: probes that hit need none.
+  std::unique_ptr<Iterator> it;
+  auto iter = [&] {
+    if (!it) it = db_->NewElementIterator(kCf, prefix);
+    return it.get();
+  };
   SampleRng& rng = ThreadSampleRng();
   out->reserve(k);
   if (n <= kExactSampleMax || k >= n / 4) {
     std::vector<uint64_t> picks = DistinctIndices(n, k, rng);
     uint64_t pos = 0;
     size_t next = 0;
-    for (it->SeekToFirst(); it->Valid() && next < picks.size(); it->Next(), pos++) {
+    for (iter()->SeekToFirst(); it->Valid() && next < picks.size(); it->Next(), pos++) {
       if (pos == picks[next]) {
         out->emplace_back(it->suffix());
         next++;
@@ -271,11 +317,22 @@ Status SetType::PickDistinct(std::string_view key, const KeyRecord& rec, uint64_
     std::shuffle(out->begin(), out->end(), rng);
     return it->status();
   }
-  std::string first, last;
-  if (!Bounds(it.get(), prefix, &first, &last)) return it->status();
+  SampleBounds b;
+  if (!Bounds(iter, prefix, &b)) return iter()->status();
+  const bool probing = Probing(n, b.probe);
   std::unordered_set<std::string> chosen;
   while (out->size() < k) {
-    if (!SeekRandom(it.get(), prefix, first, last, rng)) return it->status();
+    if (probing) {
+      std::string member;
+      auto hit = Probe(prefix, b.probe, &chosen, rng, &member);
+      if (!hit.ok()) return hit.status();
+      if (*hit) {
+        out->push_back(member);
+        chosen.insert(std::move(member));
+        continue;
+      }
+    }
+    if (!SeekRandom(iter(), prefix, b.first, b.last, rng)) return it->status();
     // The first member from there not chosen yet; at most k are chosen, fewer than n / 4.
     for (uint64_t steps = 0; steps <= n; steps++) {
       if (!it->Valid()) {
@@ -357,14 +414,28 @@ Status SetType::RandMembers(std::string_view key, int64_t count, const MemberSin
     return Status::OK();
   }
   std::string prefix = Prefix(key, r.meta.version);
-  auto it = db_->NewElementIterator(kCf, prefix);
-  std::string first, last;
-  if (!Bounds(it.get(), prefix, &first, &last)) return it->status();
+  std::unique_ptr<Iterator> it;
+  auto iter = [&] {
+    if (!it) it = db_->NewElementIterator(kCf, prefix);
+    return it.get();
+  };
+  SampleBounds b;
+  if (!Bounds(iter, prefix, &b)) return iter()->status();
+  const bool probing = Probing(n, b.probe);
   for (uint64_t i = 0; i < draws; i++) {
-    if (!SeekRandom(it.get(), prefix, first, last, rng)) return it->status();
+    if (probing) {
+      std::string member;
+      auto hit = Probe(prefix, b.probe, nullptr, rng, &member);
+      if (!hit.ok()) return hit.status();
+      if (*hit) {
+        if (!sink(member)) break;
+        continue;
+      }
+    }
+    if (!SeekRandom(iter(), prefix, b.first, b.last, rng)) return it->status();
     if (!sink(it->suffix())) break;
   }
-  return it->status();
+  return it ? it->status() : Status::OK();
 }
 
 StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::string_view member) {

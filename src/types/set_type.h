@@ -18,9 +18,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "types/database.h"
+#include "types/set_sampling.h"
 
 namespace mnemo {
 
@@ -52,6 +54,9 @@ class SetType {
   // runs earlier pops left.
   static constexpr uint64_t kRepackMax = 4096;
   static constexpr uint64_t kRepackMinRemoved = 64;
+  // Random picks of a large set probe (set_sampling.h) while it holds at least this share of
+  // its probe space: a few point reads then mostly hit, each a fraction of a seek's cost.
+  static constexpr double kProbeMinDensity = 0.25;
 
   explicit SetType(Database* db) : db_(db) {}
 
@@ -111,6 +116,12 @@ class SetType {
                        const MemberSink& sink) const;
   StatusOr<bool> Contains(std::string_view key, const KeyRecord& rec,
                           std::string_view member) const;
+  // One member by point reads of random strings of `space` not in `chosen` (may be null); false
+  // when a few of them all missed.
+  StatusOr<bool> Probe(std::string_view prefix, const ProbeSpace& space,
+                       const std::unordered_set<std::string>* chosen, SampleRng& rng,
+                       std::string* member) const;
+  static bool Probing(uint64_t size, const ProbeSpace& space);
   // k distinct members (k < size) chosen as kExactSampleMax says.
   Status PickDistinct(std::string_view key, const KeyRecord& rec, uint64_t k,
                       std::vector<std::string>* out) const;

@@ -64,6 +64,20 @@ TEST(SetSampling, SeekTargetOfUnequalLengths) {
   EXPECT_EQ(SeekTarget("same", "same", rng), "same");
 }
 
+TEST(SetSampling, ProbeSpaceSpansTheBytesSeenAtEachPosition) {
+  ProbeSpace p = ProbeSpace::Learn({"a1x", "b3x", "a2x"});
+  EXPECT_EQ(p.lo, "a1x");
+  EXPECT_EQ(p.hi, "b3x");
+  EXPECT_EQ(p.Size(), 6);
+  SampleRng rng(9);
+  std::set<std::string> drawn;
+  for (int i = 0; i < 600; i++) drawn.insert(p.Draw(rng));
+  EXPECT_EQ(drawn, (std::set<std::string>{"a1x", "a2x", "a3x", "b1x", "b2x", "b3x"}));
+  EXPECT_EQ(ProbeSpace::Learn({"ab", "abc"}).Size(), 0);  // lengths differ: no space
+  EXPECT_EQ(ProbeSpace::Learn({""}).Size(), 0);
+  EXPECT_EQ(ProbeSpace::Learn({}).Size(), 0);
+}
+
 class SetTypeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -312,6 +326,60 @@ TEST_F(SetTypeTest, RemovalsAreCountedAndASmallSetIsRepacked) {
   EXPECT_EQ(DecodeSetTail(meta("big").payload), 0u);
   EXPECT_EQ(Members("big"), big);
   ExpectExactMeta("big");
+}
+
+// A fixed-width set half of whose id range is missing: a random seek lands on the member after
+// the gap half of the time, point reads of the probe space hit every member alike. So the
+// member after the gap comes up rarely (seeks alone: about half the draws), and the rest evenly.
+TEST_F(SetTypeTest, ProbedPicksAreUniformOverAFixedWidthSet) {
+  Database db(storage_.get(), "ns");
+  SetType sets(&db);
+  std::vector<std::string> all;
+  auto id = [](int i) {
+    char buf[16];
+    snprintf(buf, sizeof buf, "e%06d", i);
+    return std::string(buf);
+  };
+  for (int i = 0; i < 2500; i++) all.push_back(id(i));
+  for (int i = 7500; i < 10000; i++) all.push_back(id(i));
+  ASSERT_EQ(*sets.Add("gap", std::vector<std::string_view>(all.begin(), all.end())), 5000);
+  // Fewer draws per call than members, or they would come from one read of the whole set.
+  constexpr int kDraws = 20000, kPerCall = 4000;
+  std::map<std::string, int> counts;
+  for (int call = 0; call < kDraws / kPerCall; call++) {
+    ASSERT_TRUE(sets.RandMembers("gap", -kPerCall,
+                                 [&](std::string_view m) {
+                                   counts[std::string(m)]++;
+                                   return true;
+                                 })
+                    .ok());
+  }
+  const int after_gap = counts[id(7500)];
+  // Probes hit with probability 1/2 (5000 members of 10000 strings), so 4 miss 1/16 of the
+  // time and a seek follows: about 20000 / 16 / 2 = 625 draws of the member after the gap.
+  EXPECT_LT(after_gap, 1500);
+  std::vector<int> tenths(10);
+  for (auto& [m, c] : counts) {
+    if (m == id(7500)) continue;
+    int i = std::stoi(m.substr(1));
+    tenths[(i < 2500 ? i : i - 5000) / 500] += c;
+  }
+  const double expected = (kDraws - after_gap) / 10.0;
+  for (int t : tenths) {
+    EXPECT_GT(t, expected * 0.85);
+    EXPECT_LT(t, expected * 1.15);
+  }
+  // Distinct picks probe too: SPOP of a count takes distinct members.
+  std::set<std::string> popped;
+  for (int round = 0; round < 5; round++) {
+    auto got = sets.Pop("gap", 7);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 7u);
+    for (auto& m : *got) EXPECT_TRUE(popped.insert(m).second) << m;
+  }
+  EXPECT_EQ(*sets.Card("gap"), 5000 - 35);
+  for (auto& m : popped) EXPECT_FALSE(*sets.IsMember("gap", m));
+  ExpectExactMeta("gap");
 }
 
 }  // namespace

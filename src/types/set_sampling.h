@@ -13,7 +13,7 @@
 //    position, the least and greatest byte those members have there; a random string of it is
 //    looked up with a point read, and a hit is the pick. Exactly uniform over the members inside
 //    the space (all of them, for one fixed-width alphabet), and a point read costs a fraction of
-//    a seek, which reads a data block of every sorted run. Worth it only where most strings of
+//    a seek, which reads a data block of every sorted run. Worth it only where many strings of
 //    the space are members: the caller tries a few and seeks when they all miss.
 //
 // Thread-safe: no state; the caller owns the random engine.

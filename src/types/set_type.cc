@@ -271,7 +271,7 @@ bool Bounds(const std::function<Iterator*()>& iter, std::string_view prefix, Sam
 StatusOr<bool> SetType::Probe(std::string_view prefix, const ProbeSpace& space,
                               const std::unordered_set<std::string>* chosen, SampleRng& rng,
                               std::string* member) const {
-  constexpr int kProbeTries = 4;
+  constexpr int kProbeTries = 8;
   std::string sub(prefix), value;
   for (int i = 0; i < kProbeTries; i++) {
     std::string target = space.Draw(rng);

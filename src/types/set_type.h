@@ -55,8 +55,9 @@ class SetType {
   static constexpr uint64_t kRepackMax = 4096;
   static constexpr uint64_t kRepackMinRemoved = 64;
   // Random picks of a large set probe (set_sampling.h) while it holds at least this share of
-  // its probe space: a few point reads then mostly hit, each a fraction of a seek's cost.
-  static constexpr double kProbeMinDensity = 0.25;
+  // its probe space: up to 8 point reads (each a fraction of a seek's cost) then hit with
+  // probability 0.66 or more before the pick falls back to a seek.
+  static constexpr double kProbeMinDensity = 0.125;
 
   explicit SetType(Database* db) : db_(db) {}
 

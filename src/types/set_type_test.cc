@@ -355,8 +355,8 @@ TEST_F(SetTypeTest, ProbedPicksAreUniformOverAFixedWidthSet) {
                     .ok());
   }
   const int after_gap = counts[id(7500)];
-  // Probes hit with probability 1/2 (5000 members of 10000 strings), so 4 miss 1/16 of the
-  // time and a seek follows: about 20000 / 16 / 2 = 625 draws of the member after the gap.
+  // Probes hit with probability 1/2 (5000 members of 10000 strings), so 8 miss 1/256 of the
+  // time and a seek follows: about 20000 / 256 / 2 = 40 draws of the member after the gap.
   EXPECT_LT(after_gap, 1500);
   std::vector<int> tenths(10);
   for (auto& [m, c] : counts) {

@@ -283,9 +283,11 @@ constexpr const char* kRandomComplexity =
 constexpr const char* kRandomNote =
     "members are stored in byte order, with no random access: sets up to 512 members, and counts "
     "of a quarter of the set or more, are sampled exactly in one pass (uniform); larger sets by "
-    "a random seek per member, between the least and greatest member byte by byte, which is "
-    "uniform for fixed-width members (`element:000000012345`, hex ids) and favours members "
-    "after wide gaps otherwise";
+    "point reads of random strings made from the bytes the members at the set's two ends have "
+    "at each position, while those hit often enough (uniform over the members of one "
+    "fixed-width alphabet such as `element:000000012345`, gaps or not), else by a random seek "
+    "between the least and greatest member byte by byte, which is uniform for fixed-width "
+    "members and favours members after wide gaps otherwise";
 
 // One row per command, its CommandDoc below it.
 // clang-format off

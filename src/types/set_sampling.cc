@@ -39,4 +39,39 @@ std::string SeekTarget(std::string_view first, std::string_view last, SampleRng&
   return out;
 }
 
+ProbeSpace ProbeSpace::Learn(const std::vector<std::string>& members) {
+  ProbeSpace p;
+  if (members.empty()) return p;
+  const size_t len = members.front().size();
+  for (const std::string& m : members) {
+    if (m.size() != len) return p;
+  }
+  p.lo = p.hi = members.front();
+  for (const std::string& m : members) {
+    for (size_t i = 0; i < len; i++) {
+      p.lo[i] = static_cast<char>(std::min<unsigned char>(p.lo[i], m[i]));
+      p.hi[i] = static_cast<char>(std::max<unsigned char>(p.hi[i], m[i]));
+    }
+  }
+  return p;
+}
+
+double ProbeSpace::Size() const {
+  if (lo.empty()) return 0;
+  double n = 1;
+  for (size_t i = 0; i < lo.size(); i++) {
+    n *= static_cast<unsigned char>(hi[i]) - static_cast<unsigned char>(lo[i]) + 1;
+  }
+  return n;
+}
+
+std::string ProbeSpace::Draw(SampleRng& rng) const {
+  std::string out(lo.size(), '\0');
+  for (size_t i = 0; i < lo.size(); i++) {
+    out[i] = static_cast<char>(std::uniform_int_distribution<int>(
+        static_cast<unsigned char>(lo[i]), static_cast<unsigned char>(hi[i]))(rng));
+  }
+  return out;
+}
+
 }  // namespace mnemo

@@ -9,6 +9,12 @@
 //    or after it (wrapping to the first). O(log n) per pick, but a member's chance grows with
 //    the gap before it in member order: uniform for members of one fixed-width alphabet
 //    (`element:000000012345`, hex ids), skewed otherwise. Used for large sets only.
+//  - Probing: a ProbeSpace learnt from members at the set's two ends gives, position by
+//    position, the least and greatest byte those members have there; a random string of it is
+//    looked up with a point read, and a hit is the pick. Exactly uniform over the members inside
+//    the space (all of them, for one fixed-width alphabet), and a point read costs a fraction of
+//    a seek, which reads a data block of every sorted run. Worth it only where many strings of
+//    the space are members: the caller tries a few and seeks when they all miss.
 //
 // Thread-safe: no state; the caller owns the random engine.
 #pragma once
@@ -34,5 +40,17 @@ std::vector<uint64_t> DistinctIndices(uint64_t n, uint64_t k, SampleRng& rng);
 // from the range the two members' bytes there span (a missing byte counts as 0 for `first`,
 // 255 for `last`), as long as the longer of them.
 std::string SeekTarget(std::string_view first, std::string_view last, SampleRng& rng);
+
+// The strings a probe draws from: lo[i]..hi[i] at each position i. Empty = no space.
+struct ProbeSpace {
+  std::string lo, hi;
+
+  // The space of `members` (some members of one set): none unless they all have one length.
+  static ProbeSpace Learn(const std::vector<std::string>& members);
+  // How many strings it holds (a double, as it may pass 2^64); 0 for no space.
+  double Size() const;
+  // One of them, each equally likely. REQUIRES: Size() > 0.
+  std::string Draw(SampleRng& rng) const;
+};
 
 }  // namespace mnemo

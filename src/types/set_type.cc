@@ -25,13 +25,55 @@ std::string SetType::Prefix(std::string_view key, uint64_t version) const {
   return EncodeSubkeyPrefix(db_->ns(), key, version);
 }
 
+std::string EncodeSetTail(uint64_t removed) {
+  std::string out;
+  if (removed > 0) PutFixed64BE(&out, removed);
+  return out;
+}
+
+uint64_t DecodeSetTail(std::string_view tail) {
+  return tail.size() == 8 ? DecodeFixed64BE(tail.data()) : 0;
+}
+
 void SetType::PutMeta(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
-                      uint64_t bytes) {
+                      uint64_t bytes, uint64_t removed) {
   if (size == 0) {
     db_->DeleteRecord(key);
   } else {
-    db_->PutRecord(key, EncodeCompositeMeta(DataType::kSet, expire_ms, version, size, bytes));
+    db_->PutRecord(key, EncodeCompositeMeta(DataType::kSet, expire_ms, version, size, bytes,
+                                            EncodeSetTail(removed)));
   }
+}
+
+Status SetType::PutMetaAfterRemoval(std::string_view key, int64_t expire_ms, uint64_t version,
+                                    uint64_t size, uint64_t bytes, uint64_t removed) {
+  if (size > 0 && size <= kRepackMax && removed >= std::max(size, kRepackMinRemoved)) {
+    return Repack(key, expire_ms, version, size, bytes);
+  }
+  PutMeta(key, expire_ms, version, size, bytes, removed);
+  return Status::OK();
+}
+
+Status SetType::Repack(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
+                       uint64_t bytes) {
+  // Read first, then write: the iterator reads through the context's batch.
+  std::vector<std::string> members;
+  members.reserve(size);
+  auto it = db_->NewElementIterator(kCf, Prefix(key, version));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) members.emplace_back(it->suffix());
+  if (!it->status().ok()) return it->status();
+  if (members.size() != size) return Status::Corruption("set members do not match their count");
+  // The old version's records, live and deleted, are left to the compaction filter.
+  uint64_t fresh = db_->storage()->NewVersion();
+  std::string sub = Prefix(key, fresh);
+  const size_t prefix_len = sub.size();
+  for (const std::string& member : members) {
+    sub.resize(prefix_len);
+    sub.append(member);
+    db_->Put(kCf, sub, {});
+  }
+  PutMeta(key, expire_ms, fresh, size, bytes, 0);
+  return Status::OK();
 }
 
 StatusOr<bool> SetType::Contains(std::string_view key, const KeyRecord& rec,
@@ -76,7 +118,9 @@ StatusOr<int64_t> SetType::Add(std::string_view key, const std::vector<std::stri
     m.size++;
     m.bytes += member.size();
   }
-  if (added > 0) PutMeta(key, m.expire_ms, m.version, m.size, m.bytes);
+  if (added > 0) {
+    PutMeta(key, m.expire_ms, m.version, m.size, m.bytes, fresh ? 0 : DecodeSetTail(m.payload));
+  }
   Status s = db_->Finish();
   if (!s.ok()) return s;
   return added;
@@ -104,7 +148,11 @@ StatusOr<int64_t> SetType::Remove(std::string_view key,
     m.size--;
     m.bytes -= std::min<uint64_t>(m.bytes, member.size());
   }
-  if (removed > 0) PutMeta(key, m.expire_ms, m.version, m.size, m.bytes);
+  if (removed > 0) {
+    Status s = PutMetaAfterRemoval(key, m.expire_ms, m.version, m.size, m.bytes,
+                                   DecodeSetTail(m.payload) + static_cast<uint64_t>(removed));
+    if (!s.ok()) return db_->Finish(s);
+  }
   Status s = db_->Finish();
   if (!s.ok()) return s;
   return removed;
@@ -169,52 +217,98 @@ bool SeekRandom(Iterator* it, std::string_view prefix, std::string_view first,
   return it->Valid();
 }
 
-// The least and greatest members under the iterator's prefix; false when there are none.
-// Two seeks, as costly as the pick itself on a large set, so each thread remembers the bounds
-// of the sets it sampled lately (by element prefix, which names the version) for
-// kBoundsReuse picks. Stale bounds only skew the picks (members added beyond them are reached
-// less often until the next refresh); every pick is still a member read under the caller's
-// iterator.
-bool Bounds(Iterator* it, std::string_view prefix, std::string* first, std::string* last) {
+// What random picks of a large set are made from: its least and greatest members (SeekTarget)
+// and the probe space of the members at its two ends.
+struct SampleBounds {
+  std::string first, last;
+  ProbeSpace probe;
+};
+
+// The sample bounds of the set under the iterator's prefix; false when it has no members.
+// Reading them costs two seeks and a few steps, as much as a pick itself on a large set, so
+// each thread remembers those of the sets it sampled lately (by element prefix, which names the
+// version) for kBoundsReuse picks. Stale bounds only skew the picks (members added beyond them
+// are reached less often until the next refresh); every pick is still a member read under the
+// caller's lock or snapshot.
+bool Bounds(const std::function<Iterator*()>& iter, std::string_view prefix, SampleBounds* out) {
   constexpr uint32_t kBoundsReuse = 64;
   constexpr size_t kBoundsCached = 64;
+  // Members read at each end for the probe space: enough for the last positions of
+  // consecutive ids to show every byte they take.
+  constexpr size_t kProbeSample = 16;
   struct Cached {
-    std::string first, last;
+    SampleBounds bounds;
     uint32_t uses = 0;
   };
   thread_local std::unordered_map<std::string, Cached> cache;
   auto found = cache.find(std::string(prefix));
   if (found != cache.end() && found->second.uses < kBoundsReuse) {
     found->second.uses++;
-    *first = found->second.first;
-    *last = found->second.last;
+    *out = found->second.bounds;
     return true;
   }
-  it->SeekToFirst();
-  if (!it->Valid()) return false;
-  first->assign(it->suffix());
-  it->SeekToLast();
-  if (!it->Valid()) return false;
-  last->assign(it->suffix());
+  Iterator* it = iter();
+  std::vector<std::string> ends;
+  for (it->SeekToFirst(); it->Valid() && ends.size() < kProbeSample; it->Next()) {
+    ends.emplace_back(it->suffix());
+  }
+  if (ends.empty()) return false;
+  out->first = ends.front();
+  size_t low_end = ends.size();
+  for (it->SeekToLast(); it->Valid() && ends.size() < low_end + kProbeSample; it->Prev()) {
+    ends.emplace_back(it->suffix());
+  }
+  if (ends.size() == low_end) return false;
+  out->last = ends[low_end];
+  out->probe = ProbeSpace::Learn(ends);
   if (found == cache.end() && cache.size() >= kBoundsCached) cache.clear();
-  cache[std::string(prefix)] = Cached{*first, *last, 1};
+  cache[std::string(prefix)] = Cached{*out, 1};
   return true;
 }
 
 }  // namespace
 
+StatusOr<bool> SetType::Probe(std::string_view prefix, const ProbeSpace& space,
+                              const std::unordered_set<std::string>* chosen, SampleRng& rng,
+                              std::string* member) const {
+  constexpr int kProbeTries = 8;
+  std::string sub(prefix), value;
+  for (int i = 0; i < kProbeTries; i++) {
+    std::string target = space.Draw(rng);
+    if (chosen != nullptr && chosen->count(target) > 0) continue;
+    sub.resize(prefix.size());
+    sub.append(target);
+    Status s = db_->GetElement(kCf, sub, &value);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return s;
+    *member = std::move(target);
+    return true;
+  }
+  return false;
+}
+
+bool SetType::Probing(uint64_t size, const ProbeSpace& space) {
+  double n = space.Size();
+  return n > 0 && static_cast<double>(size) >= n * kProbeMinDensity;
+}
+
 Status SetType::PickDistinct(std::string_view key, const KeyRecord& rec, uint64_t k,
                              std::vector<std::string>* out) const {
   const uint64_t n = rec.meta.size;
   std::string prefix = Prefix(key, rec.meta.version);
-  auto it = db_->NewElementIterator(kCf, prefix);
+  // Made when first needed: probes that hit need none.
+  std::unique_ptr<Iterator> it;
+  auto iter = [&] {
+    if (!it) it = db_->NewElementIterator(kCf, prefix);
+    return it.get();
+  };
   SampleRng& rng = ThreadSampleRng();
   out->reserve(k);
   if (n <= kExactSampleMax || k >= n / 4) {
     std::vector<uint64_t> picks = DistinctIndices(n, k, rng);
     uint64_t pos = 0;
     size_t next = 0;
-    for (it->SeekToFirst(); it->Valid() && next < picks.size(); it->Next(), pos++) {
+    for (iter()->SeekToFirst(); it->Valid() && next < picks.size(); it->Next(), pos++) {
       if (pos == picks[next]) {
         out->emplace_back(it->suffix());
         next++;
@@ -223,11 +317,22 @@ Status SetType::PickDistinct(std::string_view key, const KeyRecord& rec, uint64_
     std::shuffle(out->begin(), out->end(), rng);
     return it->status();
   }
-  std::string first, last;
-  if (!Bounds(it.get(), prefix, &first, &last)) return it->status();
+  SampleBounds b;
+  if (!Bounds(iter, prefix, &b)) return iter()->status();
+  const bool probing = Probing(n, b.probe);
   std::unordered_set<std::string> chosen;
   while (out->size() < k) {
-    if (!SeekRandom(it.get(), prefix, first, last, rng)) return it->status();
+    if (probing) {
+      std::string member;
+      auto hit = Probe(prefix, b.probe, &chosen, rng, &member);
+      if (!hit.ok()) return hit.status();
+      if (*hit) {
+        out->push_back(member);
+        chosen.insert(std::move(member));
+        continue;
+      }
+    }
+    if (!SeekRandom(iter(), prefix, b.first, b.last, rng)) return it->status();
     // The first member from there not chosen yet; at most k are chosen, fewer than n / 4.
     for (uint64_t steps = 0; steps <= n; steps++) {
       if (!it->Valid()) {
@@ -270,7 +375,10 @@ StatusOr<std::vector<std::string>> SetType::Pop(std::string_view key, uint64_t c
       db_->Delete(kCf, sub);
       bytes -= std::min<uint64_t>(bytes, member.size());
     }
-    PutMeta(key, m.expire_ms, m.version, m.size - std::min<uint64_t>(m.size, out.size()), bytes);
+    s = PutMetaAfterRemoval(key, m.expire_ms, m.version,
+                            m.size - std::min<uint64_t>(m.size, out.size()), bytes,
+                            DecodeSetTail(m.payload) + out.size());
+    if (!s.ok()) return db_->Finish(s);
   }
   Status s = db_->Finish();
   if (!s.ok()) return s;
@@ -306,14 +414,28 @@ Status SetType::RandMembers(std::string_view key, int64_t count, const MemberSin
     return Status::OK();
   }
   std::string prefix = Prefix(key, r.meta.version);
-  auto it = db_->NewElementIterator(kCf, prefix);
-  std::string first, last;
-  if (!Bounds(it.get(), prefix, &first, &last)) return it->status();
+  std::unique_ptr<Iterator> it;
+  auto iter = [&] {
+    if (!it) it = db_->NewElementIterator(kCf, prefix);
+    return it.get();
+  };
+  SampleBounds b;
+  if (!Bounds(iter, prefix, &b)) return iter()->status();
+  const bool probing = Probing(n, b.probe);
   for (uint64_t i = 0; i < draws; i++) {
-    if (!SeekRandom(it.get(), prefix, first, last, rng)) return it->status();
+    if (probing) {
+      std::string member;
+      auto hit = Probe(prefix, b.probe, nullptr, rng, &member);
+      if (!hit.ok()) return hit.status();
+      if (*hit) {
+        if (!sink(member)) break;
+        continue;
+      }
+    }
+    if (!SeekRandom(iter(), prefix, b.first, b.last, rng)) return it->status();
     if (!sink(it->suffix())) break;
   }
-  return it->status();
+  return it ? it->status() : Status::OK();
 }
 
 StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::string_view member) {
@@ -330,7 +452,10 @@ StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::st
   std::string sub = Prefix(src, f.version);
   sub.append(member);
   db_->Delete(kCf, sub);
-  PutMeta(src, f.expire_ms, f.version, f.size - 1, f.bytes - std::min(f.bytes, member.size()));
+  Status removed =
+      PutMetaAfterRemoval(src, f.expire_ms, f.version, f.size - 1,
+                          f.bytes - std::min(f.bytes, member.size()), DecodeSetTail(f.payload) + 1);
+  if (!removed.ok()) return db_->Finish(removed);
   Metadata t;
   bool add = true;
   if (to->has_value()) {
@@ -345,7 +470,8 @@ StatusOr<bool> SetType::Move(std::string_view src, std::string_view dst, std::st
     sub = Prefix(dst, t.version);
     sub.append(member);
     db_->Put(kCf, sub, {});
-    PutMeta(dst, t.expire_ms, t.version, t.size + 1, t.bytes + member.size());
+    PutMeta(dst, t.expire_ms, t.version, t.size + 1, t.bytes + member.size(),
+            to->has_value() ? DecodeSetTail(t.payload) : 0);
   }
   Status s = db_->Finish();
   if (!s.ok()) return s;

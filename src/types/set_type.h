@@ -1,8 +1,9 @@
 // The set data type over Database (types/database.h): a metadata record (type set, version,
-// size = members, bytes = the members' total length, no tail) plus one `subkeys` record per member
-// under EncodeSubkeyPrefix(ns, key, version) + member, with an empty value. Members come back in
-// byte order, which SSCAN's cursor follows. Writes Lock their keys first, read under the lock,
-// write only after every check passed, and delete the key with its last member.
+// size = members, bytes = the members' total length, tail = EncodeSetTail) plus one `subkeys`
+// record per member under EncodeSubkeyPrefix(ns, key, version) + member, with an empty value.
+// Members come back in byte order, which SSCAN's cursor follows. Writes Lock their keys first,
+// read under the lock, write only after every check passed, and delete the key with its last
+// member.
 //
 // Reads of one key see one iterator's snapshot (or one point read); commands over several keys
 // read each key on its own, without a snapshot across them, unless they write (SMOVE, *STORE
@@ -17,13 +18,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "types/database.h"
+#include "types/set_sampling.h"
 
 namespace mnemo {
 
 using MemberSink = std::function<bool(std::string_view member)>;
+
+// The metadata tail of a set: `removed(8)`, big endian, the member records deleted under the
+// current version so far (SREM, SPOP, SMOVE). RocksDB keeps their deletion markers in the
+// element range until compaction and every ordered walk steps over them, so this is an upper
+// bound on what a walk pays beyond the live members. Written only when non-zero: an empty tail
+// (every set before the count existed) reads as 0.
+std::string EncodeSetTail(uint64_t removed);
+uint64_t DecodeSetTail(std::string_view tail);
 
 enum class SetOp { kInter, kUnion, kDiff };
 
@@ -32,6 +43,21 @@ class SetType {
   // Sets up to this many members are sampled exactly (one ordered pass, uniform); larger ones
   // by random seeks (set_sampling.h), unless the request takes a quarter of the set or more.
   static constexpr uint64_t kExactSampleMax = 512;
+  // A set of at most kRepackMax members whose removed count reached its size (and at least
+  // kRepackMinRemoved) is rewritten under a new version by the command that removed the
+  // members (Repack): its walks then cost O(size) again instead of stepping over the deletion
+  // markers of every member popped before, which made a drained set's last SPOPs (the exact
+  // pass below kExactSampleMax) walk the whole former set each. The rewrite reads size +
+  // removed records and writes size, paid for by the removals since the last one. Larger sets
+  // are not rewritten (one command would write too much); a random seek steps over the markers
+  // between its target and the next live member, removed / size on average, more in the long
+  // runs earlier pops left.
+  static constexpr uint64_t kRepackMax = 4096;
+  static constexpr uint64_t kRepackMinRemoved = 64;
+  // Random picks of a large set probe (set_sampling.h) while it holds at least this share of
+  // its probe space: up to 8 point reads (each a fraction of a seek's cost) then hit with
+  // probability 0.66 or more before the pick falls back to a seek.
+  static constexpr double kProbeMinDensity = 0.125;
 
   explicit SetType(Database* db) : db_(db) {}
 
@@ -91,15 +117,29 @@ class SetType {
                        const MemberSink& sink) const;
   StatusOr<bool> Contains(std::string_view key, const KeyRecord& rec,
                           std::string_view member) const;
+  // One member by point reads of random strings of `space` not in `chosen` (may be null); false
+  // when a few of them all missed.
+  StatusOr<bool> Probe(std::string_view prefix, const ProbeSpace& space,
+                       const std::unordered_set<std::string>* chosen, SampleRng& rng,
+                       std::string* member) const;
+  static bool Probing(uint64_t size, const ProbeSpace& space);
   // k distinct members (k < size) chosen as kExactSampleMax says.
   Status PickDistinct(std::string_view key, const KeyRecord& rec, uint64_t k,
                       std::vector<std::string>* out) const;
   // The members of `key` under `rec`, all of them, in order.
   Status ReadAll(std::string_view key, const KeyRecord& rec, std::vector<std::string>* out) const;
-  // Writes the metadata of a set that now has `size` members of `bytes` bytes, or deletes the
-  // key when size is 0.
+  // Writes the metadata of a set that now has `size` members of `bytes` bytes and `removed`
+  // removed ones (EncodeSetTail), or deletes the key when size is 0.
   void PutMeta(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
-               uint64_t bytes);
+               uint64_t bytes, uint64_t removed);
+  // PutMeta for a command that removed members: Repack instead when kRepackMax says so.
+  Status PutMetaAfterRemoval(std::string_view key, int64_t expire_ms, uint64_t version,
+                             uint64_t size, uint64_t bytes, uint64_t removed);
+  // Copies the `size` members of `key` under `version` (this command's writes included) to a
+  // new version and writes the metadata for it, removed count 0. Corruption when the member
+  // records do not match `size`.
+  Status Repack(std::string_view key, int64_t expire_ms, uint64_t version, uint64_t size,
+                uint64_t bytes);
 
   Database* db_;
 };

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/string_util.h"
 #include "types/set_sampling.h"
 
 namespace mnemo {
@@ -61,6 +62,20 @@ TEST(SetSampling, SeekTargetOfUnequalLengths) {
     EXPECT_EQ(t[0], 'a');
   }
   EXPECT_EQ(SeekTarget("same", "same", rng), "same");
+}
+
+TEST(SetSampling, ProbeSpaceSpansTheBytesSeenAtEachPosition) {
+  ProbeSpace p = ProbeSpace::Learn({"a1x", "b3x", "a2x"});
+  EXPECT_EQ(p.lo, "a1x");
+  EXPECT_EQ(p.hi, "b3x");
+  EXPECT_EQ(p.Size(), 6);
+  SampleRng rng(9);
+  std::set<std::string> drawn;
+  for (int i = 0; i < 600; i++) drawn.insert(p.Draw(rng));
+  EXPECT_EQ(drawn, (std::set<std::string>{"a1x", "a2x", "a3x", "b1x", "b2x", "b3x"}));
+  EXPECT_EQ(ProbeSpace::Learn({"ab", "abc"}).Size(), 0);  // lengths differ: no space
+  EXPECT_EQ(ProbeSpace::Learn({""}).Size(), 0);
+  EXPECT_EQ(ProbeSpace::Learn({}).Size(), 0);
 }
 
 class SetTypeTest : public ::testing::Test {
@@ -237,6 +252,134 @@ TEST_F(SetTypeTest, ScanVisitsEveryMemberOnceEmptyMemberIncluded) {
     after = r->last;
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"", "a", "b", "c", "d"}));
+}
+
+// SREM / SPOP / SMOVE count the members they delete in the metadata tail, and a small set whose
+// count reached its size is rewritten under a new version with the same members, expiry and
+// figures; a set above kRepackMax is left as it is.
+TEST_F(SetTypeTest, RemovalsAreCountedAndASmallSetIsRepacked) {
+  Database db(storage_.get(), "ns");
+  SetType sets(&db);
+  auto meta = [&](std::string_view key) {
+    auto rec = db.GetRecord(key);
+    EXPECT_TRUE(rec.ok());
+    return rec.ok() ? rec->meta : Metadata{};
+  };
+  auto add = [&](std::string_view key, int n, std::set<std::string>* model) {
+    std::vector<std::string> all;
+    for (int i = 0; i < n; i++) {
+      char buf[16];
+      snprintf(buf, sizeof buf, "m%05d", i);
+      all.push_back(buf);
+      model->insert(buf);
+    }
+    ASSERT_EQ(*sets.Add(key, std::vector<std::string_view>(all.begin(), all.end())), n);
+  };
+  std::set<std::string> model;
+  add("s", 300, &model);
+  EXPECT_TRUE(meta("s").payload.empty());  // no removals: the record as before the count
+  ASSERT_TRUE(*db.Expire("s", NowMs() + 3600 * 1000, 0));
+  const int64_t expire_ms = meta("s").expire_ms;
+  const uint64_t version = meta("s").version;
+  ASSERT_EQ(*sets.Remove("s", {"m00000", "m00001", "nosuch"}), 2);
+  model.erase("m00000");
+  model.erase("m00001");
+  ASSERT_TRUE(*sets.Move("s", "other", "m00002"));
+  model.erase("m00002");
+  EXPECT_EQ(DecodeSetTail(meta("s").payload), 3u);
+  EXPECT_EQ(DecodeSetTail(meta("other").payload), 0u);
+  // Removed k, size 300 - k: the pop that makes k = 150 repacks.
+  for (uint64_t k = 4; k < 150; k++) {
+    auto got = sets.Pop("s", 1);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 1u);
+    ASSERT_EQ(model.erase((*got)[0]), 1u);
+    ASSERT_EQ(meta("s").version, version) << k;
+    ASSERT_EQ(DecodeSetTail(meta("s").payload), k);
+  }
+  auto got = sets.Pop("s", 1);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  ASSERT_EQ(model.erase((*got)[0]), 1u);
+  Metadata m = meta("s");
+  EXPECT_GT(m.version, version);
+  EXPECT_TRUE(m.payload.empty());
+  EXPECT_EQ(m.expire_ms, expire_ms);
+  EXPECT_EQ(Members("s"), model);
+  ExpectExactMeta("s");
+  for (const std::string& member : model) ASSERT_TRUE(*sets.IsMember("s", member));
+
+  // Above kRepackMax, removals reaching the size leave the set under its version.
+  std::set<std::string> big;
+  add("big", 2 * static_cast<int>(SetType::kRepackMax) + 200, &big);
+  const uint64_t big_version = meta("big").version;
+  auto half = sets.Pop("big", SetType::kRepackMax + 100);
+  ASSERT_TRUE(half.ok());
+  EXPECT_EQ(meta("big").version, big_version);
+  EXPECT_EQ(DecodeSetTail(meta("big").payload), SetType::kRepackMax + 100);
+  auto more = sets.Pop("big", 200);  // now kRepackMax - 100 members, removed above that
+  ASSERT_TRUE(more.ok());
+  for (auto& popped : {*half, *more}) {
+    for (auto& member : popped) ASSERT_EQ(big.erase(member), 1u);
+  }
+  EXPECT_GT(meta("big").version, big_version);
+  EXPECT_EQ(DecodeSetTail(meta("big").payload), 0u);
+  EXPECT_EQ(Members("big"), big);
+  ExpectExactMeta("big");
+}
+
+// A fixed-width set half of whose id range is missing: a random seek lands on the member after
+// the gap half of the time, point reads of the probe space hit every member alike. So the
+// member after the gap comes up rarely (seeks alone: about half the draws), and the rest evenly.
+TEST_F(SetTypeTest, ProbedPicksAreUniformOverAFixedWidthSet) {
+  Database db(storage_.get(), "ns");
+  SetType sets(&db);
+  std::vector<std::string> all;
+  auto id = [](int i) {
+    char buf[16];
+    snprintf(buf, sizeof buf, "e%06d", i);
+    return std::string(buf);
+  };
+  for (int i = 0; i < 2500; i++) all.push_back(id(i));
+  for (int i = 7500; i < 10000; i++) all.push_back(id(i));
+  ASSERT_EQ(*sets.Add("gap", std::vector<std::string_view>(all.begin(), all.end())), 5000);
+  // Fewer draws per call than members, or they would come from one read of the whole set.
+  constexpr int kDraws = 20000, kPerCall = 4000;
+  std::map<std::string, int> counts;
+  for (int call = 0; call < kDraws / kPerCall; call++) {
+    ASSERT_TRUE(sets.RandMembers("gap", -kPerCall,
+                                 [&](std::string_view m) {
+                                   counts[std::string(m)]++;
+                                   return true;
+                                 })
+                    .ok());
+  }
+  const int after_gap = counts[id(7500)];
+  // Probes hit with probability 1/2 (5000 members of 10000 strings), so 8 miss 1/256 of the
+  // time and a seek follows: about 20000 / 256 / 2 = 40 draws of the member after the gap.
+  EXPECT_LT(after_gap, 1500);
+  std::vector<int> tenths(10);
+  for (auto& [m, c] : counts) {
+    if (m == id(7500)) continue;
+    int i = std::stoi(m.substr(1));
+    tenths[(i < 2500 ? i : i - 5000) / 500] += c;
+  }
+  const double expected = (kDraws - after_gap) / 10.0;
+  for (int t : tenths) {
+    EXPECT_GT(t, expected * 0.85);
+    EXPECT_LT(t, expected * 1.15);
+  }
+  // Distinct picks probe too: SPOP of a count takes distinct members.
+  std::set<std::string> popped;
+  for (int round = 0; round < 5; round++) {
+    auto got = sets.Pop("gap", 7);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 7u);
+    for (auto& m : *got) EXPECT_TRUE(popped.insert(m).second) << m;
+  }
+  EXPECT_EQ(*sets.Card("gap"), 5000 - 35);
+  for (auto& m : popped) EXPECT_FALSE(*sets.IsMember("gap", m));
+  ExpectExactMeta("gap");
 }
 
 }  // namespace

@@ -108,23 +108,106 @@ void IndexBounds::Widen(std::string_view suffix, bool first) {
   if (suffix > std::string_view(high)) high = std::string(suffix);
 }
 
+void IndexBounds::Add(std::string_view suffix, bool first) {
+  Widen(suffix, first);
+  // Below the last entry of a list it is one of the least (greatest) entries: in it goes, and
+  // the last one out when the list is full. Above, the list is still the least entries.
+  auto insert = [&](std::vector<std::string>* list, auto before) {
+    if (list->empty() || !before(suffix, std::string_view(list->back()))) return;
+    auto at = list->begin();
+    while (at != list->end() && before(std::string_view(*at), suffix)) ++at;
+    if (suffix.size() > kEndEntryMaxSize) {
+      list->erase(at, list->end());  // what follows is still the least entries; it is not
+      return;
+    }
+    list->emplace(at, suffix);
+    if (list->size() > kEndEntries) list->pop_back();
+  };
+  insert(&lowest, [](std::string_view a, std::string_view b) { return a < b; });
+  insert(&highest, [](std::string_view a, std::string_view b) { return a > b; });
+}
+
+void IndexBounds::Remove(std::string_view suffix) {
+  for (std::vector<std::string>* list : {&lowest, &highest}) {
+    for (auto it = list->begin(); it != list->end(); ++it) {
+      if (*it == suffix) {
+        list->erase(it);
+        break;
+      }
+    }
+  }
+}
+
+namespace {
+constexpr char kEndListsFormat = '\xff';
+
+void PutEndList(std::string* out, const std::vector<std::string>& list) {
+  out->push_back(static_cast<char>(list.size()));
+  for (const std::string& e : list) {
+    out->push_back(static_cast<char>(e.size()));
+    out->append(e);
+  }
+}
+
+bool GetEndList(std::string_view* in, std::vector<std::string>* list) {
+  if (in->empty()) return false;
+  size_t n = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  for (size_t i = 0; i < n; i++) {
+    if (in->empty()) return false;
+    size_t len = static_cast<uint8_t>((*in)[0]);
+    if (in->size() - 1 < len) return false;
+    list->emplace_back(in->substr(1, len));
+    in->remove_prefix(1 + len);
+  }
+  return true;
+}
+
+bool GetLengthPrefixed(std::string_view* in, std::string* out) {
+  if (in->size() < 4) return false;
+  uint32_t n = DecodeFixed32BE(in->data());
+  if (in->size() - 4 < n) return false;
+  out->assign(in->substr(4, n));
+  in->remove_prefix(4 + n);
+  return true;
+}
+}  // namespace
+
 std::string EncodeIndexBounds(const IndexBounds& b) {
   if (!b.known) return {};
   std::string out;
+  if (b.lowest.empty() && b.highest.empty()) {
+    PutFixed32BE(&out, static_cast<uint32_t>(b.low.size()));
+    out.append(b.low);
+    out.append(b.high);
+    return out;
+  }
+  out.push_back(kEndListsFormat);
   PutFixed32BE(&out, static_cast<uint32_t>(b.low.size()));
   out.append(b.low);
+  PutFixed32BE(&out, static_cast<uint32_t>(b.high.size()));
   out.append(b.high);
+  PutEndList(&out, b.lowest);
+  PutEndList(&out, b.highest);
   return out;
 }
 
 IndexBounds DecodeIndexBounds(std::string_view tail) {
   IndexBounds b;
-  if (tail.size() < 4) return b;
-  uint32_t n = DecodeFixed32BE(tail.data());
-  if (tail.size() - 4 < n) return b;
+  if (!tail.empty() && tail[0] == kEndListsFormat) {
+    // A low_len of the first format never starts with 0xff: members are below 4 GiB.
+    tail.remove_prefix(1);
+    IndexBounds d;
+    if (!GetLengthPrefixed(&tail, &d.low) || !GetLengthPrefixed(&tail, &d.high) ||
+        !GetEndList(&tail, &d.lowest) || !GetEndList(&tail, &d.highest) || !tail.empty()) {
+      return b;
+    }
+    d.known = true;
+    return d;
+  }
+  if (!GetLengthPrefixed(&tail, &b.low)) return b;
   b.known = true;
-  b.low.assign(tail.substr(4, n));
-  b.high.assign(tail.substr(4 + n));
+  b.high.assign(tail);
   return b;
 }
 
@@ -259,13 +342,14 @@ StatusOr<ZSetType::AddResult> ZSetType::Add(std::string_view key, const AddFlags
       r.score = score;
       if (score == *cur) continue;
       db_->Delete(ColumnFamily::kZSetScores, ScoreKey(prefix, *cur, e.member));
+      bounds.Remove(IndexSuffix(*cur, e.member));
       PutMember(prefix, e.member, score);
-      bounds.Widen(IndexSuffix(score, e.member), size == 0);
+      bounds.Add(IndexSuffix(score, e.member), false);
       changed++;
     } else if (s.IsNotFound()) {
       if (f.xx) continue;
       PutMember(prefix, e.member, score);
-      bounds.Widen(IndexSuffix(score, e.member), size == 0);
+      bounds.Add(IndexSuffix(score, e.member), size == 0);
       r.score = score;
       size++;
       bytes += e.member.size() + kScoreSize;
@@ -290,6 +374,7 @@ StatusOr<int64_t> ZSetType::Remove(std::string_view key,
   const Metadata& meta = (*rec)->meta;
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, meta.version);
   uint64_t size = meta.size, bytes = meta.bytes;
+  IndexBounds bounds = DecodeIndexBounds(meta.payload);
   int64_t removed = 0;
   std::string value;
   for (auto m : members) {
@@ -299,12 +384,13 @@ StatusOr<int64_t> ZSetType::Remove(std::string_view key,
     auto cur = DecodeScoreValue(value);
     if (!cur) return Status::Corruption("bad zset score record");
     DeleteMember(prefix, m, *cur);
+    bounds.Remove(IndexSuffix(*cur, m));
     size--;
     bytes -= m.size() + kScoreSize;
     removed++;
   }
   if (removed == 0) return removed;
-  Status s = Commit(key, meta, size, bytes, DecodeIndexBounds(meta.payload));
+  Status s = Commit(key, meta, size, bytes, bounds);
   if (!s.ok()) return s;
   return removed;
 }
@@ -508,13 +594,33 @@ StatusOr<int64_t> ZSetType::RemoveRange(std::string_view key, const ZRangeSpec& 
   if (doomed.empty()) return int64_t{0};
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, meta.version);
   uint64_t bytes = meta.bytes;
+  IndexBounds bounds = DecodeIndexBounds(meta.payload);
   for (const ZEntry& e : doomed) {
     DeleteMember(prefix, e.member, e.score);
+    bounds.Remove(IndexSuffix(e.score, e.member));
     bytes -= e.member.size() + kScoreSize;
   }
-  s = Commit(key, meta, meta.size - doomed.size(), bytes, DecodeIndexBounds(meta.payload));
+  s = Commit(key, meta, meta.size - doomed.size(), bytes, bounds);
   if (!s.ok()) return s;
   return static_cast<int64_t>(doomed.size());
+}
+
+Status ZSetType::ReadEnd(const std::string& prefix, IndexBounds* b, bool max, uint64_t take,
+                         std::vector<std::string>* taken) const {
+  std::vector<std::string>& list = max ? b->highest : b->lowest;
+  auto it = db_->NewElementIterator(ColumnFamily::kZSetScores, prefix);
+  SeekEnd(it.get(), prefix, *b, max);
+  auto step = [&] { max ? it->Prev() : it->Next(); };
+  for (; it->Valid() && taken->size() < take; step()) taken->emplace_back(it->suffix());
+  if (!it->status().ok()) return it->status();
+  // The first entry left is the new bound; it and those after it, the end list.
+  list.clear();
+  if (it->Valid() && b->known) (max ? b->high : b->low) = std::string(it->suffix());
+  for (; it->Valid() && list.size() < IndexBounds::kEndEntries; step()) {
+    if (it->suffix().size() > IndexBounds::kEndEntryMaxSize) break;
+    list.emplace_back(it->suffix());
+  }
+  return it->status();
 }
 
 StatusOr<std::vector<ZEntry>> ZSetType::Pop(std::string_view key, int64_t count, bool max) {
@@ -524,31 +630,31 @@ StatusOr<std::vector<ZEntry>> ZSetType::Pop(std::string_view key, int64_t count,
   std::vector<ZEntry> out;
   if (!rec->has_value() || count <= 0) return out;
   const Metadata& meta = (*rec)->meta;
-  ZRangeSpec spec;
-  spec.rev = max;
-  spec.start = 0;
-  // One entry more than popped: the first one left is the index's new bound.
-  int64_t take = std::min<int64_t>(count, static_cast<int64_t>(meta.size));
-  spec.stop = take;
-  out.reserve(static_cast<size_t>(take));
-  IndexBounds bounds = DecodeIndexBounds(meta.payload);
-  Status s = Walk(key, meta, spec, [&](std::string_view m, double score) {
-    if (static_cast<int64_t>(out.size()) == take) {
-      if (bounds.known) (max ? bounds.high : bounds.low) = IndexSuffix(score, m);
-      return false;
-    }
-    out.push_back({std::string(m), score});
-    return true;
-  });
-  if (!s.ok()) return s;
+  const uint64_t take = std::min<uint64_t>(static_cast<uint64_t>(count), meta.size);
   std::string prefix = EncodeSubkeyPrefix(db_->ns(), key, meta.version);
+  IndexBounds bounds = DecodeIndexBounds(meta.payload);
+  std::vector<std::string>& list = max ? bounds.highest : bounds.lowest;
+  std::vector<std::string> taken;  // index suffixes, in pop order
+  if (list.size() > take) {
+    // The list keeps an entry: it becomes the exact bound, as a walk would have found it.
+    taken.assign(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(take));
+    list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(take));
+    (max ? bounds.high : bounds.low) = list.front();
+  } else {
+    Status s = ReadEnd(prefix, &bounds, max, take, &taken);
+    if (!s.ok()) return s;
+  }
+  if (taken.empty()) return out;
+  out.reserve(taken.size());
   uint64_t bytes = meta.bytes;
-  for (const ZEntry& e : out) {
+  for (const std::string& suffix : taken) {
+    IndexEntry e = SplitIndex(suffix);
+    out.push_back({std::string(e.member), e.score});
     DeleteMember(prefix, e.member, e.score);
+    bounds.Remove(suffix);  // from the other end's list, where a small set has it too
     bytes -= e.member.size() + kScoreSize;
   }
-  if (out.empty()) return out;
-  s = Commit(key, meta, meta.size - out.size(), bytes, bounds);
+  Status s = Commit(key, meta, meta.size - out.size(), bytes, bounds);
   if (!s.ok()) return s;
   return out;
 }

@@ -174,6 +174,88 @@ TEST_F(ZSetTypeTest, RandomWritesKeepContentsAndCountersExact) {
   EXPECT_EQ(scanned->bytes, bytes);
 }
 
+// Pops take from the end lists in the metadata (IndexBounds::lowest / highest) while they last:
+// every write must keep them exactly the least / greatest entries, or a pop answers a wrong
+// entry. Random writes of every kind against a model, each pop's reply checked, and the lists
+// checked against the model after every command; some members are too long for the lists.
+TEST_F(ZSetTypeTest, PopsAnswerTheEndEntriesWhateverWroteBefore) {
+  std::mt19937_64 rng(11);
+  std::map<std::string, double> model;
+  auto sorted = [&] {
+    std::vector<std::pair<std::string, std::string>> v;  // (index suffix, member)
+    for (auto& [m, s] : model) v.emplace_back(EncodeSortableScore(s) + m, m);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  int list_pops = 0, lists_seen = 0;
+  for (int i = 0; i < 4000; i++) {
+    Database db(storage_.get(), "ns");
+    ZSetType z(&db);
+    std::string member = "m" + std::to_string(rng() % 40);
+    if (rng() % 10 == 0) member.append(70, 'L');  // longer than kEndEntryMaxSize
+    double score = static_cast<double>(static_cast<int>(rng() % 21) - 10);
+    int op = static_cast<int>(rng() % 7);
+    if (op <= 1) {
+      ASSERT_TRUE(z.Add("z", {}, {{member, score}}).ok());
+      model[member] = score + 0.0;
+    } else if (op == 2) {
+      ZSetType::AddFlags incr;
+      incr.incr = true;
+      ASSERT_TRUE(z.Add("z", incr, {{member, score}}).ok());
+      model[member] = (model.count(member) ? model[member] : 0) + score + 0.0;
+    } else if (op == 3) {
+      ASSERT_TRUE(z.Remove("z", {member}).ok());
+      model.erase(member);
+    } else if (op == 4 && rng() % 4 == 0) {
+      ZRangeSpec spec;
+      spec.by = ZRangeSpec::By::kScore;
+      spec.score = {score, score + 2, false, false};
+      ASSERT_TRUE(z.RemoveRange("z", spec).ok());
+      std::erase_if(model, [&](auto& e) { return e.second >= score && e.second <= score + 2; });
+    } else {
+      bool max = rng() % 2 == 0;
+      int64_t count = 1 + static_cast<int64_t>(rng() % 3);
+      auto want = sorted();
+      if (max) std::reverse(want.begin(), want.end());
+      auto rec = db.GetRecord("z");
+      size_t listed = rec.ok() ? (max ? DecodeIndexBounds(rec->meta.payload).highest.size()
+                                      : DecodeIndexBounds(rec->meta.payload).lowest.size())
+                               : 0;
+      if (listed > static_cast<size_t>(count)) list_pops++;
+      auto got = z.Pop("z", count, max);
+      ASSERT_TRUE(got.ok());
+      ASSERT_EQ(got->size(), std::min<size_t>(count, want.size())) << "step " << i;
+      for (size_t j = 0; j < got->size(); j++) {
+        EXPECT_EQ((*got)[j].member, want[j].second) << "step " << i << " max " << max;
+        model.erase((*got)[j].member);
+      }
+    }
+    auto rec = db.GetRecord("z");
+    if (model.empty()) {
+      ASSERT_TRUE(rec.status().IsNotFound());
+      continue;
+    }
+    ASSERT_TRUE(rec.ok());
+    IndexBounds b = DecodeIndexBounds(rec->meta.payload);
+    auto want = sorted();
+    ASSERT_TRUE(b.known);
+    EXPECT_LE(b.low, want.front().first);
+    EXPECT_GE(b.high, want.back().first);
+    ASSERT_LE(b.lowest.size(), want.size());
+    ASSERT_LE(b.highest.size(), want.size());
+    for (size_t j = 0; j < b.lowest.size(); j++) {
+      ASSERT_EQ(b.lowest[j], want[j].first) << "step " << i;
+    }
+    for (size_t j = 0; j < b.highest.size(); j++) {
+      ASSERT_EQ(b.highest[j], want[want.size() - 1 - j].first) << "step " << i;
+    }
+    if (!b.lowest.empty() || !b.highest.empty()) lists_seen++;
+  }
+  // The case under test happened: many pops were served from a list.
+  EXPECT_GT(list_pops, 50);
+  EXPECT_GT(lists_seen, 500);
+}
+
 TEST_F(ZSetTypeTest, RangesSeekByScoreAndLex) {
   Database db(storage_.get(), "ns");
   ZSetType z(&db);
@@ -233,6 +315,44 @@ TEST(IndexBounds, RoundTripsAndWidens) {
                                              "abc",
                                              7))
                    .known);
+}
+
+TEST(IndexBounds, EndListsRoundTripAndStayTheEndEntries) {
+  IndexBounds b;
+  b.Widen("m", true);
+  std::string old_format = EncodeIndexBounds(b);
+  EXPECT_EQ(old_format, std::string("\0\0\0\x01mm", 6));  // no lists: the first format
+  b.lowest = {"m"};
+  b.highest = {"m"};
+  b.Add("c", false);  // below both lists' last entries... of lowest only
+  b.Add("x", false);
+  b.Add("k", false);
+  EXPECT_EQ(b.lowest, (std::vector<std::string>{"c", "k", "m"}));
+  EXPECT_EQ(b.highest, (std::vector<std::string>{"x", "m"}));
+  b.Remove("k");
+  b.Remove("x");
+  EXPECT_EQ(b.lowest, (std::vector<std::string>{"c", "m"}));
+  EXPECT_EQ(b.highest, (std::vector<std::string>{"m"}));
+  b.Add(std::string(IndexBounds::kEndEntryMaxSize + 1, 'd'), false);  // too long: ends lowest
+  EXPECT_EQ(b.lowest, (std::vector<std::string>{"c"}));
+  for (char ch = 'a'; ch > 'a' - 12; ch--) b.Add(std::string(1, ch), false);
+  EXPECT_EQ(b.lowest.size(), IndexBounds::kEndEntries);
+  EXPECT_TRUE(std::is_sorted(b.lowest.begin(), b.lowest.end()));
+  EXPECT_EQ(b.lowest.front(), std::string(1, 'a' - 11));
+  IndexBounds d = DecodeIndexBounds(EncodeIndexBounds(b));
+  EXPECT_TRUE(d.known);
+  EXPECT_EQ(d.low, b.low);
+  EXPECT_EQ(d.high, b.high);
+  EXPECT_EQ(d.lowest, b.lowest);
+  EXPECT_EQ(d.highest, b.highest);
+  IndexBounds o = DecodeIndexBounds(old_format);  // a tail written before the lists existed
+  EXPECT_TRUE(o.known);
+  EXPECT_EQ(o.low, "m");
+  EXPECT_EQ(o.high, "m");
+  EXPECT_TRUE(o.lowest.empty() && o.highest.empty());
+  std::string cut = EncodeIndexBounds(b);
+  cut.pop_back();
+  EXPECT_FALSE(DecodeIndexBounds(cut).known);
 }
 
 }  // namespace

@@ -52,11 +52,14 @@ def wait_ready(port, proc, timeout=30):
     raise RuntimeError("server on port %d did not start" % port)
 
 
-def start_mnemo(binary, workdir, extra):
+def start_mnemo(binary, workdir, extra, preexec_fn=None):
+    """Mnemo on a free port with its data in WORKDIR/mnemo-data; `preexec_fn` runs in the child
+    before exec (bench/bigdata.py ties the server's life to its own)."""
     port = free_port()
     data = os.path.join(workdir, "mnemo-data")
     proc = subprocess.Popen([binary, "--port", str(port), "--dir", data] + extra,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=preexec_fn)
     wait_ready(port, proc)
     return port, proc
 

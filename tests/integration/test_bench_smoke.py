@@ -175,3 +175,34 @@ def test_ceiling_py_measures_both_servers_and_the_engine():
     for test in ("SET", "HSET", "ZADD"):
         # redis/s, mnemo/s, records, ceiling with 1 and 2 threads, then the four ratios
         assert re.search(r"(?m)^%s(\s+%s){9}\s*$" % (test, NUMBER), out), out
+
+
+def test_bigdata_py_loads_reads_back_and_stops_cleanly(tmp_path):
+    # A thousandth of a gigabyte instead of 26: the figures are printed, every GET found its
+    # value, the server exited 0 and the data dir is gone.
+    out = run_bench("bigdata.py", "--gigabytes", "0.002" if SANITIZED else "0.005", "--size",
+                    "1024", "--get-seconds", "1", "--single-gets", "50", "--clients", "2",
+                    "--progress-seconds", "0.2", "--dir", str(tmp_path))
+    three = r"%s / %s / %s" % (NUMBER, NUMBER, NUMBER)
+    assert re.search(r"(?m)^machine\s+MemTotal %s GiB" % NUMBER, out), out
+    assert re.search(r"(?m)^SET ops/s\s+%s \(%s MB/s\)$" % (NUMBER, NUMBER), out), out
+    assert re.search(r"(?m)^SET ms per pipeline p50 / p99 / max\s+%s$" % three, out), out
+    assert re.search(r"(?m)^longest time without a completed SET\s+%s s" % NUMBER, out), out
+    # A progress line of the GETs (the load can end before the first one is due).
+    assert re.search(r"(?m)^\s+\d+ s\s+\d+ GETs\s+%s GET/s\s+RSS \d+ MB\s+used_memory \d+ MB\s+"
+                     r"disk %s GiB" % (NUMBER, NUMBER), out), out
+    assert re.search(r"(?m)^GET ops/s, 2 clients, pipeline 16\s+%s$" % NUMBER, out), out
+    assert re.search(r"(?m)^GET ms per pipeline p50 / p99 / max\s+%s$" % three, out), out
+    assert re.search(r"(?m)^GET ops/s, 1 client, no pipeline\s+%s$" % NUMBER, out), out
+    assert re.search(r"(?m)^GET ms p50 / p99 / max, 1 client\s+%s$" % three, out), out
+    assert re.search(r"(?m)^GETs checked\s+[1-9]\d*, 0 errors", out), out
+    keys = re.search(r"(?m)^keys \(DBSIZE\)\s+(\d+) of (\d+) loaded$", out)
+    assert keys and keys.group(1) == keys.group(2), out
+    for name in ("peak RSS", "peak used_memory"):
+        assert re.search(r"(?m)^%s\s+\d+ MB = %s of maxmemory$" % (name, NUMBER), out), out
+    assert re.search(r"(?m)^data dir on disk\s+%s GiB = %sx RAM" % (NUMBER, NUMBER), out), out
+    for field in ("storage_block_cache_hit_ratio", "storage_pending_compaction_bytes",
+                  "storage_write_stall_ms"):
+        assert re.search(r"(?m)^  %s:" % field, out), out
+    assert re.search(r"(?m)^server stopped \(SIGTERM\)\s+exit status 0 ", out), out
+    assert not os.listdir(tmp_path), os.listdir(tmp_path)

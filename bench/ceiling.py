@@ -33,7 +33,7 @@ import tempfile
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import run_benchmark, start_mnemo, start_redis  # noqa: E402
+from run import add_load_args, run_benchmark, start_mnemo, start_redis  # noqa: E402
 
 # Records one command writes once the key exists (the benchmark's steady state), and the key
 # size of its records: metadata key = 1 + namespace (11) + slot (2) + key; element key = 1 +
@@ -71,18 +71,11 @@ def db_bench_rate(binary, workdir, keys, writes, key_size, value_size, batch, th
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default="build/mnemo")
+    add_load_args(ap, ",".join(RECORDS))
     ap.add_argument("--db-bench", default="db_bench")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--requests", type=int, default=300000)
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--pipeline", type=int, default=16)
-    ap.add_argument("--size", type=int, default=100)
-    ap.add_argument("--keyspace", type=int, default=100000)
     ap.add_argument("--workers", type=int, default=2, help="Mnemo's worker threads (its default)")
     ap.add_argument("--write-buffer", type=int, default=1 << 20,
                     help="Mnemo's rocksdb.write-buffer-size (its default)")
-    ap.add_argument("--tests", default=",".join(RECORDS))
     args = ap.parse_args()
     tests = [t.strip().lower() for t in args.tests.split(",") if t.strip()]
     for t in tests:
@@ -104,7 +97,7 @@ def main():
                     if side == "redis":
                         port, proc = start_redis(sub)
                     else:
-                        port, proc = start_mnemo(args.bin, sub, [])
+                        port, proc = start_mnemo(args.bin, sub, args.mnemo_arg)
                     try:
                         r = run_benchmark(port, t, args.requests, args.clients, args.pipeline,
                                           args.size, args.keyspace)

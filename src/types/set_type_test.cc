@@ -260,10 +260,11 @@ TEST_F(SetTypeTest, ScanVisitsEveryMemberOnceEmptyMemberIncluded) {
 TEST_F(SetTypeTest, RemovalsAreCountedAndASmallSetIsRepacked) {
   Database db(storage_.get(), "ns");
   SetType sets(&db);
+  // The whole record: its metadata's payload is a view into the record's bytes.
   auto meta = [&](std::string_view key) {
     auto rec = db.GetRecord(key);
     EXPECT_TRUE(rec.ok());
-    return rec.ok() ? rec->meta : Metadata{};
+    return rec.ok() ? std::move(*rec) : KeyRecord{};
   };
   auto add = [&](std::string_view key, int n, std::set<std::string>* model) {
     std::vector<std::string> all;
@@ -277,31 +278,32 @@ TEST_F(SetTypeTest, RemovalsAreCountedAndASmallSetIsRepacked) {
   };
   std::set<std::string> model;
   add("s", 300, &model);
-  EXPECT_TRUE(meta("s").payload.empty());  // no removals: the record as before the count
+  EXPECT_TRUE(meta("s").meta.payload.empty());  // no removals: the record as before the count
   ASSERT_TRUE(*db.Expire("s", NowMs() + 3600 * 1000, 0));
-  const int64_t expire_ms = meta("s").expire_ms;
-  const uint64_t version = meta("s").version;
+  const int64_t expire_ms = meta("s").meta.expire_ms;
+  const uint64_t version = meta("s").meta.version;
   ASSERT_EQ(*sets.Remove("s", {"m00000", "m00001", "nosuch"}), 2);
   model.erase("m00000");
   model.erase("m00001");
   ASSERT_TRUE(*sets.Move("s", "other", "m00002"));
   model.erase("m00002");
-  EXPECT_EQ(DecodeSetTail(meta("s").payload), 3u);
-  EXPECT_EQ(DecodeSetTail(meta("other").payload), 0u);
+  EXPECT_EQ(DecodeSetTail(meta("s").meta.payload), 3u);
+  EXPECT_EQ(DecodeSetTail(meta("other").meta.payload), 0u);
   // Removed k, size 300 - k: the pop that makes k = 150 repacks.
   for (uint64_t k = 4; k < 150; k++) {
     auto got = sets.Pop("s", 1);
     ASSERT_TRUE(got.ok());
     ASSERT_EQ(got->size(), 1u);
     ASSERT_EQ(model.erase((*got)[0]), 1u);
-    ASSERT_EQ(meta("s").version, version) << k;
-    ASSERT_EQ(DecodeSetTail(meta("s").payload), k);
+    ASSERT_EQ(meta("s").meta.version, version) << k;
+    ASSERT_EQ(DecodeSetTail(meta("s").meta.payload), k);
   }
   auto got = sets.Pop("s", 1);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   ASSERT_EQ(model.erase((*got)[0]), 1u);
-  Metadata m = meta("s");
+  KeyRecord rec = meta("s");
+  const Metadata& m = rec.meta;
   EXPECT_GT(m.version, version);
   EXPECT_TRUE(m.payload.empty());
   EXPECT_EQ(m.expire_ms, expire_ms);
@@ -312,18 +314,18 @@ TEST_F(SetTypeTest, RemovalsAreCountedAndASmallSetIsRepacked) {
   // Above kRepackMax, removals reaching the size leave the set under its version.
   std::set<std::string> big;
   add("big", 2 * static_cast<int>(SetType::kRepackMax) + 200, &big);
-  const uint64_t big_version = meta("big").version;
+  const uint64_t big_version = meta("big").meta.version;
   auto half = sets.Pop("big", SetType::kRepackMax + 100);
   ASSERT_TRUE(half.ok());
-  EXPECT_EQ(meta("big").version, big_version);
-  EXPECT_EQ(DecodeSetTail(meta("big").payload), SetType::kRepackMax + 100);
+  EXPECT_EQ(meta("big").meta.version, big_version);
+  EXPECT_EQ(DecodeSetTail(meta("big").meta.payload), SetType::kRepackMax + 100);
   auto more = sets.Pop("big", 200);  // now kRepackMax - 100 members, removed above that
   ASSERT_TRUE(more.ok());
   for (auto& popped : {*half, *more}) {
     for (auto& member : popped) ASSERT_EQ(big.erase(member), 1u);
   }
-  EXPECT_GT(meta("big").version, big_version);
-  EXPECT_EQ(DecodeSetTail(meta("big").payload), 0u);
+  EXPECT_GT(meta("big").meta.version, big_version);
+  EXPECT_EQ(DecodeSetTail(meta("big").meta.payload), 0u);
   EXPECT_EQ(Members("big"), big);
   ExpectExactMeta("big");
 }

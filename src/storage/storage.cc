@@ -428,9 +428,10 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out)
 
 Status Storage::Write(Batch* batch) {
   if (batch->empty()) return Status::OK();
-  // An indexed batch (a write context's) is written as the latest write of each key in key
-  // order: a pass of fifty clients' HSETs into one hash rewrote its metadata record once per
-  // command, and the memtable's skiplist inserts keys in order far faster than at random.
+  // An indexed batch (a write context's) is written as the latest write of each key, in the
+  // key order its index already has: a pass of fifty clients' HSETs into one hash rewrites the
+  // hash's metadata record once per command, and only the last of those needs to reach the WAL,
+  // the memtable and the key cache.
   rocksdb::WriteBatch coalesced;
   rocksdb::WriteBatch* wb = batch->CoalesceInto(&coalesced) ? &coalesced : batch->raw();
   std::shared_lock gate(write_gate_);

@@ -22,6 +22,7 @@ Mnemo/ceiling: a target above ceiling/Redis cannot be met with RocksDB writing e
     bench/ceiling.py --bin build/mnemo [--rounds 3] [--requests 300000] [--tests set,hset,...]
 """
 import argparse
+import math
 import os
 import re
 import shutil
@@ -101,7 +102,11 @@ def main():
                     try:
                         r = run_benchmark(port, t, args.requests, args.clients, args.pipeline,
                                           args.size, args.keyspace)
-                        rates[t][side].append(next(iter(r.values()))["rps"])
+                        rate = next(iter(r.values()))["rps"]
+                        if not math.isfinite(rate):  # the run ended within the clock's tick
+                            sys.exit("%s %s: too few requests to time (%d); raise --requests"
+                                     % (side, t, args.requests))
+                        rates[t][side].append(rate)
                     finally:
                         redis.Redis(port=port).connection_pool.disconnect()
                         proc.terminate()

@@ -222,7 +222,12 @@ def test_client_memory_quota_closes_the_largest_first_and_refuses_large_requests
         sock.sendall(encode_command("AUTH", token))
         assert sock.recv(100).startswith(b"+OK")
         req = encode_command("SET", "big%d" % nbytes, "x" * nbytes)
-        sock.sendall(req[:-10])
+        try:
+            sock.sendall(req[:-10])
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may close the connection while the request is still being sent: the
+            # caller then finds it closed.
+            pass
         return sock, req[-10:]
 
     # ns2 has no client quota: its 6 MB request is none of ns1's business.
@@ -232,7 +237,10 @@ def test_client_memory_quota_closes_the_largest_first_and_refuses_large_requests
     big, _ = partial("t1", 6 * MB)
     # 9 MB > 4 MB: the largest (6 MB) goes, which covers the excess; the 3 MB one stays.
     big.settimeout(60)
-    assert big.recv(100) == b""
+    try:
+        assert big.recv(100) == b""
+    except ConnectionResetError:
+        pass  # closed with unread request bytes in its buffer: a reset, not a FIN
     wait_until(lambda: usage(a, "ns1")["clients_closed"] == 1, what="clients_closed")
     assert "of namespace 'ns1'" in s.read_log()
     small.sendall(small_rest)

@@ -1,35 +1,72 @@
 #include "storage/batch.h"
 
+#include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
 
 #include "common/heap_bytes.h"
 #include "storage/storage.h"
 
 namespace mnemo {
 
-Batch::Batch(Storage* storage, bool indexed) : storage_(storage) {
-  if (indexed) {
-    // overwrite_key: the index keeps only the latest write of a key, which is what Find and
-    // overlaying iterators must see.
-    indexed_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
-                                                              /*overwrite_key=*/true);
-  } else {
-    plain_ = std::make_unique<rocksdb::WriteBatch>();
+namespace {
+
+constexpr size_t kWriteBatchHeader = 12;  // RocksDB's WriteBatch: sequence (8), count (4)
+
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 128) {
+    v >>= 7;
+    n++;
   }
+  return n;
+}
+
+template <typename T>
+size_t VectorHeapBytes(const std::vector<T>& v) {
+  return v.capacity() == 0 ? 0 : malloc_usable_size(const_cast<T*>(v.data()));
+}
+
+// Frees a buffer whose capacity grew past what is worth keeping; empties it otherwise.
+void ClearKeeping(std::string* s) {
+  if (s->capacity() > Batch::kKeptBytes) {
+    std::string().swap(*s);
+  } else {
+    s->clear();
+  }
+}
+
+template <typename T>
+void ClearKeeping(std::vector<T>* v) {
+  if (v->capacity() * sizeof(T) > Batch::kKeptBytes) {
+    std::vector<T>().swap(*v);
+  } else {
+    v->clear();
+  }
+}
+
+}  // namespace
+
+Batch::Batch(Storage* storage, bool indexed) : storage_(storage), indexed_(indexed) {
+  if (!indexed) plain_ = std::make_unique<rocksdb::WriteBatch>();
 }
 
 Batch::~Batch() = default;
 
-rocksdb::WriteBatch* Batch::raw() const {
-  return indexed_ ? indexed_->GetWriteBatch() : plain_.get();
+uint32_t Batch::Hash(uint8_t cf, std::string_view key) {
+  uint64_t h = std::hash<std::string_view>()(key) ^ (uint64_t{cf} * 0x9e3779b97f4a7c15ULL);
+  return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
-// Put and Delete fail only on a batch larger than RocksDB's 4 GB limit, which the callers'
-// size checks keep far away; Storage::Write reports every storage error.
+// Put and Delete of a plain batch fail only on a batch larger than RocksDB's 4 GB limit, which
+// the callers' size checks keep far away; Storage::Write reports every storage error.
 void Batch::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
   if (indexed_) {
-    (void)indexed_->Put(storage_->Handle(cf), key, value);
+    Add(cf, key, value, false);
   } else {
     (void)plain_->Put(storage_->Handle(cf), key, value);
   }
@@ -37,77 +74,172 @@ void Batch::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
 
 void Batch::Delete(ColumnFamily cf, std::string_view key) {
   if (indexed_) {
-    (void)indexed_->Delete(storage_->Handle(cf), key);
+    Add(cf, key, {}, true);
   } else {
     (void)plain_->Delete(storage_->Handle(cf), key);
   }
 }
 
-Batch::Lookup Batch::Find(ColumnFamily cf, std::string_view key, std::string* value) const {
-  if (!indexed_ || indexed_->GetWriteBatch()->Count() == 0) return Lookup::kAbsent;
-  std::unique_ptr<rocksdb::WBWIIterator> it(indexed_->NewIterator(storage_->Handle(cf)));
-  it->Seek(key);
-  if (!it->Valid()) return Lookup::kAbsent;
-  const rocksdb::WriteEntry e = it->Entry();
-  if (e.key.ToStringView() != key) return Lookup::kAbsent;
-  if (e.type == rocksdb::kDeleteRecord || e.type == rocksdb::kSingleDeleteRecord) {
-    return Lookup::kDeleted;
+void Batch::Add(ColumnFamily cf, std::string_view key, std::string_view value, bool deleted) {
+  const uint8_t c = static_cast<uint8_t>(cf);
+  Record r{buf_.size(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()),
+           Hash(c, key), c, deleted, false};
+  buf_.append(key);
+  buf_.append(value);
+  uint32_t cf_id = storage_->Handle(cf)->GetID();
+  encoded_ += 1 + (cf_id != 0 ? VarintLength(cf_id) : 0) + VarintLength(key.size()) + key.size();
+  if (!deleted) encoded_ += VarintLength(value.size()) + value.size();
+  records_.push_back(r);
+  Index(static_cast<uint32_t>(records_.size() - 1));
+  if (overlay_) AddToOverlay(r);
+}
+
+size_t Batch::SlotOf(uint8_t cf, std::string_view key, uint32_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.record == 0) return i;
+    if (s.hash == hash) {
+      const Record& r = records_[s.record - 1];
+      if (r.cf == cf && KeyOf(r) == key) return i;
+    }
   }
-  if (e.type != rocksdb::kPutRecord) return Lookup::kAbsent;
-  value->assign(e.value.data(), e.value.size());
+}
+
+void Batch::Index(uint32_t record) {
+  if ((distinct_ + 1) * 2 > slots_.size()) {
+    // Grow to keep the table at most half full; the stored hashes place the old entries.
+    std::vector<Slot> grown(std::max<size_t>(64, slots_.size() * 2), Slot{0, 0});
+    const size_t mask = grown.size() - 1;
+    for (const Slot& s : slots_) {
+      if (s.record == 0) continue;
+      size_t i = s.hash & mask;
+      while (grown[i].record != 0) i = (i + 1) & mask;
+      grown[i] = s;
+    }
+    slots_.swap(grown);
+  }
+  const Record& r = records_[record];
+  Slot& s = slots_[SlotOf(r.cf, KeyOf(r), r.hash)];
+  if (s.record == 0) {
+    distinct_++;
+  } else {
+    records_[s.record - 1].superseded = true;
+  }
+  s = Slot{record + 1, r.hash};
+}
+
+void Batch::Reindex() {
+  std::fill(slots_.begin(), slots_.end(), Slot{0, 0});
+  distinct_ = 0;
+  for (Record& r : records_) r.superseded = false;
+  for (size_t i = 0; i < records_.size(); i++) Index(static_cast<uint32_t>(i));
+}
+
+Batch::Lookup Batch::Find(ColumnFamily cf, std::string_view key, std::string* value) const {
+  if (!indexed_ || distinct_ == 0) return Lookup::kAbsent;
+  const uint8_t c = static_cast<uint8_t>(cf);
+  const Slot& s = slots_[SlotOf(c, key, Hash(c, key))];
+  if (s.record == 0) return Lookup::kAbsent;
+  const Record& r = records_[s.record - 1];
+  if (r.deleted) return Lookup::kDeleted;
+  value->assign(buf_.data() + r.offset + r.key_len, r.value_len);
   return Lookup::kPut;
 }
 
-bool Batch::CoalesceInto(rocksdb::WriteBatch* out) const {
-  if (!indexed_ || indexed_->GetWriteBatch()->Count() < 2) return false;
-  out->Clear();
-  for (int cf = 0; cf < kColumnFamilies; cf++) {
-    rocksdb::ColumnFamilyHandle* handle = storage_->Handle(static_cast<ColumnFamily>(cf));
-    std::unique_ptr<rocksdb::WBWIIterator> it(indexed_->NewIterator(handle));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const rocksdb::WriteEntry e = it->Entry();
-      rocksdb::Status rs;
-      switch (e.type) {
-        case rocksdb::kPutRecord:
-          rs = out->Put(handle, e.key, e.value);
-          break;
-        case rocksdb::kDeleteRecord:
-        case rocksdb::kSingleDeleteRecord:
-          rs = out->Delete(handle, e.key);
-          break;
-        default:  // Batch writes only puts and deletes; anything else: keep the batch as is
-          return false;
-      }
-      if (!rs.ok()) return false;
+void Batch::AddToOverlay(const Record& r) const {
+  // WriteBatchWithIndex fails only past RocksDB's 4 GB batch limit (see Put).
+  rocksdb::ColumnFamilyHandle* h = storage_->Handle(static_cast<ColumnFamily>(r.cf));
+  if (r.deleted) {
+    (void)overlay_->Delete(h, KeyOf(r));
+  } else {
+    (void)overlay_->Put(h, KeyOf(r), std::string_view(buf_.data() + r.offset + r.key_len,
+                                                      r.value_len));
+  }
+}
+
+rocksdb::WriteBatchWithIndex* Batch::Overlay() const {
+  if (!indexed_) return nullptr;
+  if (!overlay_) {
+    // overwrite_key: the index keeps only the latest write of a key, which is what overlaying
+    // iterators must see.
+    overlay_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
+                                                              /*overwrite_key=*/true);
+    for (const Record& r : records_) AddToOverlay(r);
+  }
+  return overlay_.get();
+}
+
+rocksdb::WriteBatch* Batch::ToWrite() {
+  if (!indexed_) return plain_.get();
+  if (!to_write_) to_write_ = std::make_unique<rocksdb::WriteBatch>();
+  to_write_->Clear();
+  // The latest write of each key, in the order of those writes.
+  for (const Record& r : records_) {
+    if (r.superseded) continue;
+    const std::string_view key = KeyOf(r);
+    rocksdb::ColumnFamilyHandle* h = storage_->Handle(static_cast<ColumnFamily>(r.cf));
+    if (r.deleted) {
+      (void)to_write_->Delete(h, key);
+    } else {
+      (void)to_write_->Put(h, key,
+                           std::string_view(buf_.data() + r.offset + r.key_len, r.value_len));
     }
   }
-  return true;
+  return to_write_.get();
 }
 
 void Batch::SetSavePoint() {
-  if (indexed_) indexed_->SetSavePoint();
+  if (indexed_) save_points_.push_back({records_.size(), buf_.size(), encoded_});
 }
 
 void Batch::RollbackToSavePoint() {
-  if (indexed_) (void)indexed_->RollbackToSavePoint();
+  if (!indexed_ || save_points_.empty()) return;
+  SavePoint sp = save_points_.back();
+  save_points_.pop_back();
+  if (sp.records == records_.size()) return;  // nothing was written since
+  records_.resize(sp.records);
+  buf_.resize(sp.buf);
+  encoded_ = sp.encoded;
+  Reindex();
+  overlay_.reset();  // rebuilt from records_ when next needed
 }
 
 void Batch::PopSavePoint() {
-  if (indexed_) (void)indexed_->PopSavePoint();
+  if (indexed_ && !save_points_.empty()) save_points_.pop_back();
 }
 
-size_t Batch::Count() const { return raw()->Count(); }
+size_t Batch::Count() const { return indexed_ ? records_.size() : plain_->Count(); }
 
-size_t Batch::DataSize() const { return raw()->GetDataSize(); }
+size_t Batch::DataSize() const {
+  return indexed_ ? kWriteBatchHeader + encoded_ : plain_->GetDataSize();
+}
 
-size_t Batch::HeapBytes() const { return mnemo::HeapBytes(raw()->Data()); }
+size_t Batch::HeapBytes() const {
+  if (!indexed_) return mnemo::HeapBytes(plain_->Data());
+  size_t n = mnemo::HeapBytes(buf_) + VectorHeapBytes(records_) + VectorHeapBytes(slots_) +
+             VectorHeapBytes(save_points_);
+  if (to_write_) n += mnemo::HeapBytes(to_write_->Data());
+  return n;
+}
 
 void Batch::Clear() {
-  if (indexed_) {
-    indexed_->Clear();
-  } else {
+  if (!indexed_) {
     plain_->Clear();
+    return;
   }
+  ClearKeeping(&buf_);
+  ClearKeeping(&records_);
+  if (slots_.size() * sizeof(Slot) > kKeptBytes) {
+    std::vector<Slot>().swap(slots_);
+  } else if (distinct_ > 0) {
+    std::fill(slots_.begin(), slots_.end(), Slot{0, 0});
+  }
+  distinct_ = 0;
+  encoded_ = 0;
+  save_points_.clear();
+  if (to_write_ && to_write_->Data().capacity() > kKeptBytes) to_write_.reset();
+  overlay_.reset();
 }
 
 }  // namespace mnemo

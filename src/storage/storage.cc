@@ -428,12 +428,10 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out)
 
 Status Storage::Write(Batch* batch) {
   if (batch->empty()) return Status::OK();
-  // An indexed batch (a write context's) is written as the latest write of each key, in the
-  // key order its index already has: a pass of fifty clients' HSETs into one hash rewrites the
-  // hash's metadata record once per command, and only the last of those needs to reach the WAL,
-  // the memtable and the key cache.
-  rocksdb::WriteBatch coalesced;
-  rocksdb::WriteBatch* wb = batch->CoalesceInto(&coalesced) ? &coalesced : batch->raw();
+  // An indexed batch (a write context's) is written as the latest write of each key: a pass of
+  // fifty clients' HSETs into one hash rewrites the hash's metadata record once per command,
+  // and only the last of those needs to reach the WAL, the memtable and the key cache.
+  rocksdb::WriteBatch* wb = batch->ToWrite();
   std::shared_lock gate(write_gate_);
   CounterDeltas deltas;
   Status s = AddDerivedWrites(wb, &deltas);
@@ -627,8 +625,8 @@ std::unique_ptr<Iterator> Storage::NewIterator(ColumnFamily cf, std::string_view
   }
   rep->ro.fill_cache = false;  // scans should not evict the hot working set
   rocksdb::Iterator* base = db_->NewIterator(rep->ro, Handle(cf));
-  if (overlay != nullptr && overlay->indexed_ && !overlay->empty()) {
-    rep->it.reset(overlay->indexed_->NewIteratorWithBase(Handle(cf), base, &rep->ro));
+  if (overlay != nullptr && overlay->indexed() && !overlay->empty()) {
+    rep->it.reset(overlay->Overlay()->NewIteratorWithBase(Handle(cf), base, &rep->ro));
   } else {
     rep->it.reset(base);
   }

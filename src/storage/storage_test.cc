@@ -340,6 +340,107 @@ TEST_F(StorageTest, IndexedBatchCommitsTheLatestWriteOfEachKey) {
   EXPECT_EQ(c->keys, 1);
 }
 
+// Save points restore what Find, Count, DataSize and the commit see, repeated keys included, and
+// an overlay index built mid-batch follows later writes and rollbacks.
+TEST_F(StorageTest, IndexedBatchRollsBackToItsSavePoints) {
+  Put("k", "base");
+  Batch b(db_.get(), true);
+  const std::string k = EncodeMetaKey("ns", "k");
+  std::string v;
+  auto value_of = [&](const std::string& key) {
+    switch (b.Find(ColumnFamily::kMetadata, key, &v)) {
+      case Batch::Lookup::kAbsent:
+        return std::string("<absent>");
+      case Batch::Lookup::kDeleted:
+        return std::string("<deleted>");
+      case Batch::Lookup::kPut:
+        return std::string(DecodeMetadata(v)->payload);
+    }
+    return std::string("?");
+  };
+  auto seen = [&]() {
+    std::string out;
+    auto it = db_->NewIterator(ColumnFamily::kMetadata, NamespacePrefix("ns"), &b);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view ns, user;
+      EXPECT_TRUE(DecodeMetaKey(it->key(), &ns, &user));
+      out += std::string(user) + "=" + std::string(DecodeMetadata(it->value())->payload) + ";";
+    }
+    return out;
+  };
+  b.Put(ColumnFamily::kMetadata, k, EncodeStringValue("1", 0));
+  const size_t count1 = b.Count(), size1 = b.DataSize();
+  b.SetSavePoint();
+  b.Put(ColumnFamily::kMetadata, k, EncodeStringValue("2", 0));
+  EXPECT_EQ(seen(), "k=2;");  // builds the overlay
+  b.SetSavePoint();
+  b.Delete(ColumnFamily::kMetadata, k);
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "x"), EncodeStringValue("x", 0));
+  EXPECT_EQ(value_of(k), "<deleted>");
+  EXPECT_EQ(seen(), "x=x;");  // the overlay followed the writes
+  b.RollbackToSavePoint();
+  EXPECT_EQ(value_of(k), "2");
+  EXPECT_EQ(value_of(EncodeMetaKey("ns", "x")), "<absent>");
+  EXPECT_EQ(seen(), "k=2;");
+  b.RollbackToSavePoint();
+  EXPECT_EQ(value_of(k), "1");
+  EXPECT_EQ(b.Count(), count1);
+  EXPECT_EQ(b.DataSize(), size1);
+  b.RollbackToSavePoint();  // none left: nothing happens
+  EXPECT_EQ(value_of(k), "1");
+  b.SetSavePoint();
+  b.Put(ColumnFamily::kMetadata, k, EncodeStringValue("3", 0));
+  b.PopSavePoint();  // keeps the write
+  EXPECT_EQ(value_of(k), "3");
+  ASSERT_TRUE(db_->Write(&b).ok());
+  b.Clear();
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(value_of(k), "<absent>");
+  db_->SetKeyCacheCapacity(0);
+  ASSERT_TRUE(db_->Get(ColumnFamily::kMetadata, k, &v).ok());
+  EXPECT_EQ(DecodeMetadata(v)->payload, "3");
+}
+
+// An indexed batch's DataSize is that of the same writes in a plain (RocksDB) batch, and its
+// hash table finds every key of a batch far larger than its first table.
+TEST_F(StorageTest, IndexedBatchSizeAndLookupMatchAPlainBatch) {
+  Batch indexed(db_.get(), true);
+  Batch plain(db_.get(), false);
+  EXPECT_EQ(indexed.DataSize(), plain.DataSize());
+  const ColumnFamily cfs[] = {ColumnFamily::kMetadata, ColumnFamily::kSubkeys};
+  for (int i = 0; i < 5000; i++) {
+    ColumnFamily cf = cfs[i % 2];
+    std::string key = "key" + std::to_string(i % 3000);
+    std::string value(i % 300, 'v');
+    if (i % 7 == 0) {
+      indexed.Delete(cf, key);
+      plain.Delete(cf, key);
+    } else {
+      indexed.Put(cf, key, value);
+      plain.Put(cf, key, value);
+    }
+  }
+  EXPECT_EQ(indexed.Count(), plain.Count());
+  EXPECT_EQ(indexed.DataSize(), plain.DataSize());
+  EXPECT_GT(indexed.HeapBytes(), indexed.DataSize() / 2);
+  for (int j = 0; j < 3000; j++) {
+    // The latest write of key j: the largest i < 5000 with i % 3000 == j.
+    int i = j + 3000 < 5000 ? j + 3000 : j;
+    std::string v;
+    Batch::Lookup want = i % 7 == 0 ? Batch::Lookup::kDeleted : Batch::Lookup::kPut;
+    ASSERT_EQ(indexed.Find(cfs[i % 2], "key" + std::to_string(j), &v), want) << j;
+    if (want == Batch::Lookup::kPut) {
+      EXPECT_EQ(v.size(), static_cast<size_t>(i % 300));
+    }
+    // Both writes of key j are in one column family (3000 is even): the other has none.
+    EXPECT_EQ(indexed.Find(cfs[(i + 1) % 2], "key" + std::to_string(j), &v),
+              Batch::Lookup::kAbsent)
+        << j;
+  }
+  std::string v;
+  EXPECT_EQ(indexed.Find(ColumnFamily::kMetadata, "key3000", &v), Batch::Lookup::kAbsent);
+}
+
 TEST_F(StorageTest, MemoryPropertiesMove) {
   StorageMemory before = db_->GetMemory();
   EXPECT_EQ(before.block_cache_capacity, 8u << 20);

@@ -51,9 +51,7 @@ void ClearKeeping(std::vector<T>* v) {
 
 }  // namespace
 
-Batch::Batch(Storage* storage, bool indexed) : storage_(storage), indexed_(indexed) {
-  if (!indexed) plain_ = std::make_unique<rocksdb::WriteBatch>();
-}
+Batch::Batch(Storage* storage, bool indexed) : storage_(storage), indexed_(indexed) {}
 
 Batch::~Batch() = default;
 
@@ -62,23 +60,11 @@ uint32_t Batch::Hash(uint8_t cf, std::string_view key) {
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
-// Put and Delete of a plain batch fail only on a batch larger than RocksDB's 4 GB limit, which
-// the callers' size checks keep far away; Storage::Write reports every storage error.
 void Batch::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
-  if (indexed_) {
-    Add(cf, key, value, false);
-  } else {
-    (void)plain_->Put(storage_->Handle(cf), key, value);
-  }
+  Add(cf, key, value, false);
 }
 
-void Batch::Delete(ColumnFamily cf, std::string_view key) {
-  if (indexed_) {
-    Add(cf, key, {}, true);
-  } else {
-    (void)plain_->Delete(storage_->Handle(cf), key);
-  }
-}
+void Batch::Delete(ColumnFamily cf, std::string_view key) { Add(cf, key, {}, true); }
 
 void Batch::Add(ColumnFamily cf, std::string_view key, std::string_view value, bool deleted) {
   const uint8_t c = static_cast<uint8_t>(cf);
@@ -90,6 +76,7 @@ void Batch::Add(ColumnFamily cf, std::string_view key, std::string_view value, b
   encoded_ += 1 + (cf_id != 0 ? VarintLength(cf_id) : 0) + VarintLength(key.size()) + key.size();
   if (!deleted) encoded_ += VarintLength(value.size()) + value.size();
   records_.push_back(r);
+  if (!indexed_) return;
   Index(static_cast<uint32_t>(records_.size() - 1));
   if (overlay_) AddToOverlay(r);
 }
@@ -171,12 +158,27 @@ rocksdb::WriteBatchWithIndex* Batch::Overlay() const {
 }
 
 rocksdb::WriteBatch* Batch::ToWrite() {
-  if (!indexed_) return plain_.get();
   if (!to_write_) to_write_ = std::make_unique<rocksdb::WriteBatch>();
   to_write_->Clear();
-  // The latest write of each key, in the order of those writes.
-  for (const Record& r : records_) {
-    if (r.superseded) continue;
+  // The latest write of each key (every write, for a plain batch), sorted by column family and
+  // key; writes of one key stay in their order. RocksDB inserts a batch's writes into a
+  // memtable's skiplist one after another from where the previous insert ended, so writes in
+  // key order skip most of the search that writes in arrival order (random keys) pay.
+  order_.clear();
+  for (uint32_t i = 0; i < records_.size(); i++) {
+    if (!records_[i].superseded) order_.push_back(i);
+  }
+  std::sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) {
+    const Record& ra = records_[a];
+    const Record& rb = records_[b];
+    if (ra.cf != rb.cf) return ra.cf < rb.cf;
+    int c = KeyOf(ra).compare(KeyOf(rb));
+    return c != 0 ? c < 0 : a < b;
+  });
+  // Put and Delete fail only past RocksDB's 4 GB batch limit, which the callers' size checks
+  // keep far away; Storage::Write reports every storage error.
+  for (uint32_t i : order_) {
+    const Record& r = records_[i];
     const std::string_view key = KeyOf(r);
     rocksdb::ColumnFamilyHandle* h = storage_->Handle(static_cast<ColumnFamily>(r.cf));
     if (r.deleted) {
@@ -209,27 +211,21 @@ void Batch::PopSavePoint() {
   if (indexed_ && !save_points_.empty()) save_points_.pop_back();
 }
 
-size_t Batch::Count() const { return indexed_ ? records_.size() : plain_->Count(); }
+size_t Batch::Count() const { return records_.size(); }
 
-size_t Batch::DataSize() const {
-  return indexed_ ? kWriteBatchHeader + encoded_ : plain_->GetDataSize();
-}
+size_t Batch::DataSize() const { return kWriteBatchHeader + encoded_; }
 
 size_t Batch::HeapBytes() const {
-  if (!indexed_) return mnemo::HeapBytes(plain_->Data());
   size_t n = mnemo::HeapBytes(buf_) + VectorHeapBytes(records_) + VectorHeapBytes(slots_) +
-             VectorHeapBytes(save_points_);
+             VectorHeapBytes(save_points_) + VectorHeapBytes(order_);
   if (to_write_) n += mnemo::HeapBytes(to_write_->Data());
   return n;
 }
 
 void Batch::Clear() {
-  if (!indexed_) {
-    plain_->Clear();
-    return;
-  }
   ClearKeeping(&buf_);
   ClearKeeping(&records_);
+  ClearKeeping(&order_);
   if (slots_.size() * sizeof(Slot) > kKeptBytes) {
     std::vector<Slot>().swap(slots_);
   } else if (distinct_ > 0) {

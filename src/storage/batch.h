@@ -3,12 +3,14 @@
 // uncommitted writes (Find, and iterators that overlay it: Storage::NewIterator), which is what a
 // write context needs; a plain batch (the pipeline's blind SETs) skips the index.
 //
-// An indexed batch keeps its writes in one buffer, in order, with a hash table from (column
-// family, key) to the latest write of the key: Put, Delete and Find cost one hash probe. It is
-// committed as the latest write of each key. The ordered index that an overlaying iterator needs
-// (a RocksDB WriteBatchWithIndex) is built only when such an iterator is asked for, and kept up
-// to date from then on until the batch is cleared or rolled back: most passes of writes never
-// iterate, and a skiplist insert per write cost them about a fifth of an INCR's CPU.
+// A batch keeps its writes in one buffer, in order. An indexed one adds a hash table from
+// (column family, key) to the latest write of the key: Put, Delete and Find cost one hash probe,
+// and it is committed as the latest write of each key. Both are handed to RocksDB sorted by key
+// (ToWrite), which makes RocksDB's memtable inserts cheaper. The ordered index that an
+// overlaying iterator needs (a RocksDB WriteBatchWithIndex) is built only when such an iterator
+// is asked for, and kept up to date from then on until the batch is cleared or rolled back: most
+// passes of writes never iterate, and a skiplist insert per write cost them about a fifth of an
+// INCR's CPU (docs/benchmarks.md).
 //
 // Not thread-safe: a batch belongs to one writer. Created against a Storage, whose column family
 // handles it uses; must not outlive it.
@@ -55,23 +57,25 @@ class Batch {
 
   size_t Count() const;     // writes added (every put and delete, repeated keys included)
   size_t DataSize() const;  // bytes of the batch encoded as RocksDB's WriteBatch, every write
-  // What the allocator holds for the writes: their buffers' blocks (for an indexed batch, the
-  // write buffer, its records and hash table, and the committed encoding), whose capacity a
-  // Clear keeps for the next writes up to kKeptBytes each. An overlay index, when one was built,
+  // What the allocator holds for the writes: their buffers' blocks (the write buffer, the
+  // records, an indexed batch's hash table, and the sorted encoding handed to RocksDB), whose
+  // capacity a Clear keeps for the next writes up to kKeptBytes each. An overlay index, when one was built,
   // is freed by Clear and is not counted.
   size_t HeapBytes() const;
   bool empty() const { return Count() == 0; }
   bool indexed() const { return indexed_; }
   void Clear();
 
-  // Buffers larger than this are freed by Clear rather than kept for the next writes.
-  static constexpr size_t kKeptBytes = 1 << 20;
+  // Buffers larger than this are freed by Clear rather than kept for the next writes: twice the
+  // size at which the server commits a batch early (4 MiB), so a steady load of large writes
+  // keeps its buffers and only a burst (a 64 MB SET) gives its memory back.
+  static constexpr size_t kKeptBytes = 8 << 20;
 
  private:
   friend class Storage;
-  // What Storage::Write writes: the plain batch itself, or, for an indexed batch, the latest
-  // write of each key encoded into a buffer the batch keeps (Storage::Write appends the derived
-  // writes to it).
+  // What Storage::Write writes: the writes (for an indexed batch, the latest write of each key)
+  // sorted by column family and key, writes of one key in their order, encoded into a buffer the
+  // batch keeps (Storage::Write appends the derived writes to it).
   rocksdb::WriteBatch* ToWrite();
   // The ordered index of an indexed batch's latest writes, built on first use (Storage::NewIterator).
   rocksdb::WriteBatchWithIndex* Overlay() const;
@@ -103,14 +107,13 @@ class Batch {
 
   Storage* storage_;
   const bool indexed_;
-  std::unique_ptr<rocksdb::WriteBatch> plain_;  // a plain batch's writes
-  // An indexed batch:
   std::string buf_;
   std::vector<Record> records_;
-  std::vector<Slot> slots_;  // open addressing, linear probing, a power of two or empty
+  std::vector<Slot> slots_;  // an indexed batch's; open addressing, linear probing, a power of two or empty
   size_t distinct_ = 0;      // keys in slots_
   size_t encoded_ = 0;       // bytes of records_ in WriteBatch encoding (without its header)
   std::vector<SavePoint> save_points_;
+  std::vector<uint32_t> order_;  // ToWrite's sort of records_
   std::unique_ptr<rocksdb::WriteBatch> to_write_;
   mutable std::unique_ptr<rocksdb::WriteBatchWithIndex> overlay_;
 };

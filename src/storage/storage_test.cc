@@ -401,6 +401,39 @@ TEST_F(StorageTest, IndexedBatchRollsBackToItsSavePoints) {
   EXPECT_EQ(DecodeMetadata(v)->payload, "3");
 }
 
+// A plain batch is handed to RocksDB sorted by key, and writes of one key keep their order: the
+// last of them is what RocksDB, the key cache and the counters hold.
+TEST_F(StorageTest, PlainBatchKeepsTheOrderOfWritesToOneKey) {
+  Put("x", "old");
+  Batch b(db_.get(), false);
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "z"), EncodeStringValue("1", 0));
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k"), EncodeStringValue("1", 0));
+  b.Delete(ColumnFamily::kMetadata, EncodeMetaKey("ns", "x"));
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k"), EncodeStringValue("22", 0));
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "a"), EncodeStringValue("1", 0));
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "x"), EncodeStringValue("333", 0));
+  b.Delete(ColumnFamily::kMetadata, EncodeMetaKey("ns", "z"));
+  b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k"), EncodeStringValue("4444", 0));
+  EXPECT_EQ(b.Count(), 8u);
+  ASSERT_TRUE(db_->Write(&b).ok());
+  auto value_of = [&](std::string_view key) {
+    std::string v;
+    Status s = db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", key), &v);
+    if (s.IsNotFound()) return std::string("<none>");
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return std::string(DecodeMetadata(v)->payload);
+  };
+  for (int pass = 0; pass < 2; pass++) {  // the key cache, then RocksDB
+    EXPECT_EQ(value_of("k"), "4444");
+    EXPECT_EQ(value_of("x"), "333");
+    EXPECT_EQ(value_of("a"), "1");
+    EXPECT_EQ(value_of("z"), "<none>");
+    db_->SetKeyCacheCapacity(0);
+  }
+  EXPECT_EQ(Counters().keys, 3);
+  EXPECT_EQ(Counters().bytes, (1 + 4) + (1 + 3) + (1 + 1));
+}
+
 // An indexed batch's DataSize is that of the same writes in a plain (RocksDB) batch, and its
 // hash table finds every key of a batch far larger than its first table.
 TEST_F(StorageTest, IndexedBatchSizeAndLookupMatchAPlainBatch) {

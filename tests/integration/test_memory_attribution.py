@@ -219,13 +219,20 @@ def test_running_commands_figure_is_named_in_every_view(server):
 
 
 def test_pending_writes_count_the_write_batches(server):
-    """A worker's write batch keeps its buffer for the next pass: after a 1 MB SET the buffer
-    that held it is named (mem_client_pending_writes), not left in mem_unaccounted."""
+    """A worker's write batch keeps its buffers for the next pass: after a 512 KB SET the
+    buffers that held it (the batch's and its encoding for RocksDB) are named
+    (mem_client_pending_writes), not left in mem_unaccounted; buffers grown past 8 MiB are freed
+    by the commit instead of kept."""
     c = server.client(decode_responses=True)
-    assert c.info("memory")["mem_client_pending_writes"] < 1 << 20
-    assert c.set("big", "v" * (1 << 20))
-    wait_until(lambda: c.info("memory")["mem_client_pending_writes"] >= 1 << 20,
-               what="the 1 MB batch's buffer in mem_client_pending_writes")
-    assert stats_map(c)["clients.normal.pending-writes"] >= 1 << 20
+    assert c.info("memory")["mem_client_pending_writes"] < 512 << 10
+    assert c.set("big", "v" * (512 << 10))
+    wait_until(lambda: c.info("memory")["mem_client_pending_writes"] >= 512 << 10,
+               what="the 512 KB batch's buffers in mem_client_pending_writes")
+    assert stats_map(c)["clients.normal.pending-writes"] >= 512 << 10
     doc = json.loads(raw(c, "MEMORY", "REPORT"))
-    assert doc["clients"]["normal"]["pending_writes"] >= 1 << 20
+    assert doc["clients"]["normal"]["pending_writes"] >= 512 << 10
+    # The same connection, so the same worker's batch: 16 MB buffers are not kept.
+    assert c.set("huge", "v" * (16 << 20))
+    assert c.strlen("huge") == 16 << 20
+    wait_until(lambda: c.info("memory")["mem_client_pending_writes"] < 1 << 20,
+               what="the 16 MB batch's buffers freed by its commit")

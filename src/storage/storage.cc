@@ -371,37 +371,43 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out)
   rocksdb::Status rs = batch->Iterate(&collected);
   if (!rs.ok()) return FromRocks(rs);
   if (collected.writes.empty()) return Status::OK();
-  // What each key's latest record counts for as the batch goes (keys == 0: absent), starting
-  // from storage; only these figures are kept, not the records.
+  // What the key's latest record counts for as the batch goes (keys == 0: absent), starting
+  // from storage; only these figures are kept, not the records. The batch comes from
+  // Batch::ToWrite, sorted by key, so the writes of one key are adjacent and one key's state
+  // at a time is enough.
   struct KeyState {
     NamespaceCounters counts;
     int64_t expire_at = 0;
   };
-  std::unordered_map<std::string_view, KeyState> state;
-  state.reserve(collected.writes.size());
+  KeyState state;
+  std::string_view state_key;
+  bool have_state = false;
   CounterDeltas& deltas = *out;  // few namespaces per batch
   // Expiry index puts (true) and deletes, appended after the walk: appending while walking
   // would move the batch's bytes under the views of `collected`.
   std::vector<std::pair<std::string, bool>> index_ops;
   std::string old;
   for (const auto& w : collected.writes) {
-    auto [it, fresh] = state.try_emplace(w.key);
-    if (fresh) {
+    if (!have_state || w.key != state_key) {
+      assert(!have_state || state_key < w.key);  // sorted: no key comes back later
+      have_state = true;
+      state_key = w.key;
+      state = KeyState{};
       Status s = Get(ColumnFamily::kMetadata, w.key, &old);
       if (!s.ok() && !s.IsNotFound()) return s;
-      if (s.ok()) it->second = {CountersOf(w.key, old), PeekExpire(old).value_or(0)};
+      if (s.ok()) state = {CountersOf(w.key, old), PeekExpire(old).value_or(0)};
     }
     KeyState now;
     if (!w.deleted) now = {CountersOf(w.key, w.value), PeekExpire(w.value).value_or(0)};
-    NamespaceCounters d = Negated(it->second.counts);
+    NamespaceCounters d = Negated(state.counts);
     d.Add(now.counts);
-    if (it->second.expire_at != now.expire_at) {
-      if (it->second.expire_at > 0) {
-        index_ops.emplace_back(ExpiryIndexKey(it->second.expire_at, w.key), false);
+    if (state.expire_at != now.expire_at) {
+      if (state.expire_at > 0) {
+        index_ops.emplace_back(ExpiryIndexKey(state.expire_at, w.key), false);
       }
       if (now.expire_at > 0) index_ops.emplace_back(ExpiryIndexKey(now.expire_at, w.key), true);
     }
-    it->second = now;
+    state = now;
     if (d.empty()) continue;
     std::string_view ns, user_key;
     if (!DecodeMetaKey(w.key, &ns, &user_key)) continue;

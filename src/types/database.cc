@@ -18,7 +18,7 @@ WriteContext* Database::Context() {
 
 StatusOr<KeyRecord> Database::GetRecord(std::string_view user_key) const {
   std::string raw;
-  std::string meta_key = MetaKey(user_key);
+  const std::string& meta_key = MetaKey(user_key);
   const WriteContext* ctx = context_ != nullptr ? context_ : own_context_.get();
   Batch::Lookup found = ctx != nullptr ? ctx->batch().Find(ColumnFamily::kMetadata, meta_key, &raw)
                                        : Batch::Lookup::kAbsent;
@@ -79,7 +79,7 @@ void Database::Put(ColumnFamily cf, std::string_view key, std::string_view value
 void Database::Delete(ColumnFamily cf, std::string_view key) { Context()->batch().Delete(cf, key); }
 
 void Database::PutRecord(std::string_view user_key, std::string_view record) {
-  std::string meta_key = MetaKey(user_key);
+  const std::string& meta_key = MetaKey(user_key);
   WriteContext* ctx = Context();
   ctx->batch().Put(ColumnFamily::kMetadata, meta_key, record);
   ctx->NoteWrite(meta_key);  // for clients blocked on the key (WriteContext::WatchWrites)

@@ -98,7 +98,17 @@ class Database {
 
   Storage* storage() const { return storage_; }
   std::string_view ns() const { return ns_; }
-  std::string MetaKey(std::string_view user_key) const { return EncodeMetaKey(ns_, user_key); }
+  // The encoded metadata key of `user_key`, valid until the next call: the last one is kept,
+  // since a command asks for one key's several times (to lock it, read it, write it) and each
+  // encoding hashes the key for its slot.
+  const std::string& MetaKey(std::string_view user_key) const {
+    if (!meta_key_valid_ || user_key != meta_key_of_) {
+      meta_key_of_.assign(user_key);
+      meta_key_ = EncodeMetaKey(ns_, user_key);
+      meta_key_valid_ = true;
+    }
+    return meta_key_;
+  }
 
   // Live (not expired) metadata of a key. NotFound when absent or expired; Corruption when
   // undecodable.
@@ -201,6 +211,9 @@ class Database {
   std::string_view ns_;
   WriteContext* context_;
   std::unique_ptr<WriteContext> own_context_;  // made on first write when context_ is null
+  // MetaKey's last answer.
+  mutable std::string meta_key_of_, meta_key_;
+  mutable bool meta_key_valid_ = false;
 };
 
 }  // namespace mnemo

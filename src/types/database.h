@@ -102,10 +102,10 @@ class Database {
   // since a command asks for one key's several times (to lock it, read it, write it) and each
   // encoding hashes the key for its slot.
   const std::string& MetaKey(std::string_view user_key) const {
-    if (!meta_key_valid_ || user_key != meta_key_of_) {
-      meta_key_of_.assign(user_key);
-      meta_key_ = EncodeMetaKey(ns_, user_key);
-      meta_key_valid_ = true;
+    const size_t header = MetaKeyHeaderSize(ns_);
+    if (meta_key_.size() != header + user_key.size() ||
+        std::string_view(meta_key_).substr(header) != user_key) {
+      meta_key_ = EncodeMetaKey(ns_, user_key);  // reads user_key before replacing meta_key_
     }
     return meta_key_;
   }
@@ -211,9 +211,7 @@ class Database {
   std::string_view ns_;
   WriteContext* context_;
   std::unique_ptr<WriteContext> own_context_;  // made on first write when context_ is null
-  // MetaKey's last answer.
-  mutable std::string meta_key_of_, meta_key_;
-  mutable bool meta_key_valid_ = false;
+  mutable std::string meta_key_;  // MetaKey's last answer (empty: none yet)
 };
 
 }  // namespace mnemo

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace mnemo {
 
@@ -20,6 +21,12 @@ inline size_t HeapBytes(const std::string& s) {
   const char* self = reinterpret_cast<const char*>(&s);
   if (data >= self && data < self + sizeof(s)) return 0;  // the inline buffer
   return malloc_usable_size(const_cast<char*>(data));
+}
+
+// The same for a vector's element buffer (0 before its first allocation).
+template <typename T>
+size_t HeapBytes(const std::vector<T>& v) {
+  return v.capacity() == 0 ? 0 : malloc_usable_size(const_cast<T*>(v.data()));
 }
 
 }  // namespace mnemo

@@ -5,7 +5,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 
 #include "common/heap_bytes.h"
@@ -24,11 +23,6 @@ size_t VarintLength(uint64_t v) {
     n++;
   }
   return n;
-}
-
-template <typename T>
-size_t VectorHeapBytes(const std::vector<T>& v) {
-  return v.capacity() == 0 ? 0 : malloc_usable_size(const_cast<T*>(v.data()));
 }
 
 // Frees a buffer whose capacity grew past what is worth keeping; empties it otherwise.
@@ -68,8 +62,13 @@ void Batch::Delete(ColumnFamily cf, std::string_view key) { Add(cf, key, {}, tru
 
 void Batch::Add(ColumnFamily cf, std::string_view key, std::string_view value, bool deleted) {
   const uint8_t c = static_cast<uint8_t>(cf);
-  Record r{buf_.size(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()),
-           Hash(c, key), c, deleted, false};
+  Record r{buf_.size(),
+           static_cast<uint32_t>(key.size()),
+           static_cast<uint32_t>(value.size()),
+           Hash(c, key),
+           c,
+           deleted,
+           false};
   buf_.append(key);
   buf_.append(value);
   uint32_t cf_id = storage_->Handle(cf)->GetID();
@@ -140,8 +139,8 @@ void Batch::AddToOverlay(const Record& r) const {
   if (r.deleted) {
     (void)overlay_->Delete(h, KeyOf(r));
   } else {
-    (void)overlay_->Put(h, KeyOf(r), std::string_view(buf_.data() + r.offset + r.key_len,
-                                                      r.value_len));
+    (void)overlay_->Put(h, KeyOf(r),
+                        std::string_view(buf_.data() + r.offset + r.key_len, r.value_len));
   }
 }
 
@@ -216,8 +215,8 @@ size_t Batch::Count() const { return records_.size(); }
 size_t Batch::DataSize() const { return kWriteBatchHeader + encoded_; }
 
 size_t Batch::HeapBytes() const {
-  size_t n = mnemo::HeapBytes(buf_) + VectorHeapBytes(records_) + VectorHeapBytes(slots_) +
-             VectorHeapBytes(save_points_) + VectorHeapBytes(order_);
+  size_t n = mnemo::HeapBytes(buf_) + mnemo::HeapBytes(records_) + mnemo::HeapBytes(slots_) +
+             mnemo::HeapBytes(save_points_) + mnemo::HeapBytes(order_);
   if (to_write_) n += mnemo::HeapBytes(to_write_->Data());
   return n;
 }

@@ -59,8 +59,8 @@ class Batch {
   size_t DataSize() const;  // bytes of the batch encoded as RocksDB's WriteBatch, every write
   // What the allocator holds for the writes: their buffers' blocks (the write buffer, the
   // records, an indexed batch's hash table, and the sorted encoding handed to RocksDB), whose
-  // capacity a Clear keeps for the next writes up to kKeptBytes each. An overlay index, when one was built,
-  // is freed by Clear and is not counted.
+  // capacity a Clear keeps for the next writes up to kKeptBytes each. An overlay index, when one
+  // was built, is freed by Clear and is not counted.
   size_t HeapBytes() const;
   bool empty() const { return Count() == 0; }
   bool indexed() const { return indexed_; }
@@ -77,14 +77,15 @@ class Batch {
   // sorted by column family and key, writes of one key in their order, encoded into a buffer the
   // batch keeps (Storage::Write appends the derived writes to it).
   rocksdb::WriteBatch* ToWrite();
-  // The ordered index of an indexed batch's latest writes, built on first use (Storage::NewIterator).
+  // The ordered index of an indexed batch's latest writes, built on first use
+  // (Storage::NewIterator).
   rocksdb::WriteBatchWithIndex* Overlay() const;
 
   struct Record {
-    size_t offset;     // of the key in buf_; the value follows it
+    size_t offset;  // of the key in buf_; the value follows it
     uint32_t key_len;
     uint32_t value_len;
-    uint32_t hash;     // Hash(cf, key)
+    uint32_t hash;  // Hash(cf, key)
     uint8_t cf;
     bool deleted;
     bool superseded;  // a later record writes the same key
@@ -109,9 +110,10 @@ class Batch {
   const bool indexed_;
   std::string buf_;
   std::vector<Record> records_;
-  std::vector<Slot> slots_;  // an indexed batch's; open addressing, linear probing, a power of two or empty
-  size_t distinct_ = 0;      // keys in slots_
-  size_t encoded_ = 0;       // bytes of records_ in WriteBatch encoding (without its header)
+  std::vector<Slot>
+      slots_;  // an indexed batch's; open addressing, linear probing, a power of two or empty
+  size_t distinct_ = 0;  // keys in slots_
+  size_t encoded_ = 0;   // bytes of records_ in WriteBatch encoding (without its header)
   std::vector<SavePoint> save_points_;
   std::vector<uint32_t> order_;  // ToWrite's sort of records_
   std::unique_ptr<rocksdb::WriteBatch> to_write_;

@@ -466,8 +466,7 @@ TEST_F(StorageTest, IndexedBatchSizeAndLookupMatchAPlainBatch) {
       EXPECT_EQ(v.size(), static_cast<size_t>(i % 300));
     }
     // Both writes of key j are in one column family (3000 is even): the other has none.
-    EXPECT_EQ(indexed.Find(cfs[(i + 1) % 2], "key" + std::to_string(j), &v),
-              Batch::Lookup::kAbsent)
+    EXPECT_EQ(indexed.Find(cfs[(i + 1) % 2], "key" + std::to_string(j), &v), Batch::Lookup::kAbsent)
         << j;
   }
   std::string v;

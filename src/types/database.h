@@ -99,7 +99,7 @@ class Database {
   Storage* storage() const { return storage_; }
   std::string_view ns() const { return ns_; }
   // The encoded metadata key of `user_key`, valid until the next call: the last one is kept,
-  // since a command asks for one key's several times (to lock it, read it, write it) and each
+  // since a command encodes one key several times (to lock, read and write it) and each
   // encoding hashes the key for its slot.
   const std::string& MetaKey(std::string_view user_key) const {
     const size_t header = MetaKeyHeaderSize(ns_);
@@ -211,7 +211,7 @@ class Database {
   std::string_view ns_;
   WriteContext* context_;
   std::unique_ptr<WriteContext> own_context_;  // made on first write when context_ is null
-  mutable std::string meta_key_;  // MetaKey's last answer (empty: none yet)
+  mutable std::string meta_key_;               // MetaKey's last answer (empty: none yet)
 };
 
 }  // namespace mnemo

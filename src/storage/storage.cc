@@ -14,6 +14,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -208,15 +209,58 @@ Status Storage::CheckFormat(const std::string& dir) {
                                  ": move it away to start with an empty one");
 }
 
+Status Storage::ReadEach(ColumnFamily cf, const std::string_view* keys, size_t n,
+                         const std::function<void(size_t, std::string_view)>& found) {
+  assert(n <= kReadChunk);
+  if (n == 1) {  // RocksDB's MultiGet sets up more than a lone Get needs
+    std::string value;
+    Status s = Get(cf, keys[0], &value);
+    if (s.ok()) found(0, value);
+    return s.IsNotFound() ? Status::OK() : s;
+  }
+  std::optional<KeyCache::Kind> kind;
+  if (cf == ColumnFamily::kMetadata) kind = KeyCache::Kind::kMetadata;
+  if (cf == ColumnFamily::kSubkeys) kind = KeyCache::Kind::kElement;
+  // The key cache first; what it lacks goes to RocksDB in one MultiGet, which looks up a
+  // file's filter, index and data blocks for all its keys at once instead of key by key.
+  std::array<size_t, kReadChunk> missed;
+  std::array<uint64_t, kReadChunk> tickets;
+  std::array<rocksdb::Slice, kReadChunk> slices;
+  size_t misses = 0;
+  std::string value;
+  for (size_t i = 0; i < n; i++) {
+    if (kind && key_cache_.Lookup(keys[i], &value, &tickets[misses], *kind)) {
+      found(i, value);
+      continue;
+    }
+    slices[misses] = rocksdb::Slice(keys[i].data(), keys[i].size());
+    missed[misses++] = i;
+  }
+  if (misses == 0) return Status::OK();
+  std::array<rocksdb::PinnableSlice, kReadChunk> values;
+  std::array<rocksdb::Status, kReadChunk> statuses;
+  db_->MultiGet(rocksdb::ReadOptions(), Handle(cf), misses, slices.data(), values.data(),
+                statuses.data());
+  for (size_t j = 0; j < misses; j++) {
+    if (statuses[j].IsNotFound()) continue;
+    if (!statuses[j].ok()) return FromRocks(statuses[j]);
+    std::string_view v = values[j].ToStringView();
+    if (kind) key_cache_.Fill(keys[missed[j]], v, tickets[j], *kind);
+    found(missed[j], v);
+  }
+  return Status::OK();
+}
+
 Status Storage::MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,
                          std::vector<std::optional<std::string>>* values) {
   values->assign(keys.size(), std::nullopt);
-  std::string v;
-  for (size_t i = 0; i < keys.size(); i++) {
-    Status s = Get(cf, keys[i], &v);
-    if (s.IsNotFound()) continue;
+  std::array<std::string_view, kReadChunk> chunk;
+  for (size_t at = 0; at < keys.size(); at += kReadChunk) {
+    size_t n = std::min(kReadChunk, keys.size() - at);
+    for (size_t i = 0; i < n; i++) chunk[i] = keys[at + i];
+    Status s = ReadEach(cf, chunk.data(), n,
+                        [&](size_t i, std::string_view v) { (*values)[at + i].emplace(v); });
     if (!s.ok()) return s;
-    (*values)[i] = std::move(v);
   }
   return Status::OK();
 }
@@ -386,16 +430,29 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out)
   // Expiry index puts (true) and deletes, appended after the walk: appending while walking
   // would move the batch's bytes under the views of `collected`.
   std::vector<std::pair<std::string, bool>> index_ops;
-  std::string old;
+  // What each key counted for before the batch, read a chunk of keys at a time: a pass of
+  // blind SETs of new keys is one batched read of RocksDB per chunk, not one Get per key.
+  std::vector<std::string_view> keys;
+  for (const auto& w : collected.writes) {
+    if (keys.empty() || keys.back() != w.key) keys.push_back(w.key);
+  }
+  std::vector<KeyState> before(keys.size());
+  for (size_t at = 0; at < keys.size(); at += kReadChunk) {
+    Status s =
+        ReadEach(ColumnFamily::kMetadata, keys.data() + at, std::min(kReadChunk, keys.size() - at),
+                 [&](size_t i, std::string_view old) {
+                   before[at + i] = {CountersOf(keys[at + i], old), PeekExpire(old).value_or(0)};
+                 });
+    if (!s.ok()) return s;
+  }
+  size_t key_index = 0;
   for (const auto& w : collected.writes) {
     if (!have_state || w.key != state_key) {
       assert(!have_state || state_key < w.key);  // sorted: no key comes back later
+      if (have_state) key_index++;
       have_state = true;
       state_key = w.key;
-      state = KeyState{};
-      Status s = Get(ColumnFamily::kMetadata, w.key, &old);
-      if (!s.ok() && !s.IsNotFound()) return s;
-      if (s.ok()) state = {CountersOf(w.key, old), PeekExpire(old).value_or(0)};
+      state = before[key_index];
     }
     KeyState now;
     if (!w.deleted) now = {CountersOf(w.key, w.value), PeekExpire(w.value).value_or(0)};

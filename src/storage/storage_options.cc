@@ -52,11 +52,14 @@ std::shared_ptr<rocksdb::Cache> NewBlockCache(uint64_t capacity) {
   return rocksdb::NewLRUCache(static_cast<size_t>(capacity), shard_bits, false, 0.75);
 }
 
-// Partitioned index and filters, the top level pinned: a file's index and filter are 4 KB
-// partitions in the cache at high priority, so they stay there as data blocks come and go, and
-// a point read costs one lookup of each partition. A whole index of a 64 MB file (about 16 000
-// entries, 500 KB) was larger than a 1 MB cache shard and was read again from the file for every
-// read: 22 % of the CPU of random GETs with 1 KB values under a 256 MB limit (issue 12).
+// Partitioned index, the top level pinned: a file's index is 4 KB partitions in the cache at high
+// priority, so they stay there as data blocks come and go, and a point read costs one lookup of
+// a partition. A whole index of a 64 MB file (about 16 000 entries, 500 KB) was larger than a
+// 1 MB cache shard and was read again from the file for every read: 22 % of the CPU of random
+// GETs with 1 KB values under a 256 MB limit (issue 12). Filters are whole per file (files are at
+// most a quarter of the level base, so a filter is tens of KB): every SET probes each level's
+// filter for the record it replaces, and a partitioned filter added a search of its top level
+// and a second cache lookup to each probe (SET +15 %, GET +2-45 %, docs/internals.md).
 rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
@@ -65,7 +68,7 @@ rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cach
   t.cache_index_and_filter_blocks_with_high_priority = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
-  t.partition_filters = true;
+  t.partition_filters = false;
   t.metadata_block_size = 4 * 1024;
   t.pin_top_level_index_and_filter = true;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <tuple>
 
 #include "common/string_util.h"
@@ -432,6 +433,78 @@ TEST_F(StorageTest, PlainBatchKeepsTheOrderOfWritesToOneKey) {
   }
   EXPECT_EQ(Counters().keys, 3);
   EXPECT_EQ(Counters().bytes, (1 + 4) + (1 + 3) + (1 + 1));
+}
+
+// A batch of many keys reads their old records a chunk at a time (Storage::kReadChunk), some from
+// the key cache, some from the memtables and some from files, and gets the counters and the
+// expiry index right for each: overwrites, new keys, deletes of present and absent keys, and keys
+// written twice. MultiGet over the same keys, across chunk boundaries, answers what Get does.
+TEST_F(StorageTest, CountersOfABatchOfManyKeysMatchAModel) {
+  struct Rec {
+    std::string value;
+    int64_t expire;
+  };
+  std::map<std::string, Rec> model;
+  const int64_t later = NowMs() + 3600 * 1000;
+  for (int i = 0; i < 150; i++) {
+    std::string key = "k" + std::to_string(i);
+    Rec r{std::string(i % 7 + 1, 'v'), i % 5 == 0 ? later + i : 0};
+    Put(key, r.value, r.expire);
+    model[key] = r;
+    if (i == 99) {  // k0..k99 in a file, the rest in memtables
+      ASSERT_TRUE(db_->Flush().ok());
+    }
+  }
+  db_->SetKeyCacheCapacity(0);  // empty it, then let it hold a few
+  db_->SetKeyCacheCapacity(128 << 20);
+  std::string v;
+  for (int i = 0; i < 150; i += 3) {
+    ASSERT_TRUE(
+        db_->Get(ColumnFamily::kMetadata, EncodeMetaKey("ns", "k" + std::to_string(i)), &v).ok());
+  }
+  Batch b(db_.get(), false);
+  for (int i = 0; i < 300; i++) {
+    std::string key = (i % 2 ? "k" : "n") + std::to_string(i / 2 + (i % 4 == 1 ? 75 : 0));
+    if (i % 11 == 0) {
+      b.Delete(ColumnFamily::kMetadata, EncodeMetaKey("ns", key));
+      model.erase(key);
+      continue;
+    }
+    Rec r{std::string(i % 3 + 1, 'w'), i % 4 == 0 ? later - i : 0};
+    b.Put(ColumnFamily::kMetadata, EncodeMetaKey("ns", key), EncodeStringValue(r.value, r.expire));
+    model[key] = r;
+  }
+  ASSERT_TRUE(db_->Write(&b).ok());
+  int64_t bytes = 0, expires = 0;
+  for (const auto& [key, r] : model) {
+    bytes += static_cast<int64_t>(key.size() + r.value.size());
+    expires += r.expire > 0;
+  }
+  for (int pass = 0; pass < 2; pass++) {  // then as loaded again from the counters' records
+    EXPECT_EQ(Counters().keys, static_cast<int64_t>(model.size()));
+    EXPECT_EQ(Counters().bytes, bytes);
+    EXPECT_EQ(Counters().expires, expires);
+    Reopen();
+  }
+  std::vector<std::string> keys;
+  for (int i = 0; i < 400; i++) {
+    keys.push_back(EncodeMetaKey("ns", (i % 2 ? "k" : "n") + std::to_string(i / 2)));
+  }
+  for (int i = 0; i < 400; i += 5) {  // some in the key cache again
+    (void)db_->Get(ColumnFamily::kMetadata, keys[i], &v);
+  }
+  std::vector<std::optional<std::string>> got;
+  ASSERT_TRUE(db_->MultiGet(ColumnFamily::kMetadata, keys, &got).ok());
+  ASSERT_EQ(got.size(), keys.size());
+  for (int i = 0; i < 400; i++) {
+    auto it = model.find((i % 2 ? "k" : "n") + std::to_string(i / 2));
+    ASSERT_EQ(got[i].has_value(), it != model.end()) << i;
+    if (!got[i]) continue;
+    auto meta = DecodeMetadata(*got[i]);
+    ASSERT_TRUE(meta.has_value());
+    EXPECT_EQ(meta->payload, it->second.value) << i;
+    EXPECT_EQ(meta->expire_ms, it->second.expire) << i;
+  }
 }
 
 // An indexed batch's DataSize is that of the same writes in a plain (RocksDB) batch, and its

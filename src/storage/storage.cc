@@ -254,13 +254,16 @@ Status Storage::ReadEach(ColumnFamily cf, const std::string_view* keys, size_t n
 Status Storage::MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,
                          std::vector<std::optional<std::string>>* values) {
   values->assign(keys.size(), std::nullopt);
-  std::array<std::string_view, kReadChunk> chunk;
-  for (size_t at = 0; at < keys.size(); at += kReadChunk) {
-    size_t n = std::min(kReadChunk, keys.size() - at);
-    for (size_t i = 0; i < n; i++) chunk[i] = keys[at + i];
-    Status s = ReadEach(cf, chunk.data(), n,
-                        [&](size_t i, std::string_view v) { (*values)[at + i].emplace(v); });
-    if (!s.ok()) return s;
+  if (keys.empty()) return Status::OK();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Handle(cf), keys.size(), slices.data(), found.data(),
+                statuses.data());
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i]);
+    (*values)[i].emplace(found[i].ToStringView());
   }
   return Status::OK();
 }

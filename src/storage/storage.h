@@ -157,8 +157,9 @@ class Storage {
   static constexpr uint32_t kIdleUnknown = UINT32_MAX;
   Status PeekMetadata(std::string_view key, std::string* value, uint8_t* frequency,
                       uint32_t* idle_minutes = nullptr);
-  // Reads several keys of one column family (metadata through the key cache); values[i] is
-  // nullopt when keys[i] is absent. Fails on the first storage error.
+  // Reads several keys of one column family at one point in time (one RocksDB MultiGet, not
+  // through the key cache): values[i] is nullopt when keys[i] is absent. The caller bounds the
+  // keys. Fails on the first storage error.
   Status MultiGet(ColumnFamily cf, const std::vector<std::string>& keys,
                   std::vector<std::optional<std::string>>* values);
   // Applies a batch atomically (WAL on; fsync when sync_writes), then updates the key cache for

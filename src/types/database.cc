@@ -57,6 +57,15 @@ Status Database::GetElement(ColumnFamily cf, std::string_view key, std::string* 
   return storage_->Get(cf, key, value);
 }
 
+Status Database::GetElementsAtOnce(ColumnFamily cf, const std::vector<std::string>& keys,
+                                   std::vector<std::optional<std::string>>* values) const {
+  const WriteContext* ctx = context_ != nullptr ? context_ : own_context_.get();
+  if (ctx != nullptr && !ctx->batch().empty()) {
+    return Status::NotSupported("uncommitted writes");
+  }
+  return storage_->MultiGet(cf, keys, values);
+}
+
 std::unique_ptr<Iterator> Database::NewElementIterator(ColumnFamily cf,
                                                        std::string_view prefix) const {
   const WriteContext* ctx = context_ != nullptr ? context_ : own_context_.get();

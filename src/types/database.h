@@ -121,6 +121,10 @@ class Database {
   // --- primitives for the data types ---
   // The record of one element key (subkeys / zset_scores CF). NotFound when absent.
   Status GetElement(ColumnFamily cf, std::string_view key, std::string* value) const;
+  // Several element records at one point in time (Storage::MultiGet; values[i] nullopt when
+  // absent). NotSupported when the write context holds uncommitted writes: the caller iterates.
+  Status GetElementsAtOnce(ColumnFamily cf, const std::vector<std::string>& keys,
+                           std::vector<std::optional<std::string>>* values) const;
   // Iterates the keys of `cf` under `prefix` (one composite key's elements: EncodeSubkeyPrefix),
   // the write context's uncommitted writes included.
   std::unique_ptr<Iterator> NewElementIterator(ColumnFamily cf, std::string_view prefix) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace mnemo {
 namespace {
@@ -49,6 +50,39 @@ StatusOr<StringValue> StringValue::Load(Database* db, std::string_view key, Mode
     if (again.ok() && again->raw == v.rec_->raw) return v;
     if (!again.ok() && !again.status().IsNotFound()) return again.status();
     v = StringValue(db, key);  // a commit came between: read both again
+  }
+}
+
+StatusOr<std::optional<std::string>> StringValue::ReadWhole(Database* db, std::string_view key) {
+  // As Load: the record, then the fragments, then the record again; the same record means the
+  // fragments read (at one sequence number) are that record's, since every write of fragments
+  // rewrites the record in the same batch.
+  std::vector<std::string> keys;
+  std::vector<std::optional<std::string>> frags;
+  for (;;) {
+    auto rec = db->GetRecordOfType(key, DataType::kString);
+    if (rec.status().IsNotFound()) return std::optional<std::string>();
+    if (!rec.ok()) return rec.status();
+    const Metadata& meta = rec->meta;
+    if (!meta.fragmented) return std::optional<std::string>(std::string(meta.payload));
+    const uint64_t n = (meta.size + kF - 1) / kF;
+    if (n > kPointReadFragments) return Status::NotSupported("too many fragments");
+    const std::string prefix = EncodeSubkeyPrefix(db->ns(), key, meta.version);
+    keys.clear();
+    for (uint64_t i = 0; i < n; i++) keys.push_back(FragmentKey(prefix, i));
+    Status s = db->GetElementsAtOnce(ColumnFamily::kSubkeys, keys, &frags);
+    if (!s.ok()) return s;
+    auto again = db->GetRecord(key);
+    if (!again.ok() && !again.status().IsNotFound()) return again.status();
+    if (!again.ok() || again->raw != rec->raw) continue;  // a commit came between
+    std::string out(meta.size, '\0');  // fragments not stored, and their stored ends, are zeros
+    for (uint64_t i = 0; i < n; i++) {
+      if (!frags[i]) continue;
+      const uint64_t at = i * kF;
+      std::memcpy(out.data() + at, frags[i]->data(),
+                  std::min<uint64_t>({frags[i]->size(), kF, meta.size - at}));
+    }
+    return std::optional<std::string>(std::move(out));
   }
 }
 

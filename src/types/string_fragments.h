@@ -44,6 +44,14 @@ class StringValue {
   // empty value that does not exist.
   static StatusOr<StringValue> Load(Database* db, std::string_view key, Mode mode);
 
+  // The whole value of the string at `key` read with its record at one point in time, for a
+  // fragmented string of at most kPointReadFragments fragments by point reads of them (which
+  // skip the files whose bloom filter rules a fragment out, where an iterator seeks in every
+  // level). nullopt when the key is absent; NotSupported when the value is longer or the write
+  // context holds writes (the caller then Loads and reads).
+  static constexpr uint64_t kPointReadFragments = 64;
+  static StatusOr<std::optional<std::string>> ReadWhole(Database* db, std::string_view key);
+
   StringValue(StringValue&&) = default;
   StringValue& operator=(StringValue&&) = default;
   ~StringValue();

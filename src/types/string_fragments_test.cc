@@ -148,6 +148,58 @@ TEST_F(StringFragmentsTest, ASetBitAtTheHighestOffsetStoresOneFragment) {
   ExpectCountersExact("after the SETBITs");
 }
 
+// ReadWhole (GET's point reads of the fragments) gives what Load and ReadAll give: zeros for
+// fragments not stored and past a short last fragment, the inline bytes of a short value,
+// nothing for a missing key; it leaves longer values and a context with writes to Load.
+TEST_F(StringFragmentsTest, ReadWholeAgreesWithLoadingAndReading) {
+  Database db(storage_.get(), "ns");
+  StringType strings(&db, 1 << 30);
+  auto whole_of = [&](std::string_view key) {
+    auto w = StringValue::ReadWhole(&db, key);
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    return w.ok() ? *w : std::nullopt;
+  };
+  auto loaded = [&](std::string_view key) {
+    auto v = StringValue::Load(&db, key, StringValue::Mode::kRead);
+    EXPECT_TRUE(v.ok());
+    return *v->ReadAll();
+  };
+  ASSERT_TRUE(strings.SetRange("sparse", 5 * kF + 100, "tail").ok());  // fragment 5 only
+  ASSERT_TRUE(strings.SetRange("sparse", 7, "head").ok());             // and fragment 0
+  EXPECT_EQ(Fragments("sparse").size(), 2u);
+  std::string want(5 * kF + 104, '\0');
+  want.replace(7, 4, "head");
+  want.replace(5 * kF + 100, 4, "tail");
+  EXPECT_EQ(whole_of("sparse"), want);
+  EXPECT_EQ(loaded("sparse"), want);
+  std::string mixed;
+  for (uint64_t i = 0; i < 3 * kF + 17; i++) mixed.push_back(static_cast<char>('a' + i % 26));
+  ASSERT_TRUE(strings.Set("mixed", mixed, {}).ok());
+  EXPECT_EQ(whole_of("mixed"), mixed);
+  ASSERT_TRUE(strings.Set("short", "abc", {}).ok());
+  EXPECT_EQ(whole_of("short"), "abc");
+  EXPECT_EQ(whole_of("missing"), std::nullopt);
+
+  const uint64_t longest = StringValue::kPointReadFragments * kF;
+  ASSERT_TRUE(strings.SetRange("long", longest - 1, "x").ok());
+  EXPECT_EQ(whole_of("long")->size(), longest);
+  ASSERT_TRUE(strings.SetRange("long", longest, "y").ok());
+  EXPECT_TRUE(StringValue::ReadWhole(&db, "long").status().IsNotSupported());
+  std::string v;
+  ASSERT_TRUE(strings.Get("long", &v).ok());
+  EXPECT_EQ(v.size(), longest + 1);
+  EXPECT_EQ(v.substr(longest - 1), "xy");
+
+  WriteContext ctx(storage_.get());
+  Database in_ctx(storage_.get(), "ns", &ctx);
+  StringType ctx_strings(&in_ctx, 1 << 30);
+  ASSERT_TRUE(ctx_strings.SetRange("mixed", kF + 1, "ZZ").ok());
+  EXPECT_TRUE(StringValue::ReadWhole(&in_ctx, "mixed").status().IsNotSupported());
+  ASSERT_TRUE(ctx_strings.Get("mixed", &v).ok());  // its own write, through Load
+  EXPECT_EQ(v, mixed.substr(0, kF + 1) + "ZZ" + mixed.substr(kF + 3));
+  ctx.Abandon();
+}
+
 TEST_F(StringFragmentsTest, WritesTouchOnlyTheFragmentsTheyChange) {
   Database db(storage_.get(), "ns");
   StringType strings(&db, 1 << 30);

@@ -28,6 +28,9 @@ Status StringType::Store(std::string_view key, std::string_view value, int64_t e
 StatusOr<std::string> StringType::Value(std::string_view key, const KeyRecord& rec) const {
   if (!rec.meta.fragmented) return std::string(rec.meta.payload);
   if (!ReadFits(static_cast<int64_t>(rec.meta.size))) return TooLargeToRead(rec.meta.size);
+  auto whole = StringValue::ReadWhole(db_, key);
+  if (whole.ok()) return whole->has_value() ? std::move(**whole) : std::string();
+  if (!whole.status().IsNotSupported()) return whole.status();
   auto v = StringValue::Load(db_, key, StringValue::Mode::kRead);
   if (!v.ok()) return v.status();
   if (!ReadFits(static_cast<int64_t>(v->length()))) return TooLargeToRead(v->length());

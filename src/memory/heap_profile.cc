@@ -17,6 +17,8 @@
 #include <elfutils/libdwfl.h>
 #endif
 
+#include "memory/allocator.h"
+
 namespace mnemo {
 
 namespace {
@@ -399,6 +401,21 @@ std::vector<LoadSegment> LoadSegments(Elf* elf) {
 
 }  // namespace
 
+// The calling thread's net heap growth from construction to Take (0 without jemalloc).
+class HeapGrowth {
+ public:
+  HeapGrowth() : start_(Net()) {}
+  int64_t Take() const { return Net() - start_; }
+
+ private:
+  static int64_t Net() {
+    thread_local const allocator::ThreadCounterPointers c = allocator::ThreadCounters();
+    if (c.allocated == nullptr || c.deallocated == nullptr) return 0;
+    return static_cast<int64_t>(*c.allocated - *c.deallocated);
+  }
+  int64_t start_;
+};
+
 Symbolizer::Symbolizer() = default;
 Symbolizer::~Symbolizer() = default;
 
@@ -468,7 +485,9 @@ std::vector<SourceFrame> Symbolizer::Symbolize(const HeapProfile& profile, uint6
   std::vector<SourceFrame> frames;
   {
     std::lock_guard lock(mu_);
+    HeapGrowth growth;
     Module* module = OpenModule(m->path);
+    bytes_.fetch_add(growth.Take(), std::memory_order_relaxed);
     uint64_t bias;
     bool changed = profile.written_ns() != 0 && module->mtime_ns > profile.written_ns();
     if (changed || module->mod == nullptr || !module->Bias(*m, &bias)) {
@@ -478,7 +497,11 @@ std::vector<SourceFrame> Symbolizer::Symbolize(const HeapProfile& profile, uint6
     } else {
       auto key = std::make_tuple(module->key, pc - bias);
       auto it = frames_.find(key);
-      if (it == frames_.end()) it = frames_.emplace(key, Lookup(module, pc - bias)).first;
+      if (it == frames_.end()) {
+        HeapGrowth lookup;  // the key copied into the cache and the frames it keeps
+        it = frames_.emplace(key, Lookup(module, pc - bias)).first;
+        bytes_.fetch_add(lookup.Take(), std::memory_order_relaxed);
+      }
       frames = it->second;
     }
   }

@@ -26,6 +26,7 @@
 // instance for the process lifetime.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -115,11 +116,22 @@ class Symbolizer {
   // (return address - 1). Never fails: unknown parts are left empty.
   std::vector<SourceFrame> Symbolize(const HeapProfile& profile, uint64_t pc);
 
+  // Heap bytes the symbolizer holds: the debug information of the modules it opened (libdw's
+  // reading of a binary's DWARF: tens of MB for Mnemo's own) and its cache of frames. Counted as
+  // the net growth of the calling thread's heap (jemalloc's thread.allocated minus
+  // thread.deallocated) while a module is opened or a frame looked up and cached; 0 without
+  // jemalloc. Part of the profiler's own memory (HeapProfiler::Info::profiler_symbols_bytes).
+  uint64_t bytes() const {
+    int64_t b = bytes_.load(std::memory_order_relaxed);
+    return b > 0 ? static_cast<uint64_t>(b) : 0;
+  }
+
  private:
   struct Module;
   Module* OpenModule(const std::string& path);  // REQUIRES: mu_ held
   std::vector<SourceFrame> Lookup(Module* module, uint64_t file_vaddr);
 
+  std::atomic<int64_t> bytes_{0};
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Module>> modules_;  // by path + identity
   std::map<std::tuple<std::string, uint64_t>, std::vector<SourceFrame>> frames_;

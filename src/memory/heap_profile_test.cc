@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "memory/allocator.h"
+
 namespace mnemo {
 
 // Outside the anonymous namespace and not inlined, so the symbolizer test has stable names.
@@ -130,8 +132,15 @@ TEST(HeapProfileTest, SymbolizesThisProcess) {
       << sites[0].frames[1];
 #endif
   EXPECT_EQ(sites[1].frames, std::vector<std::string>{"?? (0x10)"});
+  // The debug information read is the symbolizer's memory (the profiler's, in INFO), when the
+  // allocator counts it; and it does not grow by answering from its cache.
+  const uint64_t held = symbolizer.bytes();
+#if MNEMO_HAVE_LIBDW
+  if (allocator::ThreadCounters().allocated != nullptr) EXPECT_GT(held, 64u * 1024);
+#endif
   // The cache answers the same thing the second time.
   EXPECT_EQ(SummarizeSites(*p, symbolizer)[0].frames, sites[0].frames);
+  EXPECT_EQ(symbolizer.bytes(), held);
 }
 
 // A dump older than the binary it names is not symbolized with that binary (it was rebuilt).

@@ -446,7 +446,9 @@ HeapProfiler::Info HeapProfiler::GetInfo() const {
   auto sampling = allocator::SampledSmallOverheadBytes();
   info.profiler_sampling_known = sampling.ok();
   info.profiler_sampling_bytes = sampling.ok() ? *sampling : 0;
-  info.profiler_bytes = info.profiler_metadata_bytes + info.profiler_sampling_bytes;
+  info.profiler_symbols_bytes = symbolizer_.bytes();
+  info.profiler_bytes =
+      info.profiler_metadata_bytes + info.profiler_sampling_bytes + info.profiler_symbols_bytes;
   return info;
 }
 

@@ -105,7 +105,7 @@ class HeapProfiler {
     // auto-dump growth): a caller that saw it advance twice knows a whole check ran since.
     int64_t ticks = 0;
     // Memory the profiler itself costs, in bytes: profiler_metadata_bytes +
-    // profiler_sampling_bytes. See docs/memory-profiling.md.
+    // profiler_sampling_bytes + profiler_symbols_bytes. See docs/memory-profiling.md.
     uint64_t profiler_bytes = 0;
     // jemalloc's internal allocations (stats.arenas.<all>.internal) above their level when the
     // process's first HeapProfiler was created: the profiler's per-thread, per-stack and
@@ -117,6 +117,9 @@ class HeapProfiler {
     // profiler_sampling_known is false).
     uint64_t profiler_sampling_bytes = 0;
     bool profiler_sampling_known = false;
+    // What the symbolizer of TOP, DIFF and the HTTP profile holds (Symbolizer::bytes): the
+    // debug information it read and the frames it cached. Kept until the server stops.
+    uint64_t profiler_symbols_bytes = 0;
   };
   Info GetInfo() const;
 

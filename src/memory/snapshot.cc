@@ -67,11 +67,21 @@ MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocat
   return s;
 }
 
-MemorySnapshot TakeMemorySnapshot(MemoryInputs inputs) {
+MemorySnapshot TakeMemorySnapshot(MemoryInputs inputs,
+                                  const std::function<void(MemoryInputs*)>& reread) {
   std::optional<allocator::Stats> stats;
   if (allocator::Available()) {
     auto read = allocator::ReadStats();
     if (read.ok()) stats = *read;
+  }
+  if (reread) {
+    MemoryInputs again;
+    reread(&again);
+    inputs.clients_normal_query = std::max(inputs.clients_normal_query, again.clients_normal_query);
+    inputs.clients_normal_reply = std::max(inputs.clients_normal_reply, again.clients_normal_reply);
+    inputs.clients_running = std::max(inputs.clients_running, again.clients_running);
+    inputs.clients_pending_writes =
+        std::max(inputs.clients_pending_writes, again.clients_pending_writes);
   }
   static const std::string name = allocator::Name();
   return CompleteMemorySnapshot(std::move(inputs), stats, name, ReadProcessRss(),

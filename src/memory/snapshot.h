@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -135,8 +136,14 @@ struct MemorySnapshot {
   uint64_t dataset = 0;               // allocated - overhead, >= 0 (Redis's dataset.bytes)
 };
 
-// Reads the allocator, RSS and RAM now and completes the snapshot from `inputs`.
-MemorySnapshot TakeMemorySnapshot(MemoryInputs inputs);
+// Reads the allocator, RSS and RAM now and completes the snapshot from `inputs`. `reread`, when
+// given, reads the client figures again after the allocator (see ReadClientFigures'
+// callers): each is then the larger of its two readings, so that memory moving between
+// components while they are read (a 32 MB reply leaving a running command for its output
+// buffer, a buffer allocated after it was read) is not left in mem_unaccounted. Memory freed
+// between the readings may then be named once too often, never once too few.
+MemorySnapshot TakeMemorySnapshot(MemoryInputs inputs,
+                                  const std::function<void(MemoryInputs*)>& reread = nullptr);
 
 // Resident pages of this process (/proc/self/statm) in bytes, 0 when unreadable: a raw read, no
 // allocation (the governor calls it once per tick).

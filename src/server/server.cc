@@ -497,11 +497,8 @@ MemoryInputs Server::GatherMemoryInputs(const StorageFigures& st) const {
   in.key_cache_capacity = sm.key_cache_capacity;
   in.key_cache_entries = sm.key_cache_entries;
   in.clients_normal_count = static_cast<uint64_t>(std::max<int64_t>(0, connected_clients()));
-  in.clients_normal_query = ClientQueryBufferBytes();
-  in.clients_normal_reply = ClientReplyBufferBytes();
+  ReadClientFigures(&in);
   in.pubsub_registry = pubsub_.MemoryBytes();
-  in.clients_running = CommandMeter::TotalHolding();
-  for (const auto& w : workers_) in.clients_pending_writes += w->batch_bytes();
   in.profiler_active = profiler_->Active();
   in.profiler_bytes = profiler_bytes_.load(std::memory_order_relaxed);
   in.history_bytes = MemoryHistory::Bytes();
@@ -524,10 +521,19 @@ MemoryInputs Server::GatherMemoryInputs(const StorageFigures& st) const {
   return in;
 }
 
+void Server::ReadClientFigures(MemoryInputs* in) const {
+  in->clients_normal_query = ClientQueryBufferBytes();
+  in->clients_normal_reply = ClientReplyBufferBytes();
+  in->clients_running = CommandMeter::TotalHolding();
+  in->clients_pending_writes = 0;
+  for (const auto& w : workers_) in->clients_pending_writes += w->batch_bytes();
+}
+
 MemorySnapshot Server::TakeMemorySnapshot() { return TakeMemorySnapshot(storage_->GetFigures()); }
 
 MemorySnapshot Server::TakeMemorySnapshot(const StorageFigures& storage) {
-  MemorySnapshot s = mnemo::TakeMemorySnapshot(GatherMemoryInputs(storage));
+  MemorySnapshot s = mnemo::TakeMemorySnapshot(GatherMemoryInputs(storage),
+                                               [this](MemoryInputs* in) { ReadClientFigures(in); });
   RaisePeak(s.allocator.allocated);
   return s;
 }

@@ -175,6 +175,9 @@ class Server : public ServerApi {
   // The snapshot's inputs that only the server knows: storage, clients, profiler, baselines,
   // limits and the workers' published allocation counters. Lock-free for commands.
   MemoryInputs GatherMemoryInputs(const StorageFigures& storage) const;
+  // The client figures, which move fastest (query, reply and pending-write buffers, what
+  // running commands hold); read twice by TakeMemorySnapshot, around the allocator.
+  void ReadClientFigures(MemoryInputs* in) const;
   void RaisePeak(uint64_t allocated);
   // Messages from a thread that is no worker's: each subscriber's delivery collected into its
   // worker's list, then one task per worker with its list, in order.

@@ -112,7 +112,7 @@ struct StorageFigures {
   uint64_t block_cache_misses = 0;   // lookups read from a file (then decompressed)
   uint64_t index_filter_misses = 0;  // of the misses, index and filter blocks
   uint64_t index_bytes = 0;          // index blocks in the block cache
-  uint64_t filter_bytes = 0;         // filter blocks (partitions and their top level) in the cache
+  uint64_t filter_bytes = 0;         // filter blocks (one per file) in the cache
   uint64_t l0_files = 0;             // SST files at level 0 (rocksdb.num-files-at-level0)
   uint64_t pending_compaction_bytes = 0;  // estimate-pending-compaction-bytes
   uint64_t running_compactions = 0;

@@ -209,18 +209,15 @@ Status Storage::CheckFormat(const std::string& dir) {
                                  ": move it away to start with an empty one");
 }
 
-Status Storage::ReadEach(ColumnFamily cf, const std::string_view* keys, size_t n,
+Status Storage::ReadEach(const std::string_view* keys, size_t n,
                          const std::function<void(size_t, std::string_view)>& found) {
   assert(n <= kReadChunk);
   if (n == 1) {  // RocksDB's MultiGet sets up more than a lone Get needs
     std::string value;
-    Status s = Get(cf, keys[0], &value);
+    Status s = Get(ColumnFamily::kMetadata, keys[0], &value);
     if (s.ok()) found(0, value);
     return s.IsNotFound() ? Status::OK() : s;
   }
-  std::optional<KeyCache::Kind> kind;
-  if (cf == ColumnFamily::kMetadata) kind = KeyCache::Kind::kMetadata;
-  if (cf == ColumnFamily::kSubkeys) kind = KeyCache::Kind::kElement;
   // The key cache first; what it lacks goes to RocksDB in one MultiGet, which looks up a
   // file's filter, index and data blocks for all its keys at once instead of key by key.
   std::array<size_t, kReadChunk> missed;
@@ -229,7 +226,7 @@ Status Storage::ReadEach(ColumnFamily cf, const std::string_view* keys, size_t n
   size_t misses = 0;
   std::string value;
   for (size_t i = 0; i < n; i++) {
-    if (kind && key_cache_.Lookup(keys[i], &value, &tickets[misses], *kind)) {
+    if (key_cache_.Lookup(keys[i], &value, &tickets[misses])) {
       found(i, value);
       continue;
     }
@@ -239,13 +236,13 @@ Status Storage::ReadEach(ColumnFamily cf, const std::string_view* keys, size_t n
   if (misses == 0) return Status::OK();
   std::array<rocksdb::PinnableSlice, kReadChunk> values;
   std::array<rocksdb::Status, kReadChunk> statuses;
-  db_->MultiGet(rocksdb::ReadOptions(), Handle(cf), misses, slices.data(), values.data(),
-                statuses.data());
+  db_->MultiGet(rocksdb::ReadOptions(), Handle(ColumnFamily::kMetadata), misses, slices.data(),
+                values.data(), statuses.data());
   for (size_t j = 0; j < misses; j++) {
     if (statuses[j].IsNotFound()) continue;
     if (!statuses[j].ok()) return FromRocks(statuses[j]);
     std::string_view v = values[j].ToStringView();
-    if (kind) key_cache_.Fill(keys[missed[j]], v, tickets[j], *kind);
+    key_cache_.Fill(keys[missed[j]], v, tickets[j]);
     found(missed[j], v);
   }
   return Status::OK();
@@ -426,37 +423,32 @@ Status Storage::AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* out)
     NamespaceCounters counts;
     int64_t expire_at = 0;
   };
-  KeyState state;
-  std::string_view state_key;
-  bool have_state = false;
   CounterDeltas& deltas = *out;  // few namespaces per batch
   // Expiry index puts (true) and deletes, appended after the walk: appending while walking
   // would move the batch's bytes under the views of `collected`.
   std::vector<std::pair<std::string, bool>> index_ops;
   // What each key counted for before the batch, read a chunk of keys at a time: a pass of
   // blind SETs of new keys is one batched read of RocksDB per chunk, not one Get per key.
-  std::vector<std::string_view> keys;
+  std::vector<std::string_view> keys;  // each key once, in the batch's (sorted) order
   for (const auto& w : collected.writes) {
-    if (keys.empty() || keys.back() != w.key) keys.push_back(w.key);
+    if (keys.empty() || keys.back() != w.key) {
+      assert(keys.empty() || keys.back() < w.key);  // sorted: no key comes back later
+      keys.push_back(w.key);
+    }
   }
   std::vector<KeyState> before(keys.size());
   for (size_t at = 0; at < keys.size(); at += kReadChunk) {
     Status s =
-        ReadEach(ColumnFamily::kMetadata, keys.data() + at, std::min(kReadChunk, keys.size() - at),
+        ReadEach(keys.data() + at, std::min(kReadChunk, keys.size() - at),
                  [&](size_t i, std::string_view old) {
                    before[at + i] = {CountersOf(keys[at + i], old), PeekExpire(old).value_or(0)};
                  });
     if (!s.ok()) return s;
   }
-  size_t key_index = 0;
+  size_t k = 0;  // keys[k] is the key of the write at hand
+  KeyState state = before[0];
   for (const auto& w : collected.writes) {
-    if (!have_state || w.key != state_key) {
-      assert(!have_state || state_key < w.key);  // sorted: no key comes back later
-      if (have_state) key_index++;
-      have_state = true;
-      state_key = w.key;
-      state = before[key_index];
-    }
+    if (w.key != keys[k]) state = before[++k];
     KeyState now;
     if (!w.deleted) now = {CountersOf(w.key, w.value), PeekExpire(w.value).value_or(0)};
     NamespaceCounters d = Negated(state.counts);

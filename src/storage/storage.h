@@ -258,11 +258,11 @@ class Storage {
   // Adds to `batch` the counter merges and expiry index changes for the metadata records it
   // replaces; `deltas` gets the counter changes, for the in-memory mirror once written.
   Status AddDerivedWrites(rocksdb::WriteBatch* batch, CounterDeltas* deltas);
-  // Reads keys[0..n) of one column family (n <= kReadChunk; metadata and elements through the
-  // key cache, as Get), calling found(i, value) for each present key; absent keys are skipped.
-  // A chunk bounds the values RocksDB holds at once.
+  // Reads the metadata records of keys[0..n) (n <= kReadChunk; through the key cache, as Get),
+  // calling found(i, record) for each present key; absent keys are skipped. A chunk bounds the
+  // values RocksDB holds at once.
   static constexpr size_t kReadChunk = 32;
-  Status ReadEach(ColumnFamily cf, const std::string_view* keys, size_t n,
+  Status ReadEach(const std::string_view* keys, size_t n,
                   const std::function<void(size_t, std::string_view)>& found);
   // Reads the counters column family into the mirror (at open, and after a failed write).
   Status LoadCounters();

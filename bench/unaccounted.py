@@ -30,7 +30,8 @@ import profiling  # noqa: E402  (reused: free_port, wait_ready)
 
 MB = 1 << 20
 # The components INFO memory names (docs/memory.md): printed beside the worst sample.
-COMPONENTS = ("mem_block_cache", "mem_memtables", "mem_table_readers", "mem_key_cache",
+COMPONENTS = ("mem_block_cache", "mem_memtables", "mem_table_readers", "mem_storage_jobs",
+              "mem_key_cache",
               "mem_clients_normal", "mem_client_running_commands", "mem_profiler", "mem_history",
               "mem_lua", "mem_allocator_tcache", "mem_startup_other")
 

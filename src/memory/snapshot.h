@@ -65,6 +65,7 @@ struct MemoryInputs {
   uint64_t memtables_unflushed = 0;   // cur-size-all-mem-tables: active + unflushed immutable
   uint64_t memtables_all = 0;         // size-all-mem-tables: + flushed but still pinned
   uint64_t table_readers = 0;         // estimate-table-readers-mem: outside the block cache
+  uint64_t background_jobs = 0;       // running flushes' and compactions' heap growth
   // What cold reads and writes cost RocksDB (Storage::GetStats), for the doctor. Since start.
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;

@@ -24,6 +24,7 @@ MemoryInputs HealthyInputs() {
   in.memtables_unflushed = 10 * kMiB;
   in.memtables_all = 12 * kMiB;
   in.table_readers = 2 * kMiB;
+  in.background_jobs = 1 * kMiB;
   in.keys = 1000;
   in.clients_normal_count = 4;
   in.clients_normal_query = 64 * 1024;
@@ -66,7 +67,7 @@ TEST(MemorySnapshotTest, DerivesComponentsUnaccountedAndDataset) {
   MemorySnapshot s = Healthy();
   uint64_t clients = 96 * 1024;
   EXPECT_EQ(s.clients_normal, clients);
-  EXPECT_EQ(s.components, 30 * kMiB + 12 * kMiB + 2 * kMiB + clients);
+  EXPECT_EQ(s.components, 30 * kMiB + 12 * kMiB + 2 * kMiB + 1 * kMiB + clients);
   EXPECT_EQ(s.unaccounted, 100 * kMiB - s.components);
   EXPECT_EQ(s.rss_beyond_allocator, 4 * kMiB);
   EXPECT_EQ(s.overhead, 20 * kMiB + clients);

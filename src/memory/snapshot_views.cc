@@ -114,6 +114,7 @@ std::vector<MemoryField> InfoMemoryFields(const MemorySnapshot& s) {
       Bytes("mem_memtables_unflushed", in.memtables_unflushed),
       Bytes("mem_memtables_budget", in.memtables_budget),
       Bytes("mem_table_readers", in.table_readers),
+      Bytes("mem_storage_jobs", in.background_jobs),
       Bytes("mem_key_cache", in.key_cache_usage),
       Bytes("mem_key_cache_capacity", in.key_cache_capacity),
       Bytes("mem_client_query_buffers", in.clients_normal_query),
@@ -195,6 +196,7 @@ std::vector<MemoryField> MemoryStatsFields(const MemorySnapshot& s) {
       Bytes("rocksdb.memtables.unflushed", in.memtables_unflushed),
       Bytes("rocksdb.memtables.budget", in.memtables_budget),
       Bytes("rocksdb.table-readers", in.table_readers),
+      Bytes("rocksdb.background-jobs", in.background_jobs),
       Bytes("key-cache", in.key_cache_usage),
       Bytes("key-cache.capacity", in.key_cache_capacity),
       Int("key-cache.entries", static_cast<int64_t>(in.key_cache_entries)),
@@ -280,8 +282,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("peak_allocated", s.peak_allocated).EndObject();
   w.Key("components").BeginObject();
   w.Member("block_cache", in.block_cache_usage).Member("memtables", in.memtables_all);
-  w.Member("table_readers", in.table_readers).Member("key_cache", in.key_cache_usage);
-  w.Member("clients_normal", s.clients_normal);
+  w.Member("table_readers", in.table_readers).Member("storage_jobs", in.background_jobs);
+  w.Member("key_cache", in.key_cache_usage).Member("clients_normal", s.clients_normal);
   w.Member("profiler", in.profiler_bytes).Member("history", in.history_bytes);
   w.Member("lua", s.lua).Member("allocator_tcache", a.tcache);
   w.Member("startup_other", in.startup_other);
@@ -293,7 +295,8 @@ void WriteSections(JsonWriter& w, const MemorySnapshot& s) {
   w.Member("block_cache_capacity", in.block_cache_capacity);
   w.Member("block_cache_pinned", in.block_cache_pinned);
   w.Member("memtables_all", in.memtables_all).Member("memtables_unflushed", in.memtables_unflushed);
-  w.Member("table_readers", in.table_readers).Member("keys", in.keys);
+  w.Member("table_readers", in.table_readers).Member("background_jobs", in.background_jobs);
+  w.Member("keys", in.keys);
   w.EndObject();
   w.Key("key_cache").BeginObject().Member("usage", in.key_cache_usage);
   w.Member("capacity", in.key_cache_capacity).Member("entries", in.key_cache_entries);

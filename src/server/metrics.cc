@@ -50,6 +50,8 @@ const MemoryGauge kMemoryGauges[] = {
      [](const MemorySnapshot& s) { return s.in.memtables_budget; }},
     {"mnemo_memory_table_readers_bytes", "SST index and filter memory outside the block cache.",
      [](const MemorySnapshot& s) { return s.in.table_readers; }},
+    {"mnemo_memory_storage_jobs_bytes", "What running RocksDB flushes and compactions hold.",
+     [](const MemorySnapshot& s) { return s.in.background_jobs; }},
     {"mnemo_memory_key_cache_bytes", "Mnemo's key cache: entries and tables.",
      [](const MemorySnapshot& s) { return s.in.key_cache_usage; }},
     {"mnemo_memory_key_cache_capacity_bytes", "The key cache's capacity now.",

@@ -488,6 +488,7 @@ MemoryInputs Server::GatherMemoryInputs(const StorageFigures& st) const {
   in.memtables_unflushed = sm.memtables_active;
   in.memtables_all = sm.memtables_all;
   in.table_readers = sm.table_readers;
+  in.background_jobs = sm.background_jobs;
   in.block_cache_hits = st.block_cache_hits;
   in.block_cache_misses = st.block_cache_misses;
   in.write_stall_us = st.stall_micros;

@@ -122,6 +122,7 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   // Background errors and their recovery, for INFO. The recovery itself is RocksDB's: on ENOSPC
   // its SstFileManager (created by default) polls the free space and resumes the database.
   db_opts.listeners.push_back(s->errors_);
+  db_opts.listeners.push_back(s->jobs_);
 
   // Metadata records are never dropped by compaction, expired or not: the namespace counters
   // count them, so only a write (DEL, overwrite, the active expiry's delete) may remove one.
@@ -830,6 +831,13 @@ StorageMemory Storage::GetMemory() const {
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateTableReadersMem, &v))
       m.table_readers += v;
   }
+  // A flushed memtable leaves size-all-mem-tables when its last reference goes, but its arena
+  // is freed only when the flush job cleans up (after it has deleted obsolete files), up to a
+  // second later under a write load: a whole memtable was then allocated and unnamed. The write
+  // buffer manager is charged for every arena block until the arena is freed.
+  if (write_buffer_manager_->enabled())
+    m.memtables_all = std::max<uint64_t>(m.memtables_all, write_buffer_manager_->memory_usage());
+  m.background_jobs = jobs_->Bytes();
   return m;
 }
 

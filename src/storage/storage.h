@@ -93,8 +93,10 @@ struct StorageMemory {
   uint64_t block_cache_capacity = 0;
   uint64_t block_cache_pinned = 0;  // entries in use by iterators/readers right now
   uint64_t memtables_active = 0;    // cur-size-all-mem-tables: active + unflushed immutable
-  uint64_t memtables_all = 0;       // size-all-mem-tables: + pinned (flushed, still referenced)
+  uint64_t memtables_all = 0;       // size-all-mem-tables: + pinned (flushed, still referenced),
+                                    // or the arenas still allocated if more (awaiting deletion)
   uint64_t table_readers = 0;       // estimate-table-readers-mem: index/filter outside the cache
+  uint64_t background_jobs = 0;     // what running flushes and compactions hold (JobMemoryListener)
   uint64_t key_cache_usage = 0;     // KeyCache entries (header, key, record) and tables
   uint64_t key_cache_capacity = 0;
   uint64_t key_cache_entries = 0;
@@ -276,6 +278,7 @@ class Storage {
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffer_manager_;
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (storage_options.cc)
   std::shared_ptr<StorageErrorListener> errors_ = std::make_shared<StorageErrorListener>();
+  std::shared_ptr<JobMemoryListener> jobs_ = std::make_shared<JobMemoryListener>();
   std::atomic<bool> sync_writes_{false};
   std::atomic<uint64_t> version_counter_{0};
   LockManager locks_;

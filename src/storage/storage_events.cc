@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/string_util.h"
+#include "memory/allocator.h"
 
 namespace mnemo {
 
@@ -128,6 +129,30 @@ void StderrLogger::Logv(rocksdb::InfoLogLevel level, const char* format, va_list
   vsnprintf(line, sizeof(line), format, ap);
   auto i = static_cast<size_t>(level);
   Log(LogLevel::kWarning, "rocksdb %s: %s", i < 6 ? kLevels[i] : "log", line);
+}
+
+void JobMemoryListener::Begin() {
+  allocator::ThreadCounterPointers p = allocator::ThreadCounters();
+  if (p.allocated == nullptr || p.deallocated == nullptr) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  jobs_[std::this_thread::get_id()] = Job{p.allocated, p.deallocated, *p.allocated - *p.deallocated};
+}
+
+void JobMemoryListener::End() {
+  std::lock_guard<std::mutex> lock(mu_);
+  jobs_.erase(std::this_thread::get_id());
+}
+
+uint64_t JobMemoryListener::Bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t total = 0;
+  for (const auto& [id, job] : jobs_) {
+    uint64_t now = __atomic_load_n(job.allocated, __ATOMIC_RELAXED) -
+                   __atomic_load_n(job.deallocated, __ATOMIC_RELAXED);
+    int64_t grown = static_cast<int64_t>(now - job.start);
+    if (grown > 0) total += static_cast<uint64_t>(grown);
+  }
+  return total;
 }
 
 }  // namespace mnemo

@@ -24,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace mnemo {
 
@@ -71,6 +72,43 @@ class StorageErrorListener : public rocksdb::EventListener {
   uint64_t events_ = 0;
   std::map<uint32_t, uint64_t> flushed_up_to_;  // by column family id
   std::atomic<bool> guard_needed_{true};
+};
+
+// What RocksDB's running flushes and compactions hold: the files they write (buffers of
+// `writable_file_max_buffer_size`), the blocks and readahead of every input file a compaction
+// merges, the builders of the index and filter being written. RocksDB names none of it. A job
+// runs on one background thread from its Begin to its Completed callback, called on that
+// thread, so what the thread allocated minus what it freed since its Begin (jemalloc's
+// per-thread counters) is what the job holds. Each job counts at least 0: a job that frees
+// memory others allocated (a flush ends by releasing the memtable it wrote) does not hide the
+// others. A job's output files are opened before it completes, so their table readers and
+// cached index blocks are counted here and in their own components for that moment.
+//
+// The counters are read from another thread with a relaxed 8-byte load while their thread
+// writes them (jemalloc's thread.allocatedp): a value at most one allocation old. Without
+// jemalloc (the sanitizer builds) Bytes() is 0.
+class JobMemoryListener : public rocksdb::EventListener {
+ public:
+  const char* Name() const override { return "MnemoJobMemory"; }
+  void OnFlushBegin(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { Begin(); }
+  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { End(); }
+  void OnCompactionBegin(rocksdb::DB*, const rocksdb::CompactionJobInfo&) override { Begin(); }
+  void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo&) override { End(); }
+  // What the running jobs hold now.
+  uint64_t Bytes() const;
+
+ private:
+  struct Job {
+    const uint64_t* allocated;
+    const uint64_t* deallocated;
+    uint64_t start;  // allocated - deallocated at Begin (unsigned: the difference wraps)
+  };
+  void Begin();
+  void End();
+
+  mutable std::mutex mu_;
+  // By thread: a flush that fails is not completed, and the thread's next Begin replaces it.
+  std::map<std::thread::id, Job> jobs_;
 };
 
 // RocksDB's log lines at WARN and above, written to the server's stderr as "mnemo: rocksdb: ...".

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "memory/allocator.h"
 #include "storage/storage.h"
 
 namespace mnemo {
@@ -93,6 +99,60 @@ TEST(StorageErrorListener, FlushesAndErrorsWakeTheFlushWait) {
   rocksdb::Status io(rocksdb::Status::IOError("EIO"), rocksdb::Status::Severity::kHardError);
   l.OnBackgroundError(rocksdb::BackgroundErrorReason::kFlush, &io);
   EXPECT_EQ(l.Events(), seen + 1);  // a failed flush wakes the wait too
+}
+
+// A job's thread holds 4 MB between its Begin and Completed callbacks: read from another thread,
+// the listener names them while the job runs and nothing once it completed. A second job that
+// frees more than it allocated counts 0, not less.
+TEST(JobMemoryListener, NamesWhatARunningJobHolds) {
+  JobMemoryListener l;
+  const bool counters = allocator::ThreadCounters().allocated != nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  int step = 0;
+  auto wait_for = [&](int s) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return step >= s; });
+  };
+  auto advance = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++step;
+    cv.notify_all();
+  };
+  std::vector<char>* kept = new std::vector<char>(4 << 20, 'x');  // freed by the second job
+  std::thread flush([&] {
+    l.OnFlushBegin(nullptr, rocksdb::FlushJobInfo());
+    std::vector<char> held(4 << 20, 'f');
+    advance();  // step 1: the flush holds 4 MB
+    wait_for(2);
+    held.clear();
+    held.shrink_to_fit();
+    l.OnFlushCompleted(nullptr, rocksdb::FlushJobInfo());
+    advance();  // step 3
+  });
+  wait_for(1);
+  if (counters) {
+    EXPECT_GE(l.Bytes(), uint64_t{4} << 20);
+    EXPECT_LT(l.Bytes(), uint64_t{5} << 20);
+  } else {
+    EXPECT_EQ(l.Bytes(), 0u);  // without jemalloc nothing is counted
+  }
+  advance();  // step 2
+  wait_for(3);
+  flush.join();
+  EXPECT_EQ(l.Bytes(), 0u);
+
+  std::thread compaction([&] {
+    l.OnCompactionBegin(nullptr, rocksdb::CompactionJobInfo());
+    delete kept;  // memory another thread allocated
+    advance();    // step 4
+    wait_for(5);
+    l.OnCompactionCompleted(nullptr, rocksdb::CompactionJobInfo());
+  });
+  wait_for(4);
+  EXPECT_EQ(l.Bytes(), 0u);
+  advance();
+  compaction.join();
 }
 
 TEST(FromRocks, NoSpaceSaysDiskFull) {

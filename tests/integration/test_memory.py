@@ -27,7 +27,8 @@ INFO_FIELDS = [
     "rss_overhead_bytes", "mem_fragmentation_ratio", "mem_fragmentation_bytes",
     "mem_clients_normal", "mem_allocator", "mem_block_cache", "mem_block_cache_capacity",
     "mem_block_cache_pinned", "mem_memtables", "mem_memtables_unflushed", "mem_memtables_budget",
-    "mem_table_readers", "mem_key_cache", "mem_key_cache_capacity", "mem_client_query_buffers",
+    "mem_table_readers", "mem_storage_jobs", "mem_key_cache", "mem_key_cache_capacity",
+    "mem_client_query_buffers",
     "mem_client_reply_buffers", "mem_pubsub_registry", "mem_client_running_commands",
     "mem_client_pending_writes",
     "mem_profiler", "mem_profiler_active", "mem_history", "mem_lua", "mem_allocator_tcache",
@@ -45,7 +46,8 @@ STATS_FIELDS = [
     "rss-overhead.ratio", "rss-overhead.bytes", "fragmentation", "fragmentation.bytes",
     "process.rss", "maxmemory", "rocksdb.block-cache", "rocksdb.block-cache.capacity",
     "rocksdb.block-cache.pinned", "rocksdb.memtables", "rocksdb.memtables.unflushed",
-    "rocksdb.memtables.budget", "rocksdb.table-readers", "key-cache", "key-cache.capacity",
+    "rocksdb.memtables.budget", "rocksdb.table-readers", "rocksdb.background-jobs", "key-cache",
+    "key-cache.capacity",
     "key-cache.entries", "clients.normal.count",
     "clients.normal.query-buffers", "clients.normal.reply-buffers",
     "clients.normal.pubsub-registry", "clients.normal.running-commands",
@@ -62,7 +64,8 @@ TEXT_INFO = {"used_memory_human", "used_memory_rss_human", "used_memory_peak_hum
              "used_memory_scripts_human"}
 RATIO_INFO = {"allocator_frag_ratio", "allocator_rss_ratio", "rss_overhead_ratio",
               "mem_fragmentation_ratio"}
-COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_key_cache",
+COMPONENTS = ["mem_block_cache", "mem_memtables", "mem_table_readers", "mem_storage_jobs",
+              "mem_key_cache",
               "mem_clients_normal", "mem_profiler", "mem_history", "mem_lua",
               "mem_allocator_tcache", "mem_startup_other"]
 
@@ -166,6 +169,8 @@ def test_report_is_one_json_document_whose_views_agree(r):
         doc["rocksdb"]["block_cache_usage"]
     assert info["mem_memtables"] == stats["rocksdb.memtables"] == doc["components"]["memtables"]
     assert info["mem_table_readers"] == stats["rocksdb.table-readers"]
+    assert info["mem_storage_jobs"] == stats["rocksdb.background-jobs"] == \
+        doc["components"]["storage_jobs"] == doc["rocksdb"]["background_jobs"]
     assert info["mem_key_cache"] == stats["key-cache"] == doc["components"]["key_cache"]
     assert info["mem_key_cache_capacity"] == stats["key-cache.capacity"] == \
         doc["key_cache"]["capacity"]

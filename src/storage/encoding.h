@@ -7,7 +7,8 @@
 // milliseconds (0 = none). Strings keep their payload inline after that; composite types (hash,
 // list, set, zset) add a version, an element count and the elements' logical bytes, and keep their
 // elements in the `subkeys` CF under `ns_len | ns | slot | key_len | user_key | version | field`.
-// A string longer than kStringFragmentSize is stored like a composite (flags bit 6, version,
+// A string longer than kStringFragmentSize (or, written whole, than kStringInlineWholeMax) is
+// stored like a composite (flags bit 6, version,
 // size = bytes = its length) with its bytes in fragments of that size in `subkeys`, field =
 // the fragment's index (4 bytes, big endian); types/string_fragments.h reads and writes them.
 // Pure functions.
@@ -29,6 +30,11 @@ constexpr uint8_t kFragmented = 0x40;  // flags bit of a string: its bytes are i
 // Bytes per fragment of a fragmented string; a string longer than this is fragmented (a value
 // up to it is rewritten whole for no more than one fragment's write: docs/internals.md).
 constexpr size_t kStringFragmentSize = 4096;
+// The longest value written whole (SET, MSET, RESTORE, ...) that stays inline in its metadata
+// record: one record to put and to read. A partial write (SETBIT, SETRANGE, APPEND, BITFIELD)
+// to an inline value longer than kStringFragmentSize fragments it first, so each partial write
+// after that rewrites one fragment (docs/internals.md, "Fragments").
+constexpr size_t kStringInlineWholeMax = 16384;
 constexpr size_t kStringHeaderSize = 1 + 8;
 constexpr size_t kCompositeHeaderSize = 1 + 8 + 8 + 8 + 8;
 constexpr size_t kSlotCount = 16384;

@@ -210,6 +210,10 @@ Status StringValue::Grow(uint64_t length) {
 Status StringValue::Write(uint64_t offset, std::string_view data) {
   if (data.empty()) return Status::OK();
   uint64_t end = offset + data.size();
+  if (!fragmented_ && std::max(end, length_) > kF) {  // a whole-written inline value, or growing
+    Status f = ToFragments();
+    if (!f.ok()) return f;
+  }
   Status s = Grow(end);
   if (!s.ok()) return s;
   if (!fragmented_) {
@@ -248,7 +252,7 @@ void StringValue::Store() {
 
 std::string StringValue::EncodeWhole(Storage* storage, std::string_view ns, std::string_view key,
                                      std::string_view value, int64_t expire_ms, const PutFn& put) {
-  if (value.size() <= kF) return EncodeStringValue(value, expire_ms);
+  if (value.size() <= kStringInlineWholeMax) return EncodeStringValue(value, expire_ms);
   uint64_t version = storage->NewVersion();
   std::string prefix = EncodeSubkeyPrefix(ns, key, version);
   for (uint64_t i = 0; i * kF < value.size(); i++) {

@@ -1,5 +1,6 @@
 // Large strings in fragments. A string longer than kStringFragmentSize (storage/encoding.h) is
-// not kept inline in its metadata record: the record holds a version and the length (as
+// not kept inline in its metadata record — except one written whole (SET, RESTORE, ...) of at
+// most kStringInlineWholeMax bytes, until its first partial write: the record holds a version and the length (as
 // `size` and `bytes`, flags bit kFragmented, type still "string") and the bytes live in
 // `subkeys` records of kStringFragmentSize bytes under that version, field = the fragment's
 // index (4 bytes, big endian). A fragment never written, or whose bytes are all zero, is not
@@ -12,8 +13,8 @@
 // StringValue is one string key as a command sees it, in either layout: byte-range reads, and
 // writes kept in memory until Store() puts the fragments they changed (and the metadata record)
 // into the Database's write context. So SETBIT, SETRANGE, APPEND and BITFIELD rewrite only the
-// fragments they touch. An inline value that grows past the threshold becomes fragmented (a new
-// version) on that write.
+// fragments they touch. An inline value longer than the threshold, or growing past it, becomes
+// fragmented (a new version) on its first partial write.
 //
 // Not thread-safe: one per command, not outliving its Database. A writer holds the key's lock
 // (Database::Lock) from Load to Store; a reader without it still sees one committed state

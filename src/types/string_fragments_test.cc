@@ -86,7 +86,19 @@ TEST_F(StringFragmentsTest, SmallValuesStayOneRecordLargeOnesAreFragments) {
   ASSERT_TRUE(strings.Set("small", std::string(kF, 'a'), {}).ok());
   EXPECT_FALSE(Meta("small").fragmented);
   EXPECT_EQ(Meta("small").payload.size(), kF);
-  std::string big(3 * kF + 10, 'b');
+  // Written whole, a value up to kStringInlineWholeMax is one record too.
+  std::string medium(kStringInlineWholeMax, 'm');
+  ASSERT_TRUE(strings.Set("medium", medium, {}).ok());
+  EXPECT_FALSE(Meta("medium").fragmented);
+  EXPECT_EQ(Meta("medium").payload, medium);
+  EXPECT_TRUE(Fragments("medium").empty());
+  // A partial write to it fragments it first, so the writes after it rewrite one fragment.
+  ASSERT_EQ(*strings.SetRange("medium", 5, "Z"), static_cast<int64_t>(medium.size()));
+  medium[5] = 'Z';
+  EXPECT_TRUE(Meta("medium").fragmented);
+  EXPECT_EQ(Fragments("medium").size(), kStringInlineWholeMax / kF);
+  EXPECT_EQ(Get("medium"), medium);
+  std::string big(kStringInlineWholeMax + kF + 10, 'b');
   big.replace(kF, kF, std::string(kF, '\0'));  // an all-zero fragment is not stored
   ASSERT_TRUE(strings.Set("big", big, {}).ok());
   Metadata m = Meta("big");
@@ -95,9 +107,10 @@ TEST_F(StringFragmentsTest, SmallValuesStayOneRecordLargeOnesAreFragments) {
   EXPECT_EQ(m.size, big.size());
   EXPECT_EQ(m.bytes, big.size());
   auto frags = Fragments("big");
-  ASSERT_EQ(frags.size(), 3u);
+  const uint64_t last = big.size() / kF;
+  ASSERT_EQ(frags.size(), last);  // fragments 0..last, less the zero one
   EXPECT_EQ(frags.count(1), 0u);
-  EXPECT_EQ(frags[3], std::string(10, 'b'));  // the last one only to the length
+  EXPECT_EQ(frags[last], std::string(10, 'b'));  // the last one only to the length
   EXPECT_EQ(Get("big"), big);
   EXPECT_EQ(*strings.StrLen("big"), static_cast<int64_t>(big.size()));
   EXPECT_EQ(*strings.GetRange("big", kF - 2, kF + 1), std::string("bb\0\0", 4));
@@ -173,7 +186,9 @@ TEST_F(StringFragmentsTest, ReadWholeAgreesWithLoadingAndReading) {
   EXPECT_EQ(whole_of("sparse"), want);
   EXPECT_EQ(loaded("sparse"), want);
   std::string mixed;
-  for (uint64_t i = 0; i < 3 * kF + 17; i++) mixed.push_back(static_cast<char>('a' + i % 26));
+  for (uint64_t i = 0; i < kStringInlineWholeMax + 3 * kF + 17; i++) {
+    mixed.push_back(static_cast<char>('a' + i % 26));
+  }
   ASSERT_TRUE(strings.Set("mixed", mixed, {}).ok());
   EXPECT_EQ(whole_of("mixed"), mixed);
   ASSERT_TRUE(strings.Set("short", "abc", {}).ok());

@@ -120,7 +120,7 @@ void StringType::SetBlind(std::string_view key, std::string_view value, int64_t 
                           PendingWrites* pending) {
   std::string meta_key = db_->MetaKey(key);
   std::string record =
-      value.size() <= kStringFragmentSize
+      value.size() <= kStringInlineWholeMax
           ? EncodeStringValue(value, expire_ms)
           : StringValue::EncodeWhole(db_->storage(), db_->ns(), key, value, expire_ms,
                                      [pending](std::string_view k, std::string_view v) {

@@ -288,23 +288,24 @@ def test_loading_10mb_moves_used_memory_and_memtables(server_factory):
 
 def test_memory_usage_is_the_stored_size_and_grows_with_the_value(r):
     stored_header = 1 + len("__namespace") + 2 + 9  # ns length, namespace, slot; flags + expiry
-    # Longer than 4096 bytes: a fragmented string (types/string_fragments.h), its metadata
-    # record with version, length (twice) and one record per 4096 bytes: key = namespace, slot,
-    # key length (4), key, version (8), fragment index (4).
+    # Written whole, up to 16 KiB is one record; longer, a fragmented string
+    # (types/string_fragments.h): its metadata record with version, length (twice) and one
+    # record per 4096 bytes: key = namespace, slot, key length (4), key, version (8), fragment
+    # index (4).
     fragment_key = 1 + len("__namespace") + 2 + 4 + len("key") + 8 + 4
     sizes = []
-    for n in (1, 100, 4096, 10000, 1000000):
+    for n in (1, 100, 4096, 10000, 16384, 20480, 1000000):
         r.set("key", "x" * n)
         usage = r.memory_usage("key")
         exact = r.memory_usage("key", samples=0)
-        if n <= 4096:
+        if n <= 16384:
             assert usage == exact == stored_header + len("key") + n
         else:
             fragments = (n + 4095) // 4096
             assert exact == stored_header + 24 + len("key") + fragments * fragment_key + n
             assert abs(usage - exact) <= exact // 100  # 5 fragments sampled: an estimate
         sizes.append(usage)
-    assert sizes == sorted(sizes) and len(set(sizes)) == 5
+    assert sizes == sorted(sizes) and len(set(sizes)) == 7
     assert r.memory_usage("missing") is None
     r.set("short", "v", px=1)
     time.sleep(0.05)

@@ -12,6 +12,8 @@ the same load is acknowledged while reads go on.
 All loops are bounded by wall-clock deadlines; assertions are about behaviour, not timing.
 """
 import re
+import shutil
+import subprocess
 import threading
 import time
 
@@ -181,7 +183,11 @@ def load_until_full(server, probe, seconds=90, min_oom=20, limit=64 * MB):
                     probe_errors.append("GET probe returned a wrong value")
                 keys = list(loader.ok)[:2]
                 for k in keys:
-                    probe.delete(k)  # DEL must work at every level
+                    try:
+                        probe.delete(k)  # DEL must work at every level
+                    except redis.TimeoutError:
+                        raise AssertionError("DEL unanswered for 60 s; the server's threads:\n"
+                                             + thread_stacks(server.proc.pid))
                     with loader.lock:
                         loader.ok.pop(k, None)
                         loader.deleted.add(k)
@@ -313,6 +319,18 @@ def test_governor_stays_normal_without_a_limit(server_factory):
     assert not loader.oom
     assert loader.ok
     c.close()
+
+
+def thread_stacks(pid):
+    """Every thread's stack of the running server (gdb), to say where a request waited."""
+    if shutil.which("gdb") is None:
+        return "(gdb not installed)"
+    try:
+        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 30"],
+                             capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return "(gdb timed out)"
+    return "\n".join(line for line in out.stdout.splitlines() if line.startswith(("#", "Thread")))
 
 
 def test_durability_of_acknowledged_and_refused_writes(server_factory):

@@ -60,8 +60,24 @@ StatusOr<uint64_t> ThreadDeallocated();
 struct ThreadCounterPointers {
   const uint64_t* allocated = nullptr;
   const uint64_t* deallocated = nullptr;
+  // allocated - deallocated now, modulo 2^64; 0 without the counters. Any thread may call it:
+  // the owner writes the counters with plain stores, and an aligned 64-bit load is not torn, so
+  // from another thread it is a moment's reading.
+  uint64_t Net() const {
+    if (allocated == nullptr || deallocated == nullptr) return 0;
+    return __atomic_load_n(allocated, __ATOMIC_RELAXED) -
+           __atomic_load_n(deallocated, __ATOMIC_RELAXED);
+  }
 };
 ThreadCounterPointers ThreadCounters();
+// What a thread's heap grew by between two Net() readings, at least 0. Frees of memory other
+// threads allocated (an evicted cache block, a flushed memtable) can make the net shrink, even
+// below zero: both readings are taken modulo 2^64, so only their difference, read as signed,
+// means anything (an unsigned comparison saw a net that wrapped past zero as 2^64 bytes held).
+inline uint64_t GrowthSince(uint64_t base, uint64_t now) {
+  int64_t grown = static_cast<int64_t>(now - base);
+  return grown > 0 ? static_cast<uint64_t>(grown) : 0;
+}
 
 // ---- Heap profiling (jemalloc "prof.*") ----
 

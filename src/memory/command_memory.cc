@@ -17,9 +17,6 @@ std::vector<CommandMeter*>& Meters() {
   return meters;
 }
 
-// Another thread's counter: it writes it with plain stores; an aligned 64-bit load is not torn.
-uint64_t LoadCounter(const uint64_t* p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
-
 }  // namespace
 
 constinit thread_local CommandMeter* CommandMeter::current_ = nullptr;
@@ -62,14 +59,7 @@ uint64_t CommandMeter::Holding(uint64_t* client, const void** tag) const {
   *client = client_.load(std::memory_order_relaxed);
   *tag = tag_.load(std::memory_order_relaxed);
   if (*client == 0 || counters_.allocated == nullptr) return 0;
-  uint64_t net = LoadCounter(counters_.allocated) - LoadCounter(counters_.deallocated);
-  uint64_t base = base_.load(std::memory_order_relaxed);
-  // Frees of memory other threads allocated (an evicted cache block, a flushed memtable) can
-  // make the net shrink, even below zero: both are taken modulo 2^64, so only their difference,
-  // read as signed, means anything (an unsigned comparison saw a net that wrapped past zero as
-  // 2^64 bytes held).
-  int64_t grown = static_cast<int64_t>(net - base);
-  return grown > 0 ? static_cast<uint64_t>(grown) : 0;
+  return allocator::GrowthSince(base_.load(std::memory_order_relaxed), counters_.Net());
 }
 
 uint64_t CommandMeter::HoldingOf(uint64_t client) {

@@ -410,8 +410,7 @@ class HeapGrowth {
  private:
   static int64_t Net() {
     thread_local const allocator::ThreadCounterPointers c = allocator::ThreadCounters();
-    if (c.allocated == nullptr || c.deallocated == nullptr) return 0;
-    return static_cast<int64_t>(*c.allocated - *c.deallocated);
+    return static_cast<int64_t>(c.Net());
   }
   int64_t start_;
 };

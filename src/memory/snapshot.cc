@@ -58,9 +58,9 @@ MemorySnapshot CompleteMemorySnapshot(MemoryInputs inputs, std::optional<allocat
                      s.in.clients_running + s.in.clients_pending_writes;
   s.lua = s.in.lua_vm + s.in.lua_scripts;
   s.components = s.in.block_cache_usage + s.in.memtables_all + s.in.table_readers +
-                 s.in.background_jobs +
-                 s.in.key_cache_usage + s.clients_normal + s.in.profiler_bytes +
-                 s.in.history_bytes + s.lua + s.allocator.tcache + s.in.startup_other;
+                 s.in.background_jobs + s.in.key_cache_usage + s.clients_normal +
+                 s.in.profiler_bytes + s.in.history_bytes + s.lua + s.allocator.tcache +
+                 s.in.startup_other;
   s.unaccounted = Minus(allocated, s.components);
   s.rss_beyond_allocator = s.allocator_available ? Minus(rss, s.allocator.resident) : 0;
   s.overhead = s.in.startup_allocated + s.clients_normal + s.in.profiler_bytes + s.lua;

@@ -8,9 +8,9 @@
 // list, set, zset) add a version, an element count and the elements' logical bytes, and keep their
 // elements in the `subkeys` CF under `ns_len | ns | slot | key_len | user_key | version | field`.
 // A string longer than kStringFragmentSize (or, written whole, than kStringInlineWholeMax) is
-// stored like a composite (flags bit 6, version,
-// size = bytes = its length) with its bytes in fragments of that size in `subkeys`, field =
-// the fragment's index (4 bytes, big endian); types/string_fragments.h reads and writes them.
+// stored like a composite (flags bit 6, version, size = bytes = its length) with its bytes in
+// fragments of that size in `subkeys`, field = the fragment's index (4 bytes, big endian);
+// types/string_fragments.h reads and writes them.
 // Pure functions.
 #pragma once
 

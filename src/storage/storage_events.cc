@@ -8,7 +8,6 @@
 
 #include "common/log.h"
 #include "common/string_util.h"
-#include "memory/allocator.h"
 
 namespace mnemo {
 
@@ -135,7 +134,7 @@ void JobMemoryListener::Begin() {
   allocator::ThreadCounterPointers p = allocator::ThreadCounters();
   if (p.allocated == nullptr || p.deallocated == nullptr) return;
   std::lock_guard<std::mutex> lock(mu_);
-  jobs_[std::this_thread::get_id()] = Job{p.allocated, p.deallocated, *p.allocated - *p.deallocated};
+  jobs_[std::this_thread::get_id()] = Job{p, p.Net()};
 }
 
 void JobMemoryListener::End() {
@@ -146,12 +145,8 @@ void JobMemoryListener::End() {
 uint64_t JobMemoryListener::Bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t total = 0;
-  for (const auto& [id, job] : jobs_) {
-    uint64_t now = __atomic_load_n(job.allocated, __ATOMIC_RELAXED) -
-                   __atomic_load_n(job.deallocated, __ATOMIC_RELAXED);
-    int64_t grown = static_cast<int64_t>(now - job.start);
-    if (grown > 0) total += static_cast<uint64_t>(grown);
-  }
+  for (const auto& [id, job] : jobs_)
+    total += allocator::GrowthSince(job.start, job.counters.Net());
   return total;
 }
 

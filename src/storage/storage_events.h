@@ -26,6 +26,8 @@
 #include <string>
 #include <thread>
 
+#include "memory/allocator.h"
+
 namespace mnemo {
 
 // The storage's background error state. A soft error (a compaction that found no room) leaves
@@ -80,13 +82,12 @@ class StorageErrorListener : public rocksdb::EventListener {
 // runs on one background thread from its Begin to its Completed callback, called on that
 // thread, so what the thread allocated minus what it freed since its Begin (jemalloc's
 // per-thread counters) is what the job holds. Each job counts at least 0: a job that frees
-// memory others allocated (a flush ends by releasing the memtable it wrote) does not hide the
+// memory others allocated (a compaction's output evicting cache blocks) does not hide the
 // others. A job's output files are opened before it completes, so their table readers and
 // cached index blocks are counted here and in their own components for that moment.
 //
-// The counters are read from another thread with a relaxed 8-byte load while their thread
-// writes them (jemalloc's thread.allocatedp): a value at most one allocation old. Without
-// jemalloc (the sanitizer builds) Bytes() is 0.
+// The counters are read from another thread (allocator::ThreadCounterPointers::Net): a moment's
+// reading. Without jemalloc (the sanitizer builds) Bytes() is 0.
 class JobMemoryListener : public rocksdb::EventListener {
  public:
   const char* Name() const override { return "MnemoJobMemory"; }
@@ -99,9 +100,8 @@ class JobMemoryListener : public rocksdb::EventListener {
 
  private:
   struct Job {
-    const uint64_t* allocated;
-    const uint64_t* deallocated;
-    uint64_t start;  // allocated - deallocated at Begin (unsigned: the difference wraps)
+    allocator::ThreadCounterPointers counters;  // the job's thread's
+    uint64_t start;                             // counters.Net() at Begin
   };
   void Begin();
   void End();

@@ -1,8 +1,8 @@
 // Large strings in fragments. A string longer than kStringFragmentSize (storage/encoding.h) is
 // not kept inline in its metadata record — except one written whole (SET, RESTORE, ...) of at
-// most kStringInlineWholeMax bytes, until its first partial write: the record holds a version and the length (as
-// `size` and `bytes`, flags bit kFragmented, type still "string") and the bytes live in
-// `subkeys` records of kStringFragmentSize bytes under that version, field = the fragment's
+// most kStringInlineWholeMax bytes, until its first partial write: the record holds a version and
+// the length (as `size` and `bytes`, flags bit kFragmented, type still "string") and the bytes live
+// in `subkeys` records of kStringFragmentSize bytes under that version, field = the fragment's
 // index (4 bytes, big endian). A fragment never written, or whose bytes are all zero, is not
 // stored and reads as zeros, so a sparse bitmap costs only its non-zero regions; a stored
 // fragment never reaches past the value's length (the last may be shorter than the others).

@@ -119,13 +119,10 @@ StatusOr<StringType::SetResult> StringType::Set(std::string_view key, std::strin
 void StringType::SetBlind(std::string_view key, std::string_view value, int64_t expire_ms,
                           PendingWrites* pending) {
   std::string meta_key = db_->MetaKey(key);
-  std::string record =
-      value.size() <= kStringInlineWholeMax
-          ? EncodeStringValue(value, expire_ms)
-          : StringValue::EncodeWhole(db_->storage(), db_->ns(), key, value, expire_ms,
-                                     [pending](std::string_view k, std::string_view v) {
-                                       pending->batch.Put(ColumnFamily::kSubkeys, k, v);
-                                     });
+  std::string record = StringValue::EncodeWhole(db_->storage(), db_->ns(), key, value, expire_ms,
+                                                [pending](std::string_view k, std::string_view v) {
+                                                  pending->batch.Put(ColumnFamily::kSubkeys, k, v);
+                                                });
   pending->batch.Put(ColumnFamily::kMetadata, meta_key, record);
   pending->lock_keys.push_back(std::move(meta_key));
   pending->commands++;

@@ -10,6 +10,7 @@ target's condition: mem_unaccounted <= 5 % of used memory at every such sample),
 components that were largest at that sample, and how many samples qualified.
 
     bench/unaccounted.py --bin build/mnemo [--loads a,b,c] [--seconds 20] [--floor 32mb]
+                         [--trace FILE]   (every sample and its components, to FILE.<load>)
 
 A build without jemalloc (MNEMO_SANITIZED) reports used_memory 0: no sample qualifies, and the
 script says so instead of printing a ratio.
@@ -69,8 +70,10 @@ class Server:
 class Sampler(threading.Thread):
     """INFO memory every `interval` s until stopped; keeps the worst qualifying sample."""
 
-    def __init__(self, server, interval, floor):
+    def __init__(self, server, interval, floor, trace=None):
         super().__init__(daemon=True)
+        self.trace = trace  # a file: one line per sample, for the timeline around the worst
+        self.t0 = time.time()
         self.c = server.client()
         self.interval, self.floor = interval, floor
         self.stop_event = threading.Event()
@@ -84,6 +87,11 @@ class Sampler(threading.Thread):
             self.samples += 1
             used = int(info["used_memory"])
             self.max_used = max(self.max_used, used)
+            if self.trace is not None:
+                self.trace.write("%.2f used %.1f unacc %.1f %s\n" % (
+                    time.time() - self.t0, used / MB, int(info["mem_unaccounted"]) / MB,
+                    " ".join("%s=%.1f" % (k[4:], int(info.get(k, 0)) / MB) for k in COMPONENTS
+                             if int(info.get(k, 0)) >= MB // 10)))
             if used > self.floor:
                 self.qualifying += 1
                 share = int(info["mem_unaccounted"]) / used
@@ -135,7 +143,8 @@ def mget_load(server, seconds, keys, size):
 def run_load(args, workdir, name):
     extra = {"a": [], "b": ["--maxmemory", "128mb"], "c": ["--maxmemory", "256mb"]}[name]
     s = Server(args.bin, workdir, extra)
-    sampler = Sampler(s, args.interval, args.floor)
+    trace = open("%s.%s" % (args.trace, name), "w") if args.trace else None
+    sampler = Sampler(s, args.interval, args.floor, trace)
     try:
         sampler.start()
         note = ""
@@ -150,6 +159,8 @@ def run_load(args, workdir, name):
     finally:
         sampler.finish()
         s.stop()
+        if trace is not None:
+            trace.close()
     if sampler.worst is None:
         print("%s  no sample above %d MB (%d samples, used_memory at most %.1f MB)%s"
               % (name, args.floor // MB, sampler.samples, sampler.max_used / MB, note))
@@ -175,6 +186,7 @@ def main():
     ap.add_argument("--keyspace", type=int, default=2000000, help="keys of loads a and b")
     ap.add_argument("--mget-keys", type=int, default=2000)
     ap.add_argument("--mget-size", type=int, default=16384)
+    ap.add_argument("--trace", help="write every sample to TRACE.<load>")
     ap.add_argument("--show", type=int, default=4, help="components printed beside the worst")
     args = ap.parse_args()
     try:

@@ -247,7 +247,9 @@ const std::vector<Config::Entry>& Config::Table() {
        &Config::proto_max_bulk_len},
       {{"client-query-buffer-limit", T::kMemory, "1gb", true, kMiB, kNoMax, "bytes", nullptr,
         "Most memory one client's query buffer may hold (its allocated capacity, not only the "
-        "bytes not yet executed); a client exceeding it is disconnected. Bounds the input "
+        "bytes not yet executed, plus the arguments already parsed out of it for a request "
+        "still arriving, so that a multibulk of many bulks each under the limit cannot add up "
+        "past it); a client exceeding it is disconnected. Bounds the input "
         "memory of one connection. A client's requests are read only while its replies are not "
         "blocked, so a pipeline waits in the kernel's socket buffers rather than here. Keep it "
         "at least `proto-max-bulk-len`, or the largest allowed argument can't be received. "

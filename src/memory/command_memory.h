@@ -59,6 +59,14 @@ class CommandMeter {
     }
     return m;
   }
+  // While a command runs: `bytes` of its heap growth are counted elsewhere from now on (the
+  // connection accounted a reply it built as its reply buffer), so Holding stops counting them.
+  // Also inside a nested command: the outer one's holding is what shrinks. No-op between
+  // commands and without jemalloc.
+  void HandOver(uint64_t bytes) {
+    if (counters_.allocated == nullptr || client_.load(std::memory_order_relaxed) == 0) return;
+    base_.store(base_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+  }
   // After it: the bytes allocated during the call; 0 without jemalloc.
   uint64_t End(const Mark& m) {
     if (counters_.allocated == nullptr) return 0;

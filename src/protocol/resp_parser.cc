@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/heap_bytes.h"
 #include "common/string_util.h"
 
 namespace mnemo {
@@ -20,6 +21,14 @@ constexpr size_t kMaxHeaderLen = 64 * 1024;
 constexpr size_t kMaxPreallocArgs = 1024;
 
 size_t ToSize(int64_t v) { return v < 0 ? 0 : static_cast<size_t>(v); }
+
+// An argument's heap bytes for assembling_bytes(): its block's usable size from 4 KiB on (where
+// jemalloc's rounding reaches a KiB), its length + 1 below (no allocator lookup per small
+// argument), 0 for a short string kept in the object.
+size_t ArgumentBytes(const std::string& a) {
+  if (a.size() < sizeof(std::string) / 2) return 0;
+  return a.size() >= 4096 ? HeapBytes(a) : a.size() + 1;
+}
 
 // isspace() in the C locale, without the locale lookup.
 bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
@@ -163,6 +172,8 @@ RespParser::Result RespParser::Parse(const char* buf, size_t len, size_t* consum
       case Step::kCommand:
         // Hand the arguments over without copying; the caller's old vector becomes the next
         // command's storage (its strings are dropped, as the contract clears *args).
+        command_bytes_ = assembling_bytes();
+        assembled_bytes_ = 0;
         args->swap(argv_);
         if (argv_.capacity() > kMaxPreallocArgs) {
           std::vector<std::string>().swap(argv_);
@@ -191,6 +202,7 @@ RespParser::Step RespParser::ParseInline(const char* p, size_t n, size_t scanned
     return Fail("Protocol error: unbalanced quotes in request");
   }
   *used = nl + 1;
+  for (const std::string& a : argv_) assembled_bytes_ += ArgumentBytes(a);
   return argv_.empty() ? Step::kProgress : Step::kCommand;
 }
 
@@ -247,7 +259,8 @@ RespParser::Step RespParser::ParseBulkHeader(const char* p, size_t n, size_t sca
 RespParser::Step RespParser::ParseBulkPayload(const char* p, size_t n, size_t* used) {
   const size_t len = static_cast<size_t>(bulk_len_);
   if (n < 2 || n - 2 < len) return Step::kNeedMore;
-  argv_.emplace_back(p, len);
+  const std::string& arg = argv_.emplace_back(p, len);
+  assembled_bytes_ += ArgumentBytes(arg);
   *used = len + 2;
   bulk_len_ = -1;
   return --args_left_ == 0 ? Step::kCommand : Step::kProgress;
@@ -263,6 +276,7 @@ size_t RespParser::BytesWanted() const {
 }
 
 void RespParser::Reset() {
+  assembled_bytes_ = 0;
   args_left_ = 0;
   bulk_len_ = -1;
   scanned_ = 0;

@@ -64,6 +64,16 @@ class RespParser {
   // Drops any partial request and error; the parser is then as newly built.
   void Reset();
 
+  // Heap bytes of the arguments of the request being assembled (complete bulks of an unfinished
+  // multibulk, and the vector holding them): input read from the socket that the connection's
+  // buffer no longer holds. An argument of 4 KiB or more counts its allocator block
+  // (malloc_usable_size), a smaller one its length + 1.
+  size_t assembling_bytes() const {
+    return assembled_bytes_ + argv_.capacity() * sizeof(std::string);
+  }
+  // The same figure for the arguments the last kCommand handed over.
+  size_t command_bytes() const { return command_bytes_; }
+
  private:
   // Outcome of one parsing step; kProgress means bytes were absorbed and parsing continues.
   enum class Step { kNeedMore, kProgress, kCommand, kError };
@@ -85,6 +95,8 @@ class RespParser {
   // there, so a line arriving in small pieces is not rescanned from its start each time.
   size_t scanned_ = 0;
   std::vector<std::string> argv_;  // arguments of the command being assembled
+  size_t assembled_bytes_ = 0;     // their heap bytes, without the vector (assembling_bytes)
+  size_t command_bytes_ = 0;
   std::string error_;
 };
 

@@ -123,6 +123,35 @@ TEST(RespParser, MultibulkLeavesFollowingBytes) {
   EXPECT_EQ(consumed, 14u);
 }
 
+TEST(RespParser, CountsTheArgumentsOfARequestBeingAssembled) {
+  RespParser parser;
+  Args args;
+  size_t consumed = 0;
+  const std::string big(100000, 'x');
+  const std::string head = "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n" + big + "\r\n";
+  EXPECT_EQ(parser.assembling_bytes(), 0u);
+  ASSERT_EQ(parser.Parse(head.data(), head.size(), &consumed, &args), Result::kNeedMore);
+  EXPECT_EQ(consumed, head.size());  // the value left the caller's buffer for the parser
+  const size_t assembling = parser.assembling_bytes();
+  EXPECT_GE(assembling, big.size() + 1);  // the value's block (SET and k are short strings)
+  EXPECT_LT(assembling, big.size() + 64 * 1024);
+  const std::string tail = "$7\r\nKEEPTTL\r\n";
+  ASSERT_EQ(parser.Parse(tail.data(), tail.size(), &consumed, &args), Result::kCommand);
+  EXPECT_EQ(args.size(), 4u);
+  EXPECT_EQ(parser.assembling_bytes(), 0u);
+  EXPECT_GE(parser.command_bytes(), assembling);  // the same arguments, now the caller's
+  // Small arguments count their length, not an allocator lookup; short ones nothing.
+  const std::string small = "*2\r\n$4\r\nECHO\r\n$100\r\n" + std::string(100, 'y') + "\r\n";
+  ASSERT_EQ(parser.Parse(small.data(), small.size(), &consumed, &args), Result::kCommand);
+  EXPECT_GE(parser.command_bytes(), 101 + 2 * sizeof(std::string));
+  EXPECT_LE(parser.command_bytes(), 101 + 8 * sizeof(std::string));  // the vector's slots
+  // A reset drops the partial request's count with it.
+  ASSERT_EQ(parser.Parse(head.data(), head.size(), &consumed, &args), Result::kNeedMore);
+  EXPECT_GT(parser.assembling_bytes(), big.size());
+  parser.Reset();
+  EXPECT_LE(parser.assembling_bytes(), 4 * sizeof(std::string));  // the empty vector's slots
+}
+
 TEST(RespParser, Inline) {
   ExpectCommand("SET key value\r\n", {"SET", "key", "value"});
   ExpectCommand("PING\n", {"PING"});

@@ -16,7 +16,7 @@ ClientMemory Connection::Memory() const {
   m.name = name_;
   m.ns = ns_;
   m.qbuf = in_.size() - in_pos_;
-  m.query_buffer = HeapBytes(in_);
+  m.query_buffer = query_buffer_bytes();
   m.omem = HeapBytes(out_);
   m.multi_mem = txn_.memory();
   // While this connection's command runs (CLIENT INFO asks about itself, EXEC runs its queue),

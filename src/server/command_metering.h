@@ -10,11 +10,16 @@
 namespace mnemo {
 
 // `client` is the connection's id, `tag` its namespace's figures (types/namespaces.h).
-inline Status RunMetered(const CommandSpec* spec, CommandContext& ctx, CommandStats& stats,
-                         uint64_t client, const void* tag) {
+// `before_end` runs after the handler and before the meter stops counting its bytes: the
+// connection names a reply the handler built as its reply buffer there, so that a memory
+// snapshot taken in between counts it at least once (docs/memory.md, "Clients").
+template <typename BeforeEnd>
+Status RunMetered(const CommandSpec* spec, CommandContext& ctx, CommandStats& stats,
+                  uint64_t client, const void* tag, BeforeEnd&& before_end) {
   CommandMeter& meter = CommandMeter::ThisThread();
   CommandMeter::Mark mark = meter.Begin(client, tag);
   Status s = spec->handler(ctx);
+  before_end();
   uint64_t bytes = meter.End(mark);
   if (bytes == 0) return s;  // also every call of a build without jemalloc
   stats.alloc_bytes.fetch_add(bytes, std::memory_order_relaxed);

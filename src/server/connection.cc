@@ -91,7 +91,7 @@ void Connection::set_ns(std::string ns) {
 
 void Connection::AccountBuffers() {
   // The MULTI queue counts with the query buffer: both hold requests not yet answered.
-  size_t q = HeapBytes(in_) + txn_.memory(), r = HeapBytes(out_);
+  size_t q = QueryBytes(), r = HeapBytes(out_);
   if (q == accounted_query_ && r == accounted_reply_) return;
   int64_t dq = static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_);
   int64_t dr = static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_);
@@ -192,8 +192,9 @@ void Connection::HandleRead() {
   if (transport_.buffered_input()) event_active(read_event_, EV_READ, 0);
   server_->stats().net_input_bytes.Add(r.bytes);
   last_active_ms_ = NowMs();
-  // The limit counts what the buffer holds (its capacity), not just the unparsed bytes.
-  if (in_.capacity() > limit) {
+  // The limit counts what the buffer holds (its capacity), not just the unparsed bytes, and the
+  // arguments already parsed out of it for a request still arriving.
+  if (in_.capacity() + parser_.assembling_bytes() > limit) {
     server_->stats().rejected_query_buffer.fetch_add(1, std::memory_order_relaxed);
     ReplyError("ERR Protocol error: query buffer limit exceeded (client-query-buffer-limit)");
     close_after_reply_ = true;
@@ -251,6 +252,7 @@ bool Connection::RunCommands() {
       auto r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
       in_pos_ += consumed;
       if (r == RespParser::Result::kNeedMore) return true;
+      args_bytes_ = parser_.command_bytes();
       if (r == RespParser::Result::kError) {
         ReplyError("ERR " + parser_.error());
         close_after_reply_ = true;
@@ -259,6 +261,10 @@ bool Connection::RunCommands() {
     }
     if (HeldByPause()) break;
     ExecuteWithReplyMode();
+    // The arguments go now, not when the next command is parsed: an idle connection whose last
+    // command carried megabytes must not keep them.
+    args_.clear();
+    args_bytes_ = 0;
     if (out_.size() - out_pos_ > kOutputLimitCheckBytes) CheckOutputLimit();
     PendingWrites& pending = worker_->pending();
     if (pending.commands >= kMaxBatchCommands || pending.batch.DataSize() >= kMaxBatchBytes) {
@@ -465,7 +471,16 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   bool bracketed = context != nullptr && !(spec->flags & (kCmdReadOnly | kCmdNoQueue));
   if (bracketed) context->BeginCommand();
   int64_t start = MonotonicUs();
-  Status s = RunMetered(spec, ctx, stats, id_, activity_.get());
+  // A reply buffer that grew by more than kReplyAccountStep is accounted before the meter lets
+  // go of it (RunMetered); smaller growth waits for the end of the pass, as before.
+  Status s = RunMetered(spec, ctx, stats, id_, activity_.get(), [this] {
+    if (HeapBytes(out_) <= accounted_reply_ + kReplyAccountStep) return;
+    size_t before = accounted_reply_;
+    AccountBuffers();
+    // The reply buffer names it now: the running command (EXEC's, when this one is queued in
+    // it) no longer does.
+    CommandMeter::ThisThread().HandOver(accounted_reply_ - before);
+  });
   auto usec = static_cast<uint64_t>(MonotonicUs() - start);
   stats.usec.fetch_add(usec, std::memory_order_relaxed);
   stats.calls.fetch_add(1, std::memory_order_relaxed);

@@ -102,7 +102,9 @@ class Connection : public ClientApi {
 
   // Bytes the allocator holds for the query and reply buffers (common/heap_bytes.h), as the
   // worker's totals and the namespace's client bytes count them.
-  size_t query_buffer_bytes() const { return HeapBytes(in_); }
+  size_t query_buffer_bytes() const {
+    return HeapBytes(in_) + parser_.assembling_bytes() + args_bytes_;
+  }
   size_t reply_buffer_bytes() const { return HeapBytes(out_); }
   // This connection's memory now, its running command's included (server/client_memory.cc).
   // REQUIRES: this connection's worker thread.
@@ -199,6 +201,13 @@ class Connection : public ClientApi {
   Status CheckPubSubContext(const CommandSpec* spec) const;
   // Publishes changes of the buffers' capacities to the worker's totals.
   void AccountBuffers();
+  // What the query side holds: the query buffer, the arguments parsed out of it (of the command
+  // being assembled and of the one being run), and the MULTI queue.
+  size_t QueryBytes() const { return query_buffer_bytes() + txn_.memory(); }
+  // Reply-buffer growth within one command that is accounted at once (RunCommand), not at the
+  // end of the pass: a large reply must not fall between the running command's bytes and the
+  // reply buffer's in a memory snapshot.
+  static constexpr size_t kReplyAccountStep = 64 << 10;
   // The reply gate: a read's reply over kLargeReplyBytes that carried used memory past the
   // limit is taken back and becomes ReplyTooLargeError.
   Status CheckReplyMemory(const CommandSpec* spec, size_t reply_start);
@@ -252,6 +261,7 @@ class Connection : public ClientApi {
   size_t in_pos_ = 0;
   RespParser parser_;
   std::vector<std::string> args_;
+  size_t args_bytes_ = 0;  // args_'s heap bytes as the parser counted them (command_bytes)
   std::string out_;
   size_t out_pos_ = 0;
 

@@ -60,6 +60,7 @@ void Connection::QueueCommand(const CommandSpec* spec) {
     txn_.DropQueue();
   }
   args_.clear();
+  args_bytes_ = 0;  // txn_.memory() counts them now
   AccountBuffers();
   if (queue_over_limit_) {
     txn_.Flag();

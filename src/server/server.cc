@@ -523,9 +523,12 @@ MemoryInputs Server::GatherMemoryInputs(const StorageFigures& st) const {
 }
 
 void Server::ReadClientFigures(MemoryInputs* in) const {
+  // The running commands before the buffers: a connection accounts a reply it built before its
+  // command's meter lets go of it (RunMetered), so a reply moving between the two is counted
+  // once or twice here, never missed.
+  in->clients_running = CommandMeter::TotalHolding();
   in->clients_normal_query = ClientQueryBufferBytes();
   in->clients_normal_reply = ClientReplyBufferBytes();
-  in->clients_running = CommandMeter::TotalHolding();
   in->clients_pending_writes = 0;
   for (const auto& w : workers_) in->clients_pending_writes += w->batch_bytes();
 }

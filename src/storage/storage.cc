@@ -122,6 +122,7 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   // Background errors and their recovery, for INFO. The recovery itself is RocksDB's: on ENOSPC
   // its SstFileManager (created by default) polls the free space and resumes the database.
   db_opts.listeners.push_back(s->errors_);
+  s->jobs_->WatchWriteBuffers(s->write_buffer_manager_);
   db_opts.listeners.push_back(s->jobs_);
 
   // Metadata records are never dropped by compaction, expired or not: the namespace counters
@@ -835,8 +836,12 @@ StorageMemory Storage::GetMemory() const {
   // is freed only when the flush job cleans up (after it has deleted obsolete files), up to a
   // second later under a write load: a whole memtable was then allocated and unnamed. The write
   // buffer manager is charged for every arena block until the arena is freed.
-  if (write_buffer_manager_->enabled())
-    m.memtables_all = std::max<uint64_t>(m.memtables_all, write_buffer_manager_->memory_usage());
+  // And it uncharges the memtable before freeing the arena's blocks (JobMemoryListener::
+  // ReleasingBytes): those still held count too.
+  if (write_buffer_manager_->enabled()) {
+    m.memtables_all = std::max<uint64_t>(m.memtables_all, write_buffer_manager_->memory_usage()) +
+                      jobs_->ReleasingBytes();
+  }
   m.background_jobs = jobs_->Bytes();
   return m;
 }

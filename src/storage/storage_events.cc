@@ -142,6 +142,43 @@ void JobMemoryListener::End() {
   jobs_.erase(std::this_thread::get_id());
 }
 
+void JobMemoryListener::EndFlush() {
+  End();
+  if (wbm_ == nullptr || !wbm_->enabled()) return;
+  allocator::ThreadCounterPointers p = allocator::ThreadCounters();
+  if (p.allocated == nullptr || p.deallocated == nullptr) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  releases_[std::this_thread::get_id()] = Release{
+      p, __atomic_load_n(p.deallocated, __ATOMIC_RELAXED), wbm_->memory_usage(), MonotonicUs()};
+}
+
+uint64_t JobMemoryListener::ReleasingBytes() const {
+  if (wbm_ == nullptr) return 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (releases_.empty()) return 0;
+  const uint64_t charged = wbm_->memory_usage();
+  const int64_t now = MonotonicUs();
+  uint64_t largest = 0;
+  for (auto it = releases_.begin(); it != releases_.end();) {
+    const Release& r = it->second;
+    if (now - r.at_us > kReleaseWindowUs) {
+      it = releases_.erase(it);
+      continue;
+    }
+    // Both differences are read as signed: writes may have charged more since (no drop yet).
+    uint64_t dropped = allocator::GrowthSince(charged, r.charged);
+    uint64_t freed = allocator::GrowthSince(
+        r.deallocated, __atomic_load_n(r.counters.deallocated, __ATOMIC_RELAXED));
+    if (dropped > 0 && freed >= dropped) {
+      it = releases_.erase(it);  // the arena is gone
+      continue;
+    }
+    if (dropped > freed) largest = std::max(largest, dropped - freed);
+    ++it;
+  }
+  return largest;
+}
+
 uint64_t JobMemoryListener::Bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t total = 0;

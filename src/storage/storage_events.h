@@ -16,12 +16,14 @@
 
 #include <rocksdb/env.h>
 #include <rocksdb/listener.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -92,23 +94,48 @@ class JobMemoryListener : public rocksdb::EventListener {
  public:
   const char* Name() const override { return "MnemoJobMemory"; }
   void OnFlushBegin(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { Begin(); }
-  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { End(); }
+  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo&) override { EndFlush(); }
   void OnCompactionBegin(rocksdb::DB*, const rocksdb::CompactionJobInfo&) override { Begin(); }
   void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo&) override { End(); }
   // What the running jobs hold now.
   uint64_t Bytes() const;
+
+  // The write buffer manager whose charge ReleasingBytes watches. REQUIRES: before the database
+  // opens (no job runs yet).
+  void WatchWriteBuffers(std::shared_ptr<rocksdb::WriteBufferManager> wbm) {
+    wbm_ = std::move(wbm);
+  }
+  // Flushed memtables that the write buffer manager no longer charges but whose arenas are still
+  // being freed. RocksDB uncharges a memtable as its destructor begins and frees the arena's
+  // blocks after; the flush thread does that after the flush completed, and a thread descheduled
+  // on a busy machine can take milliseconds over megabytes. For the latest flush of each thread:
+  // the charge's drop since the flush completed, less what that thread freed since, at least 0;
+  // the largest of these. Forgotten once freed, or after kReleaseWindowUs. It errs low when the
+  // thread freed other memory too, and high (for that window) when another thread released the
+  // memtable (a read holding the last reference).
+  uint64_t ReleasingBytes() const;
+  static constexpr int64_t kReleaseWindowUs = 500 * 1000;
 
  private:
   struct Job {
     allocator::ThreadCounterPointers counters;  // the job's thread's
     uint64_t start;                             // counters.Net() at Begin
   };
+  struct Release {
+    allocator::ThreadCounterPointers counters;  // the flush thread's
+    uint64_t deallocated;                       // its bytes freed when the flush completed
+    uint64_t charged;                           // the write buffer manager's charge then
+    int64_t at_us;                              // MonotonicUs() then
+  };
   void Begin();
   void End();
+  void EndFlush();
 
   mutable std::mutex mu_;
   // By thread: a flush that fails is not completed, and the thread's next Begin replaces it.
   std::map<std::thread::id, Job> jobs_;
+  mutable std::map<std::thread::id, Release> releases_;
+  std::shared_ptr<rocksdb::WriteBufferManager> wbm_;
 };
 
 // RocksDB's log lines at WARN and above, written to the server's stderr as "mnemo: rocksdb: ...".

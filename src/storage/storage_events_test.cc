@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -104,21 +105,32 @@ TEST(StorageErrorListener, FlushesAndErrorsWakeTheFlushWait) {
 // A job's thread holds 4 MB between its Begin and Completed callbacks: read from another thread,
 // the listener names them while the job runs and nothing once it completed. A second job that
 // frees more than it allocated counts 0, not less.
+// Two threads taking turns: each Advance() moves to the next step; WaitFor(n) returns once the
+// steps reached n.
+class Steps {
+ public:
+  void WaitFor(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return step_ >= n; });
+  }
+  void Advance() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++step_;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int step_ = 0;
+};
+
 TEST(JobMemoryListener, NamesWhatARunningJobHolds) {
   JobMemoryListener l;
   const bool counters = allocator::ThreadCounters().allocated != nullptr;
-  std::mutex mu;
-  std::condition_variable cv;
-  int step = 0;
-  auto wait_for = [&](int s) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return step >= s; });
-  };
-  auto advance = [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    ++step;
-    cv.notify_all();
-  };
+  Steps steps;
+  auto wait_for = [&](int s) { steps.WaitFor(s); };
+  auto advance = [&] { steps.Advance(); };
   std::vector<char>* kept = new std::vector<char>(4 << 20, 'x');  // freed by the second job
   std::thread flush([&] {
     l.OnFlushBegin(nullptr, rocksdb::FlushJobInfo());
@@ -153,6 +165,48 @@ TEST(JobMemoryListener, NamesWhatARunningJobHolds) {
   EXPECT_EQ(l.Bytes(), 0u);
   advance();
   compaction.join();
+}
+
+TEST(JobMemoryListener, NamesAFlushedMemtableUntilItsThreadFreesIt) {
+  JobMemoryListener l;
+  auto wbm = std::make_shared<rocksdb::WriteBufferManager>(64 << 20, nullptr, false);
+  l.WatchWriteBuffers(wbm);
+  const bool counters = allocator::ThreadCounters().allocated != nullptr;
+  constexpr size_t kArena = 8 << 20;
+  wbm->ReserveMem(kArena + (1 << 20));  // a flushed memtable's arena and the active one's
+  Steps steps;
+  auto wait_for = [&](int s) { steps.WaitFor(s); };
+  auto advance = [&] { steps.Advance(); };
+  auto* arena = new std::vector<char>(kArena, 'm');  // allocated by a writer, freed by the flush
+  std::thread flush([&] {
+    l.OnFlushBegin(nullptr, rocksdb::FlushJobInfo());
+    l.OnFlushCompleted(nullptr, rocksdb::FlushJobInfo());
+    advance();  // step 1: completed; the memtable is still charged
+    wait_for(2);
+    wbm->FreeMem(kArena);  // as ~MemTable begins: uncharged first...
+    advance();             // step 3
+    wait_for(4);
+    delete arena;  // ...then the arena's blocks are freed
+    advance();     // step 5
+  });
+  wait_for(1);
+  EXPECT_EQ(l.ReleasingBytes(), 0u);  // still charged: nothing in transit
+  advance();
+  wait_for(3);
+  if (counters) {
+    EXPECT_EQ(l.ReleasingBytes(), kArena);  // uncharged, not yet freed
+  } else {
+    EXPECT_EQ(l.ReleasingBytes(), 0u);  // without jemalloc nothing is counted
+  }
+  wbm->ReserveMem(1 << 20);  // writes charging the active memtable meanwhile: errs low, not high
+  if (counters) {
+    EXPECT_EQ(l.ReleasingBytes(), kArena - (1 << 20));
+  }
+  advance();
+  wait_for(5);
+  flush.join();
+  EXPECT_EQ(l.ReleasingBytes(), 0u);  // freed by the thread that completed the flush
+  wbm->FreeMem(2 << 20);
 }
 
 TEST(FromRocks, NoSpaceSaysDiskFull) {

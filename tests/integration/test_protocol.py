@@ -8,6 +8,7 @@ import time
 import pytest
 import redis
 
+from conftest import SANITIZED
 from helpers import RawClient, RespError, encode_command, wait_until
 
 
@@ -293,6 +294,71 @@ def test_query_buffer_limit_closes_the_connection(server_factory):
     bystander.close()
     with RawClient(s.port) as c:  # a request within the limit still works
         assert c.call("SET", "ok", b"v" * (512 * 1024)) == "OK"
+
+
+def test_query_buffer_limit_counts_the_arguments_of_an_unfinished_request(server_factory):
+    # Complete arguments leave the query buffer for the parser while the request is still
+    # arriving: many of them, each well under the limit, must not add up past it unbounded.
+    s = server_factory(extra_args=["--client-query-buffer-limit", "1mb"])
+    bystander = RawClient(s.port)
+    piece = b"v" * (64 * 1024)
+    with RawClient(s.port) as c:
+        try:
+            c.send(b"*1001\r\n$4\r\nMSET\r\n")
+            for i in range(64):  # 4 MB of arguments, never the last one
+                c.send(b"$1\r\n%d\r\n" % (i % 10) + b"$%d\r\n" % len(piece) + piece + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        out = c.read_until_closed()
+    assert b"\r\nclient_query_buffer_limit_disconnections:1\r\n" in bystander.call("INFO", "stats")
+    assert out in (b"", b"-ERR Protocol error: query buffer limit exceeded "
+                        b"(client-query-buffer-limit)\r\n")
+    assert bystander.call("PING") == "PONG"
+    bystander.close()
+
+
+def info_field(client, name):
+    return int(client.call("INFO", "memory").split(name + b":")[1].split(b"\r\n")[0])
+
+
+def test_arguments_of_a_request_being_assembled_count_as_query_buffer(server_factory):
+    s = server_factory()
+    observer = RawClient(s.port)
+    before = info_field(observer, b"mem_client_query_buffers")
+    size = 4 * 1024 * 1024
+    with RawClient(s.port) as c:
+        c.call("CLIENT", "SETNAME", "assembling")
+        # SET k <4 MB> KEEPTTL without its last argument: the value is parsed out of the query
+        # buffer and waits in the parser for the rest.
+        c.send(b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % size + b"x" * size + b"\r\n")
+
+        def held():
+            q = info_field(observer, b"mem_client_query_buffers")
+            return q if q >= before + size else None
+
+        wait_until(held, what="the parsed arguments counted in mem_client_query_buffers")
+        if not SANITIZED:  # without jemalloc used_memory and mem_unaccounted read 0
+            assert info_field(observer, b"mem_unaccounted") < size // 2
+        top = observer.call("MEMORY", "TOP", "CLIENTS", "10")
+        mine = [dict(zip(e[0::2], e[1::2])) for e in top]
+        mine = [m for m in mine if m[b"name"] == b"assembling"][0]
+        assert mine[b"query-buffer"] >= size
+        assert mine[b"tot-mem"] >= size
+        c.send(b"$7\r\nKEEPTTL\r\n")  # the last argument: the command runs
+        assert c.read_reply() == "OK"
+        assert c.call("STRLEN", "k") == size
+
+        # Once run, its arguments are freed: the idle connection holds no 4 MB.
+        def released():
+            top = observer.call("MEMORY", "TOP", "CLIENTS", "10")
+            ms = [dict(zip(e[0::2], e[1::2])) for e in top]
+            m = [m for m in ms if m[b"name"] == b"assembling"][0]
+            return m if m[b"query-buffer"] < size // 4 else None
+
+        wait_until(released, what="the run command's arguments released")
+        if not SANITIZED:  # and not held unnamed either
+            assert info_field(observer, b"mem_unaccounted") < size // 2
+    observer.close()
 
 
 def test_maxclients(server_factory):

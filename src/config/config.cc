@@ -403,6 +403,16 @@ const std::vector<Config::Entry>& Config::Table() {
         "RocksDB raises values from 0 to 19 to 20. The process's open-file limit must cover "
         "this plus `maxclients`."},
        &Config::max_open_files},
+      {{"rocksdb.min-blob-size", T::kMemory, "0", false, 0, 512 * kMiB, "bytes", nullptr,
+        "A string record (key metadata with its value) of at least this many bytes keeps its "
+        "value in a blob file beside the SST files (RocksDB's integrated BlobDB), so "
+        "compactions move a small reference instead of rewriting the value; the blob files are "
+        "compacted by RocksDB's garbage collection as overwrites and deletes leave them "
+        "partly stale. 0 = never: every value stays in the SST files. Only the metadata column "
+        "family (strings written whole, up to 16 KB; larger strings are fragments) uses it. "
+        "Blob reads are not cached in the block cache: they come from the operating system's "
+        "page cache. Can be changed between restarts; existing blobs stay readable."},
+       &Config::min_blob_size},
       // Heap profiling.
       {{"profiling-dir", T::kString, "", true, 0, 0, "", nullptr,
         "Directory holding heap profile dumps. Empty = `<dir>/heap-profiles`. Dumps are "

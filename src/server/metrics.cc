@@ -229,6 +229,7 @@ void StorageMetrics(PrometheusWriter& w, Server& server, const StorageFigures& f
   w.Gauge("mnemo_rocksdb_delayed_write_rate_bytes", "Write rate while delayed, bytes/s; 0 = none.",
           f.delayed_write_rate);
   w.Gauge("mnemo_rocksdb_sst_bytes", "Bytes of SST files.", f.sst_bytes);
+  w.Gauge("mnemo_rocksdb_blob_bytes", "Bytes of blob files (rocksdb.min-blob-size).", f.blob_bytes);
   w.Gauge("mnemo_rocksdb_live_data_bytes", "Estimated bytes of live data in SST files.",
           f.live_data_bytes);
   w.Counter("mnemo_key_cache_hits_total", "Key cache lookups that found the key's record.",

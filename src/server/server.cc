@@ -158,6 +158,7 @@ Status Server::Start() {
   // Fixed for the life of the process: RocksDB cannot change it on an open database.
   so.memtables_per_flush = MemtablesPerFlush(so.max_write_buffer_number, budgets_.limit > 0);
   so.max_open_files = static_cast<int>(config_->max_open_files.load());
+  so.min_blob_size = static_cast<uint64_t>(config_->min_blob_size.load());
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());

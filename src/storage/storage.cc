@@ -130,6 +130,7 @@ StatusOr<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& o) {
   auto subkey_filter = std::make_shared<SubkeyFilterFactory>();
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   rocksdb::ColumnFamilyOptions meta = CfOptions(o, s->block_cache_);
+  UseBlobFiles(o, &meta);
   rocksdb::ColumnFamilyOptions sub = CfOptions(o, s->block_cache_);
   sub.compaction_filter_factory = subkey_filter;
   // RocksDB requires the default CF; Mnemo stores nothing in it.
@@ -867,9 +868,10 @@ uint64_t Storage::ImmutableMemtables(ColumnFamily cf) const {
 }
 
 uint64_t Storage::DiskUsage(ColumnFamily cf) const {
-  uint64_t v = 0;
+  uint64_t v = 0, blobs = 0;
   db_->GetIntProperty(Handle(cf), rocksdb::DB::Properties::kTotalSstFilesSize, &v);
-  return v;
+  db_->GetIntProperty(Handle(cf), rocksdb::DB::Properties::kTotalBlobFileSize, &blobs);
+  return v + blobs;
 }
 
 uint64_t Storage::DiskUsage() const {
@@ -877,6 +879,7 @@ uint64_t Storage::DiskUsage() const {
   for (auto* h : handles_) {
     uint64_t v = 0;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) total += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalBlobFileSize, &v)) total += v;
   }
   return total;
 }

@@ -85,6 +85,8 @@ struct StorageOptions {
   // max_write_buffer_number - 1 (see MemtablesPerFlush).
   int memtables_per_flush = 1;
   int max_open_files = 4096;
+  // Metadata records of at least this many bytes keep their value in blob files; 0 = never.
+  uint64_t min_blob_size = 0;
 };
 
 // RocksDB's own memory, read from its properties. All fields in bytes.
@@ -126,6 +128,7 @@ struct StorageFigures {
   bool write_stopped = false;        // is-write-stopped now (a stall, not an error)
   uint64_t delayed_write_rate = 0;   // actual-delayed-write-rate, bytes/s; 0 = not delayed
   uint64_t sst_bytes = 0;            // total-sst-files-size
+  uint64_t blob_bytes = 0;           // total-blob-file-size (rocksdb.min-blob-size)
   uint64_t live_data_bytes = 0;      // estimate-live-data-size
 };
 

@@ -52,6 +52,7 @@ StorageFigures Storage::GetFigures() const {
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kNumImmutableMemTable, &v))
       f.immutable_memtables += v;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) f.sst_bytes += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalBlobFileSize, &v)) f.blob_bytes += v;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateLiveDataSize, &v))
       f.live_data_bytes += v;
     std::map<std::string, std::string> cf;

@@ -107,6 +107,20 @@ rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
   return cf;
 }
 
+// Blob files of 64 MB (RocksDB's 256 MB would leave a small database one file that garbage
+// collection never reaches); LZ4 as the SST files. Garbage collection relocates the live blobs
+// of the oldest quarter of the blob files whenever a compaction meets them, so overwritten values
+// are reclaimed without a full rewrite of the data.
+void UseBlobFiles(const StorageOptions& o, rocksdb::ColumnFamilyOptions* cf) {
+  if (o.min_blob_size == 0) return;
+  cf->enable_blob_files = true;
+  cf->min_blob_size = o.min_blob_size;
+  cf->blob_file_size = 64ull << 20;
+  cf->blob_compression_type = rocksdb::kLZ4Compression;
+  cf->enable_blob_garbage_collection = true;
+  cf->blob_garbage_collection_age_cutoff = 0.25;
+}
+
 rocksdb::DBOptions DbOptions(const StorageOptions& o) {
   rocksdb::DBOptions db;
   db.create_if_missing = true;

@@ -31,6 +31,9 @@ std::shared_ptr<rocksdb::Cache> NewBlockCache(uint64_t capacity);
 rocksdb::BlockBasedTableOptions TableOptions(const std::shared_ptr<rocksdb::Cache>& cache);
 rocksdb::ColumnFamilyOptions CfOptions(const StorageOptions& o,
                                        const std::shared_ptr<rocksdb::Cache>& cache);
+// Values of at least o.min_blob_size in blob files (no-op when it is 0). For the metadata
+// column family only: it has no compaction filter, which would read each blob back.
+void UseBlobFiles(const StorageOptions& o, rocksdb::ColumnFamilyOptions* cf);
 // The database-wide options but the listeners, the logger and the write buffer manager.
 rocksdb::DBOptions DbOptions(const StorageOptions& o);
 

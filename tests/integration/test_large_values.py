@@ -3,6 +3,7 @@ write waits for seconds behind RocksDB's stalls), keeps used memory near the lim
 storage reports what reads and writes cost. Bounds are generous and no figure is timed: speed is
 bench/ltm.py's job (docs/benchmarks.md).
 """
+import os
 import random
 import threading
 import time
@@ -99,3 +100,38 @@ def test_info_storage_reports_cache_and_compaction_state(server_factory):
     wait_until(lambda: c.info("storage")["storage_block_cache_index_bytes"] > 0 and
                c.info("storage")["storage_block_cache_filter_bytes"] > 0, timeout=30,
                what="index and filter blocks in the cache")
+
+
+def test_values_in_blob_files_survive_overwrites_deletes_and_kill9(server_factory):
+    # rocksdb.min-blob-size: values of 4 KB and more go to blob files beside the SST files.
+    s = server_factory(extra_args=["--rocksdb.min-blob-size", "4kb"])
+    c = s.client()
+    expected = {}
+    p = c.pipeline(transaction=False)
+    for n in range(1200):  # 1 MB memtables: many flushes, so many blob files
+        key = "b%d" % n
+        expected[key] = value_for(key)
+        p.set(key, expected[key])
+        if n % 100 == 99:
+            p.execute()
+    p.execute()
+    for n in range(0, 1200, 3):  # overwrite a third, smaller: now inline in the SST files
+        key = "b%d" % n
+        expected[key] = b"small:%d" % n
+        c.set(key, expected[key])
+    for n in range(1, 1200, 7):
+        c.delete("b%d" % n)
+        expected.pop("b%d" % n, None)
+    c.set("last", value_for("last"))  # acknowledged just before the kill
+    expected["last"] = value_for("last")
+    c.connection_pool.disconnect()
+    blobs = [f for _, _, fs in os.walk(s.data_dir) for f in fs if f.endswith(".blob")]
+    assert blobs, "no blob file was written"
+    assert s.kill9() == -9
+    s.start()
+    c = s.client()
+    keys = sorted(expected)
+    assert c.mget(keys) == [expected[k] for k in keys]
+    assert c.dbsize() == len(expected)
+    assert c.exists("b1") == 0
+    assert int(c.info("persistence")["db_disk_bytes"]) >= 4 * MB  # the blob files count in the disk figure

@@ -413,6 +413,14 @@ const std::vector<Config::Entry>& Config::Table() {
         "Blob reads are not cached in the block cache: they come from the operating system's "
         "page cache. Can be changed between restarts; existing blobs stay readable."},
        &Config::min_blob_size},
+      {{"rocksdb.delayed-write-rate", T::kMemory, "16mb", false, kMiB, kNoMax, "bytes per second",
+        nullptr,
+        "How fast RocksDB lets writes in while it slows them (RocksDB's delayed_write_rate): "
+        "when the last memtable allowed is being written while the others wait for a flush, "
+        "or L0 files or pending compaction bytes reach their slowdown triggers. RocksDB lowers "
+        "it further while the backlog grows. Writes are stopped outright only at the stop "
+        "triggers (every memtable full, 36 L0 files or more)."},
+       &Config::delayed_write_rate},
       // Heap profiling.
       {{"profiling-dir", T::kString, "", true, 0, 0, "", nullptr,
         "Directory holding heap profile dumps. Empty = `<dir>/heap-profiles`. Dumps are "

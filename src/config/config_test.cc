@@ -314,7 +314,7 @@ TEST(ConfigGet, GlobInTableOrderWithCanonicalText) {
             (Pairs{{"proto-max-bulk-len", "536870912"}, {"proto-max-multibulk-len", "1048576"}}));
   EXPECT_EQ(c.Get("MAXCLIENTS"), (Pairs{{"maxclients", "10000"}}));
   EXPECT_EQ(c.Get("sync-writes"), (Pairs{{"sync-writes", "no"}}));
-  EXPECT_EQ(c.Get("rocksdb.*").size(), 6u);
+  EXPECT_EQ(c.Get("rocksdb.*").size(), 7u);
   EXPECT_EQ(c.Get("maxmemory-soft-ratio"), (Pairs{{"maxmemory-soft-ratio", "0.85"}}));
   EXPECT_TRUE(c.Get("nothing*").empty());
   EXPECT_EQ(c.GetText("requirepass"), "");

@@ -159,6 +159,7 @@ Status Server::Start() {
   so.memtables_per_flush = MemtablesPerFlush(so.max_write_buffer_number, budgets_.limit > 0);
   so.max_open_files = static_cast<int>(config_->max_open_files.load());
   so.min_blob_size = static_cast<uint64_t>(config_->min_blob_size.load());
+  so.delayed_write_rate = static_cast<uint64_t>(config_->delayed_write_rate.load());
   auto storage = Storage::Open(so);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());

@@ -87,6 +87,7 @@ struct StorageOptions {
   int max_open_files = 4096;
   // Metadata records of at least this many bytes keep their value in blob files; 0 = never.
   uint64_t min_blob_size = 0;
+  uint64_t delayed_write_rate = 16 << 20;  // bytes/s while RocksDB slows writes
 };
 
 // RocksDB's own memory, read from its properties. All fields in bytes.

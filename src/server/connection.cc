@@ -92,6 +92,7 @@ void Connection::set_ns(std::string ns) {
 void Connection::AccountBuffers() {
   // The MULTI queue counts with the query buffer: both hold requests not yet answered.
   size_t q = QueryBytes(), r = HeapBytes(out_);
+  accounted_reply_capacity_ = out_.capacity();
   if (q == accounted_query_ && r == accounted_reply_) return;
   int64_t dq = static_cast<int64_t>(q) - static_cast<int64_t>(accounted_query_);
   int64_t dr = static_cast<int64_t>(r) - static_cast<int64_t>(accounted_reply_);
@@ -474,6 +475,8 @@ void Connection::RunCommand(const CommandSpec* spec, CommandStats& stats, Reply&
   // A reply buffer that grew by more than kReplyAccountStep is accounted before the meter lets
   // go of it (RunMetered); smaller growth waits for the end of the pass, as before.
   Status s = RunMetered(spec, ctx, stats, id_, activity_.get(), [this] {
+    // The buffer's block changes only when its capacity does: no allocator lookup otherwise.
+    if (out_.capacity() == accounted_reply_capacity_) return;
     if (HeapBytes(out_) <= accounted_reply_ + kReplyAccountStep) return;
     size_t before = accounted_reply_;
     AccountBuffers();

@@ -268,7 +268,8 @@ class Connection : public ClientApi {
   int64_t soft_limit_since_ms_ = 0;  // when pending replies first exceeded the soft limit
   size_t accounted_query_ = 0;       // capacities last reported to the worker
   size_t accounted_reply_ = 0;
-  bool in_batch_ = false;  // replies at [batch_reply_start_, end) wait for the batch
+  size_t accounted_reply_capacity_ = 0;  // out_.capacity() when accounted_reply_ was taken
+  bool in_batch_ = false;                // replies at [batch_reply_start_, end) wait for the batch
   size_t batch_reply_start_ = 0;
   size_t batch_replies_ = 0;
   // Replies at [context_reply_start_, end) wait for the worker's context (context_replies_ of

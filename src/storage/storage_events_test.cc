@@ -102,9 +102,6 @@ TEST(StorageErrorListener, FlushesAndErrorsWakeTheFlushWait) {
   EXPECT_EQ(l.Events(), seen + 1);  // a failed flush wakes the wait too
 }
 
-// A job's thread holds 4 MB between its Begin and Completed callbacks: read from another thread,
-// the listener names them while the job runs and nothing once it completed. A second job that
-// frees more than it allocated counts 0, not less.
 // Two threads taking turns: each Advance() moves to the next step; WaitFor(n) returns once the
 // steps reached n.
 class Steps {
@@ -125,45 +122,46 @@ class Steps {
   int step_ = 0;
 };
 
+// A job's thread holds 4 MB between its Begin and Completed callbacks: read from another thread,
+// the listener names them while the job runs and nothing once it completed. A second job that
+// frees more than it allocated counts 0, not less.
 TEST(JobMemoryListener, NamesWhatARunningJobHolds) {
   JobMemoryListener l;
   const bool counters = allocator::ThreadCounters().allocated != nullptr;
   Steps steps;
-  auto wait_for = [&](int s) { steps.WaitFor(s); };
-  auto advance = [&] { steps.Advance(); };
   std::vector<char>* kept = new std::vector<char>(4 << 20, 'x');  // freed by the second job
   std::thread flush([&] {
     l.OnFlushBegin(nullptr, rocksdb::FlushJobInfo());
     std::vector<char> held(4 << 20, 'f');
-    advance();  // step 1: the flush holds 4 MB
-    wait_for(2);
+    steps.Advance();  // step 1: the flush holds 4 MB
+    steps.WaitFor(2);
     held.clear();
     held.shrink_to_fit();
     l.OnFlushCompleted(nullptr, rocksdb::FlushJobInfo());
-    advance();  // step 3
+    steps.Advance();  // step 3
   });
-  wait_for(1);
+  steps.WaitFor(1);
   if (counters) {
     EXPECT_GE(l.Bytes(), uint64_t{4} << 20);
     EXPECT_LT(l.Bytes(), uint64_t{5} << 20);
   } else {
     EXPECT_EQ(l.Bytes(), 0u);  // without jemalloc nothing is counted
   }
-  advance();  // step 2
-  wait_for(3);
+  steps.Advance();  // step 2
+  steps.WaitFor(3);
   flush.join();
   EXPECT_EQ(l.Bytes(), 0u);
 
   std::thread compaction([&] {
     l.OnCompactionBegin(nullptr, rocksdb::CompactionJobInfo());
-    delete kept;  // memory another thread allocated
-    advance();    // step 4
-    wait_for(5);
+    delete kept;      // memory another thread allocated
+    steps.Advance();  // step 4
+    steps.WaitFor(5);
     l.OnCompactionCompleted(nullptr, rocksdb::CompactionJobInfo());
   });
-  wait_for(4);
+  steps.WaitFor(4);
   EXPECT_EQ(l.Bytes(), 0u);
-  advance();
+  steps.Advance();
   compaction.join();
 }
 
@@ -175,24 +173,22 @@ TEST(JobMemoryListener, NamesAFlushedMemtableUntilItsThreadFreesIt) {
   constexpr size_t kArena = 8 << 20;
   wbm->ReserveMem(kArena + (1 << 20));  // a flushed memtable's arena and the active one's
   Steps steps;
-  auto wait_for = [&](int s) { steps.WaitFor(s); };
-  auto advance = [&] { steps.Advance(); };
   auto* arena = new std::vector<char>(kArena, 'm');  // allocated by a writer, freed by the flush
   std::thread flush([&] {
     l.OnFlushBegin(nullptr, rocksdb::FlushJobInfo());
     l.OnFlushCompleted(nullptr, rocksdb::FlushJobInfo());
-    advance();  // step 1: completed; the memtable is still charged
-    wait_for(2);
+    steps.Advance();  // step 1: completed; the memtable is still charged
+    steps.WaitFor(2);
     wbm->FreeMem(kArena);  // as ~MemTable begins: uncharged first...
-    advance();             // step 3
-    wait_for(4);
-    delete arena;  // ...then the arena's blocks are freed
-    advance();     // step 5
+    steps.Advance();       // step 3
+    steps.WaitFor(4);
+    delete arena;     // ...then the arena's blocks are freed
+    steps.Advance();  // step 5
   });
-  wait_for(1);
+  steps.WaitFor(1);
   EXPECT_EQ(l.ReleasingBytes(), 0u);  // still charged: nothing in transit
-  advance();
-  wait_for(3);
+  steps.Advance();
+  steps.WaitFor(3);
   if (counters) {
     EXPECT_EQ(l.ReleasingBytes(), kArena);  // uncharged, not yet freed
   } else {
@@ -202,8 +198,8 @@ TEST(JobMemoryListener, NamesAFlushedMemtableUntilItsThreadFreesIt) {
   if (counters) {
     EXPECT_EQ(l.ReleasingBytes(), kArena - (1 << 20));
   }
-  advance();
-  wait_for(5);
+  steps.Advance();
+  steps.WaitFor(5);
   flush.join();
   EXPECT_EQ(l.ReleasingBytes(), 0u);  // freed by the thread that completed the flush
   wbm->FreeMem(2 << 20);

@@ -204,6 +204,15 @@ const std::vector<Config::Entry>& Config::Table() {
         "Close a client connection after it has sent nothing for this many seconds. 0 = never "
         "close idle clients."},
        &Config::timeout},
+      {{"namespace-quota-backoff", T::kInt, "1000", true, 0, 60000, "milliseconds", nullptr,
+        "Longest wait a connection is given before its next command after a write was refused "
+        "by its namespace's data or client-memory quota (docs/namespaces.md). The first "
+        "refusal in a row waits 1 ms and each further one twice as long, up to this; a write "
+        "that passes the quota, or twice this long without a refusal, starts again from 1 ms. "
+        "While it waits its requests are not read, so a tenant that keeps sending refused "
+        "writes is slowed to a few per second per connection instead of taking the workers "
+        "from other tenants. 0 = no wait."},
+       &Config::namespace_quota_backoff},
       {{"requirepass", T::kString, "", true, 0, 0, "", nullptr,
         "Password of the admin user: when set, a client must `AUTH` with it before other "
         "commands. Empty = no authentication. It is stored in plain text in the config file and "

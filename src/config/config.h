@@ -151,7 +151,8 @@ class Config {
       key_cache_size, write_buffer_size, max_write_buffer_number, max_open_files, min_blob_size,
       delayed_write_rate, profiling_max_dumps, profiling_auto_dump_growth,
       profiling_auto_dump_interval, profiling_sample_bytes, tls_port, tls_handshake_timeout,
-      debug_used_memory, busy_reply_threshold, lua_memory_limit, lua_write_limit;
+      debug_used_memory, busy_reply_threshold, lua_memory_limit, lua_write_limit,
+      namespace_quota_backoff;
   // Ratios are kept in millionths (kRatio keys); ratio() turns one into a double.
   std::atomic<int64_t> maxmemory_cgroup_ratio, maxmemory_soft_ratio, maxmemory_hard_ratio,
       maxmemory_hysteresis, write_buffer_budget;

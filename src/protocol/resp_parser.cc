@@ -1,6 +1,7 @@
 #include "protocol/resp_parser.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -170,18 +171,32 @@ RespParser::Result RespParser::Parse(const char* buf, size_t len, size_t* consum
       case Step::kError:
         return Result::kError;
       case Step::kCommand:
-        // Hand the arguments over without copying; the caller's old vector becomes the next
-        // command's storage (its strings are dropped, as the contract clears *args).
-        command_bytes_ = assembling_bytes();
-        assembled_bytes_ = 0;
-        args->swap(argv_);
-        if (argv_.capacity() > kMaxPreallocArgs) {
-          std::vector<std::string>().swap(argv_);
-        } else {
-          argv_.clear();
-        }
+        HandOver(args);
         return Result::kCommand;
     }
+  }
+}
+
+RespParser::Result RespParser::TakeBulk(std::string&& buf, std::vector<std::string>* args) {
+  assert(args_left_ > 0 && bulk_len_ >= 0 && buf.size() == BytesWanted());
+  buf.resize(static_cast<size_t>(bulk_len_));  // shrinking keeps the block
+  assembled_bytes_ += ArgumentBytes(argv_.emplace_back(std::move(buf)));
+  bulk_len_ = -1;
+  if (--args_left_ > 0) return Result::kNeedMore;
+  HandOver(args);
+  return Result::kCommand;
+}
+
+void RespParser::HandOver(std::vector<std::string>* args) {
+  // Without copying: the caller's old vector becomes the next command's storage (its strings
+  // are dropped, as the contract clears *args).
+  command_bytes_ = assembling_bytes();
+  assembled_bytes_ = 0;
+  args->swap(argv_);
+  if (argv_.capacity() > kMaxPreallocArgs) {
+    std::vector<std::string>().swap(argv_);
+  } else {
+    argv_.clear();
   }
 }
 

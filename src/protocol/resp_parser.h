@@ -54,6 +54,13 @@ class RespParser {
   // REQUIRES: after kNeedMore, buf starts with the bytes that followed the consumed ones.
   Result Parse(const char* buf, size_t len, size_t* consumed, std::vector<std::string>* args);
 
+  // The bulk payload being awaited, handed over in the buffer that holds it: `buf` is exactly
+  // its bytes and the two after them (size BytesWanted()). The buffer becomes the argument, so a
+  // large value is neither copied nor held twice (a connection reads a large bulk into a buffer
+  // of its own size). Returns kCommand (args as for Parse) when it was the last argument, else
+  // kNeedMore. REQUIRES: BytesWanted() > 0 and buf.size() == BytesWanted().
+  Result TakeBulk(std::string&& buf, std::vector<std::string>* args);
+
   // The reason for the last kError ("" if none), without the "ERR " prefix.
   const std::string& error() const { return error_; }
 
@@ -77,6 +84,8 @@ class RespParser {
  private:
   // Outcome of one parsing step; kProgress means bytes were absorbed and parsing continues.
   enum class Step { kNeedMore, kProgress, kCommand, kError };
+  // Hands the complete command's arguments to *args.
+  void HandOver(std::vector<std::string>* args);
 
   // Each step parses the element at p[0..n) and sets *used to the bytes it absorbed. `scanned`
   // bytes at p are already known to hold no line end (see scanned_).

@@ -288,6 +288,38 @@ TEST(RespParser, BigBulkIsTakenOnceComplete) {
   EXPECT_EQ(chunked.commands[0][2], value);
 }
 
+TEST(RespParser, TakeBulkMakesTheBufferTheArgument) {
+  const std::string value(1024 * 1024 + 5, 'v');
+  const std::string in = Multibulk({"SET", "k", value, "KEEPTTL"});
+  RespParser parser;
+  Args args;
+  size_t consumed = 0;
+  ASSERT_EQ(parser.Parse(in.data(), in.find(value), &consumed, &args), Result::kNeedMore);
+  ASSERT_EQ(consumed, in.find(value));  // the headers and "SET", "k" are the parser's now
+  ASSERT_EQ(parser.BytesWanted(), value.size() + 2);
+  std::string buf = value + "\r\n";
+  const char* block = buf.data();
+  const size_t before = parser.assembling_bytes();
+  ASSERT_EQ(parser.TakeBulk(std::move(buf), &args), Result::kNeedMore);
+  EXPECT_TRUE(args.empty());
+  EXPECT_EQ(parser.BytesWanted(), 0u);
+  EXPECT_GE(parser.assembling_bytes(), before + value.size());  // counted as a parsed argument
+  const std::string rest = in.substr(in.find(value) + value.size() + 2);
+  ASSERT_EQ(parser.Parse(rest.data(), rest.size(), &consumed, &args), Result::kCommand);
+  EXPECT_EQ(consumed, rest.size());
+  ASSERT_EQ(args.size(), 4u);
+  EXPECT_EQ(args[2], value);
+  EXPECT_EQ(args[2].data(), block);  // the same block: not copied
+  EXPECT_EQ(args[3], "KEEPTTL");
+  // As the last argument, it completes the command.
+  const std::string in2 = Multibulk({"SET", "k", value});
+  ASSERT_EQ(parser.Parse(in2.data(), in2.find(value), &consumed, &args), Result::kNeedMore);
+  ASSERT_EQ(parser.TakeBulk(value + "\r\n", &args), Result::kCommand);
+  ASSERT_EQ(args.size(), 3u);
+  EXPECT_EQ(args[2], value);
+  EXPECT_GE(parser.command_bytes(), value.size());
+}
+
 TEST(RespParser, ErrorInvalidMultibulkLength) {
   for (const char* in : {"*abc\r\n", "*\r\n", "*1x\r\n", "*+1\r\n", "*01\r\n", "* 1\r\n",
                          "*1048577\r\n", "*99999999999999999999\r\n"}) {

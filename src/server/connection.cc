@@ -249,9 +249,19 @@ bool Connection::RunCommands() {
   // While the socket refuses replies, hold further input back (backpressure).
   while (!closed_ && !paused_ && !close_after_reply_ && !write_armed_) {
     if (!held_) {
-      size_t consumed = 0;
-      auto r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
-      in_pos_ += consumed;
+      RespParser::Result r;
+      size_t wanted = parser_.BytesWanted();
+      if (wanted > kReadChunk && in_pos_ == 0 && in_.size() == wanted) {
+        // A large bulk read into a buffer of its own (HandleRead) becomes the argument itself:
+        // no copy, and the value is not held twice while the request completes.
+        std::string bulk;
+        bulk.swap(in_);
+        r = parser_.TakeBulk(std::move(bulk), &args_);
+      } else {
+        size_t consumed = 0;
+        r = parser_.Parse(in_.data() + in_pos_, in_.size() - in_pos_, &consumed, &args_);
+        in_pos_ += consumed;
+      }
       if (r == RespParser::Result::kNeedMore) return true;
       args_bytes_ = parser_.command_bytes();
       if (r == RespParser::Result::kError) {
@@ -340,7 +350,7 @@ bool Connection::CheckOutputLimit() {
   return true;
 }
 
-Status Connection::CheckMemory(uint32_t flags) const {
+Status Connection::CheckMemory(uint32_t flags) {
   if (!(flags & kCmdDenyOOM)) return Status::OK();
   if (Status q = CheckQuota(); !q.ok()) return q;
   MemoryLevel level = server_->governor().level();
@@ -357,7 +367,7 @@ Status Connection::CheckMemory(uint32_t flags) const {
   return Status::OutOfMemory("request too large while used memory is near 'maxmemory'.");
 }
 
-Status Connection::CheckQuota() const {
+Status Connection::CheckQuota() {
   NamespaceRegistry& reg = server_->namespaces();
   // One relaxed load each per write without quotas.
   if (!reg.any_quota() && !reg.any_client_quota()) return Status::OK();
@@ -366,13 +376,28 @@ Status Connection::CheckQuota() const {
   if (reg.any_client_quota() && static_cast<int64_t>(adding) > kHardLevelRequestLimit) {
     int64_t quota = reg.ClientQuota(ns_);
     if (quota > 0 && activity_->client_bytes.load(std::memory_order_relaxed) > quota) {
+      NoteQuotaRefusal();
       return Status::OutOfMemory("command not allowed: namespace '" + ns_ +
                                  "' is over its client memory quota of " + std::to_string(quota) +
                                  " bytes.");
     }
   }
-  if (!reg.any_quota() || !reg.OverQuota(ns_, static_cast<int64_t>(adding))) return Status::OK();
+  if (!reg.any_quota() || !reg.OverQuota(ns_, static_cast<int64_t>(adding))) {
+    refusal_run_ = 0;
+    return Status::OK();
+  }
+  NoteQuotaRefusal();
   return QuotaExceededError(ns_, reg.Quota(ns_));
+}
+
+void Connection::NoteQuotaRefusal() {
+  int64_t longest = server_->config().namespace_quota_backoff.load(std::memory_order_relaxed);
+  if (longest <= 0) return;
+  int64_t now = NowMs();
+  if (now - last_refusal_ms_ > 2 * longest) refusal_run_ = 0;  // an old run is over
+  last_refusal_ms_ = now;
+  backoff_until_ms_ = now + std::min(longest, int64_t{1} << std::min(refusal_run_, 30));
+  refusal_run_++;
 }
 
 Status Connection::CheckReplyMemory(const CommandSpec* spec, size_t reply_start) {
@@ -573,14 +598,24 @@ std::vector<std::string> Connection::RedactedArgs(const CommandSpec* spec,
 }
 
 bool Connection::HeldByPause() {
+  // A quota back-off first: its command waits whatever it is (the clock read only then).
+  int64_t wait_ms = 0;
+  if (backoff_until_ms_ != 0) {
+    wait_ms = std::max<int64_t>(0, backoff_until_ms_ - NowMs());
+    if (wait_ms == 0) backoff_until_ms_ = 0;
+  }
   // One relaxed load per command unless a pause was requested (the name lookup only then).
-  held_ = server_->PauseRequested() && server_->PauseHolds(CommandTable::Instance().Find(args_[0]));
-  if (!held_) return false;
   // Retry every 10 ms at most: CLIENT UNPAUSE ends a pause early. The worker keeps serving.
+  if (wait_ms == 0 && server_->PauseRequested() &&
+      server_->PauseHolds(CommandTable::Instance().Find(args_[0]))) {
+    wait_ms = 10;
+  }
+  held_ = wait_ms > 0;
+  if (!held_) return false;
   if (pause_event_ == nullptr) {
     pause_event_ = evtimer_new(worker_->base(), &Connection::OnPauseTimer, this);
   }
-  timeval tv{0, 10 * 1000};
+  timeval tv{static_cast<time_t>(wait_ms / 1000), static_cast<suseconds_t>(wait_ms % 1000 * 1000)};
   evtimer_add(pause_event_, &tv);
   return true;
 }

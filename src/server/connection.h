@@ -147,7 +147,8 @@ class Connection : public ClientApi {
   void ArmBlockTimer(int64_t us);  // the wait's timer fires in `us` microseconds
   // Execute, then drops the reply when CLIENT REPLY says so.
   void ExecuteWithReplyMode();
-  // True (and a timer armed to retry) when CLIENT PAUSE holds the parsed command.
+  // True (and a timer armed to retry) when CLIENT PAUSE or a quota back-off holds the parsed
+  // command.
   bool HeldByPause();
   // After a command ran `usec`: its latency histogram and, when slow, the slow log.
   void RecordLatency(CommandStats& stats, const CommandSpec* spec, uint64_t usec);
@@ -213,10 +214,14 @@ class Connection : public ClientApi {
   Status CheckReplyMemory(const CommandSpec* spec, size_t reply_start);
   // The memory gate: -OOM for commands that can add data when memory is full (or, near the
   // limit, when the request is large).
-  Status CheckMemory(uint32_t flags) const;
+  Status CheckMemory(uint32_t flags);
   // The namespace's data quota (types/namespaces.h): -OOM when the request could carry the
-  // namespace's logical bytes past it.
-  Status CheckQuota() const;
+  // namespace's logical bytes past it. A refusal sets the back-off before the next command
+  // (NoteQuotaRefusal); a write that passes ends a run of refusals.
+  Status CheckQuota();
+  // namespace-quota-backoff: the wait before the next command after the refusal_run_-th
+  // refusal in a row, 1 ms doubling up to the key's value.
+  void NoteQuotaRefusal();
 
   Worker* worker_;
   Server* server_;
@@ -247,11 +252,16 @@ class Connection : public ClientApi {
   event* write_event_ = nullptr;
   bool write_armed_ = false;
   bool read_armed_ = false;
-  event* pause_event_ = nullptr;  // created at the first CLIENT PAUSE that holds this client
+  event* pause_event_ = nullptr;  // created at the first CLIENT PAUSE or back-off that holds it
   bool held_ = false;             // args_ is a parsed command waiting for the pause to end
-  bool reply_off_ = false;        // CLIENT REPLY OFF
-  bool skip_next_ = false;        // CLIENT REPLY SKIP: drop the next command's reply
-  bool drop_deferred_ = false;    // the deferred reply in progress is dropped
+  // Quota back-off (NoteQuotaRefusal): refusals in a row, the last one's time, and until when
+  // the next command waits (0 = it does not).
+  int refusal_run_ = 0;
+  int64_t last_refusal_ms_ = 0;
+  int64_t backoff_until_ms_ = 0;
+  bool reply_off_ = false;      // CLIENT REPLY OFF
+  bool skip_next_ = false;      // CLIENT REPLY SKIP: drop the next command's reply
+  bool drop_deferred_ = false;  // the deferred reply in progress is dropped
   // TLS only: the last read must send before it can go on (it waits for writable), or the last
   // write must receive (it waits for readable). Each is retried on that event.
   bool read_wants_write_ = false;

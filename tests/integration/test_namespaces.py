@@ -142,6 +142,64 @@ def test_data_quota_refuses_writes_and_frees_with_deletes(server_factory):
     one.close()
 
 
+def test_a_connection_whose_writes_are_refused_waits_before_its_next_command(server_factory):
+    """namespace-quota-backoff: after each refusal in a row the connection's next command waits
+    1 ms, 2 ms, 4 ms ... up to the key's value, while other connections are served; a write that
+    passes the quota starts again from 1 ms, and 0 turns the wait off."""
+    import threading
+    import time
+    s = server_factory(extra_args=["--requirepass", "root", "--namespace-quota-backoff", "1500"])
+    a = s.client(password="root", decode_responses=True)
+    raw(a, "NAMESPACE", "ADD", "ns1", "t1")
+    raw(a, "NAMESPACE", "ADD", "ns2", "t2")
+    assert raw(a, "NAMESPACE", "QUOTA", "ns1", "DATA", "1kb") == "OK"
+    one, two = tenant(s, "t1"), tenant(s, "t2")
+    assert one.set("k", "v" * 500)
+
+    def refused_pipeline(n):
+        p = one.pipeline(transaction=False)
+        for i in range(n):
+            p.set("big%d" % i, "v" * 2000)
+        p.get("k")
+        start = time.monotonic()
+        replies = p.execute(raise_on_error=False)
+        elapsed = time.monotonic() - start
+        assert all(isinstance(r, redis.ResponseError) and str(r).startswith("OOM")
+                   for r in replies[:n]), replies[:n]
+        assert replies[n] == "v" * 500
+        return elapsed
+
+    pings = []
+    stop = threading.Event()
+
+    def other_tenant():
+        while not stop.is_set():
+            assert two.ping()
+            pings.append(time.monotonic())
+
+    t = threading.Thread(target=other_tenant)
+    t.start()
+    try:
+        # 12 refusals: the commands after them wait 1 + 2 + ... + 1024 ms, then 1500 (the cap).
+        elapsed = refused_pipeline(12)
+    finally:
+        stop.set()
+        t.join()
+    assert elapsed >= 3.5, elapsed
+    assert usage(a, "ns1")["refused_writes"] == 12
+    # The other tenant was served all along: its connection is not held.
+    assert len(pings) >= 20, len(pings)
+    # A write within the quota ends the run: the next refusal waits 1 ms, not 1500.
+    assert one.delete("k") == 1 and one.set("k", "v" * 500)
+    assert refused_pipeline(1) < 1.4
+    # 0 = no wait at all (without it these 12 would wait 2 + 4 + ... + 1500 ms).
+    assert raw(a, "CONFIG", "SET", "namespace-quota-backoff", "0") == "OK"
+    assert refused_pipeline(12) < 1.8
+    a.close()
+    one.close()
+    two.close()
+
+
 def test_config_file_namespaces(server_factory):
     s = server_factory(config_text="requirepass root\nnamespace.fromfile tok\n")
     t = tenant(s, "tok")
